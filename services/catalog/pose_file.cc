@@ -1,0 +1,78 @@
+#include "services/catalog/pose_file.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "absl/strings/string_view.h"
+
+namespace yoga::catalog {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::TextFormat;
+
+// Keeps every parse error with its position (the parser stops at the first).
+class ErrorList : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit ErrorList(const std::string& path) : path_(path) {}
+  void AddError(int line, int column, const std::string& message) override {
+    errors_.push_back(absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message));
+  }
+  void AddWarning(int line, int column, const std::string& message) override {
+    AddError(line, column, message);
+  }
+  std::string Joined() const { return absl::StrJoin(errors_, "\n"); }
+
+ private:
+  const std::string& path_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+int PoseFile::LineOf(const FieldPath& field_path) const {
+  const TextFormat::ParseInfoTree* tree = locations.get();
+  const Descriptor* descriptor = pose.GetDescriptor();
+  int line = 0;
+  for (const FieldStep& step : field_path) {
+    if (tree == nullptr || descriptor == nullptr) break;
+    const FieldDescriptor* field = descriptor->FindFieldByName(std::string(step.field));
+    if (field == nullptr) break;
+    const int index = field->is_repeated() ? std::max(step.index, 0) : -1;
+    const TextFormat::ParseLocation location = tree->GetLocation(field, index);
+    if (location.line < 0) break;
+    line = location.line;
+    if (field->type() != FieldDescriptor::TYPE_MESSAGE) break;
+    tree = tree->GetTreeForNested(field, index);
+    descriptor = field->message_type();
+  }
+  return line + 1;
+}
+
+absl::StatusOr<PoseFile> ParsePoseText(const std::string& path, absl::string_view text) {
+  PoseFile file;
+  file.path = path;
+  file.locations = std::make_unique<TextFormat::ParseInfoTree>();
+  ErrorList errors(path);
+  TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(file.locations.get());
+  if (!parser.ParseFromString(std::string(text), &file.pose)) {
+    return absl::InvalidArgumentError(errors.Joined());
+  }
+  return file;
+}
+
+absl::StatusOr<PoseFile> ParsePoseFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ":1: cannot open the file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParsePoseText(path, text.str());
+}
+
+}  // namespace yoga::catalog

@@ -1,0 +1,20 @@
+// Stable content hashes for etags and content-addressed ids: the first 16 hex
+// digits (64 bits) of SHA-256. Equal bytes give equal hashes on every machine.
+#ifndef YOGA_SERVICES_COMMON_CONTENT_HASH_H_
+#define YOGA_SERVICES_COMMON_CONTENT_HASH_H_
+
+#include <string>
+
+#include "google/protobuf/message_lite.h"
+#include "absl/strings/string_view.h"
+
+namespace yoga {
+
+std::string ContentHash(absl::string_view bytes);
+
+// Hash of a message's deterministic serialization (map order fixed).
+std::string ContentHashOf(const google::protobuf::MessageLite& message);
+
+}  // namespace yoga
+
+#endif  // YOGA_SERVICES_COMMON_CONTENT_HASH_H_

@@ -1,0 +1,71 @@
+#include "services/common/errors.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/rpc/status.pb.h"
+#include "absl/strings/string_view.h"
+
+namespace yoga {
+namespace {
+
+constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";
+
+}  // namespace
+
+void FieldViolations::Add(std::string field, std::string description) {
+  auto* violation = bad_request_.add_field_violations();
+  violation->set_field(std::move(field));
+  violation->set_description(std::move(description));
+}
+
+absl::Status FieldViolations::ToStatus() const {
+  if (empty()) return absl::OkStatus();
+  std::string message = absl::StrJoin(
+      bad_request_.field_violations(), "; ",
+      [](std::string* out, const google::rpc::BadRequest::FieldViolation& v) {
+        absl::StrAppend(out, v.field(), ": ", v.description());
+      });
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request_.SerializeAsString()));
+  return status;
+}
+
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kBadRequestTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::BadRequest bad_request;
+  if (!bad_request.ParseFromString(std::string(*payload))) return std::nullopt;
+  return bad_request;
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  std::string message(status.message());
+  std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
+  if (!bad_request.has_value()) return grpc::Status(code, message);
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(message);
+  details.add_details()->PackFrom(*bad_request);
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::BadRequest bad_request;
+      if (any.UnpackTo(&bad_request)) {
+        result.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace yoga

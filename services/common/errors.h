@@ -1,0 +1,47 @@
+// Errors at service boundaries. Libraries return absl::Status; services turn it
+// into a grpc::Status with ToGrpcStatus. INVALID_ARGUMENT errors carry a
+// google.rpc.BadRequest listing every bad field, so a caller fixes all of them
+// in one round trip.
+#ifndef YOGA_SERVICES_COMMON_ERRORS_H_
+#define YOGA_SERVICES_COMMON_ERRORS_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "google/rpc/error_details.pb.h"
+#include "grpcpp/support/status.h"
+
+namespace yoga {
+
+// Collects bad fields of one request, then becomes one INVALID_ARGUMENT status.
+//   FieldViolations violations;
+//   if (request.id().empty()) violations.Add("id", "is required");
+//   if (absl::Status s = violations.ToStatus(); !s.ok()) return s;
+class FieldViolations {
+ public:
+  // `field` is a path into the request ("constraints.excluded_pose_ids[2]").
+  void Add(std::string field, std::string description);
+  bool empty() const { return bad_request_.field_violations().empty(); }
+  // OK when there are no violations; otherwise INVALID_ARGUMENT whose message
+  // lists every violation and whose payload is the google.rpc.BadRequest.
+  absl::Status ToStatus() const;
+
+ private:
+  google::rpc::BadRequest bad_request_;
+};
+
+// The BadRequest attached by FieldViolations, if any.
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
+
+// Converts an absl::Status into the grpc::Status sent on the wire; a BadRequest
+// payload travels as google.rpc.Status details (grpc-status-details-bin).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The inverse, for clients: keeps code, message and a BadRequest detail.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace yoga
+
+#endif  // YOGA_SERVICES_COMMON_ERRORS_H_

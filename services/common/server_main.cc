@@ -1,0 +1,64 @@
+#include "services/common/server_main.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+#include "services/common/server_options.h"
+#include "absl/strings/string_view.h"
+
+namespace yoga {
+namespace {
+
+sigset_t ShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+}  // namespace
+
+void InitServerMain(int argc, char** argv, absl::string_view default_listen,
+                    absl::string_view usage) {
+  // Threads inherit the mask, so gRPC's threads never take these signals;
+  // ServeUntilSignalled collects them with sigwait.
+  sigset_t signals = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  absl::SetProgramUsageMessage(usage);
+  SetDefaultListenAddress(default_listen);
+  absl::ParseCommandLine(argc, argv);
+}
+
+int ExitOnStartupError(absl::string_view program, const absl::Status& status) {
+  std::string line = absl::StrCat(program, ": ", status.message(), "\n");
+  std::fputs(line.c_str(), stderr);
+  return 1;
+}
+
+int ServeUntilSignalled(absl::string_view program, const std::vector<HostedService>& services) {
+  absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
+  if (!options.ok()) return ExitOnStartupError(program, options.status());
+  absl::StatusOr<std::unique_ptr<ServiceHost>> host = ServiceHost::Start(*options, services);
+  if (!host.ok()) return ExitOnStartupError(program, host.status());
+
+  std::printf("listening on %s\n", (*host)->address().c_str());
+  std::fflush(stdout);
+
+  sigset_t signals = ShutdownSignals();
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  Log(LogLevel::kInfo, "signal", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*host)->Shutdown();
+  (*host)->Wait();
+  return 0;
+}
+
+}  // namespace yoga

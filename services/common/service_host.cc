@@ -1,0 +1,130 @@
+#include "services/common/service_host.h"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "services/common/listen_address.h"
+#include "services/common/log.h"
+#include "services/common/request_log.h"
+#include "absl/strings/string_view.h"
+
+namespace yoga {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(flag, "=", path, ": cannot open the file"));
+  std::stringstream content;
+  content << in.rdbuf();
+  if (content.str().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, "=", path, ": the file is empty"));
+  }
+  return content.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
+    const ServerOptions& options) {
+  if (options.tls_cert_path.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadFile(options.tls_cert_path, "--tls_cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(options.tls_key_path, "--tls_key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+int ToMilliseconds(absl::Duration duration) {
+  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
+    const ServerOptions& options, const std::vector<HostedService>& services) {
+  absl::StatusOr<ListenAddress> listen = ParseListenAddress(options.listen);
+  if (!listen.ok()) return listen.status();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+
+  // Both are process-wide switches that must be set before a builder is made.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(listen->ToString(), *credentials, &selected_port);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ToMilliseconds(options.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             ToMilliseconds(options.keepalive_timeout));
+  // Clients following a cue stream may ping to keep it alive; allow it every 10 s.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  if (options.max_connection_age != absl::InfiniteDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               ToMilliseconds(options.max_connection_age));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               ToMilliseconds(options.shutdown_grace));
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(MakeRequestLogInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  for (const HostedService& hosted : services) builder.RegisterService(hosted.service);
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || selected_port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", listen->ToString(), " (address in use or not available here)"));
+  }
+  ListenAddress bound = *listen;
+  bound.port = selected_port;
+  auto host = std::unique_ptr<ServiceHost>(
+      new ServiceHost(std::move(server), bound.ToString(), options.shutdown_grace));
+  for (const HostedService& hosted : services) host->SetServing(hosted.name, hosted.serving);
+  Log(LogLevel::kInfo, "server_started",
+      {{"address", host->address()}, {"tls", options.tls_cert_path.empty() ? "off" : "on"}});
+  return host;
+}
+
+ServiceHost::ServiceHost(std::unique_ptr<grpc::Server> server, std::string address,
+                         absl::Duration shutdown_grace)
+    : server_(std::move(server)), address_(std::move(address)), shutdown_grace_(shutdown_grace) {}
+
+ServiceHost::~ServiceHost() {
+  Shutdown();
+  Wait();
+}
+
+void ServiceHost::SetServing(absl::string_view service_name, bool serving) {
+  server_->GetHealthCheckService()->SetServingStatus(std::string(service_name), serving);
+}
+
+void ServiceHost::Shutdown() {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  Log(LogLevel::kInfo, "server_stopping",
+      {{"address", address_},
+       {"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(shutdown_grace_))}});
+  // Every service reports NOT_SERVING from now on, and later changes are ignored.
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(shutdown_grace_));
+  Log(LogLevel::kInfo, "server_stopped", {{"address", address_}});
+}
+
+void ServiceHost::Wait() { server_->Wait(); }
+
+std::shared_ptr<grpc::Channel> ServiceHost::InProcessChannel() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
+}
+
+}  // namespace yoga
