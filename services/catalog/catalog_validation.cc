@@ -285,8 +285,40 @@ class Validator {
     CheckSources(file, at("sources", 0), variation.sources(), /*required=*/false);
   }
 
+  // Text format accepts any number for an open (proto3) enum; only named values
+  // mean something, so every enum field anywhere in the pose is checked.
+  void CheckEnumValuesKnown(const PoseFile& file, const google::protobuf::Message& message,
+                            const FieldPath& path) {
+    using google::protobuf::FieldDescriptor;
+    const google::protobuf::Reflection* reflection = message.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    reflection->ListFields(message, &fields);
+    for (const FieldDescriptor* field : fields) {
+      const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        FieldPath at = path;
+        at.push_back({field->name(), field->is_repeated() ? i : -1});
+        if (field->type() == FieldDescriptor::TYPE_ENUM) {
+          const int value = field->is_repeated() ? reflection->GetRepeatedEnumValue(message, field, i)
+                                                 : reflection->GetEnumValue(message, field);
+          if (field->enum_type()->FindValueByNumber(value) == nullptr) {
+            Report(file, at, absl::StrCat(field->name(), ": unknown ", field->enum_type()->name(),
+                                          " value ", value));
+          }
+        } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+          CheckEnumValuesKnown(file,
+                               field->is_repeated()
+                                   ? reflection->GetRepeatedMessage(message, field, i)
+                                   : reflection->GetMessage(message, field),
+                               at);
+        }
+      }
+    }
+  }
+
   void CheckPose(const PoseFile& file) {
     const Pose& pose = file.pose;
+    CheckEnumValuesKnown(file, pose, {});
     const std::string stem = std::filesystem::path(file.path).stem().string();
     if (!IsSlug(pose.id())) {
       Report(file, {{"id"}}, absl::StrCat("id \"", pose.id(),

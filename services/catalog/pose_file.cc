@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "absl/strings/string_view.h"
 
@@ -18,8 +20,24 @@ using google::protobuf::TextFormat;
 // Keeps every parse error with its position (the parser stops at the first).
 class ErrorList : public google::protobuf::io::ErrorCollector {
  public:
-  explicit ErrorList(const std::string& path) : path_(path) {}
+  ErrorList(const std::string& path, absl::string_view text) : path_(path), text_(text) {}
   void AddError(int line, int column, const std::string& message) override {
+    // The parser reports an unknown enum value at the token after it, which is
+    // often the next line; point at the line that holds the value instead.
+    static constexpr absl::string_view kEnumError = "Unknown enumeration value of \"";
+    if (absl::StartsWith(message, kEnumError)) {
+      absl::string_view value = absl::string_view(message).substr(kEnumError.size());
+      value = value.substr(0, value.find('"'));
+      const std::vector<absl::string_view> lines = absl::StrSplit(text_, '\n');
+      for (int i = std::min<int>(line, static_cast<int>(lines.size()) - 1); i >= 0; --i) {
+        const size_t at = lines[i].find(value);
+        if (at != absl::string_view::npos) {
+          line = i;
+          column = static_cast<int>(at);
+          break;
+        }
+      }
+    }
     errors_.push_back(absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message));
   }
   void AddWarning(int line, int column, const std::string& message) override {
@@ -29,6 +47,7 @@ class ErrorList : public google::protobuf::io::ErrorCollector {
 
  private:
   const std::string& path_;
+  absl::string_view text_;
   std::vector<std::string> errors_;
 };
 
@@ -57,7 +76,7 @@ absl::StatusOr<PoseFile> ParsePoseText(const std::string& path, absl::string_vie
   PoseFile file;
   file.path = path;
   file.locations = std::make_unique<TextFormat::ParseInfoTree>();
-  ErrorList errors(path);
+  ErrorList errors(path, text);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   parser.WriteLocationsTo(file.locations.get());

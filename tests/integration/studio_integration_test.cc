@@ -1,0 +1,159 @@
+// The real programs, started as a user would (port 0 on loopback), called over
+// real gRPC: yoga-studio and yoga-catalog serve the catalog, refuse bad
+// start-up input with file and line, and shut down cleanly on SIGTERM.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "services/catalog/catalog_client.h"
+#include "tests/integration/server_process.h"
+#include "yoga/planner/v1/planner_service.grpc.pb.h"
+
+namespace yoga {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using yoga::testing::ChildProcess;
+using yoga::testing::RunProgram;
+
+const std::string kBin = YOGA_BINARY_DIR "/bin/";
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+class StudioTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    studio_ = std::make_unique<ChildProcess>(kBin + "yoga-studio",
+                                             std::vector<std::string>{"--listen=127.0.0.1:0"});
+    auto address = studio_->WaitForAddress();
+    ASSERT_TRUE(address.ok()) << address.status();
+    address_ = *address;
+  }
+
+  std::unique_ptr<ChildProcess> studio_;
+  std::string address_;
+};
+
+TEST_F(StudioTest, ServesEveryPoseWithCuesHoldsAndSources) {
+  auto stub = yoga::catalog::v1::CatalogService::NewStub(Connect(address_));
+  auto listing = catalog::FetchAllPoses(*stub, absl::Seconds(10));
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_GE(listing->poses.size(), 21u);
+  EXPECT_EQ(listing->etag.size(), 16u);
+  for (const auto& listed : listing->poses) {
+    auto pose = catalog::FetchPose(*stub, listed.id(), absl::Seconds(10));
+    ASSERT_TRUE(pose.ok()) << listed.id() << ": " << pose.status();
+    EXPECT_FALSE(pose->setup_cues().empty()) << listed.id();
+    EXPECT_GT(pose->hold().default_count(), 0u) << listed.id();
+    EXPECT_FALSE(pose->sources().empty()) << listed.id();
+  }
+  EXPECT_EQ(catalog::FetchPose(*stub, "no-such-pose", absl::Seconds(10)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(studio_->Stop(SIGTERM), 0);
+  EXPECT_THAT(studio_->Stderr(),
+              HasSubstr("event=rpc method=/yoga.catalog.v1.CatalogService/GetPose code=OK"));
+  EXPECT_THAT(studio_->Stderr(), HasSubstr("event=server_stopped"));
+}
+
+TEST_F(StudioTest, ReportsHealthPerServiceAndUnbuiltServicesAsUnimplemented) {
+  auto channel = Connect(address_);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  auto status_of = [&](const std::string& service) {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    EXPECT_TRUE(health->Check(&context, request, &response).ok()) << service;
+    return response.status();
+  };
+  EXPECT_EQ(status_of("yoga.catalog.v1.CatalogService"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(status_of("yoga.planner.v1.PlannerService"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  auto planner = yoga::planner::v1::PlannerService::NewStub(channel);
+  grpc::ClientContext context;
+  yoga::planner::v1::ListPresetsResponse presets;
+  EXPECT_EQ(planner->ListPresets(&context, {}, &presets).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(StudioTest, SigintAlsoShutsDownCleanly) { EXPECT_EQ(studio_->Stop(SIGINT), 0); }
+
+TEST_F(StudioTest, YogaGuidePrintsTheCatalog) {
+  auto table = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses"});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("downward-facing-dog"));
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("[0-9]+ poses, catalog version [0-9a-f]{16}"));
+
+  auto sheet = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses", "locust"});
+  EXPECT_EQ(sheet.exit_code, 0) << sheet.err;
+  EXPECT_THAT(sheet.out, HasSubstr("Variation: "));
+  EXPECT_THAT(sheet.out, HasSubstr("004_9712fff90632e079.txt"));
+
+  auto missing = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses", "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(StudioTest, ASecondServerOnTheSamePortRefusesToStart) {
+  auto second = RunProgram(kBin + "yoga-studio", {"--listen=" + address_});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("cannot listen on " + address_));
+  EXPECT_THAT(second.out, Not(HasSubstr("listening on")));
+}
+
+TEST(CatalogProgramTest, ServesTheCatalogAlone) {
+  ChildProcess catalog(kBin + "yoga-catalog", {"--listen=127.0.0.1:0"});
+  auto address = catalog.WaitForAddress();
+  ASSERT_TRUE(address.ok()) << address.status();
+  auto stub = yoga::catalog::v1::CatalogService::NewStub(Connect(*address));
+  auto pose = catalog::FetchPose(*stub, "childs-pose", absl::Seconds(10));
+  ASSERT_TRUE(pose.ok()) << pose.status();
+  EXPECT_FALSE(pose->sanskrit_name().empty());
+  EXPECT_EQ(catalog.Stop(SIGTERM), 0);
+}
+
+TEST(StartupErrorTest, ABrokenCatalogFileStopsTheServerWithFileAndLine) {
+  // The shipped catalog with one bad reference appended to bow.textproto.
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("yoga-broken-", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(YOGA_SOURCE_DIR "/assets/catalog", dir);
+  int lines = 0;
+  {
+    std::ifstream in(dir / "bow.textproto");
+    for (std::string line; std::getline(in, line);) ++lines;
+  }
+  std::ofstream(dir / "bow.textproto", std::ios::app) << "counterposes: \"nope\"\n";
+  auto result = RunProgram(kBin + "yoga-studio",
+                           {"--listen=127.0.0.1:0", "--catalog_dir=" + dir.string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, absl::StrCat("yoga-studio: ", (dir / "bow.textproto").string(), ":",
+                                     lines + 1, ": unknown pose id \"nope\" in counterposes\n"));
+  EXPECT_THAT(result.out, Not(HasSubstr("listening on")));
+}
+
+TEST(StartupErrorTest, ABadFlagIsNamed) {
+  auto result = RunProgram(kBin + "yoga-studio", {"--listen=nowhere"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("--listen"));
+  auto missing = RunProgram(kBin + "yoga-catalog",
+                            {"--listen=127.0.0.1:0", "--catalog_dir=/nonexistent/catalog"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("/nonexistent/catalog"));
+}
+
+}  // namespace
+}  // namespace yoga

@@ -1,0 +1,64 @@
+#include "services/common/errors.h"
+
+#include "gmock/gmock.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace yoga {
+namespace {
+
+TEST(FieldViolationsTest, NoViolationsIsOk) {
+  FieldViolations violations;
+  EXPECT_TRUE(violations.empty());
+  EXPECT_TRUE(violations.ToStatus().ok());
+}
+
+TEST(FieldViolationsTest, ListsEveryBadFieldInMessageAndDetail) {
+  FieldViolations violations;
+  violations.Add("id", "is required");
+  violations.Add("page_size", "must not be negative");
+  absl::Status status = violations.ToStatus();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "id: is required; page_size: must not be negative");
+  auto bad_request = BadRequestOf(status);
+  ASSERT_TRUE(bad_request.has_value());
+  ASSERT_EQ(bad_request->field_violations_size(), 2);
+  EXPECT_EQ(bad_request->field_violations(1).field(), "page_size");
+  EXPECT_EQ(bad_request->field_violations(1).description(), "must not be negative");
+}
+
+TEST(ToGrpcStatusTest, CarriesBadRequestAsStatusDetails) {
+  FieldViolations violations;
+  violations.Add("id", "is required");
+  grpc::Status status = ToGrpcStatus(violations.ToStatus());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "id: is required");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  EXPECT_EQ(bad_request.field_violations(0).field(), "id");
+}
+
+TEST(ToGrpcStatusTest, KeepsCodeAndMessageOfPlainErrors) {
+  grpc::Status status = ToGrpcStatus(absl::NotFoundError("no pose \"x\""));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "no pose \"x\"");
+  EXPECT_TRUE(status.error_details().empty());
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+}
+
+TEST(FromGrpcStatusTest, RoundTripsViolations) {
+  FieldViolations violations;
+  violations.Add("constraints.target_duration", "must be 2 to 60 minutes");
+  absl::Status back = FromGrpcStatus(ToGrpcStatus(violations.ToStatus()));
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  auto bad_request = BadRequestOf(back);
+  ASSERT_TRUE(bad_request.has_value());
+  EXPECT_EQ(bad_request->field_violations(0).field(), "constraints.target_duration");
+}
+
+}  // namespace
+}  // namespace yoga
