@@ -12,7 +12,7 @@
 #include "grpcpp/server_builder.h"
 #include "services/common/listen_address.h"
 #include "services/common/log.h"
-#include "services/common/request_log.h"
+#include "services/common/call_interceptor.h"
 #include "absl/strings/string_view.h"
 
 namespace yoga {
@@ -76,7 +76,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
                                ToMilliseconds(options.shutdown_grace));
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(MakeRequestLogInterceptorFactory());
+  interceptors.push_back(MakeCallInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (const HostedService& hosted : services) builder.RegisterService(hosted.service);
 

@@ -1,7 +1,8 @@
-#include "services/common/request_log.h"
+#include "services/common/call_interceptor.h"
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
@@ -25,19 +26,30 @@ std::string CodeName(grpc::StatusCode code) {
   return absl::StrFormat("CODE_%d", index);
 }
 
-class RequestLogInterceptor : public grpc::experimental::Interceptor {
+class CallInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info)
+  explicit CallInterceptor(grpc::experimental::ServerRpcInfo* info)
       : info_(info), method_(info->method()), peer_(info->server_context()->peer()),
         start_(absl::Now()) {}
 
   // A call the client cancelled never sends a status; it is logged here.
-  ~RequestLogInterceptor() override {
+  ~CallInterceptor() override {
     if (!logged_) Write("CANCELLED", "");
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      undecodable_request_ = true;
+    }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (undecodable_request_) {
+        // gRPC's callback API answers UNIMPLEMENTED with no message when a request
+        // does not decode; callers deserve to know their bytes were the problem.
+        methods->ModifySendStatus(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("the request is not a valid protobuf message for ", method_)));
+      }
       const grpc::Status status = methods->GetSendStatus();
       // Streaming calls may learn their peer only after the interceptor is made.
       if (peer_.empty()) peer_ = info_->server_context()->peer();
@@ -63,22 +75,23 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
   std::string peer_;
   absl::Time start_;
   bool logged_ = false;
+  bool undecodable_request_ = false;
 };
 
-class RequestLogInterceptorFactory
+class CallInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new RequestLogInterceptor(info);
+    return new CallInterceptor(info);
   }
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeRequestLogInterceptorFactory() {
-  return std::make_unique<RequestLogInterceptorFactory>();
+MakeCallInterceptorFactory() {
+  return std::make_unique<CallInterceptorFactory>();
 }
 
 }  // namespace yoga
