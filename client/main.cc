@@ -23,16 +23,18 @@ constexpr char kUsage[] =
     "yoga-guide [--server=HOST:PORT] COMMAND\n"
     "Commands:\n"
     "  poses            list every pose of the catalog\n"
-    "  poses POSE_ID    show one pose with its holds, cues, variations and sources";
+    "  poses POSE_ID    show one pose with its holds, cues, variations and "
+    "sources";
 
 int Fail(const absl::Status& status) {
   std::string hint;
   if (status.code() == absl::StatusCode::kUnavailable ||
       status.code() == absl::StatusCode::kDeadlineExceeded) {
-    hint = absl::StrCat(" (is yoga-studio running at ", absl::GetFlag(FLAGS_server),
-                        "? ./dev run starts it)");
+    hint = absl::StrCat(" (is yoga-studio running at ",
+                        absl::GetFlag(FLAGS_server), "? ./dev run starts it)");
   }
-  std::fprintf(stderr, "yoga-guide: %s: %s%s\n", absl::StatusCodeToString(status.code()).c_str(),
+  std::fprintf(stderr, "yoga-guide: %s: %s%s\n",
+               absl::StatusCodeToString(status.code()).c_str(),
                std::string(status.message()).c_str(), hint.c_str());
   return 1;
 }
@@ -53,7 +55,8 @@ int Poses(yoga::catalog::v1::CatalogService::StubInterface& stub,
   auto listing = yoga::catalog::FetchAllPoses(stub, timeout);
   if (!listing.ok()) return Fail(listing.status());
   std::fputs(yoga::client::FormatPoseTable(listing->poses).c_str(), stdout);
-  std::printf("%zu poses, catalog version %s\n", listing->poses.size(), listing->etag.c_str());
+  std::printf("%zu poses, catalog version %s\n", listing->poses.size(),
+              listing->etag.c_str());
   return 0;
 }
 
@@ -67,10 +70,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = args[1];
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server),
+                                     grpc::InsecureChannelCredentials());
   auto stub = yoga::catalog::v1::CatalogService::NewStub(channel);
   if (command == "poses") return Poses(*stub, args);
-  std::fprintf(stderr, "yoga-guide: unknown command \"%s\"\n%s\n", command.c_str(), kUsage);
+  std::fprintf(stderr, "yoga-guide: unknown command \"%s\"\n%s\n",
+               command.c_str(), kUsage);
   return 2;
 }

@@ -22,14 +22,17 @@ template <typename Enum>
 std::string Label(Enum value) {
   const google::protobuf::EnumDescriptor* descriptor =
       google::protobuf::GetEnumDescriptor<Enum>();
-  const google::protobuf::EnumValueDescriptor* named = descriptor->FindValueByNumber(value);
+  const google::protobuf::EnumValueDescriptor* named =
+      descriptor->FindValueByNumber(value);
   if (named == nullptr) return absl::StrCat(value);
   std::string name = named->name();
   // The prefix is the type name in UPPER_SNAKE_CASE plus "_".
   std::string prefix;
   for (char c : descriptor->name()) {
-    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty()) prefix.push_back('_');
-    prefix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty())
+      prefix.push_back('_');
+    prefix.push_back(
+        static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   prefix.push_back('_');
   if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
@@ -45,7 +48,8 @@ std::string Labels(const Values& values) {
 }
 
 void AppendCues(std::string& out, absl::string_view title,
-                const google::protobuf::RepeatedPtrField<Cue>& cues, absl::string_view indent) {
+                const google::protobuf::RepeatedPtrField<Cue>& cues,
+                absl::string_view indent) {
   if (cues.empty()) return;
   absl::StrAppend(&out, indent, title, ":\n");
   for (const Cue& cue : cues) {
@@ -56,7 +60,8 @@ void AppendCues(std::string& out, absl::string_view title,
     if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) {
       absl::StrAppend(&marks, "(", Label(cue.breath()), ") ");
     }
-    absl::StrAppend(&out, indent, "  - ", marks, cue.text(), "  {", cue.key(), "}\n");
+    absl::StrAppend(&out, indent, "  - ", marks, cue.text(), "  {", cue.key(),
+                    "}\n");
   }
 }
 
@@ -77,64 +82,84 @@ std::string DescribeHold(const yoga::type::v1::HoldRange& hold) {
     default:
       return "-";
   }
-  if (hold.min_count() == hold.max_count()) return absl::StrCat(hold.default_count(), " ", unit);
-  return absl::StrCat(hold.min_count(), "-", hold.max_count(), " ", unit, " (usually ",
-                      hold.default_count(), ")");
+  if (hold.min_count() == hold.max_count())
+    return absl::StrCat(hold.default_count(), " ", unit);
+  return absl::StrCat(hold.min_count(), "-", hold.max_count(), " ", unit,
+                      " (usually ", hold.default_count(), ")");
 }
 
 std::string FormatPoseTable(const std::vector<Pose>& poses) {
-  std::string out = absl::StrFormat("%-28s %-32s %-9s %-14s %-12s %-30s %s\n", "ID", "NAME",
-                                    "POSITION", "KIND", "LEVEL", "HOLD", "SIDES");
+  std::string out =
+      absl::StrFormat("%-28s %-32s %-9s %-14s %-12s %-30s %s\n", "ID", "NAME",
+                      "POSITION", "KIND", "LEVEL", "HOLD", "SIDES");
   for (const Pose& pose : poses) {
-    absl::StrAppendFormat(&out, "%-28s %-32s %-9s %-14s %-12s %-30s %s\n", pose.id(), pose.name(),
-                          Label(pose.position()), Label(pose.kind()), Label(pose.level()),
-                          DescribeHold(pose.hold()), pose.sided() ? "both" : "-");
+    absl::StrAppendFormat(
+        &out, "%-28s %-32s %-9s %-14s %-12s %-30s %s\n", pose.id(), pose.name(),
+        Label(pose.position()), Label(pose.kind()), Label(pose.level()),
+        DescribeHold(pose.hold()), pose.sided() ? "both" : "-");
   }
   return out;
 }
 
 std::string FormatPoseSheet(const Pose& pose) {
   std::string out = absl::StrCat(pose.name());
-  if (!pose.sanskrit_name().empty()) absl::StrAppend(&out, " (", pose.sanskrit_name(), ")");
+  if (!pose.sanskrit_name().empty())
+    absl::StrAppend(&out, " (", pose.sanskrit_name(), ")");
   absl::StrAppend(&out, "  [", pose.id(), "]\n");
-  if (!pose.aliases().empty()) absl::StrAppend(&out, "Also: ", absl::StrJoin(pose.aliases(), ", "), "\n");
+  if (!pose.aliases().empty())
+    absl::StrAppend(&out, "Also: ", absl::StrJoin(pose.aliases(), ", "), "\n");
   absl::StrAppend(&out, pose.benefit(), "\n");
-  absl::StrAppend(&out, "Position: ", Label(pose.position()), "; kind: ", Label(pose.kind()),
-                  "; level: ", Label(pose.level()), "; spine: ",
-                  Labels<yoga::type::v1::SpinalAction>(pose.spinal_actions()), "\n");
-  absl::StrAppend(&out, "Stretches: ", Labels<yoga::type::v1::BodyArea>(pose.stretches()),
-                  "; strengthens: ", Labels<yoga::type::v1::BodyArea>(pose.strengthens()), "\n");
-  absl::StrAppend(&out, "Hold: ", DescribeHold(pose.hold()), pose.sided() ? ", each side" : "",
+  absl::StrAppend(
+      &out, "Position: ", Label(pose.position()),
+      "; kind: ", Label(pose.kind()), "; level: ", Label(pose.level()),
+      "; spine: ", Labels<yoga::type::v1::SpinalAction>(pose.spinal_actions()),
+      "\n");
+  absl::StrAppend(
+      &out, "Stretches: ", Labels<yoga::type::v1::BodyArea>(pose.stretches()),
+      "; strengthens: ", Labels<yoga::type::v1::BodyArea>(pose.strengthens()),
+      "\n");
+  absl::StrAppend(&out, "Hold: ", DescribeHold(pose.hold()),
+                  pose.sided() ? ", each side" : "",
                   pose.needs_floor() ? "; lies on the floor" : "", "\n");
   for (const auto& use : pose.props()) {
-    absl::StrAppend(&out, "Prop: ", Label(use.prop()), use.required() ? " (required)" : "",
-                    use.purpose().empty() ? "" : absl::StrCat(": ", use.purpose()), "\n");
+    absl::StrAppend(
+        &out, "Prop: ", Label(use.prop()), use.required() ? " (required)" : "",
+        use.purpose().empty() ? "" : absl::StrCat(": ", use.purpose()), "\n");
   }
   AppendCues(out, "Setup", pose.setup_cues(), "");
   AppendCues(out, "Hold", pose.hold_cues(), "");
   AppendCues(out, "Release", pose.release_cues(), "");
   for (const auto& caution : pose.cautions()) {
-    absl::StrAppend(&out, "Caution (", Label(caution.condition()), ", ", Label(caution.action()),
-                    caution.variation_id().empty() ? "" : absl::StrCat(" ", caution.variation_id()),
+    absl::StrAppend(&out, "Caution (", Label(caution.condition()), ", ",
+                    Label(caution.action()),
+                    caution.variation_id().empty()
+                        ? ""
+                        : absl::StrCat(" ", caution.variation_id()),
                     "): ", caution.cue().text(), "\n");
   }
   for (const auto& variation : pose.variations()) {
-    absl::StrAppend(&out, "Variation: ", variation.name(), "  [", variation.id(), "], ",
-                    Label(variation.level()));
-    if (variation.has_hold()) absl::StrAppend(&out, ", hold ", DescribeHold(variation.hold()));
+    absl::StrAppend(&out, "Variation: ", variation.name(), "  [",
+                    variation.id(), "], ", Label(variation.level()));
+    if (variation.has_hold())
+      absl::StrAppend(&out, ", hold ", DescribeHold(variation.hold()));
     absl::StrAppend(&out, "\n");
-    if (!variation.benefit().empty()) absl::StrAppend(&out, "    ", variation.benefit(), "\n");
+    if (!variation.benefit().empty())
+      absl::StrAppend(&out, "    ", variation.benefit(), "\n");
     AppendCues(out, "Setup", variation.setup_cues(), "    ");
     AppendCues(out, "Hold", variation.hold_cues(), "    ");
     AppendCues(out, "Release", variation.release_cues(), "    ");
   }
   for (const auto& alternative : pose.alternatives()) {
-    absl::StrAppend(&out, "Instead (", Label(alternative.reason()), "): ", alternative.pose_id(),
-                    alternative.variation_id().empty() ? "" : absl::StrCat(" / ", alternative.variation_id()),
+    absl::StrAppend(&out, "Instead (", Label(alternative.reason()),
+                    "): ", alternative.pose_id(),
+                    alternative.variation_id().empty()
+                        ? ""
+                        : absl::StrCat(" / ", alternative.variation_id()),
                     "\n");
   }
   if (!pose.counterposes().empty()) {
-    absl::StrAppend(&out, "Counterposes: ", absl::StrJoin(pose.counterposes(), ", "), "\n");
+    absl::StrAppend(
+        &out, "Counterposes: ", absl::StrJoin(pose.counterposes(), ", "), "\n");
   }
   absl::StrAppend(&out, "Sources: ", absl::StrJoin(pose.sources(), ", "), "\n");
   return out;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "services/common/content_hash.h"
 #include "absl/strings/string_view.h"
+#include "services/common/content_hash.h"
 
 namespace yoga::catalog {
 
@@ -19,7 +19,8 @@ Catalog::Catalog(std::vector<Pose> poses) : poses_(std::move(poses)) {
     for (const auto& variation : poses_[i].variations()) {
       index_by_variation_id_.emplace(variation.id(), i);
     }
-    // Fixed-width hashes of each pose, so pose boundaries are part of the content.
+    // Fixed-width hashes of each pose, so pose boundaries are part of the
+    // content.
     content += ContentHashOf(poses_[i]);
   }
   etag_ = ContentHash(content);

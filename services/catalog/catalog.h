@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "yoga/catalog/v1/pose.pb.h"
 #include "absl/strings/string_view.h"
+#include "yoga/catalog/v1/pose.pb.h"
 
 namespace yoga::catalog {
 
@@ -27,7 +27,8 @@ class Catalog {
   const yoga::catalog::v1::Pose* FindPose(absl::string_view id) const;
 
   // The pose a variation belongs to, or nullptr if no variation has this id.
-  const yoga::catalog::v1::Pose* FindPoseOfVariation(absl::string_view variation_id) const;
+  const yoga::catalog::v1::Pose* FindPoseOfVariation(
+      absl::string_view variation_id) const;
 
  private:
   std::vector<yoga::catalog::v1::Pose> poses_;

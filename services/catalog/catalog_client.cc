@@ -10,13 +10,15 @@ namespace yoga::catalog {
 namespace {
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
-  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(timeout));
 }
 
 }  // namespace
 
-absl::StatusOr<PoseListing> FetchAllPoses(yoga::catalog::v1::CatalogService::StubInterface& stub,
-                                          absl::Duration timeout) {
+absl::StatusOr<PoseListing> FetchAllPoses(
+    yoga::catalog::v1::CatalogService::StubInterface& stub,
+    absl::Duration timeout) {
   PoseListing listing;
   yoga::catalog::v1::ListPosesRequest request;
   request.set_page_size(100);
@@ -27,19 +29,21 @@ absl::StatusOr<PoseListing> FetchAllPoses(yoga::catalog::v1::CatalogService::Stu
     grpc::Status status = stub.ListPoses(&context, request, &response);
     if (!status.ok()) return FromGrpcStatus(status);
     if (!listing.etag.empty() && listing.etag != response.etag()) {
-      return absl::AbortedError(absl::StrCat("the catalog changed while it was being read (etag ",
-                                             listing.etag, " then ", response.etag(), ")"));
+      return absl::AbortedError(
+          absl::StrCat("the catalog changed while it was being read (etag ",
+                       listing.etag, " then ", response.etag(), ")"));
     }
     listing.etag = response.etag();
-    for (auto& pose : *response.mutable_poses()) listing.poses.push_back(std::move(pose));
+    for (auto& pose : *response.mutable_poses())
+      listing.poses.push_back(std::move(pose));
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   return listing;
 }
 
 absl::StatusOr<yoga::catalog::v1::Pose> FetchPose(
-    yoga::catalog::v1::CatalogService::StubInterface& stub, const std::string& id,
-    absl::Duration timeout) {
+    yoga::catalog::v1::CatalogService::StubInterface& stub,
+    const std::string& id, absl::Duration timeout) {
   grpc::ClientContext context;
   SetDeadline(context, timeout);
   yoga::catalog::v1::GetPoseRequest request;

@@ -1,5 +1,6 @@
 // Calls a CatalogService over gRPC: for the planner (which caches the catalog)
-// and the yoga-guide client. Errors come back as absl::Status, field detail kept.
+// and the yoga-guide client. Errors come back as absl::Status, field detail
+// kept.
 #ifndef YOGA_SERVICES_CATALOG_CATALOG_CLIENT_H_
 #define YOGA_SERVICES_CATALOG_CATALOG_CLIENT_H_
 
@@ -20,12 +21,13 @@ struct PoseListing {
 
 // ABORTED when the catalog's content changed between pages (retry to get a
 // consistent listing).
-absl::StatusOr<PoseListing> FetchAllPoses(yoga::catalog::v1::CatalogService::StubInterface& stub,
-                                          absl::Duration timeout);
+absl::StatusOr<PoseListing> FetchAllPoses(
+    yoga::catalog::v1::CatalogService::StubInterface& stub,
+    absl::Duration timeout);
 
 absl::StatusOr<yoga::catalog::v1::Pose> FetchPose(
-    yoga::catalog::v1::CatalogService::StubInterface& stub, const std::string& id,
-    absl::Duration timeout);
+    yoga::catalog::v1::CatalogService::StubInterface& stub,
+    const std::string& id, absl::Duration timeout);
 
 }  // namespace yoga::catalog
 

@@ -9,7 +9,8 @@
 
 namespace yoga::catalog {
 
-// Loads the catalog named by --catalog_dir (default: the source tree's assets/catalog).
+// Loads the catalog named by --catalog_dir (default: the source tree's
+// assets/catalog).
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadCatalogFromFlags();
 
 }  // namespace yoga::catalog

@@ -16,17 +16,19 @@ namespace yoga::catalog {
 absl::StatusOr<Catalog> LoadCatalog(const std::string& directory) {
   std::error_code error;
   std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(directory, error)) {
     if (entry.is_regular_file() && entry.path().extension() == ".textproto") {
       paths.push_back(entry.path().string());
     }
   }
   if (error) {
-    return absl::NotFoundError(
-        absl::StrCat(directory, ": cannot read the catalog folder (", error.message(), ")"));
+    return absl::NotFoundError(absl::StrCat(
+        directory, ": cannot read the catalog folder (", error.message(), ")"));
   }
   if (paths.empty()) {
-    return absl::NotFoundError(absl::StrCat(directory, ": no *.textproto pose files"));
+    return absl::NotFoundError(
+        absl::StrCat(directory, ": no *.textproto pose files"));
   }
   std::sort(paths.begin(), paths.end());
 
@@ -41,7 +43,8 @@ absl::StatusOr<Catalog> LoadCatalog(const std::string& directory) {
     }
   }
   // Cross-file checks wait until every file parses: a pose missing for a typo
-  // would otherwise show up as a false "unknown pose id" everywhere it is named.
+  // would otherwise show up as a false "unknown pose id" everywhere it is
+  // named.
   if (problems.empty()) problems = ValidateCatalog(files);
   if (!problems.empty()) {
     return absl::FailedPreconditionError(absl::StrJoin(problems, "\n"));

@@ -10,8 +10,9 @@
 
 namespace yoga::catalog {
 
-// FAILED_PRECONDITION lists every problem: the parse errors if any file does not
-// parse (one per file), otherwise every rule broken; NOT_FOUND when the folder is missing or holds no pose files.
+// FAILED_PRECONDITION lists every problem: the parse errors if any file does
+// not parse (one per file), otherwise every rule broken; NOT_FOUND when the
+// folder is missing or holds no pose files.
 absl::StatusOr<Catalog> LoadCatalog(const std::string& directory);
 
 }  // namespace yoga::catalog

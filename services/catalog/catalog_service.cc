@@ -11,7 +11,8 @@ namespace {
 // Finishes a unary call with the result of a pose_query function.
 template <typename Response>
 grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
-                                absl::StatusOr<Response> result, Response* response) {
+                                absl::StatusOr<Response> result,
+                                Response* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (result.ok()) *response = *std::move(result);
   reactor->Finish(ToGrpcStatus(result.status()));
@@ -24,13 +25,15 @@ CatalogServiceImpl::CatalogServiceImpl(std::shared_ptr<const Catalog> catalog)
     : catalog_(std::move(catalog)) {}
 
 grpc::ServerUnaryReactor* CatalogServiceImpl::GetPose(
-    grpc::CallbackServerContext* context, const yoga::catalog::v1::GetPoseRequest* request,
+    grpc::CallbackServerContext* context,
+    const yoga::catalog::v1::GetPoseRequest* request,
     yoga::catalog::v1::Pose* response) {
   return Reply(context, catalog::GetPose(*catalog_, *request), response);
 }
 
 grpc::ServerUnaryReactor* CatalogServiceImpl::ListPoses(
-    grpc::CallbackServerContext* context, const yoga::catalog::v1::ListPosesRequest* request,
+    grpc::CallbackServerContext* context,
+    const yoga::catalog::v1::ListPosesRequest* request,
     yoga::catalog::v1::ListPosesResponse* response) {
   return Reply(context, catalog::ListPoses(*catalog_, *request), response);
 }

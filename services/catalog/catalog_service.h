@@ -12,16 +12,19 @@ namespace yoga::catalog {
 
 inline constexpr char kCatalogServiceName[] = "yoga.catalog.v1.CatalogService";
 
-class CatalogServiceImpl final : public yoga::catalog::v1::CatalogService::CallbackService {
+class CatalogServiceImpl final
+    : public yoga::catalog::v1::CatalogService::CallbackService {
  public:
   explicit CatalogServiceImpl(std::shared_ptr<const Catalog> catalog);
 
-  grpc::ServerUnaryReactor* GetPose(grpc::CallbackServerContext* context,
-                                    const yoga::catalog::v1::GetPoseRequest* request,
-                                    yoga::catalog::v1::Pose* response) override;
-  grpc::ServerUnaryReactor* ListPoses(grpc::CallbackServerContext* context,
-                                      const yoga::catalog::v1::ListPosesRequest* request,
-                                      yoga::catalog::v1::ListPosesResponse* response) override;
+  grpc::ServerUnaryReactor* GetPose(
+      grpc::CallbackServerContext* context,
+      const yoga::catalog::v1::GetPoseRequest* request,
+      yoga::catalog::v1::Pose* response) override;
+  grpc::ServerUnaryReactor* ListPoses(
+      grpc::CallbackServerContext* context,
+      const yoga::catalog::v1::ListPosesRequest* request,
+      yoga::catalog::v1::ListPosesResponse* response) override;
 
  private:
   std::shared_ptr<const Catalog> catalog_;

@@ -3,12 +3,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/io/tokenizer.h"
 
 namespace yoga::catalog {
 namespace {
@@ -20,16 +20,20 @@ using google::protobuf::TextFormat;
 // Keeps every parse error with its position (the parser stops at the first).
 class ErrorList : public google::protobuf::io::ErrorCollector {
  public:
-  ErrorList(const std::string& path, absl::string_view text) : path_(path), text_(text) {}
+  ErrorList(const std::string& path, absl::string_view text)
+      : path_(path), text_(text) {}
   void AddError(int line, int column, const std::string& message) override {
     // The parser reports an unknown enum value at the token after it, which is
     // often the next line; point at the line that holds the value instead.
-    static constexpr absl::string_view kEnumError = "Unknown enumeration value of \"";
+    static constexpr absl::string_view kEnumError =
+        "Unknown enumeration value of \"";
     if (absl::StartsWith(message, kEnumError)) {
-      absl::string_view value = absl::string_view(message).substr(kEnumError.size());
+      absl::string_view value =
+          absl::string_view(message).substr(kEnumError.size());
       value = value.substr(0, value.find('"'));
       const std::vector<absl::string_view> lines = absl::StrSplit(text_, '\n');
-      for (int i = std::min<int>(line, static_cast<int>(lines.size()) - 1); i >= 0; --i) {
+      for (int i = std::min<int>(line, static_cast<int>(lines.size()) - 1);
+           i >= 0; --i) {
         const size_t at = lines[i].find(value);
         if (at != absl::string_view::npos) {
           line = i;
@@ -38,7 +42,8 @@ class ErrorList : public google::protobuf::io::ErrorCollector {
         }
       }
     }
-    errors_.push_back(absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message));
+    errors_.push_back(
+        absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message));
   }
   void AddWarning(int line, int column, const std::string& message) override {
     AddError(line, column, message);
@@ -59,7 +64,8 @@ int PoseFile::LineOf(const FieldPath& field_path) const {
   int line = 0;
   for (const FieldStep& step : field_path) {
     if (tree == nullptr || descriptor == nullptr) break;
-    const FieldDescriptor* field = descriptor->FindFieldByName(std::string(step.field));
+    const FieldDescriptor* field =
+        descriptor->FindFieldByName(std::string(step.field));
     if (field == nullptr) break;
     const int index = field->is_repeated() ? std::max(step.index, 0) : -1;
     const TextFormat::ParseLocation location = tree->GetLocation(field, index);
@@ -72,7 +78,8 @@ int PoseFile::LineOf(const FieldPath& field_path) const {
   return line + 1;
 }
 
-absl::StatusOr<PoseFile> ParsePoseText(const std::string& path, absl::string_view text) {
+absl::StatusOr<PoseFile> ParsePoseText(const std::string& path,
+                                       absl::string_view text) {
   PoseFile file;
   file.path = path;
   file.locations = std::make_unique<TextFormat::ParseInfoTree>();
@@ -88,7 +95,8 @@ absl::StatusOr<PoseFile> ParsePoseText(const std::string& path, absl::string_vie
 
 absl::StatusOr<PoseFile> ParsePoseFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ":1: cannot open the file"));
+  if (!in)
+    return absl::NotFoundError(absl::StrCat(path, ":1: cannot open the file"));
   std::stringstream text;
   text << in.rdbuf();
   return ParsePoseText(path, text.str());

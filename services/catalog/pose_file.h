@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/text_format.h"
 #include "yoga/catalog/v1/pose.pb.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga::catalog {
 
-// A step in a path to a field: the field name and, for repeated fields, the index.
+// A step in a path to a field: the field name and, for repeated fields, the
+// index.
 struct FieldStep {
   absl::string_view field;
   int index = -1;
@@ -27,8 +28,9 @@ struct PoseFile {
   yoga::catalog::v1::Pose pose;
   std::unique_ptr<google::protobuf::TextFormat::ParseInfoTree> locations;
 
-  // 1-based line of the field at `path` ({{"variations", 2}, {"setup_cues", 0}}).
-  // When the field is absent, the line of the nearest present parent; 1 at worst.
+  // 1-based line of the field at `path` ({{"variations", 2}, {"setup_cues",
+  // 0}}). When the field is absent, the line of the nearest present parent; 1
+  // at worst.
   int LineOf(const FieldPath& path) const;
 };
 
@@ -37,7 +39,8 @@ struct PoseFile {
 absl::StatusOr<PoseFile> ParsePoseFile(const std::string& path);
 
 // Parses text already in memory; `path` is used in messages only.
-absl::StatusOr<PoseFile> ParsePoseText(const std::string& path, absl::string_view text);
+absl::StatusOr<PoseFile> ParsePoseText(const std::string& path,
+                                       absl::string_view text);
 
 }  // namespace yoga::catalog
 

@@ -6,10 +6,10 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "services/common/content_hash.h"
 #include "services/common/errors.h"
 #include "services/common/slug.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga::catalog {
 namespace {
@@ -21,8 +21,9 @@ using yoga::catalog::v1::Pose;
 
 // Checks a repeated enum filter: every value known and not UNSPECIFIED.
 template <typename IsValid>
-void CheckEnumFilter(const google::protobuf::RepeatedField<int>& values, absl::string_view field,
-                     IsValid is_valid, FieldViolations& violations) {
+void CheckEnumFilter(const google::protobuf::RepeatedField<int>& values,
+                     absl::string_view field, IsValid is_valid,
+                     FieldViolations& violations) {
   for (int i = 0; i < values.size(); ++i) {
     if (values[i] == 0 || !is_valid(values[i])) {
       violations.Add(absl::StrCat(field, "[", i, "]"),
@@ -43,27 +44,32 @@ std::string FilterHash(const ListPosesRequest& request) {
   sort(filters.mutable_target_areas());
   sort(filters.mutable_positions());
   sort(filters.mutable_kinds());
-  if (filters.has_props_available()) sort(filters.mutable_props_available()->mutable_props());
+  if (filters.has_props_available())
+    sort(filters.mutable_props_available()->mutable_props());
   return ContentHashOf(filters);
 }
 
-std::string MakePageToken(const std::string& filter_hash, const std::string& last_id) {
+std::string MakePageToken(const std::string& filter_hash,
+                          const std::string& last_id) {
   return absl::WebSafeBase64Escape(absl::StrCat(filter_hash, ":", last_id));
 }
 
 // The id after which the page starts; empty for the first page.
-std::string ReadPageToken(const std::string& token, const std::string& filter_hash,
+std::string ReadPageToken(const std::string& token,
+                          const std::string& filter_hash,
                           FieldViolations& violations) {
   if (token.empty()) return "";
   std::string decoded;
   const size_t colon = filter_hash.size();
-  if (!absl::WebSafeBase64Unescape(token, &decoded) || decoded.size() <= colon + 1 ||
-      decoded[colon] != ':' || !IsSlug(decoded.substr(colon + 1))) {
+  if (!absl::WebSafeBase64Unescape(token, &decoded) ||
+      decoded.size() <= colon + 1 || decoded[colon] != ':' ||
+      !IsSlug(decoded.substr(colon + 1))) {
     violations.Add("page_token", "is not a token this service issued");
     return "";
   }
   if (decoded.substr(0, colon) != filter_hash) {
-    violations.Add("page_token", "was issued for different filters; start again without it");
+    violations.Add("page_token",
+                   "was issued for different filters; start again without it");
     return "";
   }
   return decoded.substr(colon + 1);
@@ -76,42 +82,51 @@ bool Matches(const Pose& pose, const ListPosesRequest& request) {
   if (!request.target_areas().empty()) {
     bool any = false;
     for (int area : request.target_areas()) {
-      any = any || contains(pose.stretches(), area) || contains(pose.strengthens(), area);
+      any = any || contains(pose.stretches(), area) ||
+            contains(pose.strengthens(), area);
     }
     if (!any) return false;
   }
-  if (!request.positions().empty() && !contains(request.positions(), pose.position())) {
+  if (!request.positions().empty() &&
+      !contains(request.positions(), pose.position())) {
     return false;
   }
-  if (!request.kinds().empty() && !contains(request.kinds(), pose.kind())) return false;
-  if (request.max_level() != 0 && pose.level() > request.max_level()) return false;
+  if (!request.kinds().empty() && !contains(request.kinds(), pose.kind()))
+    return false;
+  if (request.max_level() != 0 && pose.level() > request.max_level())
+    return false;
   if (request.has_props_available()) {
     for (const auto& use : pose.props()) {
-      if (use.required() && !contains(request.props_available().props(), use.prop())) {
+      if (use.required() &&
+          !contains(request.props_available().props(), use.prop())) {
         return false;
       }
     }
   }
-  if (request.has_needs_floor() && pose.needs_floor() != request.needs_floor()) return false;
+  if (request.has_needs_floor() && pose.needs_floor() != request.needs_floor())
+    return false;
   return true;
 }
 
 }  // namespace
 
-absl::StatusOr<Pose> GetPose(const Catalog& catalog, const GetPoseRequest& request) {
+absl::StatusOr<Pose> GetPose(const Catalog& catalog,
+                             const GetPoseRequest& request) {
   FieldViolations violations;
   if (request.id().empty()) {
     violations.Add("id", "is required");
   } else if (!IsSlug(request.id())) {
-    violations.Add("id", "must be a pose id such as \"downward-facing-dog\": lower-case words "
-                         "joined by single dashes, at most 64 characters");
+    violations.Add(
+        "id",
+        "must be a pose id such as \"downward-facing-dog\": lower-case words "
+        "joined by single dashes, at most 64 characters");
   }
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
   if (const Pose* pose = catalog.FindPose(request.id())) return *pose;
   if (const Pose* owner = catalog.FindPoseOfVariation(request.id())) {
     return absl::NotFoundError(absl::StrCat("no pose \"", request.id(),
-                                            "\"; it is a variation of pose \"", owner->id(),
-                                            "\""));
+                                            "\"; it is a variation of pose \"",
+                                            owner->id(), "\""));
   }
   return absl::NotFoundError(absl::StrCat("no pose \"", request.id(), "\""));
 }
@@ -119,25 +134,30 @@ absl::StatusOr<Pose> GetPose(const Catalog& catalog, const GetPoseRequest& reque
 absl::StatusOr<ListPosesResponse> ListPoses(const Catalog& catalog,
                                             const ListPosesRequest& request) {
   FieldViolations violations;
-  if (request.page_size() < 0) violations.Add("page_size", "must not be negative");
-  CheckEnumFilter(request.target_areas(), "target_areas", yoga::type::v1::BodyArea_IsValid,
+  if (request.page_size() < 0)
+    violations.Add("page_size", "must not be negative");
+  CheckEnumFilter(request.target_areas(), "target_areas",
+                  yoga::type::v1::BodyArea_IsValid, violations);
+  CheckEnumFilter(request.positions(), "positions",
+                  yoga::type::v1::BodyPosition_IsValid, violations);
+  CheckEnumFilter(request.kinds(), "kinds", yoga::catalog::v1::PoseKind_IsValid,
                   violations);
-  CheckEnumFilter(request.positions(), "positions", yoga::type::v1::BodyPosition_IsValid,
-                  violations);
-  CheckEnumFilter(request.kinds(), "kinds", yoga::catalog::v1::PoseKind_IsValid, violations);
   if (!yoga::type::v1::Level_IsValid(request.max_level())) {
-    violations.Add("max_level", absl::StrCat("unknown value ", request.max_level()));
+    violations.Add("max_level",
+                   absl::StrCat("unknown value ", request.max_level()));
   }
   if (request.has_props_available()) {
     CheckEnumFilter(request.props_available().props(), "props_available.props",
                     yoga::type::v1::Prop_IsValid, violations);
   }
   const std::string filter_hash = FilterHash(request);
-  const std::string after_id = ReadPageToken(request.page_token(), filter_hash, violations);
+  const std::string after_id =
+      ReadPageToken(request.page_token(), filter_hash, violations);
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
 
-  const int page_size =
-      request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
+  const int page_size = request.page_size() == 0
+                            ? kDefaultPageSize
+                            : std::min(request.page_size(), kMaxPageSize);
   ListPosesResponse response;
   response.set_etag(catalog.etag());
   int total = 0;
@@ -148,7 +168,8 @@ absl::StatusOr<ListPosesResponse> ListPoses(const Catalog& catalog,
     if (response.poses_size() < page_size) {
       *response.add_poses() = pose;
     } else if (response.next_page_token().empty()) {
-      response.set_next_page_token(MakePageToken(filter_hash, response.poses().rbegin()->id()));
+      response.set_next_page_token(
+          MakePageToken(filter_hash, response.poses().rbegin()->id()));
     }
   }
   response.set_total_size(total);

@@ -18,8 +18,8 @@ inline constexpr int kMaxPageSize = 100;
 
 // INVALID_ARGUMENT (field "id") for a missing or malformed id; NOT_FOUND when
 // no pose has it.
-absl::StatusOr<yoga::catalog::v1::Pose> GetPose(const Catalog& catalog,
-                                                const yoga::catalog::v1::GetPoseRequest& request);
+absl::StatusOr<yoga::catalog::v1::Pose> GetPose(
+    const Catalog& catalog, const yoga::catalog::v1::GetPoseRequest& request);
 
 // INVALID_ARGUMENT lists every bad field (negative page_size, unknown or
 // UNSPECIFIED enum values in filters, a page_token that is not ours or was made

@@ -15,21 +15,35 @@ using grpc::experimental::InterceptionHookPoints;
 
 // Names the status code the way gRPC documents it ("NOT_FOUND").
 std::string CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS",    "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   const int index = static_cast<int>(code);
-  if (index >= 0 && index < static_cast<int>(std::size(kNames))) return kNames[index];
+  if (index >= 0 && index < static_cast<int>(std::size(kNames)))
+    return kNames[index];
   return absl::StrFormat("CODE_%d", index);
 }
 
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
   explicit CallInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), method_(info->method()), peer_(info->server_context()->peer()),
+      : info_(info),
+        method_(info->method()),
+        peer_(info->server_context()->peer()),
         start_(absl::Now()) {}
 
   // A call the client cancelled never sends a status; it is logged here.
@@ -37,21 +51,27 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     if (!logged_) Write("CANCELLED", "");
   }
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
       undecodable_request_ = true;
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
       if (undecodable_request_) {
-        // gRPC's callback API answers UNIMPLEMENTED with no message when a request
-        // does not decode; callers deserve to know their bytes were the problem.
+        // gRPC's callback API answers UNIMPLEMENTED with no message when a
+        // request does not decode; callers deserve to know their bytes were the
+        // problem.
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("the request is not a valid protobuf message for ", method_)));
+            absl::StrCat("the request is not a valid protobuf message for ",
+                         method_)));
       }
       const grpc::Status status = methods->GetSendStatus();
-      // Streaming calls may learn their peer only after the interceptor is made.
+      // Streaming calls may learn their peer only after the interceptor is
+      // made.
       if (peer_.empty()) peer_ = info_->server_context()->peer();
       Write(CodeName(status.error_code()), status.error_message());
     }
@@ -64,7 +84,8 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     LogFields fields = {
         {"method", method_},
         {"code", code},
-        {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(absl::Now() - start_))},
+        {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
+                                                   absl::Now() - start_))},
         {"peer", peer_}};
     if (!message.empty()) fields.emplace_back("error", message);
     Log(code == "OK" ? LogLevel::kInfo : LogLevel::kWarning, "rpc", fields);

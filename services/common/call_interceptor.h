@@ -1,6 +1,7 @@
 // The server interceptor every call passes through. It writes one log line per
 // call when it ends:
-//   event=rpc method=/pkg.Service/Method code=OK latency_ms=0.42 peer=ipv4:127.0.0.1:53122
+//   event=rpc method=/pkg.Service/Method code=OK latency_ms=0.42
+//   peer=ipv4:127.0.0.1:53122
 // and answers a request whose bytes do not decode with INVALID_ARGUMENT (gRPC's
 // callback API would say UNIMPLEMENTED, which misleads the caller).
 #ifndef YOGA_SERVICES_COMMON_CALL_INTERCEPTOR_H_

@@ -3,15 +3,16 @@
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga {
 
 std::string ContentHash(absl::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         digest);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), 8));
 }

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "google/protobuf/message_lite.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
 
 namespace yoga {
 

@@ -4,13 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/rpc/status.pb.h"
 #include "absl/strings/string_view.h"
+#include "google/rpc/status.pb.h"
 
 namespace yoga {
 namespace {
 
-constexpr char kBadRequestTypeUrl[] = "type.googleapis.com/google.rpc.BadRequest";
+constexpr char kBadRequestTypeUrl[] =
+    "type.googleapis.com/google.rpc.BadRequest";
 
 }  // namespace
 
@@ -28,11 +29,13 @@ absl::Status FieldViolations::ToStatus() const {
         absl::StrAppend(out, v.field(), ": ", v.description());
       });
   absl::Status status = absl::InvalidArgumentError(message);
-  status.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request_.SerializeAsString()));
+  status.SetPayload(kBadRequestTypeUrl,
+                    absl::Cord(bad_request_.SerializeAsString()));
   return status;
 }
 
-std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status) {
+std::optional<google::rpc::BadRequest> BadRequestOf(
+    const absl::Status& status) {
   auto payload = status.GetPayload(kBadRequestTypeUrl);
   if (!payload.has_value()) return std::nullopt;
   google::rpc::BadRequest bad_request;
@@ -55,13 +58,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
   google::rpc::Status details;
-  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+  if (!status.error_details().empty() &&
+      details.ParseFromString(status.error_details())) {
     for (const auto& any : details.details()) {
       google::rpc::BadRequest bad_request;
       if (any.UnpackTo(&bad_request)) {
-        result.SetPayload(kBadRequestTypeUrl, absl::Cord(bad_request.SerializeAsString()));
+        result.SetPayload(kBadRequestTypeUrl,
+                          absl::Cord(bad_request.SerializeAsString()));
       }
     }
   }

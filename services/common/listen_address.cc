@@ -7,7 +7,8 @@
 namespace yoga {
 
 std::string ListenAddress::ToString() const {
-  if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
+  if (host.find(':') != std::string::npos)
+    return absl::StrCat("[", host, "]:", port);
   return absl::StrCat(host, ":", port);
 }
 
@@ -27,7 +28,8 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view text) {
   }
   if (host.empty()) return invalid("no host");
   int port = 0;
-  if (port_text.empty() || !absl::SimpleAtoi(port_text, &port) || port < 0 || port > 65535) {
+  if (port_text.empty() || !absl::SimpleAtoi(port_text, &port) || port < 0 ||
+      port > 65535) {
     return invalid("the port must be a number from 0 to 65535");
   }
   return ListenAddress{std::string(host), port};

@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga {
 namespace {
@@ -25,7 +25,8 @@ absl::string_view LevelName(LogLevel level) {
 bool NeedsQuoting(absl::string_view value) {
   if (value.empty()) return true;
   for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+    if (c == ' ' || c == '"' || c == '=' || c == '\\' ||
+        static_cast<unsigned char>(c) < 0x20) {
       return true;
     }
   }
@@ -62,10 +63,13 @@ void AppendValue(std::string& out, absl::string_view value) {
 
 }  // namespace
 
-std::string FormatLogRecord(LogLevel level, absl::string_view event, const LogFields& fields) {
-  std::string line = absl::StrCat(
-      "ts=", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-      " level=", LevelName(level), " event=");
+std::string FormatLogRecord(LogLevel level, absl::string_view event,
+                            const LogFields& fields) {
+  std::string line =
+      absl::StrCat("ts=",
+                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " level=", LevelName(level), " event=");
   AppendValue(line, event);
   for (const auto& [key, value] : fields) {
     absl::StrAppend(&line, " ", key, "=");

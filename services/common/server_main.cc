@@ -9,9 +9,9 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "services/common/log.h"
 #include "services/common/server_options.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga {
 namespace {
@@ -43,10 +43,12 @@ int ExitOnStartupError(absl::string_view program, const absl::Status& status) {
   return 1;
 }
 
-int ServeUntilSignalled(absl::string_view program, const std::vector<HostedService>& services) {
+int ServeUntilSignalled(absl::string_view program,
+                        const std::vector<HostedService>& services) {
   absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
   if (!options.ok()) return ExitOnStartupError(program, options.status());
-  absl::StatusOr<std::unique_ptr<ServiceHost>> host = ServiceHost::Start(*options, services);
+  absl::StatusOr<std::unique_ptr<ServiceHost>> host =
+      ServiceHost::Start(*options, services);
   if (!host.ok()) return ExitOnStartupError(program, host.status());
 
   std::printf("listening on %s\n", (*host)->address().c_str());
@@ -55,7 +57,8 @@ int ServeUntilSignalled(absl::string_view program, const std::vector<HostedServi
   sigset_t signals = ShutdownSignals();
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  Log(LogLevel::kInfo, "signal", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  Log(LogLevel::kInfo, "signal",
+      {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   (*host)->Shutdown();
   (*host)->Wait();
   return 0;

@@ -2,9 +2,11 @@
 // "listening on HOST:PORT" line, and shutdown on SIGTERM or SIGINT.
 //
 //   int main(int argc, char** argv) {
-//     yoga::InitServerMain(argc, argv, "yoga-catalog", "127.0.0.1:50052", "Serves ...");
-//     ... build the services; on error: return yoga::ExitOnStartupError("yoga-catalog", status);
-//     return yoga::ServeUntilSignalled(services);
+//     yoga::InitServerMain(argc, argv, "yoga-catalog", "127.0.0.1:50052",
+//     "Serves ...");
+//     ... build the services; on error: return
+//     yoga::ExitOnStartupError("yoga-catalog", status); return
+//     yoga::ServeUntilSignalled(services);
 //   }
 #ifndef YOGA_SERVICES_COMMON_SERVER_MAIN_H_
 #define YOGA_SERVICES_COMMON_SERVER_MAIN_H_
@@ -12,8 +14,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "services/common/service_host.h"
 #include "absl/strings/string_view.h"
+#include "services/common/service_host.h"
 
 namespace yoga {
 
@@ -25,10 +27,12 @@ void InitServerMain(int argc, char** argv, absl::string_view default_listen,
 // Prints "<program>: <message>" on stderr and returns the exit code 1.
 int ExitOnStartupError(absl::string_view program, const absl::Status& status);
 
-// Starts a host from the flags, prints "listening on HOST:PORT" as the first line
-// of stdout, serves until SIGTERM or SIGINT, then shuts down gracefully.
-// Returns the process exit code: 0 after a clean shutdown, 1 if start-up failed.
-int ServeUntilSignalled(absl::string_view program, const std::vector<HostedService>& services);
+// Starts a host from the flags, prints "listening on HOST:PORT" as the first
+// line of stdout, serves until SIGTERM or SIGINT, then shuts down gracefully.
+// Returns the process exit code: 0 after a clean shutdown, 1 if start-up
+// failed.
+int ServeUntilSignalled(absl::string_view program,
+                        const std::vector<HostedService>& services);
 
 }  // namespace yoga
 

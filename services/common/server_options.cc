@@ -2,19 +2,23 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
-#include "services/common/listen_address.h"
 #include "absl/strings/string_view.h"
+#include "services/common/listen_address.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "HOST:PORT to serve on; port 0 picks a free port (printed as the first line)");
-ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key, serve TLS");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key; with --tls_cert, serve TLS");
+          "HOST:PORT to serve on; port 0 picks a free port (printed as the "
+          "first line)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain; with --tls_key, serve TLS");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key; with --tls_cert, serve TLS");
 ABSL_FLAG(absl::Duration, keepalive_time, absl::Seconds(30),
           "ping idle connections this often");
 ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(10),
           "drop a connection whose ping is not answered within this time");
-ABSL_FLAG(absl::Duration, max_connection_age, absl::InfiniteDuration(),
-          "close connections older than this so clients rebalance (inf for never)");
+ABSL_FLAG(
+    absl::Duration, max_connection_age, absl::InfiniteDuration(),
+    "close connections older than this so clients rebalance (inf for never)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may finish");
 
@@ -34,11 +38,15 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
 
-  if (absl::StatusOr<ListenAddress> address = ParseListenAddress(options.listen); !address.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--listen: ", address.status().message()));
+  if (absl::StatusOr<ListenAddress> address =
+          ParseListenAddress(options.listen);
+      !address.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen: ", address.status().message()));
   }
   if (options.tls_cert_path.empty() != options.tls_key_path.empty()) {
-    return absl::InvalidArgumentError("--tls_cert and --tls_key must be given together");
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key must be given together");
   }
   const std::pair<absl::string_view, absl::Duration> positive[] = {
       {"--keepalive_time", options.keepalive_time},
@@ -46,12 +54,14 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
       {"--max_connection_age", options.max_connection_age}};
   for (const auto& [flag, value] : positive) {
     if (value <= absl::ZeroDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, " must be positive"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " must be positive"));
     }
   }
   if (options.shutdown_grace < absl::ZeroDuration() ||
       options.shutdown_grace == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError("--shutdown_grace must be zero or a finite duration");
+    return absl::InvalidArgumentError(
+        "--shutdown_grace must be zero or a finite duration");
   }
   return options;
 }

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace yoga {
 
@@ -21,16 +21,19 @@ struct ServerOptions {
   // within keepalive_timeout: finds clients that vanished (a phone put away).
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(10);
-  // Close connections older than this so clients rebalance; InfiniteDuration for never.
+  // Close connections older than this so clients rebalance; InfiniteDuration
+  // for never.
   absl::Duration max_connection_age = absl::InfiniteDuration();
   // How long in-flight calls may finish after a shutdown signal.
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
 
-// Sets the program's default for --listen. Call before parsing the command line.
+// Sets the program's default for --listen. Call before parsing the command
+// line.
 void SetDefaultListenAddress(absl::string_view address);
 
-// The options given on the command line, checked: INVALID_ARGUMENT names the flag.
+// The options given on the command line, checked: INVALID_ARGUMENT names the
+// flag.
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags();
 
 }  // namespace yoga

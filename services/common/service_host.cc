@@ -6,25 +6,29 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/common/call_interceptor.h"
 #include "services/common/listen_address.h"
 #include "services/common/log.h"
-#include "services/common/call_interceptor.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     absl::string_view flag) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(flag, "=", path, ": cannot open the file"));
+  if (!in)
+    return absl::NotFoundError(
+        absl::StrCat(flag, "=", path, ": cannot open the file"));
   std::stringstream content;
   content << in.rdbuf();
   if (content.str().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, "=", path, ": the file is empty"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, "=", path, ": the file is empty"));
   }
   return content.str();
 }
@@ -32,7 +36,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
     const ServerOptions& options) {
   if (options.tls_cert_path.empty()) return grpc::InsecureServerCredentials();
-  absl::StatusOr<std::string> cert = ReadFile(options.tls_cert_path, "--tls_cert");
+  absl::StatusOr<std::string> cert =
+      ReadFile(options.tls_cert_path, "--tls_cert");
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key = ReadFile(options.tls_key_path, "--tls_key");
   if (!key.ok()) return key.status();
@@ -42,7 +47,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
 }
 
 int ToMilliseconds(absl::Duration duration) {
-  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
+  return static_cast<int>(
+      std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
 }
 
 }  // namespace
@@ -51,7 +57,8 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     const ServerOptions& options, const std::vector<HostedService>& services) {
   absl::StatusOr<ListenAddress> listen = ParseListenAddress(options.listen);
   if (!listen.ok()) return listen.status();
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeCredentials(options);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
 
   // Both are process-wide switches that must be set before a builder is made.
@@ -61,11 +68,14 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   grpc::ServerBuilder builder;
   int selected_port = 0;
   builder.AddListeningPort(listen->ToString(), *credentials, &selected_port);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ToMilliseconds(options.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             ToMilliseconds(options.keepalive_time));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
                              ToMilliseconds(options.keepalive_timeout));
-  // Clients following a cue stream may ping to keep it alive; allow it every 10 s.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // Clients following a cue stream may ping to keep it alive; allow it every 10
+  // s.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Two servers must not share a port silently: the second one fails to start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -75,29 +85,37 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                                ToMilliseconds(options.shutdown_grace));
   }
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
   interceptors.push_back(MakeCallInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  for (const HostedService& hosted : services) builder.RegisterService(hosted.service);
+  for (const HostedService& hosted : services)
+    builder.RegisterService(hosted.service);
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", listen->ToString(), " (address in use or not available here)"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", listen->ToString(),
+                     " (address in use or not available here)"));
   }
   ListenAddress bound = *listen;
   bound.port = selected_port;
-  auto host = std::unique_ptr<ServiceHost>(
-      new ServiceHost(std::move(server), bound.ToString(), options.shutdown_grace));
-  for (const HostedService& hosted : services) host->SetServing(hosted.name, hosted.serving);
+  auto host = std::unique_ptr<ServiceHost>(new ServiceHost(
+      std::move(server), bound.ToString(), options.shutdown_grace));
+  for (const HostedService& hosted : services)
+    host->SetServing(hosted.name, hosted.serving);
   Log(LogLevel::kInfo, "server_started",
-      {{"address", host->address()}, {"tls", options.tls_cert_path.empty() ? "off" : "on"}});
+      {{"address", host->address()},
+       {"tls", options.tls_cert_path.empty() ? "off" : "on"}});
   return host;
 }
 
-ServiceHost::ServiceHost(std::unique_ptr<grpc::Server> server, std::string address,
-                         absl::Duration shutdown_grace)
-    : server_(std::move(server)), address_(std::move(address)), shutdown_grace_(shutdown_grace) {}
+ServiceHost::ServiceHost(std::unique_ptr<grpc::Server> server,
+                         std::string address, absl::Duration shutdown_grace)
+    : server_(std::move(server)),
+      address_(std::move(address)),
+      shutdown_grace_(shutdown_grace) {}
 
 ServiceHost::~ServiceHost() {
   Shutdown();
@@ -105,7 +123,8 @@ ServiceHost::~ServiceHost() {
 }
 
 void ServiceHost::SetServing(absl::string_view service_name, bool serving) {
-  server_->GetHealthCheckService()->SetServingStatus(std::string(service_name), serving);
+  server_->GetHealthCheckService()->SetServingStatus(std::string(service_name),
+                                                     serving);
 }
 
 void ServiceHost::Shutdown() {
@@ -117,9 +136,11 @@ void ServiceHost::Shutdown() {
   Log(LogLevel::kInfo, "server_stopping",
       {{"address", address_},
        {"grace_ms", absl::StrCat(absl::ToInt64Milliseconds(shutdown_grace_))}});
-  // Every service reports NOT_SERVING from now on, and later changes are ignored.
+  // Every service reports NOT_SERVING from now on, and later changes are
+  // ignored.
   server_->GetHealthCheckService()->Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(shutdown_grace_));
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(shutdown_grace_));
   Log(LogLevel::kInfo, "server_stopped", {{"address", address_}});
 }
 

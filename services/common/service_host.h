@@ -3,10 +3,11 @@
 // call, and graceful shutdown. Every server program is a thin main() around it.
 //
 //   CatalogServiceImpl catalog(...);
-//   auto host = ServiceHost::Start(options, {{"yoga.catalog.v1.CatalogService", &catalog}});
-//   if (!host.ok()) ...;
+//   auto host = ServiceHost::Start(options, {{"yoga.catalog.v1.CatalogService",
+//   &catalog}}); if (!host.ok()) ...;
 //   (*host)->address();   // the bound address, e.g. "127.0.0.1:41235"
-//   (*host)->Shutdown();  // health NOT_SERVING, in-flight calls drain until the grace deadline
+//   (*host)->Shutdown();  // health NOT_SERVING, in-flight calls drain until
+//   the grace deadline
 //   (*host)->Wait();
 #ifndef YOGA_SERVICES_COMMON_SERVICE_HOST_H_
 #define YOGA_SERVICES_COMMON_SERVICE_HOST_H_
@@ -16,17 +17,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/server.h"
 #include "services/common/server_options.h"
-#include "absl/strings/string_view.h"
 
 namespace yoga {
 
 struct HostedService {
-  std::string name;                // Full service name, as health checks ask for it.
-  grpc::Service* service;          // Not owned; must outlive the host.
-  bool serving = true;             // Initial health status.
+  std::string name;        // Full service name, as health checks ask for it.
+  grpc::Service* service;  // Not owned; must outlive the host.
+  bool serving = true;     // Initial health status.
 };
 
 class ServiceHost {

@@ -1,4 +1,5 @@
 #include "services/common/slug.h"
+
 #include "absl/strings/string_view.h"
 
 namespace yoga {
@@ -8,7 +9,8 @@ bool IsSlug(absl::string_view text) {
   bool previous_dash = true;  // Forbids a leading dash.
   for (char c : text) {
     const bool dash = c == '-';
-    if (!dash && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    if (!dash && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+      return false;
     if (dash && previous_dash) return false;
     previous_dash = dash;
   }

@@ -4,6 +4,7 @@
 #define YOGA_SERVICES_COMMON_SLUG_H_
 
 #include <cstddef>
+
 #include "absl/strings/string_view.h"
 
 namespace yoga {

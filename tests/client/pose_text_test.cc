@@ -49,8 +49,12 @@ TEST(PoseTextTest, TableHasOneRowPerPose) {
 TEST(PoseTextTest, SheetShowsCuesVariationsAndSources) {
   const std::string sheet = FormatPoseSheet(Lunge());
   EXPECT_THAT(sheet, HasSubstr("Low Lunge (Anjaneyasana)  [low-lunge]"));
-  EXPECT_THAT(sheet, HasSubstr("[right] Step your right foot forward.  {low-lunge.setup.step-right}"));
-  EXPECT_THAT(sheet, HasSubstr("Variation: Low Lunge with Side Stretch  [low-lunge-side-stretch]"));
+  EXPECT_THAT(sheet, HasSubstr("[right] Step your right foot forward.  "
+                               "{low-lunge.setup.step-right}"));
+  EXPECT_THAT(
+      sheet,
+      HasSubstr(
+          "Variation: Low Lunge with Side Stretch  [low-lunge-side-stretch]"));
   EXPECT_THAT(sheet, HasSubstr("Sources: 000_03556a3cf9a37679.txt"));
 }
 

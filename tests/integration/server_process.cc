@@ -33,11 +33,13 @@ std::string TempPath(absl::string_view what) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args)
+ChildProcess::ChildProcess(const std::string& program,
+                           const std::vector<std::string>& args)
     : stdout_path_(TempPath("out")), stderr_path_(TempPath("err")) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(program.c_str()));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : args)
+    argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
@@ -79,22 +81,26 @@ std::optional<int> ChildProcess::WaitForExit(absl::Duration timeout) {
   return std::nullopt;
 }
 
-absl::StatusOr<std::string> ChildProcess::WaitForAddress(absl::Duration timeout) {
+absl::StatusOr<std::string> ChildProcess::WaitForAddress(
+    absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
     const std::string out = Stdout();
     const size_t newline = out.find('\n');
     if (newline != std::string::npos) {
       absl::string_view first(out.data(), newline);
-      if (absl::ConsumePrefix(&first, "listening on ")) return std::string(first);
-      return absl::InternalError(absl::StrCat("unexpected first line: ", first));
+      if (absl::ConsumePrefix(&first, "listening on "))
+        return std::string(first);
+      return absl::InternalError(
+          absl::StrCat("unexpected first line: ", first));
     }
     if (WaitForExit(absl::ZeroDuration()).has_value() || exited_) {
       return absl::InternalError(absl::StrCat("the server exited: ", Stderr()));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
-  return absl::DeadlineExceededError(absl::StrCat("no address within ", absl::FormatDuration(timeout)));
+  return absl::DeadlineExceededError(
+      absl::StrCat("no address within ", absl::FormatDuration(timeout)));
 }
 
 std::optional<int> ChildProcess::Stop(int signal, absl::Duration timeout) {
@@ -105,7 +111,8 @@ std::optional<int> ChildProcess::Stop(int signal, absl::Duration timeout) {
 std::string ChildProcess::Stdout() const { return ReadAll(stdout_path_); }
 std::string ChildProcess::Stderr() const { return ReadAll(stderr_path_); }
 
-RunResult RunProgram(const std::string& program, const std::vector<std::string>& args) {
+RunResult RunProgram(const std::string& program,
+                     const std::vector<std::string>& args) {
   ChildProcess child(program, args);
   RunResult result;
   result.exit_code = child.WaitForExit(absl::Seconds(60)).value_or(-1);

@@ -18,16 +18,19 @@ namespace yoga::testing {
 class ChildProcess {
  public:
   // Starts `program` (a path under build/bin) with `args`.
-  ChildProcess(const std::string& program, const std::vector<std::string>& args);
+  ChildProcess(const std::string& program,
+               const std::vector<std::string>& args);
   ~ChildProcess();  // Kills the child if it is still running.
 
-  // Waits for the first stdout line "listening on HOST:PORT"; returns HOST:PORT.
-  // Fails if the child exits first or the time runs out.
-  absl::StatusOr<std::string> WaitForAddress(absl::Duration timeout = absl::Seconds(20));
+  // Waits for the first stdout line "listening on HOST:PORT"; returns
+  // HOST:PORT. Fails if the child exits first or the time runs out.
+  absl::StatusOr<std::string> WaitForAddress(
+      absl::Duration timeout = absl::Seconds(20));
 
   // Sends `signal`, then waits for the exit code (nullopt on timeout or if
   // killed by a signal).
-  std::optional<int> Stop(int signal, absl::Duration timeout = absl::Seconds(20));
+  std::optional<int> Stop(int signal,
+                          absl::Duration timeout = absl::Seconds(20));
 
   // Waits for the child to exit by itself.
   std::optional<int> WaitForExit(absl::Duration timeout = absl::Seconds(20));
@@ -49,7 +52,8 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult RunProgram(const std::string& program, const std::vector<std::string>& args);
+RunResult RunProgram(const std::string& program,
+                     const std::vector<std::string>& args);
 
 }  // namespace yoga::testing
 

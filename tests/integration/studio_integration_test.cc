@@ -33,8 +33,8 @@ std::shared_ptr<grpc::Channel> Connect(const std::string& address) {
 class StudioTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    studio_ = std::make_unique<ChildProcess>(kBin + "yoga-studio",
-                                             std::vector<std::string>{"--listen=127.0.0.1:0"});
+    studio_ = std::make_unique<ChildProcess>(
+        kBin + "yoga-studio", std::vector<std::string>{"--listen=127.0.0.1:0"});
     auto address = studio_->WaitForAddress();
     ASSERT_TRUE(address.ok()) << address.status();
     address_ = *address;
@@ -57,11 +57,15 @@ TEST_F(StudioTest, ServesEveryPoseWithCuesHoldsAndSources) {
     EXPECT_GT(pose->hold().default_count(), 0u) << listed.id();
     EXPECT_FALSE(pose->sources().empty()) << listed.id();
   }
-  EXPECT_EQ(catalog::FetchPose(*stub, "no-such-pose", absl::Seconds(10)).status().code(),
+  EXPECT_EQ(catalog::FetchPose(*stub, "no-such-pose", absl::Seconds(10))
+                .status()
+                .code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(studio_->Stop(SIGTERM), 0);
-  EXPECT_THAT(studio_->Stderr(),
-              HasSubstr("event=rpc method=/yoga.catalog.v1.CatalogService/GetPose code=OK"));
+  EXPECT_THAT(
+      studio_->Stderr(),
+      HasSubstr(
+          "event=rpc method=/yoga.catalog.v1.CatalogService/GetPose code=OK"));
   EXPECT_THAT(studio_->Stderr(), HasSubstr("event=server_stopped"));
 }
 
@@ -88,20 +92,26 @@ TEST_F(StudioTest, ReportsHealthPerServiceAndUnbuiltServicesAsUnimplemented) {
             grpc::StatusCode::UNIMPLEMENTED);
 }
 
-TEST_F(StudioTest, SigintAlsoShutsDownCleanly) { EXPECT_EQ(studio_->Stop(SIGINT), 0); }
+TEST_F(StudioTest, SigintAlsoShutsDownCleanly) {
+  EXPECT_EQ(studio_->Stop(SIGINT), 0);
+}
 
 TEST_F(StudioTest, YogaGuidePrintsTheCatalog) {
-  auto table = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses"});
+  auto table =
+      RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses"});
   EXPECT_EQ(table.exit_code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("downward-facing-dog"));
-  EXPECT_THAT(table.out, ::testing::ContainsRegex("[0-9]+ poses, catalog version [0-9a-f]{16}"));
+  EXPECT_THAT(table.out, ::testing::ContainsRegex(
+                             "[0-9]+ poses, catalog version [0-9a-f]{16}"));
 
-  auto sheet = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses", "locust"});
+  auto sheet = RunProgram(kBin + "yoga-guide",
+                          {"--server=" + address_, "poses", "locust"});
   EXPECT_EQ(sheet.exit_code, 0) << sheet.err;
   EXPECT_THAT(sheet.out, HasSubstr("Variation: "));
   EXPECT_THAT(sheet.out, HasSubstr("004_9712fff90632e079.txt"));
 
-  auto missing = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses", "nope"});
+  auto missing = RunProgram(kBin + "yoga-guide",
+                            {"--server=" + address_, "poses", "nope"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND"));
 }
@@ -126,8 +136,8 @@ TEST(CatalogProgramTest, ServesTheCatalogAlone) {
 
 TEST(StartupErrorTest, ABrokenCatalogFileStopsTheServerWithFileAndLine) {
   // The shipped catalog with one bad reference appended to bow.textproto.
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("yoga-broken-", getpid());
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    absl::StrCat("yoga-broken-", getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::copy(YOGA_SOURCE_DIR "/assets/catalog", dir);
   int lines = 0;
@@ -135,13 +145,17 @@ TEST(StartupErrorTest, ABrokenCatalogFileStopsTheServerWithFileAndLine) {
     std::ifstream in(dir / "bow.textproto");
     for (std::string line; std::getline(in, line);) ++lines;
   }
-  std::ofstream(dir / "bow.textproto", std::ios::app) << "counterposes: \"nope\"\n";
-  auto result = RunProgram(kBin + "yoga-studio",
-                           {"--listen=127.0.0.1:0", "--catalog_dir=" + dir.string()});
+  std::ofstream(dir / "bow.textproto", std::ios::app)
+      << "counterposes: \"nope\"\n";
+  auto result =
+      RunProgram(kBin + "yoga-studio",
+                 {"--listen=127.0.0.1:0", "--catalog_dir=" + dir.string()});
   std::filesystem::remove_all(dir);
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_EQ(result.err, absl::StrCat("yoga-studio: ", (dir / "bow.textproto").string(), ":",
-                                     lines + 1, ": unknown pose id \"nope\" in counterposes\n"));
+  EXPECT_EQ(
+      result.err,
+      absl::StrCat("yoga-studio: ", (dir / "bow.textproto").string(), ":",
+                   lines + 1, ": unknown pose id \"nope\" in counterposes\n"));
   EXPECT_THAT(result.out, Not(HasSubstr("listening on")));
 }
 
@@ -149,8 +163,9 @@ TEST(StartupErrorTest, ABadFlagIsNamed) {
   auto result = RunProgram(kBin + "yoga-studio", {"--listen=nowhere"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("--listen"));
-  auto missing = RunProgram(kBin + "yoga-catalog",
-                            {"--listen=127.0.0.1:0", "--catalog_dir=/nonexistent/catalog"});
+  auto missing = RunProgram(
+      kBin + "yoga-catalog",
+      {"--listen=127.0.0.1:0", "--catalog_dir=/nonexistent/catalog"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_THAT(missing.err, HasSubstr("/nonexistent/catalog"));
 }

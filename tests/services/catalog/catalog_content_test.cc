@@ -44,7 +44,8 @@ std::vector<const Cue*> AllCues(const Pose& pose) {
     add(variation.setup_cues());
     add(variation.hold_cues());
     add(variation.release_cues());
-    for (const auto& caution : variation.cautions()) cues.push_back(&caution.cue());
+    for (const auto& caution : variation.cautions())
+      cues.push_back(&caution.cue());
   }
   return cues;
 }
@@ -58,7 +59,8 @@ struct Expected {
 // Every pose and variation the seed articles name (issue 2's list).
 const std::vector<Expected>& ExpectedPoses() {
   static const auto* expected = new std::vector<Expected>{
-      {"downward-facing-dog", {"downward-facing-dog-knees-bent", "downward-facing-dog-split"},
+      {"downward-facing-dog",
+       {"downward-facing-dog-knees-bent", "downward-facing-dog-split"},
        {"000", "003"}},
       {"low-lunge", {"low-lunge-side-stretch"}, {"000"}},
       {"supine-twist", {"supine-twist-legs-extended"}, {"000", "002"}},
@@ -68,18 +70,24 @@ const std::vector<Expected>& ExpectedPoses() {
       {"cat-cow", {}, {"001", "003"}},
       {"bound-angle", {"bound-angle-arms-forward"}, {"002"}},
       {"seated-twist", {}, {"002"}},
-      {"kneeling-hip-flexor-stretch", {"kneeling-hip-flexor-stretch-side-bend"}, {"002"}},
+      {"kneeling-hip-flexor-stretch",
+       {"kneeling-hip-flexor-stretch-side-bend"},
+       {"002"}},
       {"standing-hamstring-stretch", {}, {"003"}},
       {"pelvic-tilts", {}, {"003"}},
       {"bird-dog", {}, {"003"}},
       {"bridge", {}, {"003"}},
       {"pigeon", {}, {"003"}},
       {"squat", {}, {"003"}},
-      {"locust", {"locust-goal-post-arms", "locust-airplane-arms", "locust-opposite-lifts"},
+      {"locust",
+       {"locust-goal-post-arms", "locust-airplane-arms",
+        "locust-opposite-lifts"},
        {"004"}},
       {"bow", {"bow-no-hands"}, {"004"}},
       {"reverse-tabletop", {"reverse-tabletop-leg-lifted"}, {"004"}},
-      {"reverse-plank", {"reverse-plank-knee-to-chest", "reverse-plank-leg-lifted"}, {"004"}},
+      {"reverse-plank",
+       {"reverse-plank-knee-to-chest", "reverse-plank-leg-lifted"},
+       {"004"}},
       {"sun-salutation", {"sun-salutation-half"}, {"004"}},
   };
   return *expected;
@@ -90,11 +98,13 @@ TEST(CatalogContentTest, HoldsEveryPoseAndVariationOfTheSeeds) {
     const Pose* pose = Shipped().FindPose(expected.pose_id);
     ASSERT_NE(pose, nullptr) << expected.pose_id;
     for (const char* variation_id : expected.variation_ids) {
-      EXPECT_EQ(Shipped().FindPoseOfVariation(variation_id), pose) << variation_id;
+      EXPECT_EQ(Shipped().FindPoseOfVariation(variation_id), pose)
+          << variation_id;
     }
     for (const char* seed : expected.seeds) {
-      EXPECT_TRUE(std::any_of(pose->sources().begin(), pose->sources().end(),
-                              [&](const std::string& s) { return s.rfind(seed, 0) == 0; }))
+      EXPECT_TRUE(std::any_of(
+          pose->sources().begin(), pose->sources().end(),
+          [&](const std::string& s) { return s.rfind(seed, 0) == 0; }))
           << expected.pose_id << " does not cite seed " << seed;
     }
   }
@@ -110,7 +120,8 @@ TEST(CatalogContentTest, EveryPoseCanBeGuidedByVoice) {
     EXPECT_GT(pose.hold().default_count(), 0u);
     for (const Cue* cue : AllCues(pose)) {
       // Short enough to say in one breath or two.
-      const size_t words = std::vector<std::string>(absl::StrSplit(cue->text(), ' ')).size();
+      const size_t words =
+          std::vector<std::string>(absl::StrSplit(cue->text(), ' ')).size();
       EXPECT_LE(words, 20u) << cue->key() << ": " << cue->text();
     }
   }
@@ -120,11 +131,12 @@ TEST(CatalogContentTest, SeatedTwistReplacesTheReclingTwistWithoutFloor) {
   const Pose* twist = Shipped().FindPose("supine-twist");
   ASSERT_NE(twist, nullptr);
   EXPECT_TRUE(twist->needs_floor());
-  EXPECT_TRUE(std::any_of(twist->alternatives().begin(), twist->alternatives().end(),
-                          [](const auto& a) {
-                            return a.pose_id() == "seated-twist" &&
-                                   a.reason() == yoga::catalog::v1::ALTERNATIVE_REASON_NO_FLOOR;
-                          }));
+  EXPECT_TRUE(std::any_of(
+      twist->alternatives().begin(), twist->alternatives().end(),
+      [](const auto& a) {
+        return a.pose_id() == "seated-twist" &&
+               a.reason() == yoga::catalog::v1::ALTERNATIVE_REASON_NO_FLOOR;
+      }));
   EXPECT_FALSE(Shipped().FindPose("seated-twist")->needs_floor());
 }
 
@@ -132,10 +144,14 @@ TEST(CatalogContentTest, BackbendsAvoidExtensionSensitiveBacks) {
   for (const char* id : {"locust", "bow"}) {
     const Pose* pose = Shipped().FindPose(id);
     ASSERT_NE(pose, nullptr);
-    EXPECT_TRUE(std::any_of(pose->cautions().begin(), pose->cautions().end(), [](const auto& c) {
-      return c.condition() == yoga::type::v1::CONDITION_EXTENSION_SENSITIVE_BACK &&
-             c.action() == yoga::catalog::v1::CAUTION_ACTION_AVOID;
-    })) << id;
+    EXPECT_TRUE(std::any_of(
+        pose->cautions().begin(), pose->cautions().end(),
+        [](const auto& c) {
+          return c.condition() ==
+                     yoga::type::v1::CONDITION_EXTENSION_SENSITIVE_BACK &&
+                 c.action() == yoga::catalog::v1::CAUTION_ACTION_AVOID;
+        }))
+        << id;
     EXPECT_FALSE(pose->counterposes().empty()) << id;
   }
 }
@@ -153,7 +169,8 @@ std::vector<std::string> Words(const std::string& text) {
 
 TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
   const std::filesystem::path seeds(YOGA_SEEDS_DIR);
-  if (!std::filesystem::exists(seeds)) GTEST_SKIP() << "no seed folder at " << seeds;
+  if (!std::filesystem::exists(seeds))
+    GTEST_SKIP() << "no seed folder at " << seeds;
   // Every run of 7 consecutive words in the seeds.
   constexpr size_t kRun = 7;
   std::set<std::string> seed_runs;
@@ -163,7 +180,8 @@ TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
     text << in.rdbuf();
     const std::vector<std::string> words = Words(text.str());
     for (size_t i = 0; i + kRun <= words.size(); ++i) {
-      seed_runs.insert(absl::StrJoin(words.begin() + i, words.begin() + i + kRun, " "));
+      seed_runs.insert(
+          absl::StrJoin(words.begin() + i, words.begin() + i + kRun, " "));
     }
   }
   ASSERT_FALSE(seed_runs.empty());
@@ -171,8 +189,10 @@ TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
     for (const Cue* cue : AllCues(pose)) {
       const std::vector<std::string> words = Words(cue->text());
       for (size_t i = 0; i + kRun <= words.size(); ++i) {
-        const std::string run = absl::StrJoin(words.begin() + i, words.begin() + i + kRun, " ");
-        EXPECT_FALSE(seed_runs.contains(run)) << cue->key() << " copies the seed: \"" << run << "\"";
+        const std::string run =
+            absl::StrJoin(words.begin() + i, words.begin() + i + kRun, " ");
+        EXPECT_FALSE(seed_runs.contains(run))
+            << cue->key() << " copies the seed: \"" << run << "\"";
       }
     }
   }
@@ -180,14 +200,17 @@ TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
 
 TEST(CatalogContentTest, SourcesAreSeedFilesThatExist) {
   const std::filesystem::path seeds(YOGA_SEEDS_DIR);
-  if (!std::filesystem::exists(seeds)) GTEST_SKIP() << "no seed folder at " << seeds;
+  if (!std::filesystem::exists(seeds))
+    GTEST_SKIP() << "no seed folder at " << seeds;
   for (const Pose& pose : Shipped().poses()) {
     for (const std::string& source : pose.sources()) {
-      EXPECT_TRUE(std::filesystem::exists(seeds / source)) << pose.id() << ": " << source;
+      EXPECT_TRUE(std::filesystem::exists(seeds / source))
+          << pose.id() << ": " << source;
     }
     for (const auto& variation : pose.variations()) {
       for (const std::string& source : variation.sources()) {
-        EXPECT_TRUE(std::filesystem::exists(seeds / source)) << variation.id() << ": " << source;
+        EXPECT_TRUE(std::filesystem::exists(seeds / source))
+            << variation.id() << ": " << source;
       }
     }
   }

@@ -30,7 +30,9 @@ class CatalogDir {
     std::ofstream(path_ / name) << text;
   }
   std::string path() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string file(const std::string& name) const {
+    return (path_ / name).string();
+  }
 
  private:
   static inline int counter_ = 0;
@@ -59,7 +61,8 @@ TEST(CatalogLoaderTest, EtagFollowsContent) {
   CatalogDir same;
   same.Write("alpha.textproto", kAlpha);
   CatalogDir changed;
-  changed.Write("alpha.textproto", testing::Replace(kAlpha, "Stand tall.", "Stand up tall."));
+  changed.Write("alpha.textproto",
+                testing::Replace(kAlpha, "Stand tall.", "Stand up tall."));
   const std::string etag = LoadCatalog(first.path())->etag();
   EXPECT_EQ(LoadCatalog(same.path())->etag(), etag);
   EXPECT_NE(LoadCatalog(changed.path())->etag(), etag);
@@ -72,26 +75,31 @@ TEST(CatalogLoaderTest, ParseErrorsNameFileAndLine) {
   auto catalog = LoadCatalog(dir.path());
   ASSERT_FALSE(catalog.ok());
   EXPECT_EQ(catalog.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(catalog.status().message()), HasSubstr(dir.file("alpha.textproto") + ":5:"));
+  EXPECT_THAT(std::string(catalog.status().message()),
+              HasSubstr(dir.file("alpha.textproto") + ":5:"));
 }
 
 TEST(CatalogLoaderTest, RuleViolationsNameFileAndLine) {
   CatalogDir dir;
-  dir.Write("alpha.textproto", std::string(kAlpha) + "counterposes: \"gamma\"\n");
+  dir.Write("alpha.textproto",
+            std::string(kAlpha) + "counterposes: \"gamma\"\n");
   auto catalog = LoadCatalog(dir.path());
   ASSERT_FALSE(catalog.ok());
   EXPECT_EQ(catalog.status().message(),
-            dir.file("alpha.textproto") + ":11: unknown pose id \"gamma\" in counterposes");
+            dir.file("alpha.textproto") +
+                ":11: unknown pose id \"gamma\" in counterposes");
 }
 
 TEST(CatalogLoaderTest, MissingOrEmptyFolderIsNotFound) {
   auto missing = LoadCatalog("/nonexistent/catalog");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("/nonexistent/catalog"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("/nonexistent/catalog"));
   CatalogDir empty;
   auto none = LoadCatalog(empty.path());
   EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(none.status().message()), HasSubstr("no *.textproto pose files"));
+  EXPECT_THAT(std::string(none.status().message()),
+              HasSubstr("no *.textproto pose files"));
 }
 
 }  // namespace

@@ -7,9 +7,9 @@
 namespace yoga::catalog {
 namespace {
 
-using ::testing::StartsWith;
 using testing::kAlpha;
 using testing::kBeta;
+using ::testing::StartsWith;
 
 TEST(PoseFileTest, ParsesTextFormat) {
   auto file = ParsePoseText("alpha.textproto", kAlpha);
@@ -32,30 +32,38 @@ TEST(PoseFileTest, KnowsTheLineOfEveryField) {
 }
 
 TEST(PoseFileTest, ReportsSyntaxErrorsWithFileLineAndColumn) {
-  auto file = ParsePoseText("alpha.textproto", testing::Replace(kAlpha, "name: \"Alpha\"",
-                                                                "name \"Alpha\""));
+  auto file = ParsePoseText(
+      "alpha.textproto",
+      testing::Replace(kAlpha, "name: \"Alpha\"", "name \"Alpha\""));
   ASSERT_FALSE(file.ok());
-  EXPECT_THAT(std::string(file.status().message()), StartsWith("alpha.textproto:2:"));
+  EXPECT_THAT(std::string(file.status().message()),
+              StartsWith("alpha.textproto:2:"));
 }
 
 TEST(PoseFileTest, ReportsUnknownFieldsAndEnumValues) {
-  auto unknown_field = ParsePoseText("alpha.textproto",
-                                     testing::Replace(kAlpha, "level:", "difficulty:"));
+  auto unknown_field = ParsePoseText(
+      "alpha.textproto", testing::Replace(kAlpha, "level:", "difficulty:"));
   ASSERT_FALSE(unknown_field.ok());
-  EXPECT_THAT(std::string(unknown_field.status().message()), StartsWith("alpha.textproto:5:"));
-  EXPECT_THAT(std::string(unknown_field.status().message()), ::testing::HasSubstr("difficulty"));
+  EXPECT_THAT(std::string(unknown_field.status().message()),
+              StartsWith("alpha.textproto:5:"));
+  EXPECT_THAT(std::string(unknown_field.status().message()),
+              ::testing::HasSubstr("difficulty"));
 
   auto unknown_enum = ParsePoseText(
-      "alpha.textproto", testing::Replace(kAlpha, "BODY_POSITION_STANDING", "BODY_POSITION_UPSIDE"));
+      "alpha.textproto", testing::Replace(kAlpha, "BODY_POSITION_STANDING",
+                                          "BODY_POSITION_UPSIDE"));
   ASSERT_FALSE(unknown_enum.ok());
-  EXPECT_THAT(std::string(unknown_enum.status().message()), StartsWith("alpha.textproto:3:"));
-  EXPECT_THAT(std::string(unknown_enum.status().message()), ::testing::HasSubstr("BODY_POSITION_UPSIDE"));
+  EXPECT_THAT(std::string(unknown_enum.status().message()),
+              StartsWith("alpha.textproto:3:"));
+  EXPECT_THAT(std::string(unknown_enum.status().message()),
+              ::testing::HasSubstr("BODY_POSITION_UPSIDE"));
 }
 
 TEST(PoseFileTest, NamesAFileThatCannotBeRead) {
   auto file = ParsePoseFile("/nonexistent/alpha.textproto");
   ASSERT_FALSE(file.ok());
-  EXPECT_EQ(file.status().message(), "/nonexistent/alpha.textproto:1: cannot open the file");
+  EXPECT_EQ(file.status().message(),
+            "/nonexistent/alpha.textproto:1: cannot open the file");
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ yoga::catalog::v1::Pose ParsedPose(const std::string& text) {
 
 // alpha, beta, and `extra` standing poses named pose-00, pose-01, ...
 Catalog MakeCatalog(int extra = 0) {
-  std::vector<Pose> poses = {ParsedPose(testing::kAlpha), ParsedPose(testing::kBeta)};
+  std::vector<Pose> poses = {ParsedPose(testing::kAlpha),
+                             ParsedPose(testing::kBeta)};
   for (int i = 0; i < extra; ++i) {
     Pose pose = poses[0];
     pose.set_id(absl::StrFormat("pose-%02d", i));
@@ -36,7 +37,8 @@ Catalog MakeCatalog(int extra = 0) {
   return Catalog(std::move(poses));
 }
 
-std::vector<std::string> Ids(const yoga::catalog::v1::ListPosesResponse& response) {
+std::vector<std::string> Ids(
+    const yoga::catalog::v1::ListPosesResponse& response) {
   std::vector<std::string> ids;
   for (const Pose& pose : response.poses()) ids.push_back(pose.id());
   return ids;
@@ -68,7 +70,8 @@ TEST(GetPoseTest, MissingOrMalformedIdIsInvalidArgumentOnField) {
   auto missing = GetPose(catalog, request);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ViolatedFields(missing.status()), ElementsAre("id"));
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("id: is required"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("id: is required"));
   request.set_id("Downward Dog");
   auto malformed = GetPose(catalog, request);
   EXPECT_EQ(malformed.status().code(), absl::StatusCode::kInvalidArgument);
@@ -79,18 +82,21 @@ TEST(GetPoseTest, UnknownIdIsNotFoundAndVariationsAreNamed) {
   Catalog catalog = MakeCatalog();
   GetPoseRequest request;
   request.set_id("gamma");
-  EXPECT_EQ(GetPose(catalog, request).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(GetPose(catalog, request).status().code(),
+            absl::StatusCode::kNotFound);
   request.set_id("beta-legs-long");
   auto variation = GetPose(catalog, request);
   EXPECT_EQ(variation.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(variation.status().message()), HasSubstr("it is a variation of pose \"beta\""));
+  EXPECT_THAT(std::string(variation.status().message()),
+              HasSubstr("it is a variation of pose \"beta\""));
 }
 
 TEST(ListPosesTest, ListsAllInIdOrderWithEtag) {
   Catalog catalog = MakeCatalog(3);
   auto response = ListPoses(catalog, ListPosesRequest());
   ASSERT_TRUE(response.ok()) << response.status();
-  EXPECT_THAT(Ids(*response), ElementsAre("alpha", "beta", "pose-00", "pose-01", "pose-02"));
+  EXPECT_THAT(Ids(*response),
+              ElementsAre("alpha", "beta", "pose-00", "pose-01", "pose-02"));
   EXPECT_EQ(response->etag(), catalog.etag());
   EXPECT_EQ(response->total_size(), 5);
   EXPECT_TRUE(response->next_page_token().empty());
@@ -123,7 +129,8 @@ TEST(ListPosesTest, PageTokensSurviveARestartWithTheSameContent) {
   auto first = ListPoses(MakeCatalog(3), request);
   ASSERT_TRUE(first.ok());
   request.set_page_token(first->next_page_token());
-  auto second = ListPoses(MakeCatalog(3), request);  // A new Catalog, as after a restart.
+  auto second =
+      ListPoses(MakeCatalog(3), request);  // A new Catalog, as after a restart.
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_THAT(Ids(*second), ElementsAre("pose-00", "pose-01"));
 }
@@ -147,12 +154,14 @@ TEST(ListPosesTest, ReportsEveryBadFieldAtOnce) {
   request.add_target_areas(static_cast<yoga::type::v1::BodyArea>(999));
   request.add_positions(yoga::type::v1::BODY_POSITION_UNSPECIFIED);
   request.set_max_level(static_cast<yoga::type::v1::Level>(77));
-  request.mutable_props_available()->add_props(static_cast<yoga::type::v1::Prop>(55));
+  request.mutable_props_available()->add_props(
+      static_cast<yoga::type::v1::Prop>(55));
   auto response = ListPoses(MakeCatalog(), request);
   EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(ViolatedFields(response.status()),
-              ElementsAre("page_size", "target_areas[0]", "positions[0]", "max_level",
-                          "props_available.props[0]", "page_token"));
+  EXPECT_THAT(
+      ViolatedFields(response.status()),
+      ElementsAre("page_size", "target_areas[0]", "positions[0]", "max_level",
+                  "props_available.props[0]", "page_token"));
 }
 
 TEST(ListPosesTest, ATokenOnlyWorksWithItsOwnFilters) {
@@ -165,7 +174,8 @@ TEST(ListPosesTest, ATokenOnlyWorksWithItsOwnFilters) {
   request.set_max_level(yoga::type::v1::LEVEL_BEGINNER);
   auto other = ListPoses(catalog, request);
   EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(other.status().message()), HasSubstr("page_token: was issued for different filters"));
+  EXPECT_THAT(std::string(other.status().message()),
+              HasSubstr("page_token: was issued for different filters"));
 }
 
 TEST(ListPosesTest, FiltersCombine) {
@@ -195,7 +205,8 @@ TEST(ListPosesTest, FiltersCombine) {
   request.set_needs_floor(true);
   EXPECT_THAT(ids(request), ElementsAre("beta"));
 
-  // Beta needs a blanket: an empty prop set rules it out, a set with one keeps it.
+  // Beta needs a blanket: an empty prop set rules it out, a set with one keeps
+  // it.
   request.Clear();
   request.mutable_props_available();
   EXPECT_THAT(ids(request), ElementsAre("alpha"));

@@ -19,12 +19,14 @@ TEST(FieldViolationsTest, ListsEveryBadFieldInMessageAndDetail) {
   violations.Add("page_size", "must not be negative");
   absl::Status status = violations.ToStatus();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "id: is required; page_size: must not be negative");
+  EXPECT_EQ(status.message(),
+            "id: is required; page_size: must not be negative");
   auto bad_request = BadRequestOf(status);
   ASSERT_TRUE(bad_request.has_value());
   ASSERT_EQ(bad_request->field_violations_size(), 2);
   EXPECT_EQ(bad_request->field_violations(1).field(), "page_size");
-  EXPECT_EQ(bad_request->field_violations(1).description(), "must not be negative");
+  EXPECT_EQ(bad_request->field_violations(1).description(),
+            "must not be negative");
 }
 
 TEST(ToGrpcStatusTest, CarriesBadRequestAsStatusDetails) {
@@ -57,7 +59,8 @@ TEST(FromGrpcStatusTest, RoundTripsViolations) {
   EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
   auto bad_request = BadRequestOf(back);
   ASSERT_TRUE(bad_request.has_value());
-  EXPECT_EQ(bad_request->field_violations(0).field(), "constraints.target_duration");
+  EXPECT_EQ(bad_request->field_violations(0).field(),
+            "constraints.target_duration");
 }
 
 }  // namespace

@@ -25,13 +25,20 @@ TEST(ListenAddressTest, ParsesBracketedIpv6AndPrintsItBack) {
 }
 
 TEST(ListenAddressTest, SaysWhatIsWrong) {
-  EXPECT_THAT(std::string(ParseListenAddress("localhost").status().message()), HasSubstr("no port"));
-  EXPECT_THAT(std::string(ParseListenAddress(":80").status().message()), HasSubstr("no host"));
-  EXPECT_THAT(std::string(ParseListenAddress("::1:80").status().message()), HasSubstr("brackets"));
-  EXPECT_THAT(std::string(ParseListenAddress("host:70000").status().message()), HasSubstr("0 to 65535"));
-  EXPECT_THAT(std::string(ParseListenAddress("host:-1").status().message()), HasSubstr("0 to 65535"));
-  EXPECT_THAT(std::string(ParseListenAddress("host:http").status().message()), HasSubstr("0 to 65535"));
-  EXPECT_EQ(ParseListenAddress("host:").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ParseListenAddress("localhost").status().message()),
+              HasSubstr("no port"));
+  EXPECT_THAT(std::string(ParseListenAddress(":80").status().message()),
+              HasSubstr("no host"));
+  EXPECT_THAT(std::string(ParseListenAddress("::1:80").status().message()),
+              HasSubstr("brackets"));
+  EXPECT_THAT(std::string(ParseListenAddress("host:70000").status().message()),
+              HasSubstr("0 to 65535"));
+  EXPECT_THAT(std::string(ParseListenAddress("host:-1").status().message()),
+              HasSubstr("0 to 65535"));
+  EXPECT_THAT(std::string(ParseListenAddress("host:http").status().message()),
+              HasSubstr("0 to 65535"));
+  EXPECT_EQ(ParseListenAddress("host:").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

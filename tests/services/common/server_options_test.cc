@@ -32,7 +32,8 @@ TEST_F(ServerOptionsTest, DefaultsAreSane) {
 
 TEST_F(ServerOptionsTest, NamesTheBadFlag) {
   absl::SetFlag(&FLAGS_listen, "nowhere");
-  EXPECT_THAT(std::string(ServerOptionsFromFlags().status().message()), HasSubstr("--listen"));
+  EXPECT_THAT(std::string(ServerOptionsFromFlags().status().message()),
+              HasSubstr("--listen"));
 }
 
 TEST_F(ServerOptionsTest, NeedsCertificateAndKeyTogether) {
@@ -43,12 +44,14 @@ TEST_F(ServerOptionsTest, NeedsCertificateAndKeyTogether) {
 
 TEST_F(ServerOptionsTest, RejectsNonPositiveKeepalive) {
   absl::SetFlag(&FLAGS_keepalive_time, absl::ZeroDuration());
-  EXPECT_THAT(std::string(ServerOptionsFromFlags().status().message()), HasSubstr("--keepalive_time"));
+  EXPECT_THAT(std::string(ServerOptionsFromFlags().status().message()),
+              HasSubstr("--keepalive_time"));
 }
 
 TEST_F(ServerOptionsTest, RejectsAnEndlessShutdownGrace) {
   absl::SetFlag(&FLAGS_shutdown_grace, absl::InfiniteDuration());
-  EXPECT_THAT(std::string(ServerOptionsFromFlags().status().message()), HasSubstr("--shutdown_grace"));
+  EXPECT_THAT(std::string(ServerOptionsFromFlags().status().message()),
+              HasSubstr("--shutdown_grace"));
 }
 
 }  // namespace

@@ -41,10 +41,12 @@ class SlowTestService final : public grpc::testing::TestService::Service {
                          grpc::testing::Empty*) override {
     return grpc::Status::OK;
   }
-  grpc::Status UnaryCall(grpc::ServerContext* context, const grpc::testing::SimpleRequest* request,
+  grpc::Status UnaryCall(grpc::ServerContext* context,
+                         const grpc::testing::SimpleRequest* request,
                          grpc::testing::SimpleResponse*) override {
     entered_.Notify();
-    const absl::Time until = absl::Now() + absl::Milliseconds(request->response_size());
+    const absl::Time until =
+        absl::Now() + absl::Milliseconds(request->response_size());
     while (absl::Now() < until) {
       if (context->IsCancelled()) return grpc::Status::CANCELLED;
       absl::SleepFor(absl::Milliseconds(5));
@@ -66,21 +68,24 @@ ServerOptions LoopbackOptions() {
 }
 
 std::shared_ptr<grpc::Channel> Connect(const ServiceHost& host) {
-  return grpc::CreateChannel(host.address(), grpc::InsecureChannelCredentials());
+  return grpc::CreateChannel(host.address(),
+                             grpc::InsecureChannelCredentials());
 }
 
-grpc::Status CheckHealth(std::shared_ptr<grpc::Channel> channel, const std::string& service,
+grpc::Status CheckHealth(std::shared_ptr<grpc::Channel> channel,
+                         const std::string& service,
                          HealthCheckResponse* response) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
   HealthCheckRequest request;
   request.set_service(service);
   return stub->Check(&context, request, response);
 }
 
-HealthCheckResponse::ServingStatus HealthOf(std::shared_ptr<grpc::Channel> channel,
-                                            const std::string& service) {
+HealthCheckResponse::ServingStatus HealthOf(
+    std::shared_ptr<grpc::Channel> channel, const std::string& service) {
   HealthCheckResponse response;
   grpc::Status status = CheckHealth(channel, service, &response);
   EXPECT_TRUE(status.ok()) << service << ": " << status.error_message();
@@ -90,7 +95,8 @@ HealthCheckResponse::ServingStatus HealthOf(std::shared_ptr<grpc::Channel> chann
 grpc::Status CallSlow(std::shared_ptr<grpc::Channel> channel, int millis) {
   auto stub = grpc::testing::TestService::NewStub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(20));
   grpc::testing::SimpleRequest request;
   request.set_response_size(millis);
   grpc::testing::SimpleResponse response;
@@ -100,9 +106,10 @@ grpc::Status CallSlow(std::shared_ptr<grpc::Channel> channel, int millis) {
 TEST(ServiceHostTest, BindsAFreePortAndReportsHealthPerService) {
   SlowTestService service;
   yoga::planner::v1::PlannerService::Service unbuilt;
-  auto host = ServiceHost::Start(LoopbackOptions(), {{kTestService, &service},
-                                                     {"yoga.planner.v1.PlannerService", &unbuilt,
-                                                      /*serving=*/false}});
+  auto host = ServiceHost::Start(LoopbackOptions(),
+                                 {{kTestService, &service},
+                                  {"yoga.planner.v1.PlannerService", &unbuilt,
+                                   /*serving=*/false}});
   ASSERT_TRUE(host.ok()) << host.status();
   EXPECT_THAT((*host)->address(), ::testing::StartsWith("127.0.0.1:"));
   EXPECT_NE((*host)->address(), "127.0.0.1:0");
@@ -110,7 +117,8 @@ TEST(ServiceHostTest, BindsAFreePortAndReportsHealthPerService) {
   auto channel = Connect(**host);
   EXPECT_EQ(HealthOf(channel, ""), HealthCheckResponse::SERVING);
   EXPECT_EQ(HealthOf(channel, kTestService), HealthCheckResponse::SERVING);
-  EXPECT_EQ(HealthOf(channel, "yoga.planner.v1.PlannerService"), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(HealthOf(channel, "yoga.planner.v1.PlannerService"),
+            HealthCheckResponse::NOT_SERVING);
 
   (*host)->SetServing(kTestService, false);
   EXPECT_EQ(HealthOf(channel, kTestService), HealthCheckResponse::NOT_SERVING);
@@ -127,18 +135,21 @@ TEST(ServiceHostTest, ServesIpv6Loopback) {
   auto host = ServiceHost::Start(options, {{kTestService, &service}});
   if (!host.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << host.status();
   EXPECT_THAT((*host)->address(), ::testing::StartsWith("[::1]:"));
-  EXPECT_EQ(HealthOf(Connect(**host), kTestService), HealthCheckResponse::SERVING);
+  EXPECT_EQ(HealthOf(Connect(**host), kTestService),
+            HealthCheckResponse::SERVING);
 }
 
 TEST(ServiceHostTest, RefusesABusyPort) {
   SlowTestService service;
-  auto first = ServiceHost::Start(LoopbackOptions(), {{kTestService, &service}});
+  auto first =
+      ServiceHost::Start(LoopbackOptions(), {{kTestService, &service}});
   ASSERT_TRUE(first.ok()) << first.status();
   ServerOptions options = LoopbackOptions();
   options.listen = (*first)->address();
   auto second = ServiceHost::Start(options, {{kTestService, &service}});
   ASSERT_FALSE(second.ok());
-  EXPECT_THAT(std::string(second.status().message()), HasSubstr("cannot listen on " + (*first)->address()));
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("cannot listen on " + (*first)->address()));
 }
 
 TEST(ServiceHostTest, RejectsAMalformedListenAddress) {
@@ -153,14 +164,18 @@ TEST(ServiceHostTest, RejectsAMalformedListenAddress) {
 // Captures what this process writes to stderr while alive.
 class StderrCapture {
  public:
-  StderrCapture() : path_(std::filesystem::temp_directory_path() /
-                          absl::StrCat("yoga-stderr-", getpid(), ".log")) {
+  StderrCapture()
+      : path_(std::filesystem::temp_directory_path() /
+              absl::StrCat("yoga-stderr-", getpid(), ".log")) {
     saved_ = dup(STDERR_FILENO);
     int fd = open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
     dup2(fd, STDERR_FILENO);
     close(fd);
   }
-  ~StderrCapture() { Restore(); std::filesystem::remove(path_); }
+  ~StderrCapture() {
+    Restore();
+    std::filesystem::remove(path_);
+  }
   std::string Restore() {
     if (saved_ >= 0) {
       dup2(saved_, STDERR_FILENO);
@@ -198,12 +213,15 @@ TEST(ServiceHostTest, LogsOneLinePerCallWithMethodStatusAndLatency) {
               grpc::StatusCode::UNIMPLEMENTED);
   }
   const std::string log = capture.Restore();
-  EXPECT_THAT(log, ::testing::ContainsRegex(
-                       "level=info event=rpc method=/grpc.testing.TestService/EmptyCall code=OK "
-                       "latency_ms=[0-9]+\\.[0-9]{3} peer=ipv4:127.0.0.1:[0-9]+\n"));
-  EXPECT_THAT(log, ::testing::ContainsRegex(
-                       "level=warning event=rpc method=/grpc.testing.TestService/"
-                       "UnimplementedCall code=UNIMPLEMENTED latency_ms="));
+  EXPECT_THAT(log,
+              ::testing::ContainsRegex(
+                  "level=info event=rpc "
+                  "method=/grpc.testing.TestService/EmptyCall code=OK "
+                  "latency_ms=[0-9]+\\.[0-9]{3} peer=ipv4:127.0.0.1:[0-9]+\n"));
+  EXPECT_THAT(log,
+              ::testing::ContainsRegex(
+                  "level=warning event=rpc method=/grpc.testing.TestService/"
+                  "UnimplementedCall code=UNIMPLEMENTED latency_ms="));
 }
 
 TEST(ServiceHostTest, ShutdownTurnsHealthNotServingAndLetsInFlightCallsFinish) {
@@ -249,7 +267,8 @@ TEST(ServiceHostTest, ShutdownTurnsHealthNotServingAndLetsInFlightCallsFinish) {
 
   // Nothing is accepted after shutdown.
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
   grpc::testing::Empty empty;
   EXPECT_FALSE(grpc::testing::TestService::NewStub(channel)
                    ->EmptyCall(&context, empty, &empty)
@@ -279,7 +298,9 @@ TEST(ServiceHostTest, ShutdownCancelsCallsStillRunningAtTheGraceDeadline) {
 // Writes a self-signed certificate for localhost / 127.0.0.1 with openssl.
 class TlsFiles {
  public:
-  TlsFiles() : dir_(std::filesystem::temp_directory_path() / absl::StrCat("yoga-tls-", getpid())) {
+  TlsFiles()
+      : dir_(std::filesystem::temp_directory_path() /
+             absl::StrCat("yoga-tls-", getpid())) {
     std::filesystem::create_directories(dir_);
     const std::string command = absl::StrCat(
         "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
@@ -312,7 +333,8 @@ TEST(ServiceHostTest, ServesTlsWhenGivenACertificateAndKey) {
   pem << in.rdbuf();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = pem.str();
-  auto secure = grpc::CreateChannel((*host)->address(), grpc::SslCredentials(ssl));
+  auto secure =
+      grpc::CreateChannel((*host)->address(), grpc::SslCredentials(ssl));
   EXPECT_EQ(HealthOf(secure, kTestService), HealthCheckResponse::SERVING);
 
   // A plaintext client cannot talk to a TLS server.
@@ -328,7 +350,8 @@ TEST(ServiceHostTest, NamesAMissingCertificateFile) {
   options.tls_key_path = "/nonexistent/key.pem";
   auto host = ServiceHost::Start(options, {{kTestService, &service}});
   ASSERT_FALSE(host.ok());
-  EXPECT_THAT(std::string(host.status().message()), HasSubstr("--tls_cert=/nonexistent/cert.pem"));
+  EXPECT_THAT(std::string(host.status().message()),
+              HasSubstr("--tls_cert=/nonexistent/cert.pem"));
 }
 
 }  // namespace
