@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
+#include "services/catalog/effective_pose.h"
 #include "services/common/slug.h"
 #include "yoga/type/v1/anatomy.pb.h"
 #include "yoga/type/v1/practice.pb.h"
@@ -71,6 +72,7 @@ class Validator {
   void IndexIds() {
     for (const PoseFile& file : files_) {
       const Pose& pose = file.pose;
+      poses_by_id_.emplace(pose.id(), &pose);
       if (!pose.id().empty() && !pose_ids_.insert(pose.id()).second) {
         Report(file, {{"id"}},
                absl::StrCat("duplicate pose id \"", pose.id(), "\""));
@@ -217,6 +219,15 @@ class Validator {
       const Caution& caution = cautions[i];
       if (caution.action() == yoga::catalog::v1::CAUTION_ACTION_UNSPECIFIED) {
         Report(file, caution_path, "caution.action is required");
+      } else if (caution.action() !=
+                     yoga::catalog::v1::CAUTION_ACTION_MENTION &&
+                 caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED) {
+        // Avoiding or swapping a pose for everyone would make the pose
+        // pointless.
+        Report(file, caution_path,
+               absl::StrCat(
+                   yoga::catalog::v1::CautionAction_Name(caution.action()),
+                   " needs a condition"));
       }
       const bool uses_variation =
           caution.action() == yoga::catalog::v1::CAUTION_ACTION_USE_VARIATION;
@@ -261,6 +272,21 @@ class Validator {
     }
   }
 
+  // True when the pose (or variation) an alternative names lies on the floor;
+  // false when it names nothing known (reported elsewhere).
+  bool AlternativeNeedsFloor(
+      const yoga::catalog::v1::Alternative& alternative) const {
+    auto it = poses_by_id_.find(alternative.pose_id());
+    if (it == poses_by_id_.end()) return false;
+    const Pose& target = *it->second;
+    if (alternative.variation_id().empty()) return target.needs_floor();
+    for (const Variation& variation : target.variations()) {
+      if (variation.id() == alternative.variation_id())
+        return NeedsFloor(target, variation);
+    }
+    return false;
+  }
+
   bool IsVariationOf(const std::string& variation_id,
                      const std::string& pose_id) const {
     auto it = variation_owner_.find(variation_id);
@@ -298,7 +324,7 @@ class Validator {
     }
     if (variation.has_hold()) CheckHold(file, at("hold"), variation.hold());
     CheckProps(file, at("props", 0), variation.props());
-    const bool sided = pose.sided() || variation.sided();
+    const bool sided = IsSided(pose, variation);
     const std::vector<std::string> owners = {pose.id(), variation.id()};
     CheckCueList(file, variation.setup_cues(),
                  {at("setup_cues", 0), owners, "setup", sided});
@@ -429,6 +455,12 @@ class Validator {
                             "\" of pose \"", alternative.pose_id(), "\""));
       }
       if (alternative.reason() ==
+              yoga::catalog::v1::ALTERNATIVE_REASON_NO_FLOOR &&
+          AlternativeNeedsFloor(alternative)) {
+        Report(file, path,
+               "a NO_FLOOR alternative must not lie on the floor itself");
+      }
+      if (alternative.reason() ==
           yoga::catalog::v1::ALTERNATIVE_REASON_UNSPECIFIED) {
         Report(file, path, "alternative reason is required");
       } else if (alternative.reason() ==
@@ -458,6 +490,7 @@ class Validator {
   const std::vector<PoseFile>& files_;
   std::vector<std::string> problems_;
   std::set<std::string> pose_ids_;
+  std::map<std::string, const Pose*> poses_by_id_;
   std::set<std::string> variation_ids_;
   std::map<std::string, std::string>
       variation_owner_;  // variation id -> pose id

@@ -54,9 +54,18 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::POST_RECV_MESSAGE) &&
-        methods->GetRecvMessage() == nullptr) {
-      undecodable_request_ = true;
+            InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // The one request of a unary or server-streaming call arrives as no
+      // message when its bytes do not decode. (A client stream that simply
+      // ends also shows no message, so client streams are left alone.)
+      using Type = grpc::experimental::ServerRpcInfo::Type;
+      const bool single_request = info_->type() == Type::UNARY ||
+                                  info_->type() == Type::SERVER_STREAMING;
+      if (single_request && messages_received_ == 0 &&
+          methods->GetRecvMessage() == nullptr) {
+        undecodable_request_ = true;
+      }
+      ++messages_received_;
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -97,6 +106,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   absl::Time start_;
   bool logged_ = false;
   bool undecodable_request_ = false;
+  int messages_received_ = 0;
 };
 
 class CallInterceptorFactory

@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -22,6 +24,10 @@ sigset_t ShutdownSignals() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   return signals;
+}
+
+const char* SignalName(int signal_number) {
+  return signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
 }  // namespace
@@ -54,11 +60,19 @@ int ServeUntilSignalled(absl::string_view program,
   std::printf("listening on %s\n", (*host)->address().c_str());
   std::fflush(stdout);
 
-  sigset_t signals = ShutdownSignals();
+  const sigset_t signals = ShutdownSignals();
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   Log(LogLevel::kInfo, "signal",
-      {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      {{"signal", SignalName(signal_number)}, {"action", "drain"}});
+  // A second signal during the drain stops at once, as a second Ctrl-C should.
+  std::thread([signals] {
+    int second = 0;
+    sigwait(&signals, &second);
+    Log(LogLevel::kWarning, "signal",
+        {{"signal", SignalName(second)}, {"action", "exit_now"}});
+    std::_Exit(1);
+  }).detach();
   (*host)->Shutdown();
   (*host)->Wait();
   return 0;

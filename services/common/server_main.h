@@ -28,9 +28,9 @@ void InitServerMain(int argc, char** argv, absl::string_view default_listen,
 int ExitOnStartupError(absl::string_view program, const absl::Status& status);
 
 // Starts a host from the flags, prints "listening on HOST:PORT" as the first
-// line of stdout, serves until SIGTERM or SIGINT, then shuts down gracefully.
-// Returns the process exit code: 0 after a clean shutdown, 1 if start-up
-// failed.
+// line of stdout, serves until SIGTERM or SIGINT, then shuts down gracefully;
+// a second signal during the drain exits at once with code 1. Returns the
+// process exit code: 0 after a clean shutdown, 1 if start-up failed.
 int ServeUntilSignalled(absl::string_view program,
                         const std::vector<HostedService>& services);
 

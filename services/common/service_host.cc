@@ -1,5 +1,10 @@
 #include "services/common/service_host.h"
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -7,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -33,6 +39,38 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return content.str();
 }
 
+// Checks that the files hold a PEM certificate and its private key. gRPC would
+// only fail to bind, which reads like a busy port.
+absl::Status CheckKeyPair(const std::string& cert_pem,
+                          const std::string& key_pem,
+                          const ServerOptions& options) {
+  auto bio = [](const std::string& pem) {
+    return std::unique_ptr<BIO, decltype(&BIO_free)>(
+        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  };
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(bio(cert_pem).get(), nullptr, nullptr, nullptr),
+      &X509_free);
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls_cert=", options.tls_cert_path, ": not a PEM certificate"));
+  }
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      PEM_read_bio_PrivateKey(bio(key_pem).get(), nullptr, nullptr, nullptr),
+      &EVP_PKEY_free);
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--tls_key=", options.tls_key_path, ": not a PEM private key"));
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tls_key=", options.tls_key_path,
+                     ": does not belong to the certificate in --tls_cert=",
+                     options.tls_cert_path));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
     const ServerOptions& options) {
   if (options.tls_cert_path.empty()) return grpc::InsecureServerCredentials();
@@ -41,6 +79,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key = ReadFile(options.tls_key_path, "--tls_key");
   if (!key.ok()) return key.status();
+  if (absl::Status pair = CheckKeyPair(*cert, *key, options); !pair.ok()) {
+    return pair;
+  }
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
   return grpc::SslServerCredentials(ssl);
@@ -61,6 +102,9 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
       MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
 
+  // Reflection can describe grpc.health.v1 only if its descriptors are linked
+  // in; gRPC's own health service does not bring them.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   // Both are process-wide switches that must be set before a builder is made.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -35,6 +35,7 @@ class ChildProcess {
   // Waits for the child to exit by itself.
   std::optional<int> WaitForExit(absl::Duration timeout = absl::Seconds(20));
 
+  pid_t pid() const { return pid_; }
   std::string Stdout() const;
   std::string Stderr() const;
 

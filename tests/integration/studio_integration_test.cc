@@ -96,6 +96,28 @@ TEST_F(StudioTest, SigintAlsoShutsDownCleanly) {
   EXPECT_EQ(studio_->Stop(SIGINT), 0);
 }
 
+TEST(ShutdownTest, ASecondSignalDuringTheDrainExitsAtOnce) {
+  ChildProcess studio(kBin + "yoga-studio",
+                      {"--listen=127.0.0.1:0", "--shutdown_grace=60s"});
+  auto address = studio.WaitForAddress();
+  ASSERT_TRUE(address.ok()) << address.status();
+  // An open health watch keeps the drain going until the grace deadline.
+  auto health = grpc::health::v1::Health::NewStub(Connect(*address));
+  grpc::ClientContext watch_context;
+  auto watch = health->Watch(&watch_context, {});
+  grpc::health::v1::HealthCheckResponse first;
+  ASSERT_TRUE(watch->Read(&first));
+
+  kill(studio.pid(), SIGTERM);
+  EXPECT_FALSE(studio.WaitForExit(absl::Seconds(1)).has_value())
+      << "the drain should wait for the open stream";
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(studio.Stop(SIGINT, absl::Seconds(10)), 1);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_THAT(studio.Stderr(), HasSubstr("action=exit_now"));
+  watch_context.TryCancel();
+}
+
 TEST_F(StudioTest, YogaGuidePrintsTheCatalog) {
   auto table =
       RunProgram(kBin + "yoga-guide", {"--server=" + address_, "poses"});

@@ -17,6 +17,7 @@ Run by ctest as:
 """
 
 import argparse
+import ctypes
 import importlib.util
 import json
 import os
@@ -108,6 +109,12 @@ def load_generated_modules(python_path, python_std_path):
     health_pb2, health_pb2_grpc = _load_health_modules(python_std_path)
 
 
+def _die_with_parent():
+    """In the child: get SIGKILL when this test dies, even if ctest kills it."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class StudioProcess:
     """The yoga-studio binary, started on 127.0.0.1:0."""
 
@@ -115,7 +122,8 @@ class StudioProcess:
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
             [binary, "--listen=127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr)
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+            preexec_fn=_die_with_parent)
         self.address = self._read_address()
 
     def _read_address(self):
@@ -419,6 +427,16 @@ class BufCurlTest(StudioTestCase):
         for service in (CATALOG_SERVICE, PLANNER_SERVICE, SESSION_SERVICE,
                         HEALTH_SERVICE):
             self.assertIn(service, services)
+        # The reflection stream ends cleanly: the server logs it as OK.
+        self.assertRegex(self.studio.stderr_text(),
+                         r"method=/grpc.reflection.v1alpha.ServerReflection/"
+                         r"ServerReflectionInfo code=OK")
+
+    def test_health_is_described_by_reflection(self):
+        output = self.buf_curl("-d", '{"service":"%s"}' % CATALOG_SERVICE,
+                               "http://%s/%s/Check" % (self.studio.address,
+                                                       HEALTH_SERVICE))
+        self.assertEqual(json.loads(output)["status"], "SERVING")
 
     def test_get_pose(self):
         output = self.buf_curl("-d", '{"id":"bow"}',

@@ -247,6 +247,36 @@ TEST(CatalogValidationTest, CautionsNameAnActionAndAnExistingVariation) {
               ElementsAre("beta.textproto:22: caution needs a cue to speak"));
 }
 
+TEST(CatalogValidationTest, AvoidingOrSwappingAPoseNeedsACondition) {
+  EXPECT_THAT(
+      ValidateBeta(std::string(kBeta) +
+                   "cautions { action: CAUTION_ACTION_AVOID cue { key: "
+                   "\"beta.caution.skip\" text: \"Skip it.\" } }\n"),
+      ElementsAre("beta.textproto:22: CAUTION_ACTION_AVOID needs a condition"));
+}
+
+TEST(CatalogValidationTest, ANoFloorAlternativeDoesNotLieOnTheFloor) {
+  const std::string to_beta =
+      "alternatives { pose_id: \"beta\" reason: ALTERNATIVE_REASON_NO_FLOOR "
+      "}\n";
+  EXPECT_THAT(
+      ValidateAlpha(std::string(kAlpha) + to_beta),
+      ElementsAre("alpha.textproto:11: a NO_FLOOR alternative must not lie on "
+                  "the floor itself"));
+  // A variation that stands up is a fine alternative.
+  const std::string standing_variation =
+      Replace(kBeta, "  level: LEVEL_ADVANCED",
+              "  level: LEVEL_ADVANCED\n  needs_floor: false");
+  EXPECT_THAT(
+      Validate(
+          {{"alpha.textproto",
+            std::string(kAlpha) +
+                "alternatives { pose_id: \"beta\" variation_id: "
+                "\"beta-legs-long\" reason: ALTERNATIVE_REASON_NO_FLOOR }\n"},
+           {"beta.textproto", standing_variation}}),
+      IsEmpty());
+}
+
 TEST(CatalogValidationTest, VariationIdsArePrefixedAndUnique) {
   EXPECT_THAT(
       ValidateBeta(

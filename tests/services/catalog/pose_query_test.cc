@@ -21,7 +21,10 @@ using yoga::catalog::v1::Pose;
 
 yoga::catalog::v1::Pose ParsedPose(const std::string& text) {
   auto file = ParsePoseText("fixture.textproto", text);
-  EXPECT_TRUE(file.ok()) << file.status();
+  if (!file.ok()) {
+    ADD_FAILURE() << file.status();
+    return Pose();
+  }
   return file->pose;
 }
 
@@ -121,6 +124,20 @@ TEST(ListPosesTest, PagesCoverEveryPoseExactlyOnce) {
   EXPECT_EQ(seen.size(), 9u);
   EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 9u);
+}
+
+TEST(ListPosesTest, APageEndingAtTheLastMatchHasNoNextToken) {
+  Catalog catalog = MakeCatalog(6);  // 8 poses: two full pages of 4.
+  ListPosesRequest request;
+  request.set_page_size(4);
+  auto first = ListPoses(catalog, request);
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_page_token().empty());
+  request.set_page_token(first->next_page_token());
+  auto second = ListPoses(catalog, request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->poses_size(), 4);
+  EXPECT_TRUE(second->next_page_token().empty());
 }
 
 TEST(ListPosesTest, PageTokensSurviveARestartWithTheSameContent) {

@@ -3,6 +3,8 @@
 #include "services/common/service_host.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -37,6 +39,17 @@ constexpr char kTestService[] = "grpc.testing.TestService";
 // cancels, so tests can have calls in flight during a shutdown.
 class SlowTestService final : public grpc::testing::TestService::Service {
  public:
+  // Reads the client's stream to its end and answers nothing.
+  grpc::Status FullDuplexCall(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<grpc::testing::StreamingOutputCallResponse,
+                               grpc::testing::StreamingOutputCallRequest>*
+          stream) override {
+    grpc::testing::StreamingOutputCallRequest request;
+    while (stream->Read(&request)) {
+    }
+    return grpc::Status::OK;
+  }
   grpc::Status EmptyCall(grpc::ServerContext*, const grpc::testing::Empty*,
                          grpc::testing::Empty*) override {
     return grpc::Status::OK;
@@ -128,12 +141,26 @@ TEST(ServiceHostTest, BindsAFreePortAndReportsHealthPerService) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// True when a plain socket can bind [::1]; some containers have no IPv6.
+bool HasIpv6Loopback() {
+  const int fd = socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  const bool bound =
+      bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return bound;
+}
+
 TEST(ServiceHostTest, ServesIpv6Loopback) {
   SlowTestService service;
   ServerOptions options = LoopbackOptions();
   options.listen = "[::1]:0";
+  if (!HasIpv6Loopback()) GTEST_SKIP() << "this machine has no ::1";
   auto host = ServiceHost::Start(options, {{kTestService, &service}});
-  if (!host.ok()) GTEST_SKIP() << "no IPv6 loopback here: " << host.status();
+  ASSERT_TRUE(host.ok()) << host.status();
   EXPECT_THAT((*host)->address(), ::testing::StartsWith("[::1]:"));
   EXPECT_EQ(HealthOf(Connect(**host), kTestService),
             HealthCheckResponse::SERVING);
@@ -248,7 +275,8 @@ TEST(ServiceHostTest, ShutdownTurnsHealthNotServingAndLetsInFlightCallsFinish) {
     }
     reader->Finish();
   });
-  first_status.WaitForNotification();
+  ASSERT_TRUE(first_status.WaitForNotificationWithTimeout(absl::Seconds(10)))
+      << "the health watch sent no first status";
 
   grpc::Status slow_status;
   std::thread caller([&] { slow_status = CallSlow(channel, 400); });
@@ -300,7 +328,7 @@ class TlsFiles {
  public:
   TlsFiles()
       : dir_(std::filesystem::temp_directory_path() /
-             absl::StrCat("yoga-tls-", getpid())) {
+             absl::StrCat("yoga-tls-", getpid(), "-", count_++)) {
     std::filesystem::create_directories(dir_);
     const std::string command = absl::StrCat(
         "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
@@ -314,6 +342,7 @@ class TlsFiles {
   std::string key() const { return (dir_ / "key.pem").string(); }
 
  private:
+  static inline int count_ = 0;
   std::filesystem::path dir_;
   bool ok_ = false;
 };
@@ -352,6 +381,52 @@ TEST(ServiceHostTest, NamesAMissingCertificateFile) {
   ASSERT_FALSE(host.ok());
   EXPECT_THAT(std::string(host.status().message()),
               HasSubstr("--tls_cert=/nonexistent/cert.pem"));
+}
+
+TEST(ServiceHostTest, AClientStreamThatEndsCleanlyIsLoggedAsOk) {
+  SlowTestService service;
+  auto host = ServiceHost::Start(LoopbackOptions(), {{kTestService, &service}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = grpc::testing::TestService::NewStub(Connect(**host));
+  StderrCapture capture;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  auto stream = stub->FullDuplexCall(&context);
+  ASSERT_TRUE(stream->Write(grpc::testing::StreamingOutputCallRequest()));
+  ASSERT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_THAT(
+      capture.Restore(),
+      HasSubstr("method=/grpc.testing.TestService/FullDuplexCall code=OK"));
+}
+
+TEST(ServiceHostTest, RejectsACertificateThatIsNotPem) {
+  TlsFiles tls;
+  ASSERT_TRUE(tls.ok());
+  std::ofstream(tls.cert()) << "not a certificate";
+  SlowTestService service;
+  ServerOptions options = LoopbackOptions();
+  options.tls_cert_path = tls.cert();
+  options.tls_key_path = tls.key();
+  auto host = ServiceHost::Start(options, {{kTestService, &service}});
+  ASSERT_FALSE(host.ok());
+  EXPECT_EQ(std::string(host.status().message()),
+            "--tls_cert=" + tls.cert() + ": not a PEM certificate");
+}
+
+TEST(ServiceHostTest, RejectsTheKeyOfAnotherCertificate) {
+  TlsFiles mine;
+  TlsFiles other;
+  ASSERT_TRUE(mine.ok() && other.ok());
+  SlowTestService service;
+  ServerOptions options = LoopbackOptions();
+  options.tls_cert_path = mine.cert();
+  options.tls_key_path = other.key();
+  auto host = ServiceHost::Start(options, {{kTestService, &service}});
+  ASSERT_FALSE(host.ok());
+  EXPECT_THAT(std::string(host.status().message()),
+              HasSubstr("does not belong to the certificate"));
 }
 
 }  // namespace
