@@ -38,7 +38,9 @@ void InitServerMain(int argc, char** argv, absl::string_view default_listen,
   // ServeUntilSignalled collects them with sigwait.
   sigset_t signals = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  absl::SetProgramUsageMessage(usage);
+  // --help prints the flag's compiled-in default; say this program's own.
+  absl::SetProgramUsageMessage(absl::StrCat(usage, "\n(--listen defaults to ",
+                                            default_listen, " here)"));
   SetDefaultListenAddress(default_listen);
   absl::ParseCommandLine(argc, argv);
 }
