@@ -51,7 +51,7 @@ absl::StatusOr<Catalog> LoadCatalog(const std::string& directory) {
   }
   std::vector<yoga::catalog::v1::Pose> poses;
   poses.reserve(files.size());
-  for (PoseFile& file : files) poses.push_back(std::move(file.pose));
+  for (PoseFile& file : files) poses.push_back(std::move(file.message));
   return Catalog(std::move(poses));
 }
 

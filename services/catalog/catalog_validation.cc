@@ -71,7 +71,7 @@ class Validator {
   // First pass: every pose and variation id, so references can be checked.
   void IndexIds() {
     for (const PoseFile& file : files_) {
-      const Pose& pose = file.pose;
+      const Pose& pose = file.message;
       poses_by_id_.emplace(pose.id(), &pose);
       if (!pose.id().empty() && !pose_ids_.insert(pose.id()).second) {
         Report(file, {{"id"}},
@@ -295,7 +295,7 @@ class Validator {
 
   void CheckVariation(const PoseFile& file, int index,
                       std::set<std::string>& ids) {
-    const Pose& pose = file.pose;
+    const Pose& pose = file.message;
     const Variation& variation = pose.variations(index);
     const FieldPath path = {{"variations", index}};
     auto at = [&](absl::string_view field, int i = -1) {
@@ -382,7 +382,7 @@ class Validator {
   }
 
   void CheckPose(const PoseFile& file) {
-    const Pose& pose = file.pose;
+    const Pose& pose = file.message;
     CheckEnumValuesKnown(file, pose, {});
     const std::string stem = std::filesystem::path(file.path).stem().string();
     if (!IsSlug(pose.id())) {

@@ -14,8 +14,8 @@ using ::testing::StartsWith;
 TEST(PoseFileTest, ParsesTextFormat) {
   auto file = ParsePoseText("alpha.textproto", kAlpha);
   ASSERT_TRUE(file.ok()) << file.status();
-  EXPECT_EQ(file->pose.id(), "alpha");
-  EXPECT_EQ(file->pose.hold().max_count(), 60u);
+  EXPECT_EQ(file->message.id(), "alpha");
+  EXPECT_EQ(file->message.hold().max_count(), 60u);
 }
 
 TEST(PoseFileTest, KnowsTheLineOfEveryField) {

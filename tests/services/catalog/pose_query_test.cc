@@ -25,7 +25,7 @@ yoga::catalog::v1::Pose ParsedPose(const std::string& text) {
     ADD_FAILURE() << file.status();
     return Pose();
   }
-  return file->pose;
+  return file->message;
 }
 
 // alpha, beta, and `extra` standing poses named pose-00, pose-01, ...

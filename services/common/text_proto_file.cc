@@ -1,4 +1,4 @@
-#include "services/catalog/pose_file.h"
+#include "services/common/text_proto_file.h"
 
 #include <fstream>
 #include <sstream>
@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/io/tokenizer.h"
 
-namespace yoga::catalog {
+namespace yoga {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -58,9 +58,9 @@ class ErrorList : public google::protobuf::io::ErrorCollector {
 
 }  // namespace
 
-int PoseFile::LineOf(const FieldPath& field_path) const {
-  const TextFormat::ParseInfoTree* tree = locations.get();
-  const Descriptor* descriptor = pose.GetDescriptor();
+int LineOfField(const TextFormat::ParseInfoTree* locations,
+                const Descriptor* descriptor, const FieldPath& field_path) {
+  const TextFormat::ParseInfoTree* tree = locations;
   int line = 0;
   for (const FieldStep& step : field_path) {
     if (tree == nullptr || descriptor == nullptr) break;
@@ -78,28 +78,27 @@ int PoseFile::LineOf(const FieldPath& field_path) const {
   return line + 1;
 }
 
-absl::StatusOr<PoseFile> ParsePoseText(const std::string& path,
-                                       absl::string_view text) {
-  PoseFile file;
-  file.path = path;
-  file.locations = std::make_unique<TextFormat::ParseInfoTree>();
+absl::Status ParseTextProto(const std::string& path, absl::string_view text,
+                            google::protobuf::Message* message,
+                            TextFormat::ParseInfoTree* locations) {
   ErrorList errors(path, text);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
-  parser.WriteLocationsTo(file.locations.get());
-  if (!parser.ParseFromString(std::string(text), &file.pose)) {
+  parser.WriteLocationsTo(locations);
+  if (!parser.ParseFromString(std::string(text), message)) {
     return absl::InvalidArgumentError(errors.Joined());
   }
-  return file;
+  return absl::OkStatus();
 }
 
-absl::StatusOr<PoseFile> ParsePoseFile(const std::string& path) {
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (!in) {
     return absl::NotFoundError(absl::StrCat(path, ":1: cannot open the file"));
+  }
   std::stringstream text;
   text << in.rdbuf();
-  return ParsePoseText(path, text.str());
+  return text.str();
 }
 
-}  // namespace yoga::catalog
+}  // namespace yoga
