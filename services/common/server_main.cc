@@ -51,13 +51,20 @@ int ExitOnStartupError(absl::string_view program, const absl::Status& status) {
   return 1;
 }
 
-int ServeUntilSignalled(absl::string_view program,
-                        const std::vector<HostedService>& services) {
+int ServeUntilSignalled(
+    absl::string_view program, const std::vector<HostedService>& services,
+    const std::function<absl::Status(ServiceHost&)>& on_started) {
   absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
   if (!options.ok()) return ExitOnStartupError(program, options.status());
   absl::StatusOr<std::unique_ptr<ServiceHost>> host =
       ServiceHost::Start(*options, services);
   if (!host.ok()) return ExitOnStartupError(program, host.status());
+  if (on_started) {
+    if (absl::Status started = on_started(**host); !started.ok()) {
+      (*host)->Shutdown();
+      return ExitOnStartupError(program, started);
+    }
+  }
 
   std::printf("listening on %s\n", (*host)->address().c_str());
   std::fflush(stdout);

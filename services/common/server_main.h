@@ -11,6 +11,7 @@
 #ifndef YOGA_SERVICES_COMMON_SERVER_MAIN_H_
 #define YOGA_SERVICES_COMMON_SERVER_MAIN_H_
 
+#include <functional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,8 +32,12 @@ int ExitOnStartupError(absl::string_view program, const absl::Status& status);
 // line of stdout, serves until SIGTERM or SIGINT, then shuts down gracefully;
 // a second signal during the drain exits at once with code 1. Returns the
 // process exit code: 0 after a clean shutdown, 1 if start-up failed.
-int ServeUntilSignalled(absl::string_view program,
-                        const std::vector<HostedService>& services);
+// `on_started`, when given, runs once the host serves (to wire services that
+// call each other through host.InProcessChannel()); an error stops the
+// program as a start-up error.
+int ServeUntilSignalled(
+    absl::string_view program, const std::vector<HostedService>& services,
+    const std::function<absl::Status(ServiceHost&)>& on_started = nullptr);
 
 }  // namespace yoga
 

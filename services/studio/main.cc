@@ -1,27 +1,51 @@
 // yoga-studio: every service in one process on one port, the default for one
-// machine. The planner and session services answer UNIMPLEMENTED (and report
-// NOT_SERVING) until they are built.
+// machine. The planner reads the catalog through an in-process channel, with
+// the same client code yoga-planner uses over the network. The session service
+// answers UNIMPLEMENTED (and reports NOT_SERVING) until it is built.
+#include "services/catalog/catalog_cache.h"
 #include "services/catalog/catalog_flags.h"
 #include "services/catalog/catalog_service.h"
 #include "services/common/server_main.h"
-#include "yoga/planner/v1/planner_service.grpc.pb.h"
+#include "services/planner/planner_flags.h"
+#include "services/planner/planner_service.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
 
 int main(int argc, char** argv) {
   yoga::InitServerMain(
       argc, argv, "127.0.0.1:50051",
-      "yoga-studio [--listen=HOST:PORT] [--catalog_dir=DIR]: serves the "
-      "catalog, planner and session services on one port");
+      "yoga-studio [--listen=HOST:PORT] [--catalog_dir=DIR] "
+      "[--presets_dir=DIR]: "
+      "serves the catalog, planner and session services on one port");
   auto catalog = yoga::catalog::LoadCatalogFromFlags();
   if (!catalog.ok())
     return yoga::ExitOnStartupError("yoga-studio", catalog.status());
+  auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
+  if (!preset_files.ok())
+    return yoga::ExitOnStartupError("yoga-studio", preset_files.status());
+
   yoga::catalog::CatalogServiceImpl catalog_service(*catalog);
-  yoga::planner::v1::PlannerService::Service planner_service;
+  yoga::planner::Planner planner(*std::move(preset_files));
+  yoga::planner::PlannerServiceImpl planner_service(planner);
   yoga::session::v1::SessionService::Service session_service;
+  std::unique_ptr<yoga::catalog::CatalogCache> cache;
   return yoga::ServeUntilSignalled(
       "yoga-studio",
       {{yoga::catalog::kCatalogServiceName, &catalog_service},
-       {"yoga.planner.v1.PlannerService", &planner_service, /*serving=*/false},
-       {"yoga.session.v1.SessionService", &session_service,
-        /*serving=*/false}});
+       {yoga::planner::kPlannerServiceName, &planner_service,
+        /*serving=*/false},
+       {"yoga.session.v1.SessionService", &session_service, /*serving=*/false}},
+      [&](yoga::ServiceHost& host) {
+        cache = std::make_unique<yoga::catalog::CatalogCache>(
+            yoga::catalog::v1::CatalogService::NewStub(host.InProcessChannel()),
+            absl::Seconds(10),
+            [&](std::shared_ptr<const yoga::catalog::Catalog> loaded) {
+              return planner.UseCatalog(std::move(loaded));
+            });
+        // The catalog is in this process: a failure here is a content error
+        // (a preset that does not fit the catalog), reported with file and
+        // line.
+        if (absl::Status status = cache->Refresh(); !status.ok()) return status;
+        host.SetServing(yoga::planner::kPlannerServiceName, true);
+        return absl::OkStatus();
+      });
 }

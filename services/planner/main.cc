@@ -1,0 +1,48 @@
+// yoga-planner: the planner service alone. It reads the catalog from a
+// yoga-catalog (or yoga-studio) over gRPC, refreshes it when its etag changes,
+// and keeps planning on its copy while the catalog cannot be reached.
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "grpcpp/create_channel.h"
+#include "services/catalog/catalog_cache.h"
+#include "services/common/server_main.h"
+#include "services/planner/planner_flags.h"
+#include "services/planner/planner_service.h"
+
+ABSL_FLAG(std::string, catalog, "127.0.0.1:50052",
+          "HOST:PORT of the catalog service");
+ABSL_FLAG(absl::Duration, catalog_refresh, absl::Seconds(10),
+          "how often to check the catalog for new content");
+
+int main(int argc, char** argv) {
+  yoga::InitServerMain(
+      argc, argv, "127.0.0.1:50053",
+      "yoga-planner [--listen=HOST:PORT] [--catalog=HOST:PORT]: composes "
+      "routines (yoga.planner.v1.PlannerService)");
+  auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
+  if (!preset_files.ok())
+    return yoga::ExitOnStartupError("yoga-planner", preset_files.status());
+  yoga::planner::Planner planner(*std::move(preset_files));
+  yoga::planner::PlannerServiceImpl service(planner);
+  std::unique_ptr<yoga::catalog::CatalogCache> cache;
+  return yoga::ServeUntilSignalled(
+      "yoga-planner",
+      {{yoga::planner::kPlannerServiceName, &service, /*serving=*/false}},
+      [&](yoga::ServiceHost& host) {
+        auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_catalog),
+                                           grpc::InsecureChannelCredentials());
+        cache = std::make_unique<yoga::catalog::CatalogCache>(
+            yoga::catalog::v1::CatalogService::NewStub(channel),
+            absl::Seconds(10),
+            [&](std::shared_ptr<const yoga::catalog::Catalog> catalog) {
+              absl::Status status = planner.UseCatalog(std::move(catalog));
+              if (status.ok())
+                host.SetServing(yoga::planner::kPlannerServiceName, true);
+              return status;
+            });
+        cache->RefreshEvery(absl::GetFlag(FLAGS_catalog_refresh));
+        return absl::OkStatus();
+      });
+}

@@ -1,0 +1,109 @@
+#include "services/planner/planner.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/slug.h"
+#include "services/planner/composer.h"
+#include "services/planner/custom_routine.h"
+
+namespace yoga::planner {
+
+using yoga::type::v1::Routine;
+
+Planner::Planner(std::vector<PresetFile> preset_files, size_t store_capacity)
+    : preset_files_(std::move(preset_files)), store_(store_capacity) {}
+
+absl::Status Planner::UseCatalog(
+    std::shared_ptr<const catalog::Catalog> catalog) {
+  absl::StatusOr<std::vector<yoga::planner::v1::Preset>> presets =
+      BuildPresets(preset_files_, *catalog);
+  if (!presets.ok()) return presets.status();
+  for (const auto& preset : *presets) store_.Put(preset.routine());
+  auto snapshot = std::make_shared<const Snapshot>(
+      Snapshot{std::move(catalog), *std::move(presets)});
+  absl::MutexLock lock(&mutex_);
+  snapshot_ = std::move(snapshot);
+  return absl::OkStatus();
+}
+
+bool Planner::ready() const {
+  absl::MutexLock lock(&mutex_);
+  return snapshot_ != nullptr;
+}
+
+absl::StatusOr<std::shared_ptr<const Planner::Snapshot>> Planner::Current()
+    const {
+  absl::MutexLock lock(&mutex_);
+  if (snapshot_ == nullptr) {
+    return absl::UnavailableError(
+        "the planner has not received the pose catalog yet");
+  }
+  return snapshot_;
+}
+
+absl::StatusOr<yoga::planner::v1::ListPresetsResponse> Planner::ListPresets()
+    const {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
+  if (!snapshot.ok()) return snapshot.status();
+  yoga::planner::v1::ListPresetsResponse response;
+  for (const auto& preset : (*snapshot)->presets)
+    *response.add_presets() = preset;
+  return response;
+}
+
+absl::StatusOr<Routine> Planner::ComposeRoutine(
+    const yoga::planner::v1::ComposeRoutineRequest& request) {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
+  if (!snapshot.ok()) return snapshot.status();
+  const catalog::Catalog& catalog = *(*snapshot)->catalog;
+  absl::StatusOr<Routine> routine;
+  switch (request.spec_case()) {
+    case yoga::planner::v1::ComposeRoutineRequest::kPresetId: {
+      if (!IsSlug(request.preset_id())) {
+        FieldViolations violations;
+        violations.Add(
+            "preset_id",
+            "must be a preset id such as \"runners-lower-back-four\"");
+        return violations.ToStatus();
+      }
+      for (const auto& preset : (*snapshot)->presets) {
+        if (preset.id() == request.preset_id()) return preset.routine();
+      }
+      return absl::NotFoundError(
+          absl::StrCat("no preset \"", request.preset_id(), "\""));
+    }
+    case yoga::planner::v1::ComposeRoutineRequest::kConstraints:
+      routine = planner::ComposeRoutine(catalog, request.constraints());
+      break;
+    case yoga::planner::v1::ComposeRoutineRequest::kCustom:
+      routine = BuildCustomRoutine(catalog, request.custom());
+      break;
+    default: {
+      FieldViolations violations;
+      violations.Add("spec", "set one of preset_id, constraints or custom");
+      return violations.ToStatus();
+    }
+  }
+  if (routine.ok()) store_.Put(*routine);
+  return routine;
+}
+
+absl::StatusOr<Routine> Planner::GetRoutine(
+    const yoga::planner::v1::GetRoutineRequest& request) {
+  if (request.id().empty() || request.id().size() > 64) {
+    FieldViolations violations;
+    violations.Add("id", request.id().empty()
+                             ? "is required"
+                             : "is longer than any routine id");
+    return violations.ToStatus();
+  }
+  if (std::optional<Routine> routine = store_.Get(request.id()))
+    return *routine;
+  return absl::NotFoundError(
+      absl::StrCat("no routine \"", request.id(),
+                   "\" (routines are kept while this planner runs)"));
+}
+
+}  // namespace yoga::planner

@@ -1,0 +1,56 @@
+// The planner's logic behind PlannerService, without gRPC: presets, composing,
+// custom routines and the store of routines made. It plans against the newest
+// catalog it was given (UseCatalog) and answers UNAVAILABLE until it has one.
+// Thread-safe.
+#ifndef YOGA_SERVICES_PLANNER_PLANNER_H_
+#define YOGA_SERVICES_PLANNER_PLANNER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "services/catalog/catalog.h"
+#include "services/planner/presets.h"
+#include "services/planner/routine_store.h"
+#include "yoga/planner/v1/planner_service.pb.h"
+
+namespace yoga::planner {
+
+inline constexpr size_t kDefaultStoreCapacity = 10000;
+
+class Planner {
+ public:
+  Planner(std::vector<PresetFile> preset_files,
+          size_t store_capacity = kDefaultStoreCapacity);
+
+  // Plans against `catalog` from now on. FAILED_PRECONDITION (and the old
+  // catalog kept) when the presets do not fit it.
+  absl::Status UseCatalog(std::shared_ptr<const catalog::Catalog> catalog);
+
+  // Whether a catalog has been accepted.
+  bool ready() const;
+
+  absl::StatusOr<yoga::planner::v1::ListPresetsResponse> ListPresets() const;
+  absl::StatusOr<yoga::type::v1::Routine> ComposeRoutine(
+      const yoga::planner::v1::ComposeRoutineRequest& request);
+  absl::StatusOr<yoga::type::v1::Routine> GetRoutine(
+      const yoga::planner::v1::GetRoutineRequest& request);
+
+ private:
+  struct Snapshot {
+    std::shared_ptr<const catalog::Catalog> catalog;
+    std::vector<yoga::planner::v1::Preset> presets;
+  };
+  absl::StatusOr<std::shared_ptr<const Snapshot>> Current() const;
+
+  const std::vector<PresetFile> preset_files_;
+  RoutineStore store_;
+  mutable absl::Mutex mutex_;
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace yoga::planner
+
+#endif  // YOGA_SERVICES_PLANNER_PLANNER_H_

@@ -1,0 +1,40 @@
+// How long each step of a routine takes: the hold, from its count and unit,
+// and the transition into it (moving between body positions, hearing the
+// release of the last pose and the setup of this one). The planner times every
+// routine with these rules, so presets, composed and custom routines agree.
+#ifndef YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
+#define YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/catalog/catalog.h"
+#include "yoga/type/v1/routine.pb.h"
+
+namespace yoga::planner {
+
+inline constexpr absl::Duration kDefaultBreath = absl::Seconds(5);
+inline constexpr absl::Duration kMinBreath = absl::Seconds(2);
+inline constexpr absl::Duration kMaxBreath = absl::Seconds(12);
+
+// Time one hold takes: seconds as given; breaths times the breath; repetitions
+// times breaths_per_repetition times the breath.
+absl::Duration HoldDuration(const yoga::type::v1::HoldRange& range,
+                            uint32_t count, absl::Duration breath);
+
+// Time to get from `previous` (nullptr at the start) into `step`.
+absl::Duration TransitionDuration(const catalog::Catalog& catalog,
+                                  const yoga::type::v1::RoutineStep* previous,
+                                  const yoga::type::v1::RoutineStep& step);
+
+// Fills every step's hold and transition, the routine's total_duration,
+// breath_length and catalog_etag, then its id (a hash of everything else).
+// The steps must name poses and variations of `catalog` with hold counts set.
+void TimeRoutine(const catalog::Catalog& catalog, absl::Duration breath,
+                 yoga::type::v1::Routine& routine);
+
+// Hash of a routine's content without its id: equal routines, equal ids.
+std::string RoutineId(const yoga::type::v1::Routine& routine);
+
+}  // namespace yoga::planner
+
+#endif  // YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
