@@ -15,6 +15,7 @@
 #include "services/catalog/catalog_client.h"
 #include "tests/integration/server_process.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
+#include "yoga/session/v1/session_service.grpc.pb.h"
 
 namespace yoga {
 namespace {
@@ -83,13 +84,39 @@ TEST_F(StudioTest, ReportsHealthPerServiceAndUnbuiltServicesAsUnimplemented) {
   EXPECT_EQ(status_of("yoga.catalog.v1.CatalogService"),
             grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(status_of("yoga.planner.v1.PlannerService"),
+            grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(status_of("yoga.session.v1.SessionService"),
             grpc::health::v1::HealthCheckResponse::NOT_SERVING);
 
-  auto planner = yoga::planner::v1::PlannerService::NewStub(channel);
+  auto session = yoga::session::v1::SessionService::NewStub(channel);
   grpc::ClientContext context;
-  yoga::planner::v1::ListPresetsResponse presets;
-  EXPECT_EQ(planner->ListPresets(&context, {}, &presets).error_code(),
+  yoga::session::v1::GetSessionRequest request;
+  request.set_id("x");
+  yoga::session::v1::Session response;
+  EXPECT_EQ(session->GetSession(&context, request, &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(StudioTest, ThePlannerComposesFromTheCatalogInTheSameProcess) {
+  auto planner = yoga::planner::v1::PlannerService::NewStub(Connect(address_));
+  grpc::ClientContext presets_context;
+  yoga::planner::v1::ListPresetsResponse presets;
+  ASSERT_TRUE(planner->ListPresets(&presets_context, {}, &presets).ok());
+  EXPECT_EQ(presets.presets_size(), 5);
+
+  grpc::ClientContext context;
+  yoga::planner::v1::ComposeRoutineRequest request;
+  request.mutable_constraints()->mutable_target_duration()->set_seconds(900);
+  yoga::type::v1::Routine routine;
+  ASSERT_TRUE(planner->ComposeRoutine(&context, request, &routine).ok());
+  EXPECT_NEAR(routine.total_duration().seconds(), 900, 45);
+
+  grpc::ClientContext get_context;
+  yoga::planner::v1::GetRoutineRequest get;
+  get.set_id(routine.id());
+  yoga::type::v1::Routine again;
+  ASSERT_TRUE(planner->GetRoutine(&get_context, get, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), routine.SerializeAsString());
 }
 
 TEST_F(StudioTest, SigintAlsoShutsDownCleanly) {

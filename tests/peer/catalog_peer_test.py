@@ -58,8 +58,8 @@ catalog_service_pb2_grpc = None
 pose_pb2 = None
 anatomy_pb2 = None
 practice_pb2 = None
-planner_service_pb2 = None
-planner_service_pb2_grpc = None
+session_service_pb2 = None
+session_service_pb2_grpc = None
 status_pb2 = None
 error_details_pb2 = None
 health_pb2 = None
@@ -99,12 +99,12 @@ def _load_health_modules(python_std_path):
 
 def load_generated_modules(python_path, python_std_path):
     global catalog_service_pb2, catalog_service_pb2_grpc, pose_pb2
-    global anatomy_pb2, practice_pb2, planner_service_pb2, planner_service_pb2_grpc
+    global anatomy_pb2, practice_pb2, session_service_pb2, session_service_pb2_grpc
     global status_pb2, error_details_pb2, health_pb2, health_pb2_grpc
     sys.path.insert(0, python_path)
     from yoga.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc, pose_pb2
     from yoga.type.v1 import anatomy_pb2, practice_pb2
-    from yoga.planner.v1 import planner_service_pb2, planner_service_pb2_grpc
+    from yoga.session.v1 import session_service_pb2, session_service_pb2_grpc
     from google.rpc import status_pb2, error_details_pb2
     health_pb2, health_pb2_grpc = _load_health_modules(python_std_path)
 
@@ -257,14 +257,14 @@ class HealthTest(StudioTestCase):
         return stub.Check(health_pb2.HealthCheckRequest(service=service),
                           timeout=RPC_TIMEOUT)
 
-    def test_server_and_catalog_are_serving(self):
-        for service in ("", CATALOG_SERVICE):
+    def test_server_catalog_and_planner_are_serving(self):
+        for service in ("", CATALOG_SERVICE, PLANNER_SERVICE):
             with self.subTest(service=service):
                 self.assertEqual(self.check(service).status,
                                  health_pb2.HealthCheckResponse.SERVING)
 
-    def test_planner_is_not_serving(self):
-        self.assertEqual(self.check(PLANNER_SERVICE).status,
+    def test_session_is_not_serving(self):
+        self.assertEqual(self.check(SESSION_SERVICE).status,
                          health_pb2.HealthCheckResponse.NOT_SERVING)
 
     def test_unknown_service_is_not_found(self):
@@ -402,11 +402,11 @@ class ErrorTest(StudioTestCase):
         self.assert_rpc_error(lambda: raw(b"", timeout=RPC_TIMEOUT),
                               grpc.StatusCode.UNIMPLEMENTED)
 
-    def test_planner_list_presets_unimplemented(self):
-        planner = planner_service_pb2_grpc.PlannerServiceStub(self.channel)
+    def test_session_get_session_unimplemented(self):
+        session = session_service_pb2_grpc.SessionServiceStub(self.channel)
         self.assert_rpc_error(
-            lambda: planner.ListPresets(planner_service_pb2.ListPresetsRequest(),
-                                        timeout=RPC_TIMEOUT),
+            lambda: session.GetSession(session_service_pb2.GetSessionRequest(id="x"),
+                                       timeout=RPC_TIMEOUT),
             grpc.StatusCode.UNIMPLEMENTED)
 
 

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/catalog/catalog_loader.h"
+#include "tests/testing/seed_text.h"
 
 namespace yoga::catalog {
 namespace {
@@ -156,45 +157,15 @@ TEST(CatalogContentTest, BackbendsAvoidExtensionSensitiveBacks) {
   }
 }
 
-// Lower-case words of a text, punctuation dropped.
-std::vector<std::string> Words(const std::string& text) {
-  std::string cleaned;
-  for (char c : text) {
-    cleaned.push_back(absl::ascii_isalnum(static_cast<unsigned char>(c))
-                          ? absl::ascii_tolower(static_cast<unsigned char>(c))
-                          : ' ');
-  }
-  return absl::StrSplit(cleaned, ' ', absl::SkipEmpty());
-}
-
 TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
-  const std::filesystem::path seeds(YOGA_SEEDS_DIR);
-  if (!std::filesystem::exists(seeds))
-    GTEST_SKIP() << "no seed folder at " << seeds;
-  // Every run of 7 consecutive words in the seeds.
-  constexpr size_t kRun = 7;
-  std::set<std::string> seed_runs;
-  for (const auto& entry : std::filesystem::directory_iterator(seeds)) {
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::vector<std::string> words = Words(text.str());
-    for (size_t i = 0; i + kRun <= words.size(); ++i) {
-      seed_runs.insert(
-          absl::StrJoin(words.begin() + i, words.begin() + i + kRun, " "));
-    }
-  }
-  ASSERT_FALSE(seed_runs.empty());
+  const std::set<std::string> seed_runs = yoga::testing::SeedRuns();
+  if (seed_runs.empty()) GTEST_SKIP() << "no seed folder at " << YOGA_SEEDS_DIR;
   for (const Pose& pose : Shipped().poses()) {
     for (const Cue* cue : AllCues(pose)) {
-      const std::vector<std::string> words = Words(cue->text());
-      for (size_t i = 0; i + kRun <= words.size(); ++i) {
-        const std::string run =
-            absl::StrJoin(words.begin() + i, words.begin() + i + kRun, " ");
-        EXPECT_FALSE(seed_runs.contains(run))
-            << cue->key() << " copies the seed: \"" << run << "\"";
-      }
+      EXPECT_EQ(yoga::testing::CopiedRun(cue->text(), seed_runs), "")
+          << cue->key() << " copies the seed";
     }
+    EXPECT_EQ(yoga::testing::CopiedRun(pose.benefit(), seed_runs), "") << pose.id();
   }
 }
 
