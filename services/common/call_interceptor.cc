@@ -69,7 +69,8 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
-      if (undecodable_request_) {
+      // A call cancelled before its request arrived also shows no message.
+      if (undecodable_request_ && !info_->server_context()->IsCancelled()) {
         // gRPC's callback API answers UNIMPLEMENTED with no message when a
         // request does not decode; callers deserve to know their bytes were the
         // problem.

@@ -248,15 +248,11 @@ class PresetTest(StudioTestCase):
 class ConstraintsTest(StudioTestCase):
 
     TARGET_SECONDS = 600
+    _routine = None  # composed once, by the first test that needs it
 
     def request(self, seed=7):
         return constraints(minutes=10, focus_areas=[anatomy_pb2.BODY_AREA_LOWER_BACK],
                            no_floor=True, seed=seed)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._routine = None
 
     def routine(self):
         if self._routine is None:
@@ -292,7 +288,7 @@ class ConstraintsTest(StudioTestCase):
         for step in self.routine().steps:
             if step.side != anatomy_pb2.SIDE_UNSPECIFIED:
                 holds[(step.pose_id, step.variation_id, step.side)][step.hold_count] += 1
-        for pose_id, variation_id, side in list(holds):
+        for pose_id, variation_id, _ in list(holds):
             right = holds[(pose_id, variation_id, anatomy_pb2.SIDE_RIGHT)]
             left = holds[(pose_id, variation_id, anatomy_pb2.SIDE_LEFT)]
             self.assertEqual(right, left, "%s %s: hold counts right %s, left %s"
