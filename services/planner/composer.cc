@@ -69,31 +69,41 @@ std::string AreaLabel(int area) {
 struct Version {
   const Pose* pose = nullptr;
   const Variation* variation = nullptr;
-  std::string instead_of;  // Why an alternative replaced the asked-for pose.
+  const CueTimes* cue_times = nullptr;
+  // When an alternative replaced the asked-for version: its name and why.
+  const std::string* replaced_name = nullptr;
+  const char* blocker = nullptr;
   double score = 0;
+  int neutraliser =
+      -1;  // Index in Composer::neutralisers_, for intense versions.
 
-  std::string Name() const {
+  const std::string& Name() const {
     return variation != nullptr ? variation->name() : pose->name();
   }
-  std::string Key() const {
+  const std::string& Key() const {
     return variation != nullptr ? variation->id() : pose->id();
   }
 };
 
+enum class Role { kWarmUp, kMain, kCounterpose, kCoolDown };
+
 // One pose in the plan: a version done `sets` times (each set on both sides
-// when sided).
+// when sided). Reasons are written only when the routine is final.
 struct Entry {
   Version version;
-  RoutinePhase phase;
-  std::string reason;
+  Role role = Role::kMain;
   uint32_t sets = 1;
-  uint32_t hold_count = 0;
+  uint32_t hold_count = 0;  // 0 until fitted: the default hold.
+  const std::string* after =
+      nullptr;  // For a counterpose: the pose it follows.
 };
 
 class Composer {
  public:
-  Composer(const catalog::Catalog& catalog, const Constraints& constraints)
-      : catalog_(catalog), constraints_(constraints) {
+  Composer(const PlanningCatalog& planning, const Constraints& constraints)
+      : planning_(planning),
+        catalog_(planning.catalog()),
+        constraints_(constraints) {
     for (int area : constraints.focus_areas()) focus_.insert(area);
     if (focus_.empty()) {
       focus_ = {yoga::type::v1::BODY_AREA_LOWER_BACK,
@@ -118,48 +128,51 @@ class Composer {
     }
     for (int condition : constraints.conditions())
       conditions_.insert(condition);
-    for (const std::string& id : constraints.excluded_pose_ids())
-      excluded_.insert(id);
+    for (const std::string& id : constraints.excluded_pose_ids()) {
+      if (const Pose* pose = catalog_.FindPose(id)) excluded_.insert(pose);
+    }
   }
 
   absl::StatusOr<Routine> Run() {
     CollectCandidates();
-    std::optional<Version> warm_up = Best(warm_ups_, "warm-up flow");
-    std::optional<Version> cool_down = Best(cool_downs_, "restorative finish");
+    std::optional<Version> warm_up = Best(warm_ups_);
+    std::optional<Version> cool_down = Best(cool_downs_);
     if (!warm_up) return Blocked("no warm-up flow is left", warm_up_blocks_);
     if (!cool_down)
       return Blocked("no restorative finish is left", cool_down_blocks_);
-    used_.insert(warm_up->pose->id());
-    used_.insert(cool_down->pose->id());
-    std::sort(
+    used_.insert(warm_up->pose);
+    used_.insert(cool_down->pose);
+    std::stable_sort(
         mains_.begin(), mains_.end(),
         [](const Version& a, const Version& b) { return a.score > b.score; });
 
+    Entry first{*warm_up, Role::kWarmUp};
+    Entry last{*cool_down, Role::kCoolDown};
     std::vector<Entry> main;
-    Entry first{*warm_up, yoga::type::v1::ROUTINE_PHASE_WARM_UP,
-                WarmUpReason(*warm_up)};
-    Entry last{*cool_down, yoga::type::v1::ROUTINE_PHASE_COOL_DOWN,
-               CoolDownReason(*cool_down)};
-    // Add main poses, best first, while the default holds still fit the target.
+    // Add main poses, best first, while a quick estimate of the length with
+    // default holds still fits the target; the fitting below is exact.
     size_t next = 0;
-    while (next < mains_.size()) {
-      std::vector<Entry> trial = main;
-      if (!TryAddMain(trial, next)) break;
-      if (EstimatedLength(first, trial, last) > target_ && !main.empty()) break;
-      main = std::move(trial);
+    absl::Duration estimate = Estimate(first) + Estimate(last);
+    while (TryAddMain(main, next)) {
+      estimate += Estimate(main.back());
+      if (estimate > target_ && main.size() > 1) {
+        used_.erase(main.back().version.pose);
+        main.pop_back();
+        --next;
+        break;
+      }
     }
     // Then fit: move holds; add poses or sets when too short, drop when too
     // long.
     for (int attempt = 0; attempt < 64; ++attempt) {
       // Transitions and counterposes stay as they are; the other holds move.
       const absl::Duration fixed =
-          FromProto(Build(first, main, last).total_duration()) -
-          FittedLength(first, main, last);
+          PlanLength(first, main, last) - FittedLength(first, main, last);
       const std::optional<bool> fitted =
           FitHolds(first, main, last, target_ - fixed);
       if (fitted.has_value() && *fitted) return Finish(first, main, last);
       if (!fitted.has_value()) {
-        // Too long even at the shortest holds: drop the weakest main pose.
+        // Too long even at the shortest holds.
         if (main.size() <= 1 && !compact_) {
           // A short target: take the shortest warm-up, main pose and finish.
           compact_ = true;
@@ -170,9 +183,9 @@ class Composer {
           return absl::FailedPreconditionError(absl::StrCat(
               "constraints.target_duration: ", absl::FormatDuration(target_),
               " is too short: with these constraints a warm-up, main work and "
-              "a "
-              "finish take at least ",
-              absl::FormatDuration(ShortestLength(first, main, last))));
+              "a finish take "
+              "at least ",
+              absl::FormatDuration(LengthAt(first, main, last, Holds::kMin))));
         }
         DropWeakest(main);
         continue;
@@ -180,10 +193,10 @@ class Composer {
       // Too short even at the longest holds: more poses, then more sets.
       if (TryAddMain(main, next) || AddSet(main)) continue;
       return Blocked(
-          absl::StrCat("the poses that fit these constraints fill at most ",
-                       absl::FormatDuration(LongestLength(first, main, last)),
-                       ", short of the ", absl::FormatDuration(target_),
-                       " asked"),
+          absl::StrCat(
+              "the poses that fit these constraints fill at most ",
+              absl::FormatDuration(LengthAt(first, main, last, Holds::kMax)),
+              ", short of the ", absl::FormatDuration(target_), " asked"),
           main_blocks_, "constraints.target_duration");
     }
     return absl::InternalError("the composer did not settle on a routine");
@@ -193,9 +206,8 @@ class Composer {
   // --- Which versions of which poses are allowed -------------------------
 
   // Why a version is ruled out, as the request field that rules it out.
-  std::optional<std::string> RuledOutBy(const Pose& pose,
-                                        const Variation* variation) const {
-    if (excluded_.contains(pose.id())) return "constraints.excluded_pose_ids";
+  const char* RuledOutBy(const Pose& pose, const Variation* variation) const {
+    if (excluded_.contains(&pose)) return "constraints.excluded_pose_ids";
     for (const auto* cautions :
          {&pose.cautions(), variation ? &variation->cautions() : nullptr}) {
       if (cautions == nullptr) continue;
@@ -227,15 +239,19 @@ class Composer {
         (variation && missing_prop(variation->props()))) {
       return "constraints.props_available";
     }
-    return std::nullopt;
+    return nullptr;
+  }
+
+  Version Make(const Pose& pose, const Variation* variation) const {
+    return Version{&pose, variation, &planning_.TimesOf(pose, variation)};
   }
 
   // The version to use for `pose` asked as `variation`: itself, the variation a
   // condition asks for, or the pose's alternative for what rules it out.
   std::optional<Version> Resolve(const Pose& pose, const Variation* variation,
-                                 std::map<std::string, int>& blocks) const {
-    std::optional<std::string> blocker = RuledOutBy(pose, variation);
-    if (!blocker) return Version{&pose, variation};
+                                 std::map<std::string, int>* blocks) const {
+    const char* blocker = RuledOutBy(pose, variation);
+    if (blocker == nullptr) return Make(pose, variation);
     // A condition that asks for a variation: use it if it is allowed.
     for (const auto& caution : pose.cautions()) {
       if (conditions_.contains(caution.condition()) &&
@@ -243,30 +259,29 @@ class Composer {
         const Variation* asked =
             catalog::FindVariation(pose, caution.variation_id());
         if (asked != nullptr && asked != variation &&
-            !RuledOutBy(pose, asked)) {
-          return Version{&pose, asked};
+            RuledOutBy(pose, asked) == nullptr) {
+          return Make(pose, asked);
         }
       }
     }
-    if (*blocker != "constraints.excluded_pose_ids") {
+    if (std::string_view(blocker) != "constraints.excluded_pose_ids") {
       for (const auto& alternative : pose.alternatives()) {
         const Pose* other = catalog_.FindPose(alternative.pose_id());
         if (other == nullptr) continue;
         const Variation* other_variation =
             catalog::FindVariation(*other, alternative.variation_id());
-        if (RuledOutBy(*other, other_variation)) continue;
-        Version version{other, other_variation};
-        version.instead_of = absl::StrCat(
-            "In place of ", variation ? variation->name() : pose.name(), " (",
-            BlockerText(*blocker), "). ");
+        if (RuledOutBy(*other, other_variation) != nullptr) continue;
+        Version version = Make(*other, other_variation);
+        version.replaced_name = variation ? &variation->name() : &pose.name();
+        version.blocker = blocker;
         return version;
       }
     }
-    ++blocks[*blocker];
+    if (blocks != nullptr) ++(*blocks)[blocker];
     return std::nullopt;
   }
 
-  static std::string BlockerText(const std::string& field) {
+  static const char* BlockerText(std::string_view field) {
     if (field == "constraints.no_floor")
       return "you asked not to lie on the floor";
     if (field == "constraints.conditions")
@@ -278,33 +293,19 @@ class Composer {
   }
 
   void CollectCandidates() {
-    CollectVersions();
-    // A backbend or strength hold is only usable with a neutralising pose.
-    std::erase_if(mains_, [&](const Version& version) {
-      return IsIntense(*version.pose, version.variation) &&
-             !Neutraliser(version).has_value();
-    });
-  }
-
-  void CollectVersions() {
     for (const Pose& pose : catalog_.poses()) {
       const PoseKind kind = pose.kind();
       if (kind == yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      std::vector<const Variation*> versions = {nullptr};
-      for (const auto& variation : pose.variations())
-        versions.push_back(&variation);
-      for (const Variation* variation : versions) {
-        const bool base = variation == nullptr;
-        auto& blocks = kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW
-                           ? warm_up_blocks_
-                       : kind == yoga::catalog::v1::POSE_KIND_RESTORATIVE
-                           ? cool_down_blocks_
-                           : main_blocks_;
-        std::map<std::string, int> ignored;
+      auto& blocks =
+          kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW  ? warm_up_blocks_
+          : kind == yoga::catalog::v1::POSE_KIND_RESTORATIVE ? cool_down_blocks_
+                                                             : main_blocks_;
+      for (int v = -1; v < pose.variations_size(); ++v) {
+        const Variation* variation = v < 0 ? nullptr : &pose.variations(v);
         std::optional<Version> version =
-            Resolve(pose, variation, base ? blocks : ignored);
+            Resolve(pose, variation, v < 0 ? &blocks : nullptr);
         if (!version) continue;
-        version->score = Score(*version) + (base ? 0.3 : 0.0) +
+        version->score = Score(*version) + (v < 0 ? 0.3 : 0.0) +
                          0.9 * Jitter(constraints_.seed(), version->Key());
         const PoseKind resolved_kind = version->pose->kind();
         if (resolved_kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW) {
@@ -324,25 +325,38 @@ class Composer {
         }
       }
     }
+    // A backbend or strength hold is only usable with a neutralising pose.
+    std::vector<Version> usable;
+    for (Version& version : mains_) {
+      if (IsIntense(*version.pose, version.variation)) {
+        std::optional<Version> neutraliser = Neutraliser(version);
+        if (!neutraliser) continue;
+        version.neutraliser = static_cast<int>(neutralisers_.size());
+        neutralisers_.push_back(*neutraliser);
+      }
+      usable.push_back(version);
+    }
+    mains_ = std::move(usable);
   }
 
   double Score(const Version& version) const {
     double score = 0;
-    const bool strength_counts = moment_ == yoga::planner::v1::MOMENT_REST_DAY;
+    const bool rest_day = moment_ == yoga::planner::v1::MOMENT_REST_DAY;
+    const bool pre_run = moment_ == yoga::planner::v1::MOMENT_PRE_RUN;
     for (int area : version.pose->stretches())
       score += focus_.contains(area) ? 1.0 : 0.0;
     for (int area : version.pose->strengthens()) {
-      score += focus_.contains(area) ? (strength_counts ? 1.0 : 0.5) : 0.0;
+      score += focus_.contains(area) ? (rest_day ? 1.0 : 0.5) : 0.0;
     }
     switch (version.pose->kind()) {
       case yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD:
-        score += moment_ == yoga::planner::v1::MOMENT_REST_DAY ? 1.0 : -1.0;
+        score += rest_day ? 1.0 : -1.0;
         break;
       case yoga::catalog::v1::POSE_KIND_STATIC_STRETCH:
-        score += moment_ == yoga::planner::v1::MOMENT_PRE_RUN ? -0.5 : 0.5;
+        score += pre_run ? -0.5 : 0.5;
         break;
       case yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW:
-        score += moment_ == yoga::planner::v1::MOMENT_PRE_RUN ? 1.0 : 0.0;
+        score += pre_run ? 1.0 : 0.0;
         break;
       default:
         break;
@@ -350,11 +364,10 @@ class Composer {
     return score;
   }
 
-  std::optional<Version> Best(const std::vector<Version>& versions,
-                              absl::string_view) const {
+  std::optional<Version> Best(const std::vector<Version>& versions) const {
     const Version* best = nullptr;
     for (const Version& version : versions) {
-      if (used_.contains(version.pose->id())) continue;
+      if (used_.contains(version.pose)) continue;
       if (best == nullptr || version.score > best->score) best = &version;
     }
     if (best == nullptr) return std::nullopt;
@@ -383,105 +396,18 @@ class Composer {
                        : absl::StrCat(" (", absl::StrJoin(counts, "; "), ")")));
   }
 
-  // --- Reasons -------------------------------------------------------------
-
-  std::string FocusText(const Version& version) const {
-    std::vector<std::string> areas;
-    for (const auto* list :
-         {&version.pose->stretches(), &version.pose->strengthens()}) {
-      for (int area : *list) {
-        if (focus_.contains(area) &&
-            std::find(areas.begin(), areas.end(), AreaLabel(area)) ==
-                areas.end()) {
-          areas.push_back(AreaLabel(area));
-        }
-      }
-    }
-    return absl::StrJoin(areas, " and ");
-  }
-
-  std::string WarmUpReason(const Version& version) const {
-    return absl::StrCat(
-        version.instead_of,
-        "Warm-up: a flow with the breath to get the body moving.");
-  }
-  std::string CoolDownReason(const Version& version) const {
-    return absl::StrCat(version.instead_of,
-                        "Cool-down: a restful finish to let the body settle.");
-  }
-  std::string MainReason(const Version& version) const {
-    const std::string focus = FocusText(version);
-    const bool strength =
-        version.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD;
-    return absl::StrCat(
-        version.instead_of, "Main work: ", strength ? "strengthens" : "works",
-        focus.empty() ? " the whole body" : absl::StrCat(" your ", focus), ".");
-  }
-
-  // --- Building ------------------------------------------------------------
+  // --- Choosing poses --------------------------------------------------------
 
   // Adds the next unused main candidate; false when none is left.
   bool TryAddMain(std::vector<Entry>& main, size_t& next) {
     while (next < mains_.size()) {
       const Version& version = mains_[next++];
-      if (used_.contains(version.pose->id())) continue;
-      used_.insert(version.pose->id());
-      main.push_back(
-          {version, yoga::type::v1::ROUTINE_PHASE_MAIN, MainReason(version)});
+      if (used_.contains(version.pose)) continue;
+      used_.insert(version.pose);
+      main.push_back({version, Role::kMain});
       return true;
     }
     return false;
-  }
-
-  // The shortest any version can be held (both sides when sided).
-  absl::Duration ShortestHold(const Version& version) const {
-    return HoldsLength(Entry{version, yoga::type::v1::ROUTINE_PHASE_MAIN, ""},
-                       Holds::kMin);
-  }
-
-  const Version* Shortest(const std::vector<Version>& versions,
-                          bool allow_intense) const {
-    const Version* best = nullptr;
-    for (const Version& version : versions) {
-      if (!allow_intense && IsIntense(*version.pose, version.variation))
-        continue;
-      if (best == nullptr || ShortestHold(version) < ShortestHold(*best))
-        best = &version;
-    }
-    return best;
-  }
-
-  void Compact(Entry& first, std::vector<Entry>& main, Entry& last) {
-    used_.clear();
-    if (const Version* warm_up = Shortest(warm_ups_, true)) {
-      first = Entry{*warm_up, yoga::type::v1::ROUTINE_PHASE_WARM_UP,
-                    WarmUpReason(*warm_up)};
-      used_.insert(warm_up->pose->id());
-    }
-    // A restorative finish if there is one, else the gentlest short stretch.
-    std::vector<Version> restorative;
-    for (const Version& version : cool_downs_) {
-      if (version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
-        restorative.push_back(version);
-      }
-    }
-    if (const Version* cool_down =
-            Shortest(restorative.empty() ? cool_downs_ : restorative, false);
-        cool_down != nullptr && !used_.contains(cool_down->pose->id())) {
-      last = Entry{*cool_down, yoga::type::v1::ROUTINE_PHASE_COOL_DOWN,
-                   CoolDownReason(*cool_down)};
-    }
-    used_.insert(last.version.pose->id());
-    std::vector<Version> unused;
-    for (const Version& version : mains_) {
-      if (!used_.contains(version.pose->id())) unused.push_back(version);
-    }
-    main.clear();
-    if (const Version* pose = Shortest(unused, false)) {
-      main.push_back(
-          {*pose, yoga::type::v1::ROUTINE_PHASE_MAIN, MainReason(*pose)});
-      used_.insert(pose->pose->id());
-    }
   }
 
   void DropWeakest(std::vector<Entry>& main) {
@@ -505,6 +431,55 @@ class Composer {
     return false;
   }
 
+  // The shortest any version can be held (both sides when sided).
+  absl::Duration ShortestHold(const Version& version) const {
+    return HoldsLength(Entry{version}, Holds::kMin);
+  }
+
+  const Version* Shortest(const std::vector<Version>& versions,
+                          bool allow_intense) const {
+    const Version* best = nullptr;
+    for (const Version& version : versions) {
+      if (!allow_intense && IsIntense(*version.pose, version.variation))
+        continue;
+      if (best == nullptr || ShortestHold(version) < ShortestHold(*best))
+        best = &version;
+    }
+    return best;
+  }
+
+  void Compact(Entry& first, std::vector<Entry>& main, Entry& last) {
+    used_.clear();
+    if (const Version* warm_up = Shortest(warm_ups_, true))
+      first = Entry{*warm_up, Role::kWarmUp};
+    used_.insert(first.version.pose);
+    // A restorative finish if there is one, else the gentlest short stretch.
+    std::vector<Version> restorative;
+    for (const Version& version : cool_downs_) {
+      if (version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
+        restorative.push_back(version);
+      }
+    }
+    if (const Version* cool_down =
+            Shortest(restorative.empty() ? cool_downs_ : restorative, false);
+        cool_down != nullptr && !used_.contains(cool_down->pose)) {
+      last = Entry{*cool_down, Role::kCoolDown};
+    }
+    used_.insert(last.version.pose);
+    std::vector<Version> unused;
+    for (const Version& version : mains_) {
+      if (!used_.contains(version.pose)) unused.push_back(version);
+    }
+    main.clear();
+    if (const Version* pose = Shortest(unused, false)) {
+      main.push_back({*pose, Role::kMain});
+      used_.insert(pose->pose);
+    }
+  }
+
+  // --- Order and timing
+  // -------------------------------------------------------
+
   // Body positions in the order a class moves through them: from standing
   // down to the floor.
   static int PositionRank(yoga::type::v1::BodyPosition position) {
@@ -525,13 +500,12 @@ class Composer {
   }
 
   // The neutralising pose to follow `after`: a counterpose that is allowed,
-  // else the cool-down pose when it neutralises, else any restorative pose.
+  // else a restorative pose, else a neutral position (tabletop).
   std::optional<Version> Neutraliser(const Version& after) const {
-    std::map<std::string, int> ignored;
     for (const std::string& id : after.pose->counterposes()) {
       const Pose* pose = catalog_.FindPose(id);
       if (pose == nullptr || IsIntense(*pose, nullptr)) continue;
-      if (std::optional<Version> version = Resolve(*pose, nullptr, ignored);
+      if (std::optional<Version> version = Resolve(*pose, nullptr, nullptr);
           version && Neutralises(*version->pose, *after.pose)) {
         return version;
       }
@@ -539,49 +513,18 @@ class Composer {
     for (const Version& version : cool_downs_) {
       if (Neutralises(*version.pose, *after.pose)) return version;
     }
-    for (const Pose& pose :
-         catalog_.poses()) {  // A neutral position (tabletop).
+    for (const Pose& pose : catalog_.poses()) {
       if (pose.kind() != yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      if (std::optional<Version> version = Resolve(pose, nullptr, ignored))
+      if (std::optional<Version> version = Resolve(pose, nullptr, nullptr))
         return version;
     }
     return std::nullopt;
   }
 
-  void AppendSteps(const Entry& entry, Routine& routine) const {
-    const bool sided =
-        catalog::IsSided(*entry.version.pose, entry.version.variation);
-    const auto& range =
-        catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    const uint32_t count =
-        entry.hold_count != 0 ? entry.hold_count : range.default_count();
-    for (uint32_t set = 1; set <= entry.sets; ++set) {
-      for (int side = 0; side < (sided ? 2 : 1); ++side) {
-        RoutineStep* step = routine.add_steps();
-        step->set_pose_id(entry.version.pose->id());
-        if (entry.version.variation)
-          step->set_variation_id(entry.version.variation->id());
-        if (sided) {
-          step->set_side(side == 0 ? yoga::type::v1::SIDE_RIGHT
-                                   : yoga::type::v1::SIDE_LEFT);
-        }
-        step->set_hold_count(count);
-        step->set_set(set);
-        step->set_phase(entry.phase);
-        if (set == 1 && side == 0) {
-          step->set_reason(entry.reason);
-        } else if (side == 1) {
-          step->set_reason("Left side, the same hold as the right.");
-        } else {
-          step->set_reason(absl::StrCat("Set ", set, " of ", entry.sets, "."));
-        }
-      }
-    }
-  }
-
-  // The main entries in class order, with a neutralising pose after every
-  // backbend or strength hold (unless the cool-down already neutralises it).
-  std::vector<Entry> Ordered(const std::vector<Entry>& main,
+  // The whole plan in order: warm-up, main entries grouped by body position
+  // with a neutralising pose after every backbend or strength hold (unless the
+  // next pose or the cool-down already neutralises it), cool-down.
+  std::vector<Entry> Ordered(const Entry& first, const std::vector<Entry>& main,
                              const Entry& last) const {
     std::vector<Entry> ordered = main;
     std::stable_sort(ordered.begin(), ordered.end(),
@@ -589,46 +532,82 @@ class Composer {
                        return PositionRank(a.version.pose->position()) <
                               PositionRank(b.version.pose->position());
                      });
-    std::vector<Entry> result;
+    std::vector<Entry> plan = {first};
     for (size_t i = 0; i < ordered.size(); ++i) {
-      result.push_back(ordered[i]);
+      plan.push_back(ordered[i]);
       const Version& version = ordered[i].version;
-      if (!IsIntense(*version.pose, version.variation)) continue;
-      const bool is_last = i + 1 == ordered.size();
-      if (is_last && Neutralises(*last.version.pose, *version.pose)) continue;
-      if (!is_last && Neutralises(*ordered[i + 1].version.pose, *version.pose))
-        continue;
-      if (std::optional<Version> neutraliser = Neutraliser(version)) {
-        Entry counter{*neutraliser, yoga::type::v1::ROUTINE_PHASE_MAIN,
-                      absl::StrCat("Counterpose after ", version.Name(),
-                                   ": brings the spine back to neutral.")};
-        const auto& range =
-            catalog::HoldOf(*neutraliser->pose, neutraliser->variation);
-        counter.hold_count = range.min_count();
-        result.push_back(counter);
+      if (version.neutraliser < 0) continue;
+      const Entry& next = i + 1 == ordered.size() ? last : ordered[i + 1];
+      if (Neutralises(*next.version.pose, *version.pose)) continue;
+      Entry counter{neutralisers_[version.neutraliser], Role::kCounterpose};
+      counter.hold_count =
+          catalog::HoldOf(*counter.version.pose, counter.version.variation)
+              .min_count();
+      counter.after = &version.Name();
+      plan.push_back(counter);
+    }
+    plan.push_back(last);
+    return plan;
+  }
+
+  uint32_t CountOf(const Entry& entry) const {
+    return entry.hold_count != 0
+               ? entry.hold_count
+               : catalog::HoldOf(*entry.version.pose, entry.version.variation)
+                     .default_count();
+  }
+
+  // Calls `visit(entry, set, side, transition)` for every step of the plan.
+  template <typename Visit>
+  void ForEachStep(const std::vector<Entry>& plan, Visit visit) const {
+    TimedStep previous{};
+    bool first = true;
+    for (const Entry& entry : plan) {
+      const bool sided =
+          catalog::IsSided(*entry.version.pose, entry.version.variation);
+      for (uint32_t set = 1; set <= entry.sets; ++set) {
+        for (int turn = 0; turn < (sided ? 2 : 1); ++turn) {
+          const auto side = !sided      ? yoga::type::v1::SIDE_UNSPECIFIED
+                            : turn == 0 ? yoga::type::v1::SIDE_RIGHT
+                                        : yoga::type::v1::SIDE_LEFT;
+          const TimedStep step{entry.version.pose, entry.version.variation,
+                               entry.version.cue_times, side};
+          visit(entry, set, side,
+                TransitionDuration(first ? nullptr : &previous, step));
+          previous = step;
+          first = false;
+        }
       }
     }
-    return result;
   }
 
-  Routine Build(const Entry& first, const std::vector<Entry>& main,
-                const Entry& last) const {
-    Routine routine;
-    AppendSteps(first, routine);
-    for (const Entry& entry : Ordered(main, last)) AppendSteps(entry, routine);
-    AppendSteps(last, routine);
-    TimeRoutine(catalog_, breath_, routine);
-    return routine;
+  // About how long an entry takes with default holds: its holds, its cues and
+  // a little moving, without working out the order.
+  absl::Duration Estimate(const Entry& entry) const {
+    constexpr absl::Duration kMoving = absl::Seconds(6);
+    const CueTimes& times = *entry.version.cue_times;
+    const bool sided =
+        catalog::IsSided(*entry.version.pose, entry.version.variation);
+    return Length(entry) + kMoving + times.release[0] +
+           (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
+                        times.setup_sided[yoga::type::v1::SIDE_LEFT]
+                  : times.setup[0]);
   }
 
-  static absl::Duration TransitionsOf(const Routine& routine) {
+  // The length of the whole plan with the entries' current holds.
+  absl::Duration PlanLength(const Entry& first, const std::vector<Entry>& main,
+                            const Entry& last) const {
     absl::Duration total;
-    for (const RoutineStep& step : routine.steps())
-      total += FromProto(step.transition());
+    ForEachStep(
+        Ordered(first, main, last),
+        [&](const Entry& entry, uint32_t, auto, absl::Duration transition) {
+          const auto& range =
+              catalog::HoldOf(*entry.version.pose, entry.version.variation);
+          total += transition + HoldDuration(range, CountOf(entry), breath_);
+        });
     return total;
   }
 
-  // Holds of a plan at each entry's shortest, default or longest count.
   enum class Holds { kMin, kDefault, kMax };
   absl::Duration HoldsLength(const Entry& entry, Holds holds) const {
     const auto& range =
@@ -636,108 +615,7 @@ class Composer {
     const uint32_t count = holds == Holds::kMin   ? range.min_count()
                            : holds == Holds::kMax ? range.max_count()
                                                   : range.default_count();
-    const int sides =
-        catalog::IsSided(*entry.version.pose, entry.version.variation) ? 2 : 1;
-    return HoldDuration(range, count, breath_) *
-           static_cast<int64_t>(sides * entry.sets);
-  }
-
-  absl::Duration EstimatedLength(const Entry& first,
-                                 const std::vector<Entry>& main,
-                                 const Entry& last) const {
-    const Routine routine = Build(first, main, last);
-    return FromProto(routine.total_duration());
-  }
-
-  // The fitted holds (warm-up, main, cool-down; not counterposes) as built now.
-  absl::Duration FittedLength(const Entry& first,
-                              const std::vector<Entry>& main,
-                              const Entry& last) const {
-    absl::Duration total = Length(first) + Length(last);
-    for (const Entry& entry : main) total += Length(entry);
-    return total;
-  }
-
-  // The routine's length with every fitted hold at its limit.
-  absl::Duration LengthAt(const Entry& first, const std::vector<Entry>& main,
-                          const Entry& last, Holds holds) const {
-    absl::Duration total =
-        FromProto(Build(first, main, last).total_duration()) -
-        FittedLength(first, main, last);
-    total += HoldsLength(first, holds) + HoldsLength(last, holds);
-    for (const Entry& entry : main) total += HoldsLength(entry, holds);
-    return total;
-  }
-  absl::Duration LongestLength(const Entry& first,
-                               const std::vector<Entry>& main,
-                               const Entry& last) const {
-    return LengthAt(first, main, last, Holds::kMax);
-  }
-  absl::Duration ShortestLength(const Entry& first,
-                                const std::vector<Entry>& main,
-                                const Entry& last) const {
-    return LengthAt(first, main, last, Holds::kMin);
-  }
-
-  // Sets hold counts so the holds add up to `budget` within the tolerance.
-  // nullopt: too long even at the shortest holds; false: too short even at the
-  // longest; true: fitted (counts stored in the entries).
-  std::optional<bool> FitHolds(Entry& first, std::vector<Entry>& main,
-                               Entry& last, absl::Duration budget) const {
-    std::vector<Entry*> entries = {&first, &last};
-    for (Entry& entry : main) entries.push_back(&entry);
-    absl::Duration shortest, longest, usual;
-    for (Entry* entry : entries) {
-      shortest += HoldsLength(*entry, Holds::kMin);
-      longest += HoldsLength(*entry, Holds::kMax);
-      usual += HoldsLength(*entry, Holds::kDefault);
-    }
-    if (shortest > budget + tolerance_) return std::nullopt;
-    if (longest < budget - tolerance_) return false;
-    // Move every hold the same fraction of the way towards its limit...
-    const bool longer = budget > usual;
-    const double room =
-        absl::ToDoubleSeconds(longer ? longest - usual : usual - shortest);
-    const double fraction =
-        room <= 0 ? 0
-                  : std::clamp(absl::ToDoubleSeconds(longer ? budget - usual
-                                                            : usual - budget) /
-                                   room,
-                               0.0, 1.0);
-    absl::Duration total;
-    for (Entry* entry : entries) {
-      const auto& range =
-          catalog::HoldOf(*entry->version.pose, entry->version.variation);
-      const double limit = longer ? range.max_count() : range.min_count();
-      entry->hold_count = static_cast<uint32_t>(std::lround(
-          range.default_count() + fraction * (limit - range.default_count())));
-      total += Length(*entry);
-    }
-    // ...then step single counts until the total is close enough.
-    for (int round = 0;
-         round < 200 && absl::AbsDuration(total - budget) > tolerance_ / 2;
-         ++round) {
-      const bool grow = total < budget;
-      Entry* best = nullptr;
-      absl::Duration best_step;
-      for (Entry* entry : entries) {
-        const auto& range =
-            catalog::HoldOf(*entry->version.pose, entry->version.variation);
-        if (grow ? entry->hold_count >= range.max_count()
-                 : entry->hold_count <= range.min_count()) {
-          continue;
-        }
-        const absl::Duration step = PerCount(*entry);
-        if (best == nullptr || step < best_step) {
-          best = entry;
-          best_step = step;
-        }
-      }
-      if (best == nullptr) break;
-      best->hold_count += grow ? 1 : -1;
-      total += grow ? best_step : -best_step;
-    }
-    return absl::AbsDuration(total - budget) <= tolerance_;
+    return PerCount(entry) * static_cast<int64_t>(count);
   }
 
   absl::Duration PerCount(const Entry& entry) const {
@@ -751,20 +629,182 @@ class Composer {
 
   // Hold time of an entry at its current count (default until fitted).
   absl::Duration Length(const Entry& entry) const {
-    const auto& range =
-        catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    const uint32_t count =
-        entry.hold_count != 0 ? entry.hold_count : range.default_count();
-    return PerCount(entry) * static_cast<int64_t>(count);
+    return PerCount(entry) * static_cast<int64_t>(CountOf(entry));
+  }
+
+  // The fitted holds (warm-up, main, cool-down; not counterposes) as they are
+  // now.
+  absl::Duration FittedLength(const Entry& first,
+                              const std::vector<Entry>& main,
+                              const Entry& last) const {
+    absl::Duration total = Length(first) + Length(last);
+    for (const Entry& entry : main) total += Length(entry);
+    return total;
+  }
+
+  // The plan's length with every fitted hold at its limit.
+  absl::Duration LengthAt(const Entry& first, const std::vector<Entry>& main,
+                          const Entry& last, Holds holds) const {
+    absl::Duration total =
+        PlanLength(first, main, last) - FittedLength(first, main, last);
+    total += HoldsLength(first, holds) + HoldsLength(last, holds);
+    for (const Entry& entry : main) total += HoldsLength(entry, holds);
+    return total;
+  }
+
+  // Sets hold counts so the holds add up to `budget` within the tolerance.
+  // nullopt: too long even at the shortest holds; false: too short even at the
+  // longest; true: fitted (counts stored in the entries).
+  std::optional<bool> FitHolds(Entry& first, std::vector<Entry>& main,
+                               Entry& last, absl::Duration budget) const {
+    // Plain milliseconds: this loop runs often and absl::Duration arithmetic
+    // does not inline here.
+    struct Hold {
+      Entry* entry;
+      int64_t per_count;  // ms a count adds.
+      int64_t min, usual, max;
+    };
+    std::vector<Hold> holds;
+    holds.reserve(main.size() + 2);
+    auto add = [&](Entry& entry) {
+      const auto& range =
+          catalog::HoldOf(*entry.version.pose, entry.version.variation);
+      holds.push_back({&entry, absl::ToInt64Milliseconds(PerCount(entry)),
+                       range.min_count(), range.default_count(),
+                       range.max_count()});
+    };
+    add(first);
+    add(last);
+    for (Entry& entry : main) add(entry);
+    const int64_t target = absl::ToInt64Milliseconds(budget);
+    const int64_t tolerance = absl::ToInt64Milliseconds(tolerance_);
+    int64_t shortest = 0, longest = 0, usual = 0;
+    for (const Hold& hold : holds) {
+      shortest += hold.per_count * hold.min;
+      longest += hold.per_count * hold.max;
+      usual += hold.per_count * hold.usual;
+    }
+    if (shortest > target + tolerance) return std::nullopt;
+    if (longest < target - tolerance) return false;
+    // Move every hold the same fraction of the way towards its limit...
+    const bool longer = target > usual;
+    const int64_t room = longer ? longest - usual : usual - shortest;
+    const double fraction =
+        room <= 0 ? 0
+                  : std::clamp(static_cast<double>(longer ? target - usual
+                                                          : usual - target) /
+                                   static_cast<double>(room),
+                               0.0, 1.0);
+    int64_t total = 0;
+    for (Hold& hold : holds) {
+      const double limit = static_cast<double>(longer ? hold.max : hold.min);
+      hold.entry->hold_count = static_cast<uint32_t>(
+          std::lround(static_cast<double>(hold.usual) +
+                      fraction * (limit - static_cast<double>(hold.usual))));
+      total += hold.per_count * hold.entry->hold_count;
+    }
+    // ...then step single counts until the total is close enough.
+    for (int round = 0; round < 200 && std::abs(total - target) > tolerance / 2;
+         ++round) {
+      const bool grow = total < target;
+      Hold* best = nullptr;
+      for (Hold& hold : holds) {
+        const int64_t count = hold.entry->hold_count;
+        if (grow ? count >= hold.max : count <= hold.min) continue;
+        if (best == nullptr || hold.per_count < best->per_count) best = &hold;
+      }
+      if (best == nullptr) break;
+      best->entry->hold_count += grow ? 1 : -1;
+      total += grow ? best->per_count : -best->per_count;
+    }
+    return std::abs(total - target) <= tolerance;
+  }
+
+  // --- The routine
+  // -------------------------------------------------------------
+
+  std::string FocusText(const Version& version) const {
+    std::vector<std::string> areas;
+    for (const auto* list :
+         {&version.pose->stretches(), &version.pose->strengthens()}) {
+      for (int area : *list) {
+        if (focus_.contains(area) &&
+            std::find(areas.begin(), areas.end(), AreaLabel(area)) ==
+                areas.end()) {
+          areas.push_back(AreaLabel(area));
+        }
+      }
+    }
+    return absl::StrJoin(areas, " and ");
+  }
+
+  std::string Reason(const Entry& entry) const {
+    const Version& version = entry.version;
+    const std::string instead =
+        version.replaced_name == nullptr
+            ? ""
+            : absl::StrCat("In place of ", *version.replaced_name, " (",
+                           BlockerText(version.blocker), "). ");
+    switch (entry.role) {
+      case Role::kWarmUp:
+        return absl::StrCat(
+            instead, "Warm-up: a flow with the breath to get the body moving.");
+      case Role::kCoolDown:
+        return absl::StrCat(
+            instead, "Cool-down: a restful finish to let the body settle.");
+      case Role::kCounterpose:
+        return absl::StrCat("Counterpose after ", *entry.after,
+                            ": brings the spine back to neutral.");
+      case Role::kMain: {
+        const std::string focus = FocusText(version);
+        const bool strength =
+            version.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD;
+        return absl::StrCat(
+            instead, "Main work: ", strength ? "strengthens" : "works",
+            focus.empty() ? " the whole body" : absl::StrCat(" your ", focus),
+            ".");
+      }
+    }
+    return "";
+  }
+
+  static RoutinePhase PhaseOf(Role role) {
+    switch (role) {
+      case Role::kWarmUp:
+        return yoga::type::v1::ROUTINE_PHASE_WARM_UP;
+      case Role::kCoolDown:
+        return yoga::type::v1::ROUTINE_PHASE_COOL_DOWN;
+      default:
+        return yoga::type::v1::ROUTINE_PHASE_MAIN;
+    }
   }
 
   absl::StatusOr<Routine> Finish(const Entry& first,
                                  const std::vector<Entry>& main,
                                  const Entry& last) const {
-    Routine routine = Build(first, main, last);
+    Routine routine;
     routine.set_title(Title());
-    // The title is part of the content, so the id is computed again.
-    routine.set_id(RoutineId(routine));
+    ForEachStep(Ordered(first, main, last), [&](const Entry& entry,
+                                                uint32_t set,
+                                                yoga::type::v1::Side side,
+                                                absl::Duration) {
+      RoutineStep* step = routine.add_steps();
+      step->set_pose_id(entry.version.pose->id());
+      if (entry.version.variation)
+        step->set_variation_id(entry.version.variation->id());
+      step->set_side(side);
+      step->set_hold_count(CountOf(entry));
+      step->set_set(set);
+      step->set_phase(PhaseOf(entry.role));
+      if (side == yoga::type::v1::SIDE_LEFT) {
+        step->set_reason("Left side, the same hold as the right.");
+      } else if (set > 1) {
+        step->set_reason(absl::StrCat("Set ", set, " of ", entry.sets, "."));
+      } else {
+        step->set_reason(Reason(entry));
+      }
+    });
+    TimeRoutine(planning_, breath_, routine);
     return routine;
   }
 
@@ -775,6 +815,7 @@ class Composer {
                         " minutes for your ", absl::StrJoin(areas, " and "));
   }
 
+  const PlanningCatalog& planning_;
   const catalog::Catalog& catalog_;
   const Constraints& constraints_;
   std::set<int> focus_;
@@ -785,11 +826,11 @@ class Composer {
   Moment moment_;
   std::set<int> props_;
   std::set<int> conditions_;
-  std::set<std::string> excluded_;
+  std::set<const Pose*> excluded_;
 
-  std::vector<Version> warm_ups_, mains_, cool_downs_;
+  std::vector<Version> warm_ups_, mains_, cool_downs_, neutralisers_;
   std::map<std::string, int> warm_up_blocks_, main_blocks_, cool_down_blocks_;
-  std::set<std::string> used_;
+  std::set<const Pose*> used_;  // Poses already in the plan.
   bool compact_ = false;
 };
 
@@ -874,10 +915,10 @@ void CheckConstraints(const catalog::Catalog& catalog,
   }
 }
 
-absl::StatusOr<Routine> ComposeRoutine(const catalog::Catalog& catalog,
+absl::StatusOr<Routine> ComposeRoutine(const PlanningCatalog& catalog,
                                        const Constraints& constraints) {
   FieldViolations violations;
-  CheckConstraints(catalog, constraints, "constraints", violations);
+  CheckConstraints(catalog.catalog(), constraints, "constraints", violations);
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
   return Composer(catalog, constraints).Run();
 }

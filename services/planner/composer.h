@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "services/catalog/catalog.h"
 #include "services/common/errors.h"
+#include "services/planner/planning_catalog.h"
 #include "yoga/planner/v1/planner_service.pb.h"
 #include "yoga/type/v1/routine.pb.h"
 
@@ -37,7 +38,7 @@ void CheckConstraints(const catalog::Catalog& catalog,
 // INVALID_ARGUMENT for bad fields (see CheckConstraints); FAILED_PRECONDITION
 // naming the constraint that leaves no way to build the routine.
 absl::StatusOr<yoga::type::v1::Routine> ComposeRoutine(
-    const catalog::Catalog& catalog,
+    const PlanningCatalog& catalog,
     const yoga::planner::v1::Constraints& constraints);
 
 }  // namespace yoga::planner

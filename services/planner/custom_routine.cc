@@ -16,8 +16,9 @@ using google::protobuf::util::TimeUtil;
 using yoga::type::v1::Routine;
 
 absl::StatusOr<Routine> BuildCustomRoutine(
-    const catalog::Catalog& catalog,
+    const PlanningCatalog& planning,
     const yoga::planner::v1::CustomRoutine& custom) {
+  const catalog::Catalog& catalog = planning.catalog();
   FieldViolations violations;
   if (custom.title().size() > kMaxTitleLength) {
     violations.Add("custom.title",
@@ -84,7 +85,7 @@ absl::StatusOr<Routine> BuildCustomRoutine(
                    violation.description);
   }
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
-  TimeRoutine(catalog, breath, routine);
+  TimeRoutine(planning, breath, routine);
   return routine;
 }
 

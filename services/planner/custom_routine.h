@@ -5,7 +5,7 @@
 #define YOGA_SERVICES_PLANNER_CUSTOM_ROUTINE_H_
 
 #include "absl/status/statusor.h"
-#include "services/catalog/catalog.h"
+#include "services/planner/planning_catalog.h"
 #include "yoga/planner/v1/planner_service.pb.h"
 #include "yoga/type/v1/routine.pb.h"
 
@@ -15,7 +15,7 @@ inline constexpr int kMaxCustomSteps = 100;
 inline constexpr size_t kMaxTitleLength = 200;
 
 absl::StatusOr<yoga::type::v1::Routine> BuildCustomRoutine(
-    const catalog::Catalog& catalog,
+    const PlanningCatalog& planning,
     const yoga::planner::v1::CustomRoutine& custom);
 
 }  // namespace yoga::planner

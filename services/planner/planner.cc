@@ -17,12 +17,13 @@ Planner::Planner(std::vector<PresetFile> preset_files, size_t store_capacity)
 
 absl::Status Planner::UseCatalog(
     std::shared_ptr<const catalog::Catalog> catalog) {
+  PlanningCatalog planning(std::move(catalog));
   absl::StatusOr<std::vector<yoga::planner::v1::Preset>> presets =
-      BuildPresets(preset_files_, *catalog);
+      BuildPresets(preset_files_, planning);
   if (!presets.ok()) return presets.status();
   for (const auto& preset : *presets) store_.Put(preset.routine());
   auto snapshot = std::make_shared<const Snapshot>(
-      Snapshot{std::move(catalog), *std::move(presets)});
+      Snapshot{std::move(planning), *std::move(presets)});
   absl::MutexLock lock(&mutex_);
   snapshot_ = std::move(snapshot);
   return absl::OkStatus();
@@ -57,7 +58,7 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
     const yoga::planner::v1::ComposeRoutineRequest& request) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
   if (!snapshot.ok()) return snapshot.status();
-  const catalog::Catalog& catalog = *(*snapshot)->catalog;
+  const PlanningCatalog& catalog = (*snapshot)->catalog;
   absl::StatusOr<Routine> routine;
   switch (request.spec_case()) {
     case yoga::planner::v1::ComposeRoutineRequest::kPresetId: {

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "services/catalog/catalog.h"
+#include "services/planner/planning_catalog.h"
 #include "services/planner/presets.h"
 #include "services/planner/routine_store.h"
 #include "yoga/planner/v1/planner_service.pb.h"
@@ -40,7 +41,7 @@ class Planner {
 
  private:
   struct Snapshot {
-    std::shared_ptr<const catalog::Catalog> catalog;
+    PlanningCatalog catalog;
     std::vector<yoga::planner::v1::Preset> presets;
   };
   absl::StatusOr<std::shared_ptr<const Snapshot>> Current() const;

@@ -45,7 +45,7 @@ absl::StatusOr<std::vector<PresetFile>> ReadPresetFiles(
 }
 
 absl::StatusOr<std::vector<Preset>> BuildPresets(
-    const std::vector<PresetFile>& files, const catalog::Catalog& catalog) {
+    const std::vector<PresetFile>& files, const PlanningCatalog& catalog) {
   std::vector<std::string> problems;
   std::set<std::string> ids;
   std::vector<Preset> presets;
@@ -71,7 +71,7 @@ absl::StatusOr<std::vector<Preset>> BuildPresets(
     if (preset.routine().steps().empty())
       report({{"routine"}}, "the routine has no steps");
     for (const RuleViolation& violation :
-         CheckRoutineRules(catalog, preset.routine().steps())) {
+         CheckRoutineRules(catalog.catalog(), preset.routine().steps())) {
       report({{"routine"}, {"steps", violation.step}, {violation.field}},
              violation.description);
     }

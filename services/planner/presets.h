@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/catalog/catalog.h"
 #include "services/common/text_proto_file.h"
+#include "services/planner/planning_catalog.h"
 #include "yoga/planner/v1/planner_service.pb.h"
 
 namespace yoga::planner {
@@ -25,7 +25,7 @@ absl::StatusOr<std::vector<PresetFile>> ReadPresetFiles(
 // The presets with their routines checked and timed, ordered by source seed.
 // Every broken rule is FAILED_PRECONDITION, "file:line: reason" per line.
 absl::StatusOr<std::vector<yoga::planner::v1::Preset>> BuildPresets(
-    const std::vector<PresetFile>& files, const catalog::Catalog& catalog);
+    const std::vector<PresetFile>& files, const PlanningCatalog& catalog);
 
 }  // namespace yoga::planner
 

@@ -5,9 +5,10 @@
 #ifndef YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
 #define YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
 
-#include "absl/status/status.h"
+#include <string>
+
 #include "absl/time/time.h"
-#include "services/catalog/catalog.h"
+#include "services/planner/planning_catalog.h"
 #include "yoga/type/v1/routine.pb.h"
 
 namespace yoga::planner {
@@ -21,15 +22,22 @@ inline constexpr absl::Duration kMaxBreath = absl::Seconds(12);
 absl::Duration HoldDuration(const yoga::type::v1::HoldRange& range,
                             uint32_t count, absl::Duration breath);
 
-// Time to get from `previous` (nullptr at the start) into `step`.
-absl::Duration TransitionDuration(const catalog::Catalog& catalog,
-                                  const yoga::type::v1::RoutineStep* previous,
-                                  const yoga::type::v1::RoutineStep& step);
+// One step as timing sees it.
+struct TimedStep {
+  const yoga::catalog::v1::Pose* pose;
+  const yoga::catalog::v1::Variation* variation;  // Null for the base pose.
+  const CueTimes* cue_times;
+  yoga::type::v1::Side side;
+};
+
+// Time to get from `previous` (null at the start) into `step`.
+absl::Duration TransitionDuration(const TimedStep* previous,
+                                  const TimedStep& step);
 
 // Fills every step's hold and transition, the routine's total_duration,
 // breath_length and catalog_etag, then its id (a hash of everything else).
-// The steps must name poses and variations of `catalog` with hold counts set.
-void TimeRoutine(const catalog::Catalog& catalog, absl::Duration breath,
+// The steps must name poses and variations of the catalog, hold counts set.
+void TimeRoutine(const PlanningCatalog& catalog, absl::Duration breath,
                  yoga::type::v1::Routine& routine);
 
 // Hash of a routine's content without its id: equal routines, equal ids.

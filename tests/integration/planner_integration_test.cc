@@ -18,11 +18,13 @@ using yoga::testing::ChildProcess;
 
 const std::string kBin = YOGA_BINARY_DIR "/bin/";
 
-grpc::health::v1::HealthCheckResponse::ServingStatus PlannerHealth(const std::string& address) {
+grpc::health::v1::HealthCheckResponse::ServingStatus PlannerHealth(
+    const std::string& address) {
   auto health = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
   grpc::health::v1::HealthCheckRequest request;
   request.set_service("yoga.planner.v1.PlannerService");
   grpc::health::v1::HealthCheckResponse response;
@@ -33,18 +35,23 @@ grpc::health::v1::HealthCheckResponse::ServingStatus PlannerHealth(const std::st
 }
 
 bool WaitUntilServing(const std::string& address) {
-  for (absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;) {
-    if (PlannerHealth(address) == grpc::health::v1::HealthCheckResponse::SERVING) return true;
+  for (absl::Time until = absl::Now() + absl::Seconds(20);
+       absl::Now() < until;) {
+    if (PlannerHealth(address) ==
+        grpc::health::v1::HealthCheckResponse::SERVING)
+      return true;
     absl::SleepFor(absl::Milliseconds(50));
   }
   return false;
 }
 
-grpc::Status Compose(const std::string& address, yoga::type::v1::Routine* routine) {
+grpc::Status Compose(const std::string& address,
+                     yoga::type::v1::Routine* routine) {
   auto planner = yoga::planner::v1::PlannerService::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
   yoga::planner::v1::ComposeRoutineRequest request;
   request.mutable_constraints()->mutable_target_duration()->set_seconds(600);
   request.mutable_constraints()->set_seed(3);
@@ -71,9 +78,11 @@ TEST(PlannerProgramTest, PlansFromARemoteCatalogAndKeepsItsCopy) {
   grpc::Status status = Compose(*address, &after);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
-  EXPECT_EQ(PlannerHealth(*address), grpc::health::v1::HealthCheckResponse::SERVING);
+  EXPECT_EQ(PlannerHealth(*address),
+            grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(planner.Stop(SIGTERM), 0);
-  EXPECT_THAT(planner.Stderr(), ::testing::HasSubstr("event=catalog_refresh ok=false"));
+  EXPECT_THAT(planner.Stderr(),
+              ::testing::HasSubstr("event=catalog_refresh ok=false"));
 }
 
 TEST(PlannerProgramTest, WithoutACatalogItSaysUnavailable) {
@@ -82,7 +91,8 @@ TEST(PlannerProgramTest, WithoutACatalogItSaysUnavailable) {
                        {"--listen=127.0.0.1:0", "--catalog=127.0.0.1:1"});
   auto address = planner.WaitForAddress();
   ASSERT_TRUE(address.ok()) << address.status();
-  EXPECT_EQ(PlannerHealth(*address), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(PlannerHealth(*address),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   yoga::type::v1::Routine routine;
   grpc::Status status = Compose(*address, &routine);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);

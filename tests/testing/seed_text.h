@@ -35,7 +35,8 @@ inline std::vector<std::string> Runs(const std::string& text) {
   const std::vector<std::string> words = Words(text);
   std::vector<std::string> runs;
   for (size_t i = 0; i + kCopiedRun <= words.size(); ++i) {
-    runs.push_back(absl::StrJoin(words.begin() + i, words.begin() + i + kCopiedRun, " "));
+    runs.push_back(
+        absl::StrJoin(words.begin() + i, words.begin() + i + kCopiedRun, " "));
   }
   return runs;
 }
@@ -55,7 +56,8 @@ inline std::set<std::string> SeedRuns() {
 }
 
 // The first run of `text` found in the seeds, or "".
-inline std::string CopiedRun(const std::string& text, const std::set<std::string>& seed_runs) {
+inline std::string CopiedRun(const std::string& text,
+                             const std::set<std::string>& seed_runs) {
   for (const std::string& run : Runs(text)) {
     if (seed_runs.contains(run)) return run;
   }

@@ -89,7 +89,8 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
   for (int i = 0; i < 10000; ++i) {
     const Constraints constraints = RandomConstraints(random);
     SCOPED_TRACE(constraints.ShortDebugString());
-    absl::StatusOr<Routine> routine = ComposeRoutine(catalog, constraints);
+    absl::StatusOr<Routine> routine =
+        ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
     if (!routine.ok()) {
       ASSERT_EQ(routine.status().code(), absl::StatusCode::kFailedPrecondition)
           << routine.status();
@@ -120,7 +121,8 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
       EXPECT_FALSE(step.reason().empty());
     ExpectGroupedByPosition(*routine);
     if (i % 10 == 0) {  // Determinism: the same request gives the same bytes.
-      EXPECT_EQ(ComposeRoutine(catalog, constraints)->SerializeAsString(),
+      EXPECT_EQ(ComposeRoutine(testing::ShippedPlanningCatalog(), constraints)
+                    ->SerializeAsString(),
                 routine->SerializeAsString());
     }
     if (::testing::Test::HasFailure()) return;
@@ -145,7 +147,8 @@ TEST(ComposerPropertyTest, EveryLengthWorksWithoutConstraints) {
       constraints.set_moment(static_cast<yoga::planner::v1::Moment>(moment));
       for (int level = 1; level <= 3; ++level) {
         constraints.set_max_level(static_cast<yoga::type::v1::Level>(level));
-        auto routine = ComposeRoutine(catalog, constraints);
+        auto routine =
+            ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
         if (seconds >= 240 && seconds <= 45 * 60) {
           EXPECT_TRUE(routine.ok())
               << seconds << " s, moment " << moment << ", level " << level

@@ -14,7 +14,8 @@ using yoga::planner::v1::CustomRoutine;
 
 CustomRoutine Parse(const std::string& text) {
   CustomRoutine custom;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &custom)) << text;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &custom))
+      << text;
   return custom;
 }
 
@@ -29,7 +30,7 @@ std::vector<std::string> Fields(const absl::Status& status) {
 }
 
 TEST(CustomRoutineTest, FillsDefaultsAndTimesTheSteps) {
-  auto routine = BuildCustomRoutine(testing::ShippedCatalog(), Parse(R"(
+  auto routine = BuildCustomRoutine(testing::ShippedPlanningCatalog(), Parse(R"(
       title: "My after-run"
       steps { pose_id: "low-lunge" side: SIDE_RIGHT }
       steps { pose_id: "low-lunge" side: SIDE_LEFT }
@@ -43,7 +44,7 @@ TEST(CustomRoutineTest, FillsDefaultsAndTimesTheSteps) {
 }
 
 TEST(CustomRoutineTest, ReportsEveryViolationAsAField) {
-  auto routine = BuildCustomRoutine(testing::ShippedCatalog(), Parse(R"(
+  auto routine = BuildCustomRoutine(testing::ShippedPlanningCatalog(), Parse(R"(
       steps { pose_id: "bow" }
       steps { pose_id: "low-lunge" side: SIDE_RIGHT }
       steps { pose_id: "nope" }
@@ -53,20 +54,25 @@ TEST(CustomRoutineTest, ReportsEveryViolationAsAField) {
   ASSERT_EQ(routine.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Fields(routine.status()),
               ::testing::UnorderedElementsAre(
-                  "custom.breath_length", "custom.steps[3].pose_id", "custom.steps[0].pose_id",
-                  "custom.steps[1].side", "custom.steps[2].pose_id",
-                  "custom.steps[4].hold_count"));
+                  "custom.breath_length", "custom.steps[3].pose_id",
+                  "custom.steps[0].pose_id", "custom.steps[1].side",
+                  "custom.steps[2].pose_id", "custom.steps[4].hold_count"));
 }
 
 TEST(CustomRoutineTest, BoundsListsAndStrings) {
   CustomRoutine custom;
   custom.set_title(std::string(kMaxTitleLength + 1, 'x'));
-  EXPECT_THAT(Fields(BuildCustomRoutine(testing::ShippedCatalog(), custom).status()),
-              ElementsAre("custom.title", "custom.steps"));
-  for (int i = 0; i <= kMaxCustomSteps; ++i) custom.add_steps()->set_pose_id("childs-pose");
+  EXPECT_THAT(
+      Fields(BuildCustomRoutine(testing::ShippedPlanningCatalog(), custom)
+                 .status()),
+      ElementsAre("custom.title", "custom.steps"));
+  for (int i = 0; i <= kMaxCustomSteps; ++i)
+    custom.add_steps()->set_pose_id("childs-pose");
   custom.clear_title();
-  EXPECT_THAT(Fields(BuildCustomRoutine(testing::ShippedCatalog(), custom).status()),
-              ElementsAre("custom.steps"));
+  EXPECT_THAT(
+      Fields(BuildCustomRoutine(testing::ShippedPlanningCatalog(), custom)
+                 .status()),
+      ElementsAre("custom.steps"));
 }
 
 }  // namespace

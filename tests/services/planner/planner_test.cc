@@ -1,4 +1,5 @@
-// The planner behind the service: readiness, request checks, presets, the store.
+// The planner behind the service: readiness, request checks, presets, the
+// store.
 #include "services/planner/planner.h"
 
 #include "gmock/gmock.h"
@@ -12,8 +13,8 @@ namespace {
 using yoga::planner::v1::ComposeRoutineRequest;
 
 std::shared_ptr<const catalog::Catalog> SharedCatalog() {
-  return std::shared_ptr<const catalog::Catalog>(&testing::ShippedCatalog(),
-                                                 [](const catalog::Catalog*) {});
+  return std::shared_ptr<const catalog::Catalog>(
+      &testing::ShippedCatalog(), [](const catalog::Catalog*) {});
 }
 
 std::unique_ptr<Planner> ReadyPlanner() {
@@ -27,7 +28,8 @@ std::unique_ptr<Planner> ReadyPlanner() {
 TEST(PlannerTest, IsUnavailableUntilItHasACatalog) {
   Planner planner({});
   EXPECT_FALSE(planner.ready());
-  EXPECT_EQ(planner.ListPresets().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(planner.ListPresets().status().code(),
+            absl::StatusCode::kUnavailable);
   EXPECT_EQ(planner.ComposeRoutine(ComposeRoutineRequest()).status().code(),
             absl::StatusCode::kUnavailable);
 }
@@ -47,9 +49,11 @@ TEST(PlannerTest, AnswersPresetsByIdAndRemembersRoutines) {
   EXPECT_EQ(again->SerializeAsString(), routine->SerializeAsString());
 
   request.set_preset_id("no-such-preset");
-  EXPECT_EQ(planner.ComposeRoutine(request).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(planner.ComposeRoutine(request).status().code(),
+            absl::StatusCode::kNotFound);
   request.set_preset_id("Not An Id");
-  EXPECT_EQ(planner.ComposeRoutine(request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(planner.ComposeRoutine(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PlannerTest, ComposedRoutinesCanBeFetchedAgain) {
@@ -71,9 +75,11 @@ TEST(PlannerTest, ChecksTheRequest) {
   EXPECT_EQ(unset.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(BadRequestOf(unset.status())->field_violations(0).field(), "spec");
   yoga::planner::v1::GetRoutineRequest get;
-  EXPECT_EQ(planner.GetRoutine(get).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(planner.GetRoutine(get).status().code(),
+            absl::StatusCode::kInvalidArgument);
   get.set_id("0123456789abcdef");
-  EXPECT_EQ(planner.GetRoutine(get).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(planner.GetRoutine(get).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(PlannerTest, KeepsItsCatalogWhenPresetsDoNotFitANewOne) {
@@ -84,10 +90,11 @@ TEST(PlannerTest, KeepsItsCatalogWhenPresetsDoNotFitANewOne) {
   for (const auto& pose : testing::ShippedCatalog().poses()) {
     if (pose.id() != "childs-pose") poses.push_back(pose);
   }
-  absl::Status status =
-      planner.UseCatalog(std::make_shared<const catalog::Catalog>(std::move(poses)));
+  absl::Status status = planner.UseCatalog(
+      std::make_shared<const catalog::Catalog>(std::move(poses)));
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("childs-pose"));
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("childs-pose"));
   EXPECT_TRUE(planner.ListPresets().ok());
 }
 

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "services/catalog/catalog_loader.h"
+#include "services/planner/planning_catalog.h"
 
 namespace yoga::planner::testing {
 
@@ -19,6 +20,14 @@ inline const catalog::Catalog& ShippedCatalog() {
     return new catalog::Catalog(*std::move(loaded));
   }();
   return *catalog;
+}
+
+// The same catalog as the planner uses it.
+inline const PlanningCatalog& ShippedPlanningCatalog() {
+  static const PlanningCatalog* planning =
+      new PlanningCatalog(std::shared_ptr<const catalog::Catalog>(
+          &ShippedCatalog(), [](const catalog::Catalog*) {}));
+  return *planning;
 }
 
 }  // namespace yoga::planner::testing

@@ -29,7 +29,7 @@ std::vector<yoga::planner::v1::Preset> ShippedPresets() {
   auto files = ReadPresetFiles(kPresetsDir);
   EXPECT_TRUE(files.ok()) << files.status();
   if (!files.ok()) return {};
-  auto presets = BuildPresets(*files, testing::ShippedCatalog());
+  auto presets = BuildPresets(*files, testing::ShippedPlanningCatalog());
   EXPECT_TRUE(presets.ok()) << presets.status();
   return presets.ok() ? *presets : std::vector<yoga::planner::v1::Preset>();
 }
@@ -37,16 +37,18 @@ std::vector<yoga::planner::v1::Preset> ShippedPresets() {
 TEST(PresetsTest, HasOnePresetPerSeedInSeedOrder) {
   std::vector<std::string> ids;
   for (const auto& preset : ShippedPresets()) ids.push_back(preset.id());
-  EXPECT_THAT(ids, ::testing::ElementsAre("runners-lower-back-four", "low-back-tight-hips-short",
-                                          "postrun-low-back-stretches",
-                                          "lower-back-relief-session", "backside-strength"));
+  EXPECT_THAT(ids, ::testing::ElementsAre(
+                       "runners-lower-back-four", "low-back-tight-hips-short",
+                       "postrun-low-back-stretches",
+                       "lower-back-relief-session", "backside-strength"));
 }
 
 TEST(PresetsTest, MatchTheGoldenRoutines) {
   const bool update = std::getenv("UPDATE_GOLDEN") != nullptr;
   for (const auto& preset : ShippedPresets()) {
     SCOPED_TRACE(preset.id());
-    const std::string path = absl::StrCat(kGoldenDir, "/", preset.id(), ".textproto");
+    const std::string path =
+        absl::StrCat(kGoldenDir, "/", preset.id(), ".textproto");
     std::string text;
     google::protobuf::TextFormat::PrintToString(preset, &text);
     if (update) {
@@ -55,11 +57,13 @@ TEST(PresetsTest, MatchTheGoldenRoutines) {
       continue;
     }
     std::ifstream in(path);
-    ASSERT_TRUE(in) << "no golden file " << path << " (run with UPDATE_GOLDEN=1)";
+    ASSERT_TRUE(in) << "no golden file " << path
+                    << " (run with UPDATE_GOLDEN=1)";
     std::stringstream golden_text;
     golden_text << in.rdbuf();
     yoga::planner::v1::Preset golden;
-    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(golden_text.str(), &golden));
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(golden_text.str(),
+                                                              &golden));
     std::string differences;
     google::protobuf::util::MessageDifferencer differencer;
     differencer.ReportDifferencesToString(&differences);
@@ -75,10 +79,12 @@ TEST(PresetsTest, FollowTheirArticles) {
       // Right side of the hip stretch, cat-cow ten times, then the left side.
       std::vector<std::string> order;
       for (const auto& step : steps) {
-        if (order.empty() || order.back() != step.pose_id()) order.push_back(step.pose_id());
+        if (order.empty() || order.back() != step.pose_id())
+          order.push_back(step.pose_id());
       }
-      EXPECT_THAT(order, ::testing::ElementsAre("tabletop", "deep-hip-stretch", "cat-cow",
-                                                "deep-hip-stretch", "tabletop", "childs-pose"));
+      EXPECT_THAT(order, ::testing::ElementsAre("tabletop", "deep-hip-stretch",
+                                                "cat-cow", "deep-hip-stretch",
+                                                "tabletop", "childs-pose"));
       for (const auto& step : steps) {
         if (step.pose_id() == "cat-cow") EXPECT_EQ(step.hold_count(), 10u);
       }
@@ -99,9 +105,11 @@ TEST(PresetsTest, AreWrittenInOurOwnWords) {
   for (const auto& preset : ShippedPresets()) {
     std::vector<std::string> texts = {preset.title(), preset.summary()};
     texts.insert(texts.end(), preset.notes().begin(), preset.notes().end());
-    for (const auto& step : preset.routine().steps()) texts.push_back(step.reason());
+    for (const auto& step : preset.routine().steps())
+      texts.push_back(step.reason());
     for (const std::string& text : texts) {
-      EXPECT_EQ(yoga::testing::CopiedRun(text, seed_runs), "") << preset.id() << ": " << text;
+      EXPECT_EQ(yoga::testing::CopiedRun(text, seed_runs), "")
+          << preset.id() << ": " << text;
     }
   }
 }
@@ -110,7 +118,8 @@ TEST(PresetsTest, AreWrittenInOurOwnWords) {
 class PresetDir {
  public:
   explicit PresetDir(const std::string& text)
-      : path_(std::filesystem::temp_directory_path() / absl::StrCat("yoga-presets-", getpid())) {
+      : path_(std::filesystem::temp_directory_path() /
+              absl::StrCat("yoga-presets-", getpid())) {
     std::filesystem::create_directories(path_);
     std::ofstream(path_ / "broken.textproto") << text;
   }
@@ -132,13 +141,15 @@ routine {
 )");
   auto files = ReadPresetFiles(dir.path());
   ASSERT_TRUE(files.ok()) << files.status();
-  auto presets = BuildPresets(*files, testing::ShippedCatalog());
+  auto presets = BuildPresets(*files, testing::ShippedPlanningCatalog());
   ASSERT_EQ(presets.status().code(), absl::StatusCode::kFailedPrecondition);
   const std::string file = dir.path() + "/broken.textproto";
   EXPECT_THAT(std::string(presets.status().message()),
               HasSubstr(file + ":6: hold 5 is outside 60 to 120"));
-  EXPECT_THAT(std::string(presets.status().message()),
-              HasSubstr(file + ":5: \"low-lunge\" has 1 right side(s) and 0 left side(s)"));
+  EXPECT_THAT(
+      std::string(presets.status().message()),
+      HasSubstr(file +
+                ":5: \"low-lunge\" has 1 right side(s) and 0 left side(s)"));
 }
 
 TEST(PresetsTest, AParseErrorNamesFileLineAndColumn) {

@@ -24,7 +24,7 @@ TEST(RoutineTimingTest, HoldsCountInTheirUnit) {
 yoga::type::v1::Routine Timed(const std::string& steps) {
   yoga::type::v1::Routine routine;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(steps, &routine));
-  TimeRoutine(testing::ShippedCatalog(), absl::Seconds(5), routine);
+  TimeRoutine(testing::ShippedPlanningCatalog(), absl::Seconds(5), routine);
   return routine;
 }
 
@@ -42,8 +42,10 @@ TEST(RoutineTimingTest, TotalsHoldsAndTransitions) {
   EXPECT_EQ(routine.steps(0).hold().seconds(), 30);
   EXPECT_EQ(routine.steps(0).hold_unit(), yoga::type::v1::HOLD_UNIT_SECONDS);
   // Switching sides is quicker than moving to a new pose.
-  EXPECT_LT(routine.steps(1).transition().seconds(), routine.steps(0).transition().seconds());
-  EXPECT_LT(routine.steps(1).transition().seconds(), routine.steps(2).transition().seconds());
+  EXPECT_LT(routine.steps(1).transition().seconds(),
+            routine.steps(0).transition().seconds());
+  EXPECT_LT(routine.steps(1).transition().seconds(),
+            routine.steps(2).transition().seconds());
   EXPECT_EQ(routine.breath_length().seconds(), 5);
   EXPECT_EQ(routine.catalog_etag(), testing::ShippedCatalog().etag());
 }
