@@ -45,6 +45,9 @@ TEST(ComposerTest, NoFloorReplacesFloorPosesWithTheirAlternatives) {
     Constraints constraints = Minutes(20);
     constraints.set_no_floor(true);
     constraints.set_seed(seed);
+    for (int prop = 1; prop <= 6; ++prop) {  // Every prop: only the floor rules poses out.
+      constraints.mutable_props_available()->add_props(static_cast<yoga::type::v1::Prop>(prop));
+    }
     const Routine routine = Compose(constraints);
     EXPECT_FALSE(PoseIds(routine).contains("supine-twist"));
     EXPECT_TRUE(
