@@ -1,0 +1,100 @@
+#include "client/plan_request.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/generated_enum_reflection.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace yoga::client {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// "lower-back" -> BODY_AREA_LOWER_BACK for enum type Enum with prefix.
+template <typename Enum>
+absl::StatusOr<Enum> ParseName(const std::string& flag, const std::string& name,
+                               const std::string& prefix) {
+  std::string upper = absl::AsciiStrToUpper(name);
+  std::replace(upper.begin(), upper.end(), '-', '_');
+  const auto* descriptor = google::protobuf::GetEnumDescriptor<Enum>();
+  const auto* value = descriptor->FindValueByName(prefix + upper);
+  if (value == nullptr || value->number() == 0) {
+    std::vector<std::string> known;
+    for (int i = 1; i < descriptor->value_count(); ++i) {
+      std::string label = absl::AsciiStrToLower(
+          descriptor->value(i)->name().substr(prefix.size()));
+      std::replace(label.begin(), label.end(), '_', '-');
+      known.push_back(label);
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "=", name, ": not one of ", absl::StrJoin(known, ", ")));
+  }
+  return static_cast<Enum>(value->number());
+}
+
+}  // namespace
+
+absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
+    const PlanOptions& options) {
+  yoga::planner::v1::ComposeRoutineRequest request;
+  if (!options.preset.empty()) {
+    request.set_preset_id(options.preset);
+    return request;
+  }
+  auto& constraints = *request.mutable_constraints();
+  if (options.minutes < 2 || options.minutes > 60) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--minutes=", options.minutes, ": must be 2 to 60"));
+  }
+  *constraints.mutable_target_duration() =
+      TimeUtil::SecondsToDuration(options.minutes * 60);
+  for (const std::string& name : options.focus) {
+    auto area =
+        ParseName<yoga::type::v1::BodyArea>("focus", name, "BODY_AREA_");
+    if (!area.ok()) return area.status();
+    constraints.add_focus_areas(*area);
+  }
+  if (!options.level.empty()) {
+    auto level =
+        ParseName<yoga::type::v1::Level>("level", options.level, "LEVEL_");
+    if (!level.ok()) return level.status();
+    constraints.set_max_level(*level);
+  }
+  if (!options.moment.empty()) {
+    auto moment = ParseName<yoga::planner::v1::Moment>("moment", options.moment,
+                                                       "MOMENT_");
+    if (!moment.ok()) return moment.status();
+    constraints.set_moment(*moment);
+  }
+  constraints.set_no_floor(options.no_floor);
+  if (!options.props.empty()) {
+    auto* props = constraints.mutable_props_available();
+    for (const std::string& name : options.props) {
+      if (name == "none") continue;
+      auto prop = ParseName<yoga::type::v1::Prop>("props", name, "PROP_");
+      if (!prop.ok()) return prop.status();
+      props->add_props(*prop);
+    }
+  }
+  for (const std::string& id : options.exclude)
+    constraints.add_excluded_pose_ids(id);
+  for (const std::string& name : options.conditions) {
+    auto condition =
+        ParseName<yoga::type::v1::Condition>("condition", name, "CONDITION_");
+    if (!condition.ok()) return condition.status();
+    constraints.add_conditions(*condition);
+  }
+  if (options.breath_seconds != 0) {
+    *constraints.mutable_breath_length() = TimeUtil::MillisecondsToDuration(
+        static_cast<int64_t>(std::llround(options.breath_seconds * 1000)));
+  }
+  constraints.set_seed(options.seed);
+  return request;
+}
+
+}  // namespace yoga::client

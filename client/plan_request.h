@@ -1,0 +1,38 @@
+// Turns the command line of `yoga-guide plan` (and later `play`, `render`)
+// into a ComposeRoutineRequest: --preset=ID, or constraints from --minutes,
+// --focus, --level, --moment, --no-floor, --props, --exclude, --condition,
+// --breath and --seed. Names are written as on the command line:
+// --focus=lower-back,hips --level=intermediate --condition=sensitive-knees.
+#ifndef YOGA_CLIENT_PLAN_REQUEST_H_
+#define YOGA_CLIENT_PLAN_REQUEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "yoga/planner/v1/planner_service.pb.h"
+
+namespace yoga::client {
+
+struct PlanOptions {
+  std::string preset;
+  int minutes = 10;
+  std::vector<std::string> focus;
+  std::string level;   // beginner | intermediate | advanced
+  std::string moment;  // post-run | pre-run | rest-day
+  bool no_floor = false;
+  std::vector<std::string> props;  // An empty list means "a mat".
+  std::vector<std::string> exclude;
+  std::vector<std::string> conditions;
+  double breath_seconds = 0;  // 0: the planner's default.
+  uint64_t seed = 0;
+};
+
+// INVALID_ARGUMENT names the flag and the value it did not understand.
+absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
+    const PlanOptions& options);
+
+}  // namespace yoga::client
+
+#endif  // YOGA_CLIENT_PLAN_REQUEST_H_
