@@ -138,7 +138,6 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
 // every moment and level; shorter or longer targets either work or are refused
 // on target_duration, saying what the catalog allows.
 TEST(ComposerPropertyTest, EveryLengthWorksWithoutConstraints) {
-  const auto& catalog = testing::ShippedCatalog();
   for (int seconds = 120; seconds <= 3600; seconds += 30) {
     Constraints constraints;
     *constraints.mutable_target_duration() =

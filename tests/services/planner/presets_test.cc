@@ -86,7 +86,9 @@ TEST(PresetsTest, FollowTheirArticles) {
                                                 "cat-cow", "deep-hip-stretch",
                                                 "tabletop", "childs-pose"));
       for (const auto& step : steps) {
-        if (step.pose_id() == "cat-cow") EXPECT_EQ(step.hold_count(), 10u);
+        if (step.pose_id() == "cat-cow") {
+          EXPECT_EQ(step.hold_count(), 10u);
+        }
       }
     }
     if (preset.id() == "lower-back-relief-session") {
