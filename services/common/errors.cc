@@ -16,6 +16,9 @@ constexpr char kBadRequestTypeUrl[] =
 }  // namespace
 
 void FieldViolations::Add(std::string field, std::string description) {
+  ++count_;
+  // Bounded, so an error about a huge request still fits in gRPC's metadata.
+  if (bad_request_.field_violations_size() >= kMaxFieldViolations) return;
   auto* violation = bad_request_.add_field_violations();
   violation->set_field(std::move(field));
   violation->set_description(std::move(description));
@@ -23,11 +26,22 @@ void FieldViolations::Add(std::string field, std::string description) {
 
 absl::Status FieldViolations::ToStatus() const {
   if (empty()) return absl::OkStatus();
-  std::string message = absl::StrJoin(
-      bad_request_.field_violations(), "; ",
-      [](std::string* out, const google::rpc::BadRequest::FieldViolation& v) {
-        absl::StrAppend(out, v.field(), ": ", v.description());
-      });
+  // The message names the first few; the BadRequest detail lists them all
+  // (up to kMaxFieldViolations).
+  constexpr int kInMessage = 5;
+  std::vector<std::string> parts;
+  for (const auto& v : bad_request_.field_violations()) {
+    if (static_cast<int>(parts.size()) == kInMessage) break;
+    parts.push_back(absl::StrCat(v.field(), ": ", v.description()));
+  }
+  std::string message = absl::StrJoin(parts, "; ");
+  if (count_ > kInMessage) {
+    absl::StrAppend(&message, "; and ", count_ - kInMessage, " more");
+    if (count_ > kMaxFieldViolations) {
+      absl::StrAppend(&message, " (the first ", kMaxFieldViolations,
+                      " are in the details)");
+    }
+  }
   absl::Status status = absl::InvalidArgumentError(message);
   status.SetPayload(kBadRequestTypeUrl,
                     absl::Cord(bad_request_.SerializeAsString()));

@@ -15,6 +15,10 @@
 
 namespace yoga {
 
+// The most violations one error carries; more are counted in its message.
+// gRPC refuses trailers over 8 KiB, so the detail stays well under that.
+inline constexpr int kMaxFieldViolations = 25;
+
 // Collects bad fields of one request, then becomes one INVALID_ARGUMENT status.
 //   FieldViolations violations;
 //   if (request.id().empty()) violations.Add("id", "is required");
@@ -23,13 +27,14 @@ class FieldViolations {
  public:
   // `field` is a path into the request ("constraints.excluded_pose_ids[2]").
   void Add(std::string field, std::string description);
-  bool empty() const { return bad_request_.field_violations().empty(); }
+  bool empty() const { return count_ == 0; }
   // OK when there are no violations; otherwise INVALID_ARGUMENT whose message
   // lists every violation and whose payload is the google.rpc.BadRequest.
   absl::Status ToStatus() const;
 
  private:
   google::rpc::BadRequest bad_request_;
+  int count_ = 0;  // Every violation added, also those past the cap.
 };
 
 // The BadRequest attached by FieldViolations, if any.

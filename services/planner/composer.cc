@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
+#include "services/common/proto_time.h"
 #include "services/common/slug.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
@@ -32,7 +33,7 @@ using yoga::type::v1::RoutinePhase;
 using yoga::type::v1::RoutineStep;
 
 absl::Duration FromProto(const google::protobuf::Duration& duration) {
-  return absl::Milliseconds(TimeUtil::DurationToMilliseconds(duration));
+  return FromProtoDuration(duration);
 }
 
 // splitmix64: a tiny, fully specified generator, so a seed means the same
@@ -170,7 +171,10 @@ class Composer {
           PlanLength(first, main, last) - FittedLength(first, main, last);
       const std::optional<bool> fitted =
           FitHolds(first, main, last, target_ - fixed);
-      if (fitted.has_value() && *fitted) return Finish(first, main, last);
+      if (fitted.has_value() && *fitted) {
+        if (main.empty()) return Blocked("no main pose is left", main_blocks_);
+        return Finish(first, main, last);
+      }
       if (!fitted.has_value()) {
         // Too long even at the shortest holds.
         if (main.size() <= 1 && !compact_) {
@@ -199,7 +203,11 @@ class Composer {
               ", short of the ", absl::FormatDuration(target_), " asked"),
           main_blocks_, "constraints.target_duration");
     }
-    return absl::InternalError("the composer did not settle on a routine");
+    return absl::FailedPreconditionError(
+        absl::StrCat("constraints.target_duration: no mix of the allowed poses "
+                     "comes within ",
+                     absl::FormatDuration(tolerance_), " of ",
+                     absl::FormatDuration(target_)));
   }
 
  private:
@@ -264,8 +272,12 @@ class Composer {
         }
       }
     }
+    // A variation that is ruled out is simply not used; the pose's base
+    // version and its alternatives stand for the pose.
+    if (variation != nullptr) return std::nullopt;
     if (std::string_view(blocker) != "constraints.excluded_pose_ids") {
       for (const auto& alternative : pose.alternatives()) {
+        if (!AnswersBlocker(alternative, blocker)) continue;
         const Pose* other = catalog_.FindPose(alternative.pose_id());
         if (other == nullptr) continue;
         const Variation* other_variation =
@@ -279,6 +291,24 @@ class Composer {
     }
     if (blocks != nullptr) ++(*blocks)[blocker];
     return std::nullopt;
+  }
+
+  // Whether an alternative is meant for what ruled the pose out.
+  bool AnswersBlocker(const yoga::catalog::v1::Alternative& alternative,
+                      std::string_view blocker) const {
+    switch (alternative.reason()) {
+      case yoga::catalog::v1::ALTERNATIVE_REASON_NO_FLOOR:
+        return blocker == "constraints.no_floor";
+      case yoga::catalog::v1::ALTERNATIVE_REASON_NO_PROP:
+        return blocker == "constraints.props_available";
+      case yoga::catalog::v1::ALTERNATIVE_REASON_EASIER:
+        return blocker == "constraints.max_level";
+      case yoga::catalog::v1::ALTERNATIVE_REASON_CONDITION:
+        return blocker == "constraints.conditions" &&
+               conditions_.contains(alternative.condition());
+      default:
+        return false;
+    }
   }
 
   static const char* BlockerText(std::string_view field) {
@@ -499,24 +529,29 @@ class Composer {
     }
   }
 
+  // A resolved version (perhaps an alternative) that neutralises `after`
+  // without being a backbend or strength hold itself.
+  static bool CanNeutralise(const Version& version, const Version& after) {
+    return !IsIntense(*version.pose, version.variation) &&
+           Neutralises(*version.pose, *after.pose);
+  }
+
   // The neutralising pose to follow `after`: a counterpose that is allowed,
   // else a restorative pose, else a neutral position (tabletop).
   std::optional<Version> Neutraliser(const Version& after) const {
     for (const std::string& id : after.pose->counterposes()) {
       const Pose* pose = catalog_.FindPose(id);
       if (pose == nullptr || IsIntense(*pose, nullptr)) continue;
-      if (std::optional<Version> version = Resolve(*pose, nullptr, nullptr);
-          version && Neutralises(*version->pose, *after.pose)) {
-        return version;
-      }
+      std::optional<Version> version = Resolve(*pose, nullptr, nullptr);
+      if (version && CanNeutralise(*version, after)) return version;
     }
     for (const Version& version : cool_downs_) {
-      if (Neutralises(*version.pose, *after.pose)) return version;
+      if (CanNeutralise(version, after)) return version;
     }
     for (const Pose& pose : catalog_.poses()) {
       if (pose.kind() != yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      if (std::optional<Version> version = Resolve(pose, nullptr, nullptr))
-        return version;
+      std::optional<Version> version = Resolve(pose, nullptr, nullptr);
+      if (version && CanNeutralise(*version, after)) return version;
     }
     return std::nullopt;
   }
@@ -526,12 +561,17 @@ class Composer {
   // next pose or the cool-down already neutralises it), cool-down.
   std::vector<Entry> Ordered(const Entry& first, const std::vector<Entry>& main,
                              const Entry& last) const {
+    // Main work starts where the warm-up left the runner, then moves through
+    // the other positions in class order.
+    const auto start = first.version.pose->position();
+    auto rank = [start](const Entry& entry) {
+      const auto position = entry.version.pose->position();
+      return position == start ? -1 : PositionRank(position);
+    };
     std::vector<Entry> ordered = main;
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const Entry& a, const Entry& b) {
-                       return PositionRank(a.version.pose->position()) <
-                              PositionRank(b.version.pose->position());
-                     });
+    std::stable_sort(
+        ordered.begin(), ordered.end(),
+        [&](const Entry& a, const Entry& b) { return rank(a) < rank(b); });
     std::vector<Entry> plan = {first};
     for (size_t i = 0; i < ordered.size(); ++i) {
       plan.push_back(ordered[i]);

@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/errors.h"
+#include "services/common/proto_time.h"
 #include "services/common/slug.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
@@ -33,8 +34,7 @@ absl::StatusOr<Routine> BuildCustomRoutine(
   }
   absl::Duration breath = kDefaultBreath;
   if (custom.has_breath_length()) {
-    breath = absl::Milliseconds(
-        TimeUtil::DurationToMilliseconds(custom.breath_length()));
+    breath = FromProtoDuration(custom.breath_length());
     if (breath < kMinBreath || breath > kMaxBreath) {
       violations.Add("custom.breath_length",
                      absl::StrCat("must be ", absl::FormatDuration(kMinBreath),
@@ -59,6 +59,13 @@ absl::StatusOr<Routine> BuildCustomRoutine(
     if (!IsSlug(given.pose_id())) {
       violations.Add(absl::StrCat("custom.steps[", i, "].pose_id"),
                      "must be a pose id such as \"downward-facing-dog\"");
+      malformed.insert(i);
+      continue;
+    }
+    if (!given.variation_id().empty() && !IsSlug(given.variation_id())) {
+      violations.Add(
+          absl::StrCat("custom.steps[", i, "].variation_id"),
+          "must be a variation id such as \"downward-facing-dog-knees-bent\"");
       malformed.insert(i);
       continue;
     }

@@ -1,5 +1,6 @@
 #include "services/planner/planner.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -93,18 +94,29 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
 
 absl::StatusOr<Routine> Planner::GetRoutine(
     const yoga::planner::v1::GetRoutineRequest& request) {
-  if (request.id().empty() || request.id().size() > 64) {
+  // Routine ids are 16 lower-case hex digits (routine_timing.h).
+  const std::string& id = request.id();
+  const bool well_formed =
+      id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      });
+  if (!well_formed) {
     FieldViolations violations;
-    violations.Add("id", request.id().empty()
-                             ? "is required"
-                             : "is longer than any routine id");
+    violations.Add(
+        "id", id.empty() ? "is required"
+                         : "must be a routine id: 16 lower-case hex digits");
     return violations.ToStatus();
   }
-  if (std::optional<Routine> routine = store_.Get(request.id()))
-    return *routine;
-  return absl::NotFoundError(
-      absl::StrCat("no routine \"", request.id(),
-                   "\" (routines are kept while this planner runs)"));
+  // Presets are always there, whatever the store has let go of.
+  if (absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
+      snapshot.ok()) {
+    for (const auto& preset : (*snapshot)->presets) {
+      if (preset.routine().id() == id) return preset.routine();
+    }
+  }
+  if (std::optional<Routine> routine = store_.Get(id)) return *routine;
+  return absl::NotFoundError(absl::StrCat(
+      "no routine \"", id, "\" (routines are kept while this planner runs)"));
 }
 
 }  // namespace yoga::planner

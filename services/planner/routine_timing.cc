@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/content_hash.h"
+#include "services/common/proto_time.h"
 
 namespace yoga::planner {
 namespace {
@@ -39,8 +40,7 @@ absl::Duration RoundUpToSecond(absl::Duration duration) {
 }
 
 google::protobuf::Duration ToProto(absl::Duration duration) {
-  return google::protobuf::util::TimeUtil::MillisecondsToDuration(
-      absl::ToInt64Milliseconds(duration));
+  return ToProtoDuration(duration);
 }
 
 }  // namespace

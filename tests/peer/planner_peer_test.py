@@ -345,6 +345,17 @@ class ErrorTest(StudioTestCase):
                             "custom.steps[1].side",  # the left side is missing
                             "custom.steps[2].pose_id", "custom.steps[3].pose_id")
 
+    def test_a_huge_bad_request_still_gets_a_readable_error(self):
+        # 100 bad steps, each with a 10 kB variation id: the error must still fit
+        # in gRPC's metadata and say INVALID_ARGUMENT, not RESOURCE_EXHAUSTED.
+        custom = planner_service_pb2.CustomRoutine(steps=[
+            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * 10000)
+            for _ in range(100)])
+        error = self.assert_rpc_error(lambda: self.compose(custom=custom),
+                                      grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("custom.steps[0].variation_id", self.bad_request_fields(error))
+        self.assertLess(len(error.details()), 2000)
+
     def test_constraints_that_cannot_be_met(self):
         request = constraints(minutes=60, no_floor=True,
                               max_level=practice_pb2.LEVEL_BEGINNER)

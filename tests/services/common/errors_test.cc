@@ -29,6 +29,20 @@ TEST(FieldViolationsTest, ListsEveryBadFieldInMessageAndDetail) {
             "must not be negative");
 }
 
+TEST(FieldViolationsTest, StaysSmallForHugeRequests) {
+  FieldViolations violations;
+  for (int i = 0; i < 5000; ++i) {
+    violations.Add("custom.steps[" + std::to_string(i) + "].pose_id",
+                   "no pose \"x\"");
+  }
+  absl::Status status = violations.ToStatus();
+  EXPECT_THAT(
+      std::string(status.message()),
+      ::testing::EndsWith("; and 4995 more (the first 25 are in the details)"));
+  EXPECT_EQ(BadRequestOf(status)->field_violations_size(), kMaxFieldViolations);
+  EXPECT_LT(ToGrpcStatus(status).error_details().size(), 8000u);
+}
+
 TEST(ToGrpcStatusTest, CarriesBadRequestAsStatusDetails) {
   FieldViolations violations;
   violations.Add("id", "is required");

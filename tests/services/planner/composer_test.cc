@@ -45,8 +45,10 @@ TEST(ComposerTest, NoFloorReplacesFloorPosesWithTheirAlternatives) {
     Constraints constraints = Minutes(20);
     constraints.set_no_floor(true);
     constraints.set_seed(seed);
-    for (int prop = 1; prop <= 6; ++prop) {  // Every prop: only the floor rules poses out.
-      constraints.mutable_props_available()->add_props(static_cast<yoga::type::v1::Prop>(prop));
+    for (int prop = 1; prop <= 6;
+         ++prop) {  // Every prop: only the floor rules poses out.
+      constraints.mutable_props_available()->add_props(
+          static_cast<yoga::type::v1::Prop>(prop));
     }
     const Routine routine = Compose(constraints);
     EXPECT_FALSE(PoseIds(routine).contains("supine-twist"));
@@ -162,6 +164,32 @@ TEST(ComposerTest, ReportsEveryBadFieldAtOnce) {
                   "constraints.moment", "constraints.excluded_pose_ids[0]",
                   "constraints.excluded_pose_ids[1]",
                   "constraints.conditions[0]", "constraints.breath_length"));
+}
+
+TEST(ComposerTest, AHugeDurationIsOutOfRangeNotWrappedAround) {
+  Constraints constraints;
+  constraints.mutable_target_duration()->set_seconds((int64_t{1} << 62) + 600);
+  absl::StatusOr<Routine> routine =
+      ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
+  ASSERT_EQ(routine.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      std::string(routine.status().message()),
+      HasSubstr("constraints.target_duration: must be 2 to 60 minutes"));
+}
+
+TEST(ComposerTest, WithoutAnyMainPoseItRefuses) {
+  Constraints constraints = Minutes(4);
+  for (const auto& pose : testing::ShippedCatalog().poses()) {
+    if (pose.id() != "cat-cow" && pose.id() != "childs-pose" &&
+        pose.id() != "tabletop") {
+      constraints.add_excluded_pose_ids(pose.id());
+    }
+  }
+  absl::StatusOr<Routine> routine =
+      ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
+  EXPECT_EQ(routine.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(routine.status().message()),
+              HasSubstr("constraints.excluded_pose_ids: no main pose is left"));
 }
 
 TEST(ComposerTest, ACompositionThatCannotBeMadeNamesTheConstraint) {

@@ -68,6 +68,26 @@ TEST(PlannerTest, ComposedRoutinesCanBeFetchedAgain) {
   EXPECT_TRUE(planner.GetRoutine(get).ok());
 }
 
+TEST(PlannerTest, PresetsStayFetchableWhenTheStoreIsFull) {
+  auto files = ReadPresetFiles(YOGA_SOURCE_DIR "/assets/presets");
+  ASSERT_TRUE(files.ok());
+  Planner planner(*std::move(files), /*store_capacity=*/1);
+  ASSERT_TRUE(planner.UseCatalog(SharedCatalog()).ok());
+  ComposeRoutineRequest request;
+  request.set_preset_id("backside-strength");
+  auto preset = planner.ComposeRoutine(request);
+  ASSERT_TRUE(preset.ok());
+  for (int seed = 0; seed < 3; ++seed) {  // Fill the store with other routines.
+    ComposeRoutineRequest other;
+    other.mutable_constraints()->mutable_target_duration()->set_seconds(600);
+    other.mutable_constraints()->set_seed(seed);
+    ASSERT_TRUE(planner.ComposeRoutine(other).ok());
+  }
+  yoga::planner::v1::GetRoutineRequest get;
+  get.set_id(preset->id());
+  EXPECT_TRUE(planner.GetRoutine(get).ok());
+}
+
 TEST(PlannerTest, ChecksTheRequest) {
   std::unique_ptr<Planner> ready = ReadyPlanner();
   Planner& planner = *ready;
@@ -80,6 +100,9 @@ TEST(PlannerTest, ChecksTheRequest) {
   get.set_id("0123456789abcdef");
   EXPECT_EQ(planner.GetRoutine(get).status().code(),
             absl::StatusCode::kNotFound);
+  get.set_id("0123456789ABCDEF");
+  EXPECT_EQ(planner.GetRoutine(get).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(PlannerTest, KeepsItsCatalogWhenPresetsDoNotFitANewOne) {
