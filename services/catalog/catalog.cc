@@ -10,7 +10,8 @@ namespace yoga::catalog {
 
 using yoga::catalog::v1::Pose;
 
-Catalog::Catalog(std::vector<Pose> poses) : poses_(std::move(poses)) {
+Catalog::Catalog(std::vector<Pose> poses, std::string etag)
+    : poses_(std::move(poses)), etag_(std::move(etag)) {
   std::sort(poses_.begin(), poses_.end(),
             [](const Pose& a, const Pose& b) { return a.id() < b.id(); });
   std::string content;
@@ -23,7 +24,7 @@ Catalog::Catalog(std::vector<Pose> poses) : poses_(std::move(poses)) {
     // content.
     content += ContentHashOf(poses_[i]);
   }
-  etag_ = ContentHash(content);
+  if (etag_.empty()) etag_ = ContentHash(content);
 }
 
 const Pose* Catalog::FindPose(absl::string_view id) const {

@@ -14,8 +14,11 @@ namespace yoga::catalog {
 
 class Catalog {
  public:
-  // Takes poses that passed validation (see catalog_loader.h).
-  explicit Catalog(std::vector<yoga::catalog::v1::Pose> poses);
+  // Takes poses that passed validation (see catalog_loader.h). `etag` is the
+  // content version when it is known already (a copy of a catalog service's
+  // content keeps the service's etag); empty means: hash the poses.
+  explicit Catalog(std::vector<yoga::catalog::v1::Pose> poses,
+                   std::string etag = "");
 
   // All poses, ordered by id.
   const std::vector<yoga::catalog::v1::Pose>& poses() const { return poses_; }

@@ -3,8 +3,10 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
 #include "services/catalog/catalog_client.h"
+#include "services/catalog/catalog_validation.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"
 
@@ -40,7 +42,15 @@ absl::Status CatalogCache::Refresh() {
   }
   absl::StatusOr<PoseListing> listing = FetchAllPoses(*stub_, call_timeout_);
   if (!listing.ok()) return listing.status();
-  auto catalog = std::make_shared<const Catalog>(std::move(listing->poses));
+  // The planner trusts its catalog, so a copy is checked like files are.
+  if (std::vector<std::string> problems = ValidatePoses(listing->poses);
+      !problems.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the catalog service sent poses that break the catalog rules (",
+        problems.size(), " problems), first: ", problems.front()));
+  }
+  auto catalog =
+      std::make_shared<const Catalog>(std::move(listing->poses), listing->etag);
   if (absl::Status accepted = on_change_(catalog); !accepted.ok())
     return accepted;
   Log(LogLevel::kInfo, "catalog_cached",

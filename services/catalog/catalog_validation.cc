@@ -507,4 +507,16 @@ std::vector<std::string> ValidateCatalog(const std::vector<PoseFile>& files) {
   return Validator(files).Run();
 }
 
+std::vector<std::string> ValidatePoses(const std::vector<Pose>& poses) {
+  std::vector<PoseFile> files;
+  files.reserve(poses.size());
+  for (const Pose& pose : poses) {
+    PoseFile file;
+    file.path = pose.id() + ".textproto";
+    file.message = pose;
+    files.push_back(std::move(file));
+  }
+  return ValidateCatalog(files);
+}
+
 }  // namespace yoga::catalog

@@ -13,6 +13,11 @@ namespace yoga::catalog {
 // One "path:line: reason" per problem, in file order; empty when all is well.
 std::vector<std::string> ValidateCatalog(const std::vector<PoseFile>& files);
 
+// The same rules for poses that did not come from files (a copy fetched from a
+// catalog service): each pose stands as "<id>.textproto", line 1.
+std::vector<std::string> ValidatePoses(
+    const std::vector<yoga::catalog::v1::Pose>& poses);
+
 }  // namespace yoga::catalog
 
 #endif  // YOGA_SERVICES_CATALOG_CATALOG_VALIDATION_H_

@@ -53,7 +53,8 @@ int ExitOnStartupError(absl::string_view program, const absl::Status& status) {
 
 int ServeUntilSignalled(
     absl::string_view program, const std::vector<HostedService>& services,
-    const std::function<absl::Status(ServiceHost&)>& on_started) {
+    const std::function<absl::Status(ServiceHost&)>& on_started,
+    const std::function<void()>& on_stopping) {
   absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
   if (!options.ok()) return ExitOnStartupError(program, options.status());
   absl::StatusOr<std::unique_ptr<ServiceHost>> host =
@@ -61,6 +62,7 @@ int ServeUntilSignalled(
   if (!host.ok()) return ExitOnStartupError(program, host.status());
   if (on_started) {
     if (absl::Status started = on_started(**host); !started.ok()) {
+      if (on_stopping) on_stopping();
       (*host)->Shutdown();
       return ExitOnStartupError(program, started);
     }
@@ -82,6 +84,7 @@ int ServeUntilSignalled(
         {{"signal", SignalName(second)}, {"action", "exit_now"}});
     std::_Exit(1);
   }).detach();
+  if (on_stopping) on_stopping();
   (*host)->Shutdown();
   (*host)->Wait();
   return 0;

@@ -34,10 +34,13 @@ int ExitOnStartupError(absl::string_view program, const absl::Status& status);
 // process exit code: 0 after a clean shutdown, 1 if start-up failed.
 // `on_started`, when given, runs once the host serves (to wire services that
 // call each other through host.InProcessChannel()); an error stops the
-// program as a start-up error.
+// program as a start-up error. `on_stopping` runs when the host is about to
+// shut down (or start-up failed after on_started): the place to stop anything
+// on_started began that still uses the host.
 int ServeUntilSignalled(
     absl::string_view program, const std::vector<HostedService>& services,
-    const std::function<absl::Status(ServiceHost&)>& on_started = nullptr);
+    const std::function<absl::Status(ServiceHost&)>& on_started = nullptr,
+    const std::function<void()>& on_stopping = nullptr);
 
 }  // namespace yoga
 

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
                                            grpc::InsecureChannelCredentials());
         cache = std::make_unique<yoga::catalog::CatalogCache>(
             yoga::catalog::v1::CatalogService::NewStub(channel),
-            absl::Seconds(10),
+            absl::Seconds(5),
             [&](std::shared_ptr<const yoga::catalog::Catalog> catalog) {
               absl::Status status = planner.UseCatalog(std::move(catalog));
               if (status.ok())
@@ -44,5 +44,7 @@ int main(int argc, char** argv) {
             });
         cache->RefreshEvery(absl::GetFlag(FLAGS_catalog_refresh));
         return absl::OkStatus();
-      });
+      },
+      // The refresh thread touches the host: stop it before the host goes.
+      [&] { cache.reset(); });
 }

@@ -47,5 +47,6 @@ int main(int argc, char** argv) {
         if (absl::Status status = cache->Refresh(); !status.ok()) return status;
         host.SetServing(yoga::planner::kPlannerServiceName, true);
         return absl::OkStatus();
-      });
+      },
+      [&] { cache.reset(); });
 }

@@ -71,6 +71,18 @@ TEST(PlannerProgramTest, PlansFromARemoteCatalogAndKeepsItsCopy) {
 
   yoga::type::v1::Routine before;
   ASSERT_TRUE(Compose(*address, &before).ok());
+  // Refreshes with an unchanged etag fetch nothing more.
+  absl::SleepFor(absl::Milliseconds(800));
+  const std::string log = planner.Stderr();
+  size_t fetched = 0;
+  for (size_t at = log.find("event=catalog_cached"); at != std::string::npos;
+       at = log.find("event=catalog_cached", at + 1)) {
+    ++fetched;
+  }
+  EXPECT_EQ(fetched, 1u) << log;
+  // The copy keeps the catalog service's etag.
+  EXPECT_THAT(log, ::testing::HasSubstr("event=catalog_cached etag=" +
+                                        before.catalog_etag()));
 
   EXPECT_EQ(catalog.Stop(SIGTERM), 0);
   absl::SleepFor(absl::Milliseconds(600));  // A few failed refreshes.

@@ -166,22 +166,25 @@ TEST_F(StudioTest, YogaGuidePrintsTheCatalog) {
 }
 
 TEST_F(StudioTest, YogaGuidePlansRoutines) {
-  auto presets = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "presets"});
+  auto presets =
+      RunProgram(kBin + "yoga-guide", {"--server=" + address_, "presets"});
   EXPECT_EQ(presets.exit_code, 0) << presets.err;
   EXPECT_THAT(presets.out, HasSubstr("runners-lower-back-four"));
 
-  auto plan = RunProgram(kBin + "yoga-guide", {"--server=" + address_, "plan", "--minutes=12",
-                                               "--no-floor", "--focus=lower-back,hips"});
+  auto plan = RunProgram(kBin + "yoga-guide",
+                         {"--server=" + address_, "plan", "--minutes=12",
+                          "--no-floor", "--focus=lower-back,hips"});
   EXPECT_EQ(plan.exit_code, 0) << plan.err;
   EXPECT_THAT(plan.out, HasSubstr("12 minutes for your"));
   EXPECT_THAT(plan.out, HasSubstr("Warm-up"));
   EXPECT_THAT(plan.out, Not(HasSubstr("Supine Twist,")));
 
   auto bad = RunProgram(kBin + "yoga-guide",
-                        {"--server=" + address_, "plan", "--minutes=60", "--no-floor",
-                         "--props=none"});
+                        {"--server=" + address_, "plan", "--minutes=60",
+                         "--no-floor", "--props=none"});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_THAT(bad.err, HasSubstr("FAILED_PRECONDITION: constraints.target_duration"));
+  EXPECT_THAT(bad.err,
+              HasSubstr("FAILED_PRECONDITION: constraints.target_duration"));
 }
 
 TEST_F(StudioTest, ASecondServerOnTheSamePortRefusesToStart) {
