@@ -140,10 +140,24 @@ int Run() {
     yoga::type::v1::Routine routine;
     return stub->ComposeRoutine(&context, request, &routine).ok();
   });
+  // The same size of answer without composing: how much is the payload.
+  yoga::planner::v1::ComposeRoutineRequest preset;
+  preset.set_preset_id("lower-back-relief-session");
+  const std::string routine_id = planner.ComposeRoutine(preset)->id();
+  const double get_qps = Throughput(kThreads, kSeconds, [&](uint64_t) {
+    grpc::ClientContext context;
+    yoga::planner::v1::GetRoutineRequest request;
+    request.set_id(routine_id);
+    yoga::type::v1::Routine routine;
+    return stub->GetRoutine(&context, request, &routine).ok();
+  });
   std::printf(
       "Loopback gRPC, %d client threads, %.0f s each (baseline: health "
       "Check)\n",
       kThreads, kSeconds);
+  std::printf(
+      "  GetRoutine, a 20-minute routine, no work %8.0f calls/s   ratio %.2f\n",
+      get_qps, get_qps / check_qps);
   std::printf("  health Check            %8.0f calls/s\n", check_qps);
   std::printf("  ComposeRoutine (20 min) %8.0f calls/s   ratio %.2f\n",
               compose_qps, compose_qps / check_qps);
