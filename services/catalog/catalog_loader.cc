@@ -14,27 +14,17 @@
 namespace yoga::catalog {
 
 absl::StatusOr<Catalog> LoadCatalog(const std::string& directory) {
-  std::error_code error;
-  std::vector<std::string> paths;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(directory, error)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".textproto") {
-      paths.push_back(entry.path().string());
-    }
-  }
-  if (error) {
-    return absl::NotFoundError(absl::StrCat(
-        directory, ": cannot read the catalog folder (", error.message(), ")"));
-  }
-  if (paths.empty()) {
+  absl::StatusOr<std::vector<std::string>> paths =
+      ListTextProtoFiles(directory, "catalog");
+  if (!paths.ok()) return paths.status();
+  if (paths->empty()) {
     return absl::NotFoundError(
         absl::StrCat(directory, ": no *.textproto pose files"));
   }
-  std::sort(paths.begin(), paths.end());
 
   std::vector<std::string> problems;
   std::vector<PoseFile> files;
-  for (const std::string& path : paths) {
+  for (const std::string& path : *paths) {
     absl::StatusOr<PoseFile> file = ParsePoseFile(path);
     if (file.ok()) {
       files.push_back(*std::move(file));

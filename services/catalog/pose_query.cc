@@ -19,18 +19,8 @@ using yoga::catalog::v1::ListPosesRequest;
 using yoga::catalog::v1::ListPosesResponse;
 using yoga::catalog::v1::Pose;
 
-// Checks a repeated enum filter: every value known and not UNSPECIFIED.
-template <typename IsValid>
-void CheckEnumFilter(const google::protobuf::RepeatedField<int>& values,
-                     absl::string_view field, IsValid is_valid,
-                     FieldViolations& violations) {
-  for (int i = 0; i < values.size(); ++i) {
-    if (values[i] == 0 || !is_valid(values[i])) {
-      violations.Add(absl::StrCat(field, "[", i, "]"),
-                     absl::StrCat("unknown or unspecified value ", values[i]));
-    }
-  }
-}
+// Filters are lists of enum values; more than this is a mistake.
+constexpr int kMaxFilterValues = 32;
 
 // The filters of a request, normalised, as a short hash: tokens carry it so a
 // token cannot be replayed against other filters.
@@ -136,19 +126,20 @@ absl::StatusOr<ListPosesResponse> ListPoses(const Catalog& catalog,
   FieldViolations violations;
   if (request.page_size() < 0)
     violations.Add("page_size", "must not be negative");
-  CheckEnumFilter(request.target_areas(), "target_areas",
-                  yoga::type::v1::BodyArea_IsValid, violations);
-  CheckEnumFilter(request.positions(), "positions",
-                  yoga::type::v1::BodyPosition_IsValid, violations);
-  CheckEnumFilter(request.kinds(), "kinds", yoga::catalog::v1::PoseKind_IsValid,
-                  violations);
+  CheckEnumList(request.target_areas(), "target_areas",
+                yoga::type::v1::BodyArea_IsValid, kMaxFilterValues, violations);
+  CheckEnumList(request.positions(), "positions",
+                yoga::type::v1::BodyPosition_IsValid, kMaxFilterValues,
+                violations);
+  CheckEnumList(request.kinds(), "kinds", yoga::catalog::v1::PoseKind_IsValid,
+                kMaxFilterValues, violations);
   if (!yoga::type::v1::Level_IsValid(request.max_level())) {
     violations.Add("max_level",
                    absl::StrCat("unknown value ", request.max_level()));
   }
   if (request.has_props_available()) {
-    CheckEnumFilter(request.props_available().props(), "props_available.props",
-                    yoga::type::v1::Prop_IsValid, violations);
+    CheckEnumList(request.props_available().props(), "props_available.props",
+                  yoga::type::v1::Prop_IsValid, kMaxFilterValues, violations);
   }
   const std::string filter_hash = FilterHash(request);
   const std::string after_id =

@@ -48,6 +48,22 @@ absl::Status FieldViolations::ToStatus() const {
   return status;
 }
 
+void CheckEnumList(const google::protobuf::RepeatedField<int>& values,
+                   absl::string_view field, bool (*is_valid)(int), int max_size,
+                   FieldViolations& violations) {
+  if (values.size() > max_size) {
+    violations.Add(std::string(field),
+                   absl::StrCat("at most ", max_size, " values"));
+    return;
+  }
+  for (int i = 0; i < values.size(); ++i) {
+    if (values[i] == 0 || !is_valid(values[i])) {
+      violations.Add(absl::StrCat(field, "[", i, "]"),
+                     absl::StrCat("unknown or unspecified value ", values[i]));
+    }
+  }
+}
+
 std::optional<google::rpc::BadRequest> BadRequestOf(
     const absl::Status& status) {
   auto payload = status.GetPayload(kBadRequestTypeUrl);

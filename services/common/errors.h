@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/repeated_field.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/support/status.h"
 
@@ -36,6 +38,12 @@ class FieldViolations {
   google::rpc::BadRequest bad_request_;
   int count_ = 0;  // Every violation added, also those past the cap.
 };
+
+// Checks a repeated enum field of a request: at most `max_size` values, each
+// a known value other than *_UNSPECIFIED. Violations name "field[i]".
+void CheckEnumList(const google::protobuf::RepeatedField<int>& values,
+                   absl::string_view field, bool (*is_valid)(int), int max_size,
+                   FieldViolations& violations);
 
 // The BadRequest attached by FieldViolations, if any.
 std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);

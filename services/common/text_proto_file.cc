@@ -1,5 +1,7 @@
 #include "services/common/text_proto_file.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -89,6 +91,25 @@ absl::Status ParseTextProto(const std::string& path, absl::string_view text,
     return absl::InvalidArgumentError(errors.Joined());
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ListTextProtoFiles(
+    const std::string& directory, absl::string_view what) {
+  std::error_code error;
+  std::vector<std::string> paths;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(directory, error)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".textproto") {
+      paths.push_back(entry.path().string());
+    }
+  }
+  if (error) {
+    return absl::NotFoundError(absl::StrCat(directory, ": cannot read the ",
+                                            what, " folder (", error.message(),
+                                            ")"));
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
 }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {

@@ -40,6 +40,11 @@ absl::Status ParseTextProto(
     google::protobuf::Message* message,
     google::protobuf::TextFormat::ParseInfoTree* locations);
 
+// Paths of the *.textproto files in `directory`, sorted. NOT_FOUND names the
+// folder and says it cannot be read; `what` names it ("catalog", "presets").
+absl::StatusOr<std::vector<std::string>> ListTextProtoFiles(
+    const std::string& directory, absl::string_view what);
+
 // The whole content of a file; NOT_FOUND "path:1: cannot open the file".
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 

@@ -874,22 +874,6 @@ class Composer {
   bool compact_ = false;
 };
 
-template <typename IsValid>
-void CheckEnums(const google::protobuf::RepeatedField<int>& values,
-                const std::string& field, IsValid is_valid,
-                FieldViolations& violations) {
-  if (values.size() > kMaxListSize) {
-    violations.Add(field, absl::StrCat("at most ", kMaxListSize, " values"));
-    return;
-  }
-  for (int i = 0; i < values.size(); ++i) {
-    if (values[i] == 0 || !is_valid(values[i])) {
-      violations.Add(absl::StrCat(field, "[", i, "]"),
-                     absl::StrCat("unknown or unspecified value ", values[i]));
-    }
-  }
-}
-
 }  // namespace
 
 absl::Duration DurationTolerance(absl::Duration target) {
@@ -902,8 +886,8 @@ void CheckConstraints(const catalog::Catalog& catalog,
   auto field = [&](absl::string_view name) {
     return absl::StrCat(prefix, ".", name);
   };
-  CheckEnums(constraints.focus_areas(), field("focus_areas"),
-             yoga::type::v1::BodyArea_IsValid, violations);
+  CheckEnumList(constraints.focus_areas(), field("focus_areas"),
+                yoga::type::v1::BodyArea_IsValid, kMaxListSize, violations);
   if (!constraints.has_target_duration()) {
     violations.Add(field("target_duration"), "is required (2 to 60 minutes)");
   } else {
@@ -923,9 +907,9 @@ void CheckConstraints(const catalog::Catalog& catalog,
                    absl::StrCat("unknown value ", constraints.moment()));
   }
   if (constraints.has_props_available()) {
-    CheckEnums(constraints.props_available().props(),
-               field("props_available.props"), yoga::type::v1::Prop_IsValid,
-               violations);
+    CheckEnumList(constraints.props_available().props(),
+                  field("props_available.props"), yoga::type::v1::Prop_IsValid,
+                  kMaxListSize, violations);
   }
   if (constraints.excluded_pose_ids_size() > kMaxListSize) {
     violations.Add(field("excluded_pose_ids"),
@@ -942,8 +926,8 @@ void CheckConstraints(const catalog::Catalog& catalog,
       }
     }
   }
-  CheckEnums(constraints.conditions(), field("conditions"),
-             yoga::type::v1::Condition_IsValid, violations);
+  CheckEnumList(constraints.conditions(), field("conditions"),
+                yoga::type::v1::Condition_IsValid, kMaxListSize, violations);
   if (constraints.has_breath_length()) {
     const absl::Duration breath = FromProto(constraints.breath_length());
     if (breath < kMinBreath || breath > kMaxBreath) {

@@ -16,22 +16,12 @@ using yoga::planner::v1::Preset;
 
 absl::StatusOr<std::vector<PresetFile>> ReadPresetFiles(
     const std::string& directory) {
-  std::error_code error;
-  std::vector<std::string> paths;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(directory, error)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".textproto") {
-      paths.push_back(entry.path().string());
-    }
-  }
-  if (error) {
-    return absl::NotFoundError(absl::StrCat(
-        directory, ": cannot read the presets folder (", error.message(), ")"));
-  }
-  std::sort(paths.begin(), paths.end());
+  absl::StatusOr<std::vector<std::string>> paths =
+      ListTextProtoFiles(directory, "presets");
+  if (!paths.ok()) return paths.status();
   std::vector<PresetFile> files;
   std::vector<std::string> problems;
-  for (const std::string& path : paths) {
+  for (const std::string& path : *paths) {
     absl::StatusOr<PresetFile> file = ReadTextProtoFile<Preset>(path);
     if (file.ok()) {
       files.push_back(*std::move(file));
