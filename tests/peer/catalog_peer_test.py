@@ -16,25 +16,18 @@ Run by ctest as:
       --python_path=DIR --python_std_path=DIR --buf=PATH
 """
 
-import argparse
-import ctypes
 import importlib.util
 import json
 import os
-import queue
-import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import types
-import unittest
 
 import grpc
 
-RPC_TIMEOUT = 10  # seconds, the deadline of every RPC
-START_TIMEOUT = 20  # seconds to wait for "listening on HOST:PORT"
-STOP_TIMEOUT = 15  # seconds to wait for a clean exit after SIGTERM
+import peer_support
+from peer_support import RPC_TIMEOUT
+
 BUF_TIMEOUT = 60  # seconds for each buf curl run
 
 CATALOG_SERVICE = "yoga.catalog.v1.CatalogService"
@@ -50,18 +43,13 @@ EXPECTED_POSE_IDS = [
     "reverse-tabletop", "reverse-plank", "sun-salutation",
 ]
 
-ARGS = None  # parsed command line, set in main()
-
 # Generated modules, loaded in load_generated_modules().
 catalog_service_pb2 = None
-catalog_service_pb2_grpc = None
 pose_pb2 = None
 anatomy_pb2 = None
 practice_pb2 = None
 session_service_pb2 = None
 session_service_pb2_grpc = None
-status_pb2 = None
-error_details_pb2 = None
 health_pb2 = None
 health_pb2_grpc = None
 
@@ -97,111 +85,18 @@ def _load_health_modules(python_std_path):
     return pb2, pb2_grpc
 
 
-def load_generated_modules(python_path, python_std_path):
-    global catalog_service_pb2, catalog_service_pb2_grpc, pose_pb2
-    global anatomy_pb2, practice_pb2, session_service_pb2, session_service_pb2_grpc
-    global status_pb2, error_details_pb2, health_pb2, health_pb2_grpc
-    sys.path.insert(0, python_path)
-    from yoga.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc, pose_pb2
+def load_generated_modules(args):
+    """Loads this test's generated modules (args.python_path is on sys.path)."""
+    global catalog_service_pb2, pose_pb2, anatomy_pb2, practice_pb2
+    global session_service_pb2, session_service_pb2_grpc, health_pb2, health_pb2_grpc
+    from yoga.catalog.v1 import catalog_service_pb2, pose_pb2
     from yoga.type.v1 import anatomy_pb2, practice_pb2
     from yoga.session.v1 import session_service_pb2, session_service_pb2_grpc
-    from google.rpc import status_pb2, error_details_pb2
-    health_pb2, health_pb2_grpc = _load_health_modules(python_std_path)
+    health_pb2, health_pb2_grpc = _load_health_modules(args.python_std_path)
 
 
-def _die_with_parent():
-    """In the child: get SIGKILL when this test dies, even if ctest kills it."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class StudioProcess:
-    """The yoga-studio binary, started on 127.0.0.1:0."""
-
-    def __init__(self, binary):
-        self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
-            preexec_fn=_die_with_parent)
-        self.address = self._read_address()
-
-    def _read_address(self):
-        lines = queue.Queue()
-
-        def drain_stdout():
-            for line in self._process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=drain_stdout, daemon=True).start()
-        try:
-            first = lines.get(timeout=START_TIMEOUT)
-        except queue.Empty:
-            self._process.kill()
-            self._process.wait()
-            raise AssertionError("yoga-studio printed nothing within %d s; stderr:\n%s"
-                                 % (START_TIMEOUT, self.stderr_text()))
-        if first is None:
-            code = self._process.wait()
-            raise AssertionError("yoga-studio exited with %d before listening; stderr:\n%s"
-                                 % (code, self.stderr_text()))
-        text = first.decode("utf-8", "replace").strip()
-        prefix = "listening on "
-        if not text.startswith(prefix):
-            self._process.kill()
-            self._process.wait()
-            raise AssertionError("unexpected first stdout line of yoga-studio: %r" % text)
-        address = text[len(prefix):]
-        host, _, port = address.rpartition(":")
-        if host != "127.0.0.1" or not port.isdigit() or int(port) == 0:
-            self._process.kill()
-            self._process.wait()
-            raise AssertionError("yoga-studio is not on a loopback port: %r" % address)
-        return address
-
-    def stderr_text(self):
-        self._stderr.flush()
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
-
-    def stop(self):
-        """Sends SIGTERM; raises AssertionError unless it exits 0 in time."""
-        try:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                code = self._process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-                raise AssertionError("yoga-studio did not exit within %d s of SIGTERM; "
-                                     "stderr:\n%s" % (STOP_TIMEOUT, self.stderr_text()))
-            if code != 0:
-                raise AssertionError("yoga-studio exited with %d after SIGTERM; stderr:\n%s"
-                                     % (code, self.stderr_text()))
-        finally:
-            self._stderr.close()
-
-
-class StudioTestCase(unittest.TestCase):
-    """Base: one yoga-studio and one channel per test class."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.studio = StudioProcess(ARGS.studio)
-        cls.channel = grpc.insecure_channel(cls.studio.address)
-        try:
-            grpc.channel_ready_future(cls.channel).result(timeout=RPC_TIMEOUT)
-        except grpc.FutureTimeoutError:
-            cls.channel.close()
-            cls.studio.stop()
-            raise AssertionError("channel to %s not ready" % cls.studio.address)
-        cls.catalog = catalog_service_pb2_grpc.CatalogServiceStub(cls.channel)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.channel.close()
-        cls.studio.stop()
+class StudioTestCase(peer_support.StudioTestCase):
+    """Base: one yoga-studio, one channel and a catalog stub per test class."""
 
     # Helpers.
 
@@ -220,34 +115,6 @@ class StudioTestCase(unittest.TestCase):
             if not token:
                 return poses, responses
             self.assertLess(len(responses), 1000, "paging does not end")
-
-    def assert_rpc_error(self, call, code):
-        """Runs call(); asserts it fails with code; returns the grpc.RpcError."""
-        with self.assertRaises(grpc.RpcError) as caught:
-            call()
-        self.assertEqual(caught.exception.code(), code,
-                         "details: %s" % caught.exception.details())
-        return caught.exception
-
-    def bad_request_fields(self, error):
-        """Field names of the google.rpc.BadRequest in the error's trailers."""
-        details = [value for key, value in (error.trailing_metadata() or ())
-                   if key == "grpc-status-details-bin"]
-        self.assertEqual(len(details), 1, "no grpc-status-details-bin trailer")
-        status = status_pb2.Status.FromString(details[0])
-        self.assertEqual(status.code, error.code().value[0])
-        fields = []
-        for detail in status.details:
-            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad_request = error_details_pb2.BadRequest()
-                detail.Unpack(bad_request)
-                for violation in bad_request.field_violations:
-                    self.assertTrue(violation.description,
-                                    "violation of %r has no description" % violation.field)
-                    fields.append(violation.field)
-        self.assertTrue(fields, "no google.rpc.BadRequest field violations in status %s"
-                        % status)
-        return fields
 
 
 class HealthTest(StudioTestCase):
@@ -413,8 +280,8 @@ class ErrorTest(StudioTestCase):
 class BufCurlTest(StudioTestCase):
 
     def buf_curl(self, *args):
-        command = [ARGS.buf, "curl", "--protocol", "grpc", "--http2-prior-knowledge",
-                   *args]
+        command = [peer_support.ARGS.buf, "curl", "--protocol", "grpc",
+                   "--http2-prior-knowledge", *args]
         result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
                                 text=True, timeout=BUF_TIMEOUT)
         self.assertEqual(result.returncode, 0,
@@ -445,19 +312,5 @@ class BufCurlTest(StudioTestCase):
         self.assertEqual(json.loads(output)["id"], "bow")
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--studio", required=True, help="the yoga-studio binary")
-    parser.add_argument("--python_path", required=True,
-                        help="directory of the generated yoga and google.rpc modules")
-    parser.add_argument("--python_std_path", required=True,
-                        help="directory holding the generated grpc/health/v1 modules")
-    parser.add_argument("--buf", required=True, help="the buf binary")
-    ARGS = parser.parse_args()
-    load_generated_modules(ARGS.python_path, ARGS.python_std_path)
-    unittest.main(argv=[sys.argv[0]], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    peer_support.main(__doc__, load_generated_modules)

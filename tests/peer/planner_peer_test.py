@@ -16,122 +16,34 @@ Run by ctest as:
       --python_path=DIR --python_std_path=DIR --buf=PATH
 """
 
-import argparse
 import collections
-import ctypes
-import queue
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
-import unittest
 
 import grpc
 
-RPC_TIMEOUT = 10  # seconds, the deadline of every RPC
-START_TIMEOUT = 20  # seconds to wait for "listening on HOST:PORT"
-STOP_TIMEOUT = 15  # seconds to wait for a clean exit after SIGTERM
+import peer_support
+from peer_support import RPC_TIMEOUT
 
 EXPECTED_PRESET_IDS = [
     "runners-lower-back-four", "low-back-tight-hips-short",
     "postrun-low-back-stretches", "lower-back-relief-session", "backside-strength",
 ]
 
-ARGS = None  # parsed command line, set in main()
-
 # Generated modules, loaded in load_generated_modules().
 catalog_service_pb2 = None
-catalog_service_pb2_grpc = None
 planner_service_pb2 = None
 planner_service_pb2_grpc = None
 anatomy_pb2 = None
 practice_pb2 = None
 routine_pb2 = None
-status_pb2 = None
-error_details_pb2 = None
 
 
-def load_generated_modules(python_path):
-    global catalog_service_pb2, catalog_service_pb2_grpc
-    global planner_service_pb2, planner_service_pb2_grpc
-    global anatomy_pb2, practice_pb2, routine_pb2, status_pb2, error_details_pb2
-    sys.path.insert(0, python_path)
-    from yoga.catalog.v1 import catalog_service_pb2, catalog_service_pb2_grpc
+def load_generated_modules(args):
+    """Loads this test's generated modules (args.python_path is on sys.path)."""
+    global catalog_service_pb2, planner_service_pb2, planner_service_pb2_grpc
+    global anatomy_pb2, practice_pb2, routine_pb2
+    from yoga.catalog.v1 import catalog_service_pb2
     from yoga.planner.v1 import planner_service_pb2, planner_service_pb2_grpc
     from yoga.type.v1 import anatomy_pb2, practice_pb2, routine_pb2
-    from google.rpc import status_pb2, error_details_pb2
-
-
-def _die_with_parent():
-    """In the child: get SIGKILL when this test dies, even if ctest kills it."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class StudioProcess:
-    """The yoga-studio binary, started on 127.0.0.1:0."""
-
-    def __init__(self, binary):
-        self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
-            preexec_fn=_die_with_parent)
-        self.address = self._read_address()
-
-    def _fail(self, message):
-        self._process.kill()
-        self._process.wait()
-        raise AssertionError("%s; stderr:\n%s" % (message, self.stderr_text()))
-
-    def _read_address(self):
-        lines = queue.Queue()
-
-        def drain_stdout():
-            for line in self._process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=drain_stdout, daemon=True).start()
-        try:
-            first = lines.get(timeout=START_TIMEOUT)
-        except queue.Empty:
-            self._fail("yoga-studio printed nothing within %d s" % START_TIMEOUT)
-        if first is None:
-            self._fail("yoga-studio exited with %s before listening"
-                       % self._process.wait())
-        text = first.decode("utf-8", "replace").strip()
-        prefix = "listening on "
-        if not text.startswith(prefix):
-            self._fail("unexpected first stdout line of yoga-studio: %r" % text)
-        address = text[len(prefix):]
-        host, _, port = address.rpartition(":")
-        if host != "127.0.0.1" or not port.isdigit() or int(port) == 0:
-            self._fail("yoga-studio is not on a loopback port: %r" % address)
-        return address
-
-    def stderr_text(self):
-        self._stderr.flush()
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
-
-    def stop(self):
-        """Sends SIGTERM; raises AssertionError unless it exits 0 in time."""
-        try:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                code = self._process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-                raise AssertionError("yoga-studio did not exit within %d s of SIGTERM; "
-                                     "stderr:\n%s" % (STOP_TIMEOUT, self.stderr_text()))
-            if code != 0:
-                raise AssertionError("yoga-studio exited with %d after SIGTERM; stderr:\n%s"
-                                     % (code, self.stderr_text()))
-        finally:
-            self._stderr.close()
 
 
 def constraints(minutes=None, **fields):
@@ -142,26 +54,13 @@ def constraints(minutes=None, **fields):
     return result
 
 
-class StudioTestCase(unittest.TestCase):
-    """Base: one yoga-studio and one channel per test class."""
+class StudioTestCase(peer_support.StudioTestCase):
+    """Base: adds a planner stub to peer_support.StudioTestCase."""
 
     @classmethod
     def setUpClass(cls):
-        cls.studio = StudioProcess(ARGS.studio)
-        cls.channel = grpc.insecure_channel(cls.studio.address)
-        try:
-            grpc.channel_ready_future(cls.channel).result(timeout=RPC_TIMEOUT)
-        except grpc.FutureTimeoutError:
-            cls.channel.close()
-            cls.studio.stop()
-            raise AssertionError("channel to %s not ready" % cls.studio.address)
-        cls.catalog = catalog_service_pb2_grpc.CatalogServiceStub(cls.channel)
+        super().setUpClass()
         cls.planner = planner_service_pb2_grpc.PlannerServiceStub(cls.channel)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.channel.close()
-        cls.studio.stop()
 
     # Helpers.
 
@@ -180,34 +79,6 @@ class StudioTestCase(unittest.TestCase):
     def get_pose(self, pose_id):
         return self.catalog.GetPose(catalog_service_pb2.GetPoseRequest(id=pose_id),
                                     timeout=RPC_TIMEOUT)
-
-    def assert_rpc_error(self, call, code):
-        """Runs call(); asserts it fails with code; returns the grpc.RpcError."""
-        with self.assertRaises(grpc.RpcError) as caught:
-            call()
-        self.assertEqual(caught.exception.code(), code,
-                         "details: %s" % caught.exception.details())
-        return caught.exception
-
-    def bad_request_fields(self, error):
-        """Field names of the google.rpc.BadRequest in the error's trailers."""
-        details = [value for key, value in (error.trailing_metadata() or ())
-                   if key == "grpc-status-details-bin"]
-        self.assertEqual(len(details), 1, "no grpc-status-details-bin trailer")
-        status = status_pb2.Status.FromString(details[0])
-        self.assertEqual(status.code, error.code().value[0])
-        fields = []
-        for detail in status.details:
-            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad_request = error_details_pb2.BadRequest()
-                detail.Unpack(bad_request)
-                for violation in bad_request.field_violations:
-                    self.assertTrue(violation.description,
-                                    "violation of %r has no description" % violation.field)
-                    fields.append(violation.field)
-        self.assertTrue(fields, "no google.rpc.BadRequest field violations in status %s"
-                        % status)
-        return fields
 
     def assert_invalid(self, call, *expected_fields):
         """Asserts INVALID_ARGUMENT naming every one of expected_fields."""
@@ -400,20 +271,5 @@ class ErrorTest(StudioTestCase):
                                           grpc.StatusCode.DEADLINE_EXCEEDED}, codes)
 
 
-def main():
-    global ARGS
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--studio", required=True, help="the yoga-studio binary")
-    parser.add_argument("--python_path", required=True,
-                        help="directory of the generated yoga and google.rpc modules")
-    # Accepted so that every peer test has the same command line; not used here.
-    parser.add_argument("--python_std_path", required=True,
-                        help="directory holding the generated grpc/health/v1 modules")
-    parser.add_argument("--buf", required=True, help="the buf binary")
-    ARGS = parser.parse_args()
-    load_generated_modules(ARGS.python_path)
-    unittest.main(argv=[sys.argv[0]], verbosity=2)
-
-
 if __name__ == "__main__":
-    main()
+    peer_support.main(__doc__, load_generated_modules)
