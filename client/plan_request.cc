@@ -9,6 +9,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/common/enum_label.h"
 
 namespace yoga::client {
 namespace {
@@ -17,24 +18,19 @@ using google::protobuf::util::TimeUtil;
 
 // "lower-back" -> BODY_AREA_LOWER_BACK for enum type Enum with prefix.
 template <typename Enum>
-absl::StatusOr<Enum> ParseName(const std::string& flag, const std::string& name,
-                               const std::string& prefix) {
-  std::string upper = absl::AsciiStrToUpper(name);
-  std::replace(upper.begin(), upper.end(), '-', '_');
-  const auto* descriptor = google::protobuf::GetEnumDescriptor<Enum>();
-  const auto* value = descriptor->FindValueByName(prefix + upper);
-  if (value == nullptr || value->number() == 0) {
-    std::vector<std::string> known;
-    for (int i = 1; i < descriptor->value_count(); ++i) {
-      std::string label = absl::AsciiStrToLower(
-          descriptor->value(i)->name().substr(prefix.size()));
-      std::replace(label.begin(), label.end(), '_', '-');
-      known.push_back(label);
-    }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--", flag, "=", name, ": not one of ", absl::StrJoin(known, ", ")));
+absl::StatusOr<Enum> ParseName(const std::string& flag,
+                               const std::string& name) {
+  const auto& type = *google::protobuf::GetEnumDescriptor<Enum>();
+  const std::string wanted = absl::AsciiStrToLower(name);
+  std::vector<std::string> known;
+  for (int i = 1; i < type.value_count(); ++i) {  // 0 is *_UNSPECIFIED.
+    const int number = type.value(i)->number();
+    std::string label = EnumLabel(type, number, '-');
+    if (label == wanted) return static_cast<Enum>(number);
+    known.push_back(std::move(label));
   }
-  return static_cast<Enum>(value->number());
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--", flag, "=", name, ": not one of ", absl::StrJoin(known, ", ")));
 }
 
 }  // namespace
@@ -54,20 +50,18 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
   *constraints.mutable_target_duration() =
       TimeUtil::SecondsToDuration(options.minutes * 60);
   for (const std::string& name : options.focus) {
-    auto area =
-        ParseName<yoga::type::v1::BodyArea>("focus", name, "BODY_AREA_");
+    auto area = ParseName<yoga::type::v1::BodyArea>("focus", name);
     if (!area.ok()) return area.status();
     constraints.add_focus_areas(*area);
   }
   if (!options.level.empty()) {
-    auto level =
-        ParseName<yoga::type::v1::Level>("level", options.level, "LEVEL_");
+    auto level = ParseName<yoga::type::v1::Level>("level", options.level);
     if (!level.ok()) return level.status();
     constraints.set_max_level(*level);
   }
   if (!options.moment.empty()) {
-    auto moment = ParseName<yoga::planner::v1::Moment>("moment", options.moment,
-                                                       "MOMENT_");
+    auto moment =
+        ParseName<yoga::planner::v1::Moment>("moment", options.moment);
     if (!moment.ok()) return moment.status();
     constraints.set_moment(*moment);
   }
@@ -76,7 +70,7 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
     auto* props = constraints.mutable_props_available();
     for (const std::string& name : options.props) {
       if (name == "none") continue;
-      auto prop = ParseName<yoga::type::v1::Prop>("props", name, "PROP_");
+      auto prop = ParseName<yoga::type::v1::Prop>("props", name);
       if (!prop.ok()) return prop.status();
       props->add_props(*prop);
     }
@@ -84,8 +78,7 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
   for (const std::string& id : options.exclude)
     constraints.add_excluded_pose_ids(id);
   for (const std::string& name : options.conditions) {
-    auto condition =
-        ParseName<yoga::type::v1::Condition>("condition", name, "CONDITION_");
+    auto condition = ParseName<yoga::type::v1::Condition>("condition", name);
     if (!condition.ok()) return condition.status();
     constraints.add_conditions(*condition);
   }

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/generated_enum_reflection.h"
+#include "services/common/enum_label.h"
 #include "yoga/type/v1/anatomy.pb.h"
 
 namespace yoga::client {
@@ -17,27 +17,9 @@ namespace {
 using yoga::catalog::v1::Cue;
 using yoga::catalog::v1::Pose;
 
-// BODY_POSITION_TABLETOP -> "tabletop": the enum value without its type prefix.
 template <typename Enum>
 std::string Label(Enum value) {
-  const google::protobuf::EnumDescriptor* descriptor =
-      google::protobuf::GetEnumDescriptor<Enum>();
-  const google::protobuf::EnumValueDescriptor* named =
-      descriptor->FindValueByNumber(value);
-  if (named == nullptr) return absl::StrCat(value);
-  std::string name = named->name();
-  // The prefix is the type name in UPPER_SNAKE_CASE plus "_".
-  std::string prefix;
-  for (char c : descriptor->name()) {
-    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty())
-      prefix.push_back('_');
-    prefix.push_back(
-        static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  }
-  prefix.push_back('_');
-  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
-  std::replace(name.begin(), name.end(), '_', ' ');
-  return absl::AsciiStrToLower(name);
+  return EnumLabel<Enum>(value);
 }
 
 template <typename Enum, typename Values>

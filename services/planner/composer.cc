@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
+#include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
 #include "services/planner/routine_rules.h"
@@ -54,17 +55,7 @@ double Jitter(uint64_t seed, absl::string_view name) {
          static_cast<double>(1ULL << 53);
 }
 
-// A lower-case label of an enum value name without its prefix.
-std::string Label(const std::string& enum_name, absl::string_view prefix) {
-  std::string label = enum_name.substr(prefix.size());
-  std::replace(label.begin(), label.end(), '_', ' ');
-  return absl::AsciiStrToLower(label);
-}
-
-std::string AreaLabel(int area) {
-  return Label(yoga::type::v1::BodyArea_Name(static_cast<BodyArea>(area)),
-               "BODY_AREA_");
-}
+std::string AreaLabel(int area) { return EnumLabel<BodyArea>(area); }
 
 // One version of a pose, ready to use, and why it stands where it does.
 struct Version {
