@@ -11,6 +11,7 @@
 #include "services/planner/composer.h"
 #include "services/planner/routine_rules.h"
 #include "tests/services/planner/planner_test_catalog.h"
+#include "tests/services/planner/random_constraints.h"
 
 namespace yoga::planner {
 namespace {
@@ -21,45 +22,6 @@ using yoga::type::v1::Routine;
 
 absl::Duration Of(const google::protobuf::Duration& duration) {
   return absl::Milliseconds(TimeUtil::DurationToMilliseconds(duration));
-}
-
-// A random request that passes field validation.
-Constraints RandomConstraints(std::mt19937_64& random) {
-  const auto& catalog = testing::ShippedCatalog();
-  auto coin = [&](int percent) {
-    return static_cast<int>(random() % 100) < percent;
-  };
-  Constraints constraints;
-  for (int area = 1; area <= 17; ++area) {
-    if (coin(12))
-      constraints.add_focus_areas(static_cast<yoga::type::v1::BodyArea>(area));
-  }
-  *constraints.mutable_target_duration() = TimeUtil::SecondsToDuration(
-      120 + static_cast<int64_t>(random() % (3600 - 120 + 1)));
-  constraints.set_max_level(static_cast<yoga::type::v1::Level>(random() % 4));
-  constraints.set_moment(static_cast<yoga::planner::v1::Moment>(random() % 4));
-  if (coin(40)) {
-    auto* props = constraints.mutable_props_available();
-    for (int prop = 1; prop <= 6; ++prop) {
-      if (coin(50)) props->add_props(static_cast<yoga::type::v1::Prop>(prop));
-    }
-  }
-  constraints.set_no_floor(coin(25));
-  while (coin(20)) {
-    constraints.add_excluded_pose_ids(
-        catalog.poses()[random() % catalog.poses().size()].id());
-  }
-  for (int condition = 1; condition <= 5; ++condition) {
-    if (coin(10))
-      constraints.add_conditions(
-          static_cast<yoga::type::v1::Condition>(condition));
-  }
-  if (coin(50)) {
-    *constraints.mutable_breath_length() = TimeUtil::MillisecondsToDuration(
-        3000 + static_cast<int64_t>(random() % 5001));
-  }
-  constraints.set_seed(random());
-  return constraints;
 }
 
 // Through the warm-up and the main work, leaving out inserted counterposes,
@@ -88,7 +50,7 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
   int composed = 0;
   std::map<std::string, int> refusals;
   for (int i = 0; i < 10000; ++i) {
-    const Constraints constraints = RandomConstraints(random);
+    const Constraints constraints = testing::RandomConstraints(random);
     SCOPED_TRACE(constraints.ShortDebugString());
     absl::StatusOr<Routine> routine =
         ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);

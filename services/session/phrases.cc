@@ -1,0 +1,211 @@
+#include "services/session/phrases.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/catalog/effective_pose.h"
+
+namespace yoga::session {
+namespace {
+
+using yoga::type::v1::HoldUnit;
+
+std::string Capitalized(std::string text) {
+  if (!text.empty()) text[0] = absl::ascii_toupper(text[0]);
+  return text;
+}
+
+// "five breaths", "one breath".
+std::string Counted(int count, absl::string_view singular,
+                    absl::string_view plural) {
+  return absl::StrCat(NumberWords(count), " ",
+                      count == 1 ? singular : plural);
+}
+
+const char* UnitKey(HoldUnit unit) {
+  switch (unit) {
+    case yoga::type::v1::HOLD_UNIT_BREATHS:
+      return "breaths";
+    case yoga::type::v1::HOLD_UNIT_REPETITIONS:
+      return "rounds";
+    default:
+      return "seconds";
+  }
+}
+
+}  // namespace
+
+std::string NumberWords(int number) {
+  static constexpr const char* kOnes[] = {
+      "zero",    "one",     "two",       "three",    "four",
+      "five",    "six",     "seven",     "eight",    "nine",
+      "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
+      "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+  static constexpr const char* kTens[] = {"",      "",      "twenty",
+                                          "thirty", "forty", "fifty",
+                                          "sixty", "seventy", "eighty",
+                                          "ninety"};
+  number = std::clamp(number, 0, 999);
+  if (number >= 100) {
+    std::string words = absl::StrCat(kOnes[number / 100], " hundred");
+    if (number % 100 != 0) absl::StrAppend(&words, " and ", NumberWords(number % 100));
+    return words;
+  }
+  if (number < 20) return kOnes[number];
+  if (number % 10 == 0) return kTens[number / 10];
+  return absl::StrCat(kTens[number / 10], "-", kOnes[number % 10]);
+}
+
+namespace phrases {
+
+Phrase SessionStart() {
+  return {"session.start", "Welcome. Let's begin your practice."};
+}
+Phrase NextPose() { return {"transition.next", "Next pose."}; }
+Phrase NameOf(const yoga::catalog::v1::Pose& pose,
+              const yoga::catalog::v1::Variation* variation) {
+  if (variation != nullptr)
+    return {absl::StrCat("name.", variation->id()), variation->name() + "."};
+  return {absl::StrCat("name.", pose.id()), pose.name() + "."};
+}
+Phrase SideName(yoga::type::v1::Side side) {
+  return side == yoga::type::v1::SIDE_LEFT
+             ? Phrase{"side.left", "Left side."}
+             : Phrase{"side.right", "Right side."};
+}
+Phrase SwitchSides() { return {"side.switch", "Switch sides."}; }
+Phrase RestBetweenSets() {
+  return {"rest.between-sets", "Release, and rest."};
+}
+Phrase SetNumber(int set) {
+  return {absl::StrCat("set.", set),
+          absl::StrCat("Set ", NumberWords(set), ".")};
+}
+Phrase HoldFor(HoldUnit unit, int count) {
+  const std::string key = absl::StrCat("hold.", UnitKey(unit), ".", count);
+  switch (unit) {
+    case yoga::type::v1::HOLD_UNIT_BREATHS:
+      return {key, absl::StrCat("Hold for ", Counted(count, "breath", "breaths"),
+                                ".")};
+    case yoga::type::v1::HOLD_UNIT_REPETITIONS:
+      return {key, Capitalized(absl::StrCat(Counted(count, "round", "rounds"),
+                                            ", moving with the breath."))};
+    default:
+      return {key, absl::StrCat("Hold for ",
+                                Counted(count, "second", "seconds"), ".")};
+  }
+}
+Phrase HoldShort() { return {"hold.short", "Hold."}; }
+Phrase BreatheIn() { return {"breath.in", "Breathe in."}; }
+Phrase BreatheOut() { return {"breath.out", "Breathe out."}; }
+Phrase Halfway() { return {"count.halfway", "Halfway."}; }
+Phrase BreathsLeft(int breaths) {
+  return {absl::StrCat("count.breaths-left.", breaths),
+          Capitalized(absl::StrCat(NumberWords(breaths), " more breaths."))};
+}
+Phrase LastBreath() { return {"count.last-breath", "Last breath."}; }
+Phrase RoundsLeft(int rounds) {
+  return {absl::StrCat("count.rounds-left.", rounds),
+          Capitalized(absl::StrCat(NumberWords(rounds), " more rounds."))};
+}
+Phrase LastRound() { return {"count.last-round", "Last round."}; }
+Phrase SecondsLeft(int seconds) {
+  return {absl::StrCat("count.seconds-left.", seconds),
+          Capitalized(absl::StrCat(NumberWords(seconds), " more seconds."))};
+}
+Phrase Countdown(int number) {
+  return {absl::StrCat("count.down.", number),
+          Capitalized(NumberWords(number) + ".")};
+}
+Phrase HoldEndChime() {
+  return {absl::StrCat(kChimeKeyPrefix, "hold-end"),
+          "A soft bell: the hold is over."};
+}
+Phrase SummaryMinutes(int minutes) {
+  return {absl::StrCat("summary.minutes.", minutes),
+          absl::StrCat("You practised for ",
+                       Counted(minutes, "minute", "minutes"), ",")};
+}
+Phrase SummaryPoses(int poses) {
+  return {absl::StrCat("summary.poses.", poses),
+          absl::StrCat("and moved through ", Counted(poses, "pose", "poses"),
+                       ".")};
+}
+Phrase SessionEnd() {
+  return {"session.end", "Well done. Your practice is complete."};
+}
+
+}  // namespace phrases
+
+std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
+  std::map<std::string, std::string> by_key;
+  auto add = [&](const Phrase& phrase) {
+    by_key.emplace(phrase.key, phrase.text);
+  };
+  auto add_cues = [&](const auto& cues) {
+    for (const auto& cue : cues) add({cue.key(), cue.text()});
+  };
+  std::map<HoldUnit, int> max_count;
+  int max_sets = 1;
+  auto add_hold = [&](const yoga::type::v1::HoldRange& range) {
+    int& most = max_count[range.unit()];
+    most = std::max<int>(most, range.max_count());
+    max_sets = std::max<int>(max_sets, range.max_sets());
+  };
+  for (const auto& pose : catalog.poses()) {
+    add(phrases::NameOf(pose, nullptr));
+    add_cues(pose.setup_cues());
+    add_cues(pose.hold_cues());
+    add_cues(pose.release_cues());
+    add_hold(pose.hold());
+    for (const auto& variation : pose.variations()) {
+      add(phrases::NameOf(pose, &variation));
+      add_cues(variation.setup_cues());
+      add_cues(variation.hold_cues());
+      add_cues(variation.release_cues());
+      if (variation.has_hold()) add_hold(variation.hold());
+    }
+  }
+  for (const auto& [unit, most] : max_count) {
+    for (int count = 1; count <= most; ++count)
+      add(phrases::HoldFor(unit, count));
+  }
+  for (int set = 2; set <= max_sets; ++set) add(phrases::SetNumber(set));
+  for (int number = 1; number <= kCountdownFrom; ++number)
+    add(phrases::Countdown(number));
+  for (int minutes = 1; minutes <= kMaxSummaryMinutes; ++minutes)
+    add(phrases::SummaryMinutes(minutes));
+  for (int poses = 1; poses <= kMaxSummaryPoses; ++poses)
+    add(phrases::SummaryPoses(poses));
+  for (const Phrase& phrase :
+       {phrases::SessionStart(), phrases::NextPose(),
+        phrases::SideName(yoga::type::v1::SIDE_LEFT),
+        phrases::SideName(yoga::type::v1::SIDE_RIGHT), phrases::SwitchSides(),
+        phrases::RestBetweenSets(), phrases::HoldShort(), phrases::BreatheIn(),
+        phrases::BreatheOut(), phrases::Halfway(),
+        phrases::BreathsLeft(kBreathsLeftAt), phrases::LastBreath(),
+        phrases::RoundsLeft(kRoundsLeftAt), phrases::LastRound(),
+        phrases::SecondsLeft(kSecondsLeftAt), phrases::HoldEndChime(),
+        phrases::SessionEnd()}) {
+    add(phrase);
+  }
+  std::vector<Phrase> list;
+  list.reserve(by_key.size());
+  for (auto& [key, text] : by_key) list.push_back({key, text});
+  return list;
+}
+
+std::string PhraseListText(const std::vector<Phrase>& phrases) {
+  std::string text =
+      "# Every prompt the session service can speak: key<TAB>text.\n"
+      "# Generated from the catalog and services/session/phrases.cc; the voice\n"
+      "# pack is recorded from it. Regenerate: UPDATE_PHRASES=1 ./dev test\n";
+  for (const Phrase& phrase : phrases)
+    absl::StrAppend(&text, phrase.key, "\t", phrase.text, "\n");
+  return text;
+}
+
+}  // namespace yoga::session

@@ -1,0 +1,77 @@
+// Every prompt the session service can speak, as a key and its words. The
+// timeline builder takes its fixed phrases (counts, "switch sides", chimes) from
+// here, and PhraseList() lists them all with the catalog's own cues: the one
+// list a voice pack is recorded from (assets/voice/phrases.tsv).
+#ifndef YOGA_SERVICES_SESSION_PHRASES_H_
+#define YOGA_SERVICES_SESSION_PHRASES_H_
+
+#include <string>
+#include <vector>
+
+#include "services/catalog/catalog.h"
+#include "yoga/type/v1/anatomy.pb.h"
+#include "yoga/type/v1/practice.pb.h"
+
+namespace yoga::session {
+
+struct Phrase {
+  std::string key;
+  std::string text;
+  bool operator==(const Phrase&) const = default;
+};
+
+// Keys of sounds that are not speech; their text is a description.
+inline constexpr char kChimeKeyPrefix[] = "chime.";
+
+// English words for 1 to 999: 21 -> "twenty-one".
+std::string NumberWords(int number);
+
+// The largest numbers the summary speaks; longer sessions skip that sentence.
+inline constexpr int kMaxSummaryMinutes = 120;
+inline constexpr int kMaxSummaryPoses = 60;
+
+namespace phrases {
+Phrase SessionStart();
+Phrase NextPose();
+// The name of a pose, or of one of its variations.
+Phrase NameOf(const yoga::catalog::v1::Pose& pose,
+              const yoga::catalog::v1::Variation* variation);
+Phrase SideName(yoga::type::v1::Side side);
+Phrase SwitchSides();
+Phrase RestBetweenSets();
+Phrase SetNumber(int set);
+// "Hold for five breaths." / "Hold for thirty seconds." / "Ten rounds..."
+Phrase HoldFor(yoga::type::v1::HoldUnit unit, int count);
+// "Hold." when the hold is too short for HoldFor.
+Phrase HoldShort();
+Phrase BreatheIn();
+Phrase BreatheOut();
+Phrase Halfway();
+Phrase BreathsLeft(int breaths);  // 2 or more.
+Phrase LastBreath();
+Phrase RoundsLeft(int rounds);  // 2 or more.
+Phrase LastRound();
+Phrase SecondsLeft(int seconds);
+Phrase Countdown(int number);  // "Three."
+Phrase HoldEndChime();
+Phrase SummaryMinutes(int minutes);
+Phrase SummaryPoses(int poses);
+Phrase SessionEnd();
+}  // namespace phrases
+
+// Counts the builder may ask for, so the list is finite.
+inline constexpr int kCountdownFrom = 3;
+inline constexpr int kBreathsLeftAt = 3;
+inline constexpr int kRoundsLeftAt = 3;
+inline constexpr int kSecondsLeftAt = 10;
+
+// Every phrase a timeline over `catalog` can contain, each key once, sorted by
+// key.
+std::vector<Phrase> PhraseList(const catalog::Catalog& catalog);
+
+// The list as the voice pack script reads it: "key<TAB>text" lines.
+std::string PhraseListText(const std::vector<Phrase>& phrases);
+
+}  // namespace yoga::session
+
+#endif  // YOGA_SERVICES_SESSION_PHRASES_H_
