@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
@@ -71,6 +72,34 @@ std::optional<google::rpc::BadRequest> BadRequestOf(
   google::rpc::BadRequest bad_request;
   if (!bad_request.ParseFromString(std::string(*payload))) return std::nullopt;
   return bad_request;
+}
+
+absl::Status RenameFields(const absl::Status& status, absl::string_view from,
+                          absl::string_view to) {
+  if (status.ok() || from.empty()) return status;
+  auto rename = [&](absl::string_view text) {
+    std::string renamed;
+    for (size_t at = 0; at < text.size();) {
+      // Only at the start of a field path: after a space, quote or the start.
+      const bool boundary = at == 0 || text[at - 1] == ' ' ||
+                            text[at - 1] == '"' || text[at - 1] == '(';
+      if (boundary && absl::StartsWith(text.substr(at), from)) {
+        absl::StrAppend(&renamed, to);
+        at += from.size();
+      } else {
+        renamed.push_back(text[at++]);
+      }
+    }
+    return renamed;
+  };
+  absl::Status result(status.code(), rename(status.message()));
+  if (std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status)) {
+    for (auto& violation : *bad_request->mutable_field_violations())
+      violation.set_field(rename(violation.field()));
+    result.SetPayload(kBadRequestTypeUrl,
+                      absl::Cord(bad_request->SerializeAsString()));
+  }
+  return result;
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

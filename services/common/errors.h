@@ -48,6 +48,13 @@ void CheckEnumList(const google::protobuf::RepeatedField<int>& values,
 // The BadRequest attached by FieldViolations, if any.
 std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
 
+// The same error with every field path that starts with `from` (the message
+// and the BadRequest detail) starting with `to` instead: an error about a
+// request forwarded to another service, told in the caller's own field names
+// ("custom.steps[2].hold_count" -> "routine.steps[2].hold_count").
+absl::Status RenameFields(const absl::Status& status, absl::string_view from,
+                          absl::string_view to);
+
 // Converts an absl::Status into the grpc::Status sent on the wire; a BadRequest
 // payload travels as google.rpc.Status details (grpc-status-details-bin).
 grpc::Status ToGrpcStatus(const absl::Status& status);

@@ -197,8 +197,14 @@ void Announce(Writer& writer, const ResolvedStep& step, Relation relation) {
       return;
     case Relation::kNextSet:
       writer.Say(phrases::RestBetweenSets(), yoga::session::v1::CUE_KIND_REST);
-      writer.Say(phrases::SetNumber(step.step->set()),
-                 yoga::session::v1::CUE_KIND_COUNT);
+      // A custom routine may repeat a step without numbering its sets.
+      if (step.step->set() >= 2) {
+        writer.Say(phrases::SetNumber(step.step->set()),
+                   yoga::session::v1::CUE_KIND_COUNT);
+      } else {
+        writer.Say(phrases::NameOf(*step.pose, step.variation),
+                   yoga::session::v1::CUE_KIND_POSE);
+      }
       return;
     case Relation::kNewPose:
       if (writer.full())

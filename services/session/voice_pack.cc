@@ -1,5 +1,6 @@
 #include "services/session/voice_pack.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -50,8 +51,11 @@ absl::StatusOr<VoicePacks> LoadVoicePacks(const std::string& directory) {
   std::error_code error;
   for (const auto& entry :
        std::filesystem::directory_iterator(directory, error)) {
-    const std::filesystem::path manifest_path = entry.path() / "manifest.textproto";
-    if (!entry.is_directory() || !std::filesystem::exists(manifest_path))
+    const std::filesystem::path manifest_path =
+        entry.path() / "manifest.textproto";
+    std::error_code not_there;
+    if (!entry.is_directory(not_there) ||
+        !std::filesystem::exists(manifest_path, not_there))
       continue;
     auto file = ReadTextProtoFile<v1::VoicePackManifest>(manifest_path.string());
     if (!file.ok()) return file.status();
@@ -62,10 +66,18 @@ absl::StatusOr<VoicePacks> LoadVoicePacks(const std::string& directory) {
                                         "\" differs from its folder \"",
                                         folder, "\""));
     }
+    absl::flat_hash_map<std::string, int> seen;
     for (int i = 0; i < file->message.prompts_size(); ++i) {
       const auto& prompt = file->message.prompts(i);
       if (prompt.key().empty())
         return ManifestError(*file, {{"prompts", i}, {"key"}}, "key is empty");
+      if (auto [first, added] = seen.emplace(prompt.key(), i); !added) {
+        return ManifestError(
+            *file, {{"prompts", i}, {"key"}},
+            absl::StrCat("key \"", prompt.key(), "\" is listed twice (also at line ",
+                         file->LineOf({{"prompts", first->second}, {"key"}}),
+                         ")"));
+      }
       if (FromProtoDuration(prompt.duration()) <= absl::ZeroDuration()) {
         return ManifestError(*file, {{"prompts", i}, {"duration"}},
                              absl::StrCat("prompt \"", prompt.key(),

@@ -1,20 +1,20 @@
 // yoga-studio: every service in one process on one port, the default for one
-// machine. The planner reads the catalog through an in-process channel, with
-// the same client code yoga-planner uses over the network. The session service
-// answers UNIMPLEMENTED (and reports NOT_SERVING) until it is built.
+// machine. The planner reads the catalog, and the session service calls the
+// planner, through in-process channels: the same client code yoga-planner and
+// yoga-session use over the network.
 #include "services/catalog/catalog_cache.h"
 #include "services/catalog/catalog_flags.h"
 #include "services/catalog/catalog_service.h"
 #include "services/common/server_main.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
-#include "yoga/session/v1/session_service.grpc.pb.h"
+#include "services/session/session_flags.h"
 
 int main(int argc, char** argv) {
   yoga::InitServerMain(
       argc, argv, "127.0.0.1:50051",
       "yoga-studio [--listen=HOST:PORT] [--catalog_dir=DIR] "
-      "[--presets_dir=DIR]: "
+      "[--presets_dir=DIR] [--voice_dir=DIR]: "
       "serves the catalog, planner and session services on one port");
   auto catalog = yoga::catalog::LoadCatalogFromFlags();
   if (!catalog.ok())
@@ -22,18 +22,28 @@ int main(int argc, char** argv) {
   auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
   if (!preset_files.ok())
     return yoga::ExitOnStartupError("yoga-studio", preset_files.status());
+  auto session_config = yoga::session::SessionConfigFromFlags();
+  if (!session_config.ok())
+    return yoga::ExitOnStartupError("yoga-studio", session_config.status());
+  auto voice_packs = yoga::session::LoadVoicePacksFromFlags();
+  if (!voice_packs.ok())
+    return yoga::ExitOnStartupError("yoga-studio", voice_packs.status());
 
   yoga::catalog::CatalogServiceImpl catalog_service(*catalog);
   yoga::planner::Planner planner(*std::move(preset_files));
   yoga::planner::PlannerServiceImpl planner_service(planner);
-  yoga::session::v1::SessionService::Service session_service;
+  yoga::session::RealClock clock;
+  yoga::session::SessionServiceImpl session_service(
+      clock, *session_config, *std::move(voice_packs),
+      [catalog = *catalog] { return catalog; }, /*planner=*/nullptr);
   std::unique_ptr<yoga::catalog::CatalogCache> cache;
   return yoga::ServeUntilSignalled(
       "yoga-studio",
       {{yoga::catalog::kCatalogServiceName, &catalog_service},
        {yoga::planner::kPlannerServiceName, &planner_service,
         /*serving=*/false},
-       {"yoga.session.v1.SessionService", &session_service, /*serving=*/false}},
+       {yoga::session::kSessionServiceName, &session_service,
+        /*serving=*/false}},
       [&](yoga::ServiceHost& host) {
         cache = std::make_unique<yoga::catalog::CatalogCache>(
             yoga::catalog::v1::CatalogService::NewStub(host.InProcessChannel()),
@@ -46,7 +56,13 @@ int main(int argc, char** argv) {
         // line.
         if (absl::Status status = cache->Refresh(); !status.ok()) return status;
         host.SetServing(yoga::planner::kPlannerServiceName, true);
+        session_service.UsePlanner(yoga::planner::v1::PlannerService::NewStub(
+            host.InProcessChannel()));
+        host.SetServing(yoga::session::kSessionServiceName, true);
         return absl::OkStatus();
       },
-      [&] { cache.reset(); });
+      [&] {
+        session_service.Shutdown();  // Open streams end with UNAVAILABLE.
+        cache.reset();
+      });
 }

@@ -79,3 +79,34 @@ TEST(FromGrpcStatusTest, RoundTripsViolations) {
 
 }  // namespace
 }  // namespace yoga
+
+namespace yoga {
+namespace {
+
+TEST(RenameFieldsTest, RenamesPathsInTheMessageAndTheDetail) {
+  FieldViolations violations;
+  violations.Add("custom.steps[2].hold_count", "must be 1 to 60");
+  violations.Add("custom.title", "is too long");
+  violations.Add("preset_id", "unknown");
+  const absl::Status renamed =
+      RenameFields(violations.ToStatus(), "custom.", "routine.");
+  EXPECT_EQ(renamed.code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(renamed.message());
+  EXPECT_NE(message.find("routine.steps[2].hold_count"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("custom."), std::string::npos) << message;
+  auto detail = BadRequestOf(renamed);
+  ASSERT_TRUE(detail.has_value());
+  ASSERT_EQ(detail->field_violations_size(), 3);
+  EXPECT_EQ(detail->field_violations(0).field(), "routine.steps[2].hold_count");
+  EXPECT_EQ(detail->field_violations(1).field(), "routine.title");
+  EXPECT_EQ(detail->field_violations(2).field(), "preset_id");
+  EXPECT_TRUE(RenameFields(absl::OkStatus(), "a", "b").ok());
+  EXPECT_EQ(RenameFields(absl::NotFoundError("precustom.x stays"), "custom.",
+                         "routine.")
+                .message(),
+            "precustom.x stays");
+}
+
+}  // namespace
+}  // namespace yoga

@@ -1,0 +1,50 @@
+#include "services/session/session_flags.h"
+
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+
+ABSL_FLAG(std::string, voice_dir, YOGA_DEFAULT_VOICE_DIR,
+          "folder of voice packs, one folder each with a manifest.textproto");
+ABSL_FLAG(int, max_sessions, 20000, "most sessions the server holds at once");
+ABSL_FLAG(int, max_streams_per_session, 16,
+          "most clients streaming one session at once");
+ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Hours(1),
+          "a session nobody streams or controls for this long is dropped");
+ABSL_FLAG(absl::Duration, cue_lookahead, absl::Milliseconds(1500),
+          "how far ahead of its time each cue is sent");
+ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(1),
+          "a quiet stream gets a heartbeat this often");
+
+namespace yoga::session {
+
+absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
+  SessionServiceConfig config;
+  config.limits.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+  config.limits.max_streams_per_session =
+      absl::GetFlag(FLAGS_max_streams_per_session);
+  config.limits.idle_timeout = absl::GetFlag(FLAGS_session_idle_timeout);
+  config.timing.lookahead = absl::GetFlag(FLAGS_cue_lookahead);
+  config.timing.heartbeat = absl::GetFlag(FLAGS_heartbeat);
+  auto bad = [](absl::string_view flag, absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", why));
+  };
+  if (config.limits.max_sessions < 1) return bad("max_sessions", "must be at least 1");
+  if (config.limits.max_streams_per_session < 1)
+    return bad("max_streams_per_session", "must be at least 1");
+  if (config.limits.idle_timeout < absl::Seconds(1))
+    return bad("session_idle_timeout", "must be at least 1s");
+  if (config.timing.lookahead < absl::ZeroDuration() ||
+      config.timing.lookahead > absl::Seconds(10))
+    return bad("cue_lookahead", "must be 0 to 10s");
+  if (config.timing.heartbeat < absl::Milliseconds(100))
+    return bad("heartbeat", "must be at least 100ms");
+  return config;
+}
+
+absl::StatusOr<VoicePacks> LoadVoicePacksFromFlags() {
+  return LoadVoicePacks(absl::GetFlag(FLAGS_voice_dir));
+}
+
+}  // namespace yoga::session

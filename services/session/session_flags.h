@@ -1,0 +1,22 @@
+// The session service's flags, shared by yoga-session and yoga-studio:
+// --voice_dir, --max_sessions, --max_streams_per_session,
+// --session_idle_timeout, --cue_lookahead, --heartbeat.
+#ifndef YOGA_SERVICES_SESSION_SESSION_FLAGS_H_
+#define YOGA_SERVICES_SESSION_SESSION_FLAGS_H_
+
+#include "absl/status/statusor.h"
+#include "services/session/session_service.h"
+#include "services/session/voice_pack.h"
+
+namespace yoga::session {
+
+// Limits and timing from the flags; INVALID_ARGUMENT naming the flag when a
+// value makes no sense.
+absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags();
+
+// The voice packs in --voice_dir (default: the source tree's assets/voice).
+absl::StatusOr<VoicePacks> LoadVoicePacksFromFlags();
+
+}  // namespace yoga::session
+
+#endif  // YOGA_SERVICES_SESSION_SESSION_FLAGS_H_

@@ -1,0 +1,367 @@
+#include "services/session/session_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/proto_time.h"
+#include "services/planner/routine_timing.h"
+
+namespace yoga::session {
+
+using yoga::session::v1::CueEvent;
+
+// One StreamCues call. Owned by itself (self_) from Begin until gRPC calls
+// OnDone; the scheduler and the session hold it weakly.
+class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
+                        public Wakeable,
+                        public std::enable_shared_from_this<CueStream> {
+ public:
+  CueStream(SessionServiceImpl& service, std::shared_ptr<Session> session)
+      : service_(service), session_(std::move(session)) {}
+
+  // Starts the stream, or finishes it at once with `refusal`.
+  void Begin(StreamCursor cursor, const absl::Status& refusal) {
+    self_ = shared_from_this();
+    if (!refusal.ok()) {
+      FinishOnce(ToGrpcStatus(refusal));
+      return;
+    }
+    cursor_ = cursor;
+    std::weak_ptr<Wakeable> weak = weak_from_this();
+    auto stream_id = session_->AddStream(
+        [weak, &scheduler = service_.scheduler_] {
+          scheduler.WakeAt(absl::InfinitePast(), weak);
+        },
+        service_.config_.limits.max_streams_per_session,
+        service_.clock_.Now());
+    if (!stream_id.ok()) {
+      FinishOnce(ToGrpcStatus(stream_id.status()));
+      return;
+    }
+    stream_id_ = *stream_id;
+    Pump();
+  }
+
+  // Ends the stream with `status` once any write in flight is done.
+  void End(grpc::Status status) {
+    {
+      absl::MutexLock lock(&mutex_);
+      if (!ending_) ending_ = std::move(status);
+    }
+    Pump();
+  }
+
+  void Wake() override {
+    {
+      absl::MutexLock lock(&mutex_);
+      scheduled_ = absl::InfiniteFuture();
+    }
+    Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mutex_);
+      writing_ = false;
+      if (!ok && !ending_) {
+        ending_ = grpc::Status(grpc::StatusCode::CANCELLED, "write failed");
+      }
+    }
+    Pump();
+  }
+
+  void OnCancel() override {
+    End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the client"));
+  }
+
+  void OnDone() override {
+    if (stream_id_ != 0)
+      session_->RemoveStream(stream_id_, service_.clock_.Now());
+    service_.Forget(this);
+    std::shared_ptr<CueStream> last = std::move(self_);  // May delete this.
+  }
+
+ private:
+  // Sends what is due, or arranges to be woken when something will be.
+  void Pump() {
+    absl::Time wake_at = absl::InfiniteFuture();
+    bool write = false;
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (writing_ || finished_) return;
+      if (!ending_) {
+        const absl::Time now = service_.clock_.Now();
+        StreamAction action = session_->Next(cursor_, now);
+        switch (action.kind) {
+          case StreamAction::kSend:
+            event_ = std::move(action.event);
+            writing_ = write = true;
+            break;
+          case StreamAction::kFinish:
+            ending_ = grpc::Status::OK;
+            break;
+          case StreamAction::kWait:
+            // One pending wake is enough: an earlier one re-checks anyway.
+            if (action.wake < scheduled_ || scheduled_ <= now) {
+              scheduled_ = action.wake;
+              wake_at = action.wake;
+            }
+            break;
+        }
+      }
+      if (ending_) {
+        finished_ = true;
+        finish = *ending_;
+      }
+    }
+    if (write) {
+      StartWrite(&event_);
+    } else if (finish) {
+      Finish(*finish);
+    } else if (wake_at != absl::InfiniteFuture()) {
+      service_.scheduler_.WakeAt(wake_at, weak_from_this());
+    }
+  }
+
+  void FinishOnce(grpc::Status status) {
+    {
+      absl::MutexLock lock(&mutex_);
+      finished_ = true;
+    }
+    Finish(std::move(status));
+  }
+
+  SessionServiceImpl& service_;
+  const std::shared_ptr<Session> session_;
+  std::shared_ptr<CueStream> self_;
+  int stream_id_ = 0;
+  absl::Mutex mutex_;
+  StreamCursor cursor_ ABSL_GUARDED_BY(mutex_);
+  CueEvent event_;  // The write in flight.
+  bool writing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finished_ ABSL_GUARDED_BY(mutex_) = false;
+  std::optional<grpc::Status> ending_ ABSL_GUARDED_BY(mutex_);
+  absl::Time scheduled_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteFuture();
+};
+
+namespace {
+
+// Checks the options of StartSession and fills in their defaults.
+absl::StatusOr<yoga::session::v1::SessionOptions> FilledOptions(
+    const yoga::session::v1::SessionOptions& given, const VoicePacks& packs) {
+  FieldViolations violations;
+  yoga::session::v1::SessionOptions options = given;
+  if (!yoga::session::v1::Verbosity_IsValid(options.verbosity())) {
+    violations.Add("options.verbosity",
+                   absl::StrCat("unknown value ", options.verbosity()));
+  } else if (options.verbosity() == yoga::session::v1::VERBOSITY_UNSPECIFIED) {
+    options.set_verbosity(yoga::session::v1::VERBOSITY_FULL);
+  }
+  if (options.has_breath_length()) {
+    const absl::Duration breath = FromProtoDuration(options.breath_length());
+    if (breath < planner::kMinBreath || breath > planner::kMaxBreath) {
+      violations.Add("options.breath_length",
+                     absl::StrCat("must be ",
+                                  absl::FormatDuration(planner::kMinBreath),
+                                  " to ",
+                                  absl::FormatDuration(planner::kMaxBreath),
+                                  ", not ", absl::FormatDuration(breath)));
+    }
+  }
+  if (options.voice_pack().empty()) options.set_voice_pack(kDefaultVoicePack);
+  if (!packs.contains(options.voice_pack())) {
+    std::string known;
+    for (const auto& [id, pack] : packs)
+      absl::StrAppend(&known, known.empty() ? "" : ", ", id);
+    violations.Add("options.voice_pack",
+                   absl::StrCat("no voice pack \"", options.voice_pack(),
+                                "\" on this server; it has: ", known));
+  }
+  if (options.has_lead_in()) {
+    const absl::Duration lead_in = FromProtoDuration(options.lead_in());
+    if (lead_in < absl::ZeroDuration() || lead_in > kMaxLeadIn) {
+      violations.Add("options.lead_in",
+                     absl::StrCat("must be 0 to ",
+                                  absl::FormatDuration(kMaxLeadIn), ", not ",
+                                  absl::FormatDuration(lead_in)));
+    }
+  } else {
+    *options.mutable_lead_in() = ToProtoDuration(kDefaultLeadIn);
+  }
+  if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
+  return options;
+}
+
+grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                 const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+absl::Status RequireId(absl::string_view id, absl::string_view field) {
+  if (!id.empty()) return absl::OkStatus();
+  FieldViolations violations;
+  violations.Add(std::string(field), "is required");
+  return violations.ToStatus();
+}
+
+}  // namespace
+
+SessionServiceImpl::SessionServiceImpl(
+    const Clock& clock, SessionServiceConfig config, VoicePacks voice_packs,
+    std::function<std::shared_ptr<const catalog::Catalog>()> catalog,
+    std::shared_ptr<yoga::planner::v1::PlannerService::StubInterface> planner)
+    : clock_(clock),
+      config_(config),
+      voice_packs_(std::move(voice_packs)),
+      catalog_(std::move(catalog)),
+      routines_(std::move(planner), config.planner_timeout),
+      registry_(clock, config.limits, config.timing),
+      scheduler_(clock, absl::Seconds(10), [this] { registry_.ExpireIdle(); }) {}
+
+SessionServiceImpl::~SessionServiceImpl() { Shutdown(); }
+
+void SessionServiceImpl::Shutdown() {
+  std::vector<std::shared_ptr<CueStream>> open;
+  {
+    absl::MutexLock lock(&mutex_);
+    shutting_down_ = true;
+    for (const auto& [raw, weak] : streams_) {
+      if (auto stream = weak.lock()) open.push_back(std::move(stream));
+    }
+  }
+  for (const auto& stream : open) {
+    stream->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "the server is shutting down; reconnect with "
+                             "after_seq set to the last seq you received"));
+  }
+}
+
+void SessionServiceImpl::Forget(CueStream* stream) {
+  absl::MutexLock lock(&mutex_);
+  streams_.erase(stream);
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::StartSessionRequest* request,
+    yoga::session::v1::Session* response) {
+  if (request->source_case() ==
+      yoga::session::v1::StartSessionRequest::SOURCE_NOT_SET) {
+    FieldViolations violations;
+    violations.Add("source", "one of routine_id, routine or compose is required");
+    return Answer(context, violations.ToStatus());
+  }
+  auto options = FilledOptions(request->options(), voice_packs_);
+  if (!options.ok()) return Answer(context, options.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  routines_.Resolve(*request, [this, reactor, response,
+                               options = *std::move(options)](
+                                  absl::StatusOr<yoga::type::v1::Routine>
+                                      routine) mutable {
+    auto started = [&]() -> absl::StatusOr<yoga::session::v1::Session> {
+      if (!routine.ok()) return routine.status();
+      std::shared_ptr<const catalog::Catalog> catalog = catalog_();
+      if (catalog == nullptr) {
+        return absl::UnavailableError(
+            "the session service has no catalog yet; try again shortly");
+      }
+      if (!options.has_breath_length())
+        *options.mutable_breath_length() = routine->breath_length();
+      const TimelineOptions timeline_options{
+          .verbosity = options.verbosity(),
+          .lead_in = FromProtoDuration(options.lead_in())};
+      auto timeline = timelines_.Get(*catalog,
+                                     *voice_packs_.at(options.voice_pack()),
+                                     *routine, timeline_options);
+      if (!timeline.ok()) return timeline.status();
+      auto session = registry_.Create(*std::move(routine), options,
+                                      *std::move(timeline));
+      if (!session.ok()) return session.status();
+      return (*session)->ToProto(clock_.Now());
+    }();
+    if (started.ok()) *response = *std::move(started);
+    reactor->Finish(ToGrpcStatus(started.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::StreamCuesRequest* request) {
+  absl::Status refusal = RequireId(request->session_id(), "session_id");
+  if (refusal.ok() && request->after_seq() < 0) {
+    FieldViolations violations;
+    violations.Add("after_seq", "must be 0 or more");
+    refusal = violations.ToStatus();
+  }
+  std::shared_ptr<Session> session;
+  if (refusal.ok()) {
+    auto found = registry_.Find(request->session_id());
+    if (found.ok()) {
+      session = *std::move(found);
+    } else {
+      refusal = found.status();
+    }
+  }
+  StreamCursor cursor;
+  if (refusal.ok()) {
+    auto opened = session->OpenCursor(request->after_seq(), clock_.Now());
+    if (opened.ok()) {
+      cursor = *opened;
+    } else {
+      refusal = opened.status();
+    }
+  }
+  auto stream = std::make_shared<CueStream>(*this, std::move(session));
+  {
+    absl::MutexLock lock(&mutex_);
+    if (refusal.ok() && shutting_down_) {
+      refusal = absl::UnavailableError(
+          "the server is shutting down; reconnect to another or later");
+    }
+    if (refusal.ok()) streams_.emplace(stream.get(), stream);
+  }
+  stream->Begin(cursor, refusal);
+  return stream.get();
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::ControlSessionRequest* request,
+    yoga::session::v1::Session* response) {
+  FieldViolations violations;
+  if (request->session_id().empty()) violations.Add("session_id", "is required");
+  if (request->action() == yoga::session::v1::CONTROL_ACTION_UNSPECIFIED ||
+      !yoga::session::v1::ControlAction_IsValid(request->action())) {
+    violations.Add("action",
+                   "must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
+  }
+  if (!violations.empty()) return Answer(context, violations.ToStatus());
+  auto session = registry_.Find(request->session_id());
+  if (!session.ok()) return Answer(context, session.status());
+  const absl::Time now = clock_.Now();
+  if (absl::Status status = (*session)->Control(request->action(), now);
+      !status.ok()) {
+    return Answer(context, status);
+  }
+  *response = (*session)->ToProto(now);
+  return Answer(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::GetSessionRequest* request,
+    yoga::session::v1::Session* response) {
+  if (absl::Status status = RequireId(request->id(), "id"); !status.ok())
+    return Answer(context, status);
+  auto session = registry_.Find(request->id());
+  if (!session.ok()) return Answer(context, session.status());
+  *response = (*session)->ToProto(clock_.Now());
+  return Answer(context, absl::OkStatus());
+}
+
+}  // namespace yoga::session
