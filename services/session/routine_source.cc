@@ -86,7 +86,9 @@ void RoutineSource::Resolve(const yoga::session::v1::StartSessionRequest& reques
       const Routine& given = request.routine();
       auto* custom = call->compose.mutable_custom();
       custom->set_title(given.title());
-      *custom->mutable_breath_length() = given.breath_length();
+      // Unset means the planner's default breath, as for a custom routine.
+      if (given.has_breath_length())
+        *custom->mutable_breath_length() = given.breath_length();
       for (const auto& step : given.steps()) {
         auto* custom_step = custom->add_steps();
         custom_step->set_pose_id(step.pose_id());

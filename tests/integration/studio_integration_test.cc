@@ -70,7 +70,7 @@ TEST_F(StudioTest, ServesEveryPoseWithCuesHoldsAndSources) {
   EXPECT_THAT(studio_->Stderr(), HasSubstr("event=server_stopped"));
 }
 
-TEST_F(StudioTest, ReportsHealthPerServiceAndUnbuiltServicesAsUnimplemented) {
+TEST_F(StudioTest, ReportsHealthPerServiceAndServesSessions) {
   auto channel = Connect(address_);
   auto health = grpc::health::v1::Health::NewStub(channel);
   auto status_of = [&](const std::string& service) {
@@ -86,7 +86,7 @@ TEST_F(StudioTest, ReportsHealthPerServiceAndUnbuiltServicesAsUnimplemented) {
   EXPECT_EQ(status_of("yoga.planner.v1.PlannerService"),
             grpc::health::v1::HealthCheckResponse::SERVING);
   EXPECT_EQ(status_of("yoga.session.v1.SessionService"),
-            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+            grpc::health::v1::HealthCheckResponse::SERVING);
 
   auto session = yoga::session::v1::SessionService::NewStub(channel);
   grpc::ClientContext context;
@@ -94,7 +94,7 @@ TEST_F(StudioTest, ReportsHealthPerServiceAndUnbuiltServicesAsUnimplemented) {
   request.set_id("x");
   yoga::session::v1::Session response;
   EXPECT_EQ(session->GetSession(&context, request, &response).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(StudioTest, ThePlannerComposesFromTheCatalogInTheSameProcess) {

@@ -130,9 +130,9 @@ class HealthTest(StudioTestCase):
                 self.assertEqual(self.check(service).status,
                                  health_pb2.HealthCheckResponse.SERVING)
 
-    def test_session_is_not_serving(self):
+    def test_session_is_serving(self):
         self.assertEqual(self.check(SESSION_SERVICE).status,
-                         health_pb2.HealthCheckResponse.NOT_SERVING)
+                         health_pb2.HealthCheckResponse.SERVING)
 
     def test_unknown_service_is_not_found(self):
         self.assert_rpc_error(lambda: self.check("yoga.nothing.v1.NoService"),
@@ -269,12 +269,12 @@ class ErrorTest(StudioTestCase):
         self.assert_rpc_error(lambda: raw(b"", timeout=RPC_TIMEOUT),
                               grpc.StatusCode.UNIMPLEMENTED)
 
-    def test_session_get_session_unimplemented(self):
+    def test_session_get_unknown_session_is_not_found(self):
         session = session_service_pb2_grpc.SessionServiceStub(self.channel)
         self.assert_rpc_error(
             lambda: session.GetSession(session_service_pb2.GetSessionRequest(id="x"),
                                        timeout=RPC_TIMEOUT),
-            grpc.StatusCode.UNIMPLEMENTED)
+            grpc.StatusCode.NOT_FOUND)
 
 
 class BufCurlTest(StudioTestCase):

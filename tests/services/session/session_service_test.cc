@@ -1,1 +1,550 @@
+// SessionService over real gRPC on loopback, with the session clock faked: the
+// tests move time by hand, so cues fall due without any sleeping, and every
+// read has a real deadline so nothing hangs.
+#include "services/session/session_service.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "services/common/proto_time.h"
+#include "services/common/service_host.h"
+#include "services/planner/planner.h"
+#include "services/planner/planner_service.h"
+#include "tests/services/session/session_test_routines.h"
+
+namespace yoga::session {
+namespace {
+
+using ::testing::HasSubstr;
+using yoga::session::v1::CueEvent;
+using yoga::session::v1::SessionService;
+using yoga::session::v1::StartSessionRequest;
+
+constexpr char kPreset[] = "runners-lower-back-four";
+
+// The fields an INVALID_ARGUMENT names in its BadRequest.
+std::vector<std::string> BadFields(const grpc::Status& status) {
+  std::vector<std::string> fields;
+  if (auto detail = BadRequestOf(FromGrpcStatus(status))) {
+    for (const auto& violation : detail->field_violations())
+      fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+template <typename Context>
+void SetDeadline(Context& context, int seconds = 20) {
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(seconds));
+}
+
+// One StreamCues call, read by the test.
+class CueReader {
+ public:
+  CueReader(SessionService::Stub& stub, const std::string& session_id,
+            int64_t after_seq = 0) {
+    SetDeadline(context_, 30);
+    yoga::session::v1::StreamCuesRequest request;
+    request.set_session_id(session_id);
+    request.set_after_seq(after_seq);
+    reader_ = stub.StreamCues(&context_, request);
+  }
+  // Reads until an event satisfies `done` (included in the result); the
+  // stream ending first fails the test.
+  std::vector<CueEvent> ReadUntil(const std::function<bool(const CueEvent&)>& done) {
+    std::vector<CueEvent> events;
+    CueEvent event;
+    while (reader_->Read(&event)) {
+      events.push_back(event);
+      if (event.seq() > 0) last_seq_ = event.seq();
+      if (done(event)) return events;
+    }
+    ADD_FAILURE() << "the stream ended before the awaited event";
+    return events;
+  }
+  std::vector<CueEvent> ReadUntilKind(yoga::session::v1::CueKind kind) {
+    return ReadUntil([kind](const CueEvent& e) { return e.kind() == kind; });
+  }
+  // Reads what is left, then the status.
+  grpc::Status Finish(std::vector<CueEvent>* rest = nullptr) {
+    CueEvent event;
+    while (reader_->Read(&event)) {
+      if (event.seq() > 0) last_seq_ = event.seq();
+      if (rest != nullptr) rest->push_back(event);
+    }
+    return reader_->Finish();
+  }
+  void Cancel() { context_.TryCancel(); }
+  int64_t last_seq() const { return last_seq_; }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<CueEvent>> reader_;
+  int64_t last_seq_ = 0;
+};
+
+class SessionServiceTest : public ::testing::Test {
+ protected:
+  static SessionServiceConfig TestConfig() {
+    SessionServiceConfig config;
+    config.timing.heartbeat = absl::Milliseconds(100);
+    return config;
+  }
+
+  ~SessionServiceTest() override {
+    if (host_ != nullptr) {
+      service_->Shutdown();
+      host_->Shutdown();
+      host_->Wait();
+    }
+  }
+
+  // Starts catalog-less planner and session services on 127.0.0.1:0.
+  void Start(SessionServiceConfig config = TestConfig()) {
+    auto files = planner::ReadPresetFiles(YOGA_SOURCE_DIR "/assets/presets");
+    ASSERT_TRUE(files.ok()) << files.status();
+    planner_ = std::make_unique<planner::Planner>(*std::move(files));
+    std::shared_ptr<const catalog::Catalog> catalog(
+        &testing::ShippedCatalog(), [](const catalog::Catalog*) {});
+    ASSERT_TRUE(planner_->UseCatalog(catalog).ok());
+    planner_service_ = std::make_unique<planner::PlannerServiceImpl>(*planner_);
+    VoicePacks packs;
+    packs[kDefaultVoicePack] =
+        std::make_shared<const PromptDurations>(kDefaultVoicePack);
+    service_ = std::make_unique<SessionServiceImpl>(
+        clock_, config, packs, [catalog] { return catalog; }, nullptr);
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.shutdown_grace = absl::Seconds(5);
+    auto host = ServiceHost::Start(
+        options, {{planner::kPlannerServiceName, planner_service_.get()},
+                  {kSessionServiceName, service_.get()}});
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = *std::move(host);
+    service_->UsePlanner(
+        yoga::planner::v1::PlannerService::NewStub(host_->InProcessChannel()));
+    stub_ = SessionService::NewStub(grpc::CreateChannel(
+        host_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  grpc::Status StartSession(const StartSessionRequest& request,
+                            yoga::session::v1::Session* session) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    return stub_->StartSession(&context, request, session);
+  }
+  // A session of the preset, or of `routine` when given, at `verbosity`.
+  yoga::session::v1::Session StartPreset(
+      yoga::session::v1::Verbosity verbosity =
+          yoga::session::v1::VERBOSITY_MINIMAL) {
+    StartSessionRequest request;
+    request.mutable_compose()->set_preset_id(kPreset);
+    request.mutable_options()->set_verbosity(verbosity);
+    *request.mutable_options()->mutable_lead_in() =
+        ToProtoDuration(absl::ZeroDuration());
+    yoga::session::v1::Session session;
+    grpc::Status status = StartSession(request, &session);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return session;
+  }
+  grpc::Status Control(const std::string& id,
+                       yoga::session::v1::ControlAction action,
+                       yoga::session::v1::Session* session = nullptr) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    yoga::session::v1::ControlSessionRequest request;
+    request.set_session_id(id);
+    request.set_action(action);
+    yoga::session::v1::Session ignored;
+    return stub_->ControlSession(&context, request,
+                                 session != nullptr ? session : &ignored);
+  }
+  yoga::session::v1::Session Get(const std::string& id) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    yoga::session::v1::GetSessionRequest request;
+    request.set_id(id);
+    yoga::session::v1::Session session;
+    grpc::Status status = stub_->GetSession(&context, request, &session);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return session;
+  }
+  // Reads a stream of a running session to its end, moving the fake clock half
+  // a second at a time. Every step gets at least one event stamped with the
+  // new session time (a heartbeat if nothing else, as heartbeats come every
+  // 100 ms in these tests), so the reader knows the server has caught up
+  // before time moves on. Returns every event.
+  std::vector<CueEvent> PlayToTheEnd(CueReader& reader,
+                                     const std::string& session_id,
+                                     grpc::Status* status) {
+    std::vector<CueEvent> events;
+    int64_t now_ms = absl::ToInt64Milliseconds(
+        FromProtoDuration(Get(session_id).elapsed()));
+    bool ended = false;
+    for (int i = 0; i < 20000 && !ended; ++i) {
+      clock_.Advance(absl::Milliseconds(500));
+      now_ms += 500;
+      std::vector<CueEvent> more = reader.ReadUntil([&](const CueEvent& e) {
+        ended = e.kind() == yoga::session::v1::CUE_KIND_END;
+        return ended || e.session_time_ms() >= now_ms;
+      });
+      events.insert(events.end(), more.begin(), more.end());
+      if (more.empty()) break;
+    }
+    clock_.Advance(absl::Minutes(5));  // Past the end: the stream finishes.
+    *status = reader.Finish(&events);
+    return events;
+  }
+  static std::vector<int64_t> Seqs(const std::vector<CueEvent>& events) {
+    std::vector<int64_t> seqs;
+    for (const CueEvent& event : events) {
+      if (event.seq() > 0) seqs.push_back(event.seq());
+    }
+    return seqs;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<planner::Planner> planner_;
+  std::unique_ptr<planner::PlannerServiceImpl> planner_service_;
+  std::unique_ptr<SessionServiceImpl> service_;
+  std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<SessionService::Stub> stub_;
+};
+
+TEST_F(SessionServiceTest, StartsFromAComposeRequestARoutineIdOrARoutine) {
+  Start();
+  const yoga::session::v1::Session composed =
+      StartPreset(yoga::session::v1::VERBOSITY_UNSPECIFIED);
+  EXPECT_EQ(composed.state(), yoga::session::v1::SESSION_STATE_RUNNING);
+  EXPECT_EQ(composed.routine().preset_id(), kPreset);
+  EXPECT_EQ(composed.options().verbosity(), yoga::session::v1::VERBOSITY_FULL);
+  EXPECT_EQ(composed.options().voice_pack(), kDefaultVoicePack);
+  EXPECT_EQ(composed.options().breath_length().seconds(), 5);
+  EXPECT_GT(composed.last_seq(), 20);
+  EXPECT_EQ(composed.id().size(), 24u);
+
+  StartSessionRequest by_id;
+  by_id.set_routine_id(composed.routine().id());
+  yoga::session::v1::Session second;
+  ASSERT_TRUE(StartSession(by_id, &second).ok());
+  EXPECT_EQ(second.routine().id(), composed.routine().id());
+  EXPECT_NE(second.id(), composed.id());
+  EXPECT_EQ(second.options().lead_in().seconds(), 5) << "the default lead-in";
+
+  StartSessionRequest inline_routine;
+  *inline_routine.mutable_routine() = composed.routine();
+  yoga::session::v1::Session third;
+  ASSERT_TRUE(StartSession(inline_routine, &third).ok());
+  EXPECT_EQ(third.routine().steps_size(), composed.routine().steps_size());
+
+  // An inline routine without a breath is timed with the planner's default.
+  inline_routine.mutable_routine()->clear_breath_length();
+  yoga::session::v1::Session fourth;
+  const grpc::Status status = StartSession(inline_routine, &fourth);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(fourth.options().breath_length().seconds(), 5);
+  EXPECT_EQ(Get(third.id()).state(), yoga::session::v1::SESSION_STATE_RUNNING);
+}
+
+TEST_F(SessionServiceTest, BadRequestsNameTheField) {
+  Start();
+  struct Case {
+    std::string name;
+    std::function<void(StartSessionRequest&)> change;
+    grpc::StatusCode code;
+    std::string field;
+  };
+  const std::vector<Case> cases = {
+      {"no source", [](StartSessionRequest&) {},
+       grpc::StatusCode::INVALID_ARGUMENT, "source"},
+      {"long lead-in",
+       [](StartSessionRequest& r) {
+         r.mutable_compose()->set_preset_id(kPreset);
+         *r.mutable_options()->mutable_lead_in() =
+             ToProtoDuration(absl::Minutes(10));
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "options.lead_in"},
+      {"unknown voice pack",
+       [](StartSessionRequest& r) {
+         r.mutable_compose()->set_preset_id(kPreset);
+         r.mutable_options()->set_voice_pack("robot");
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "options.voice_pack"},
+      {"unknown verbosity",
+       [](StartSessionRequest& r) {
+         r.mutable_compose()->set_preset_id(kPreset);
+         r.mutable_options()->set_verbosity(
+             static_cast<yoga::session::v1::Verbosity>(99));
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "options.verbosity"},
+      {"breath out of range",
+       [](StartSessionRequest& r) {
+         r.mutable_compose()->set_preset_id(kPreset);
+         *r.mutable_options()->mutable_breath_length() =
+             ToProtoDuration(absl::Seconds(30));
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "options.breath_length"},
+      {"breath other than the preset's",
+       [](StartSessionRequest& r) {
+         r.mutable_compose()->set_preset_id(kPreset);
+         *r.mutable_options()->mutable_breath_length() =
+             ToProtoDuration(absl::Seconds(7));
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "options.breath_length"},
+      {"bad inline step",
+       [](StartSessionRequest& r) {
+         *r.mutable_routine() = testing::PresetRoutine(kPreset);
+         r.mutable_routine()->mutable_steps(0)->set_hold_count(100000);
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "routine.steps[0].hold_count"},
+      {"bad constraint",
+       [](StartSessionRequest& r) {
+         *r.mutable_compose()
+              ->mutable_constraints()
+              ->mutable_target_duration() = ToProtoDuration(absl::Hours(5));
+       },
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "compose.constraints.target_duration"},
+      {"unknown routine id",
+       [](StartSessionRequest& r) { r.set_routine_id("0123456789abcdef"); },
+       grpc::StatusCode::NOT_FOUND, ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    StartSessionRequest request;
+    c.change(request);
+    yoga::session::v1::Session session;
+    const grpc::Status status = StartSession(request, &session);
+    EXPECT_EQ(status.error_code(), c.code) << status.error_message();
+    if (!c.field.empty()) {
+      EXPECT_THAT(BadFields(status), ::testing::Contains(c.field))
+          << status.error_message();
+    }
+  }
+}
+
+TEST_F(SessionServiceTest, UnknownSessionsAndBadControlsAreRefused) {
+  Start();
+  EXPECT_EQ(Control("nope", yoga::session::v1::CONTROL_ACTION_PAUSE).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  yoga::session::v1::GetSessionRequest get;
+  get.set_id("nope");
+  yoga::session::v1::Session ignored;
+  EXPECT_EQ(stub_->GetSession(&context, get, &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  CueReader unknown(*stub_, "nope");
+  EXPECT_EQ(unknown.Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+
+  const auto session = StartPreset();
+  const grpc::Status unspecified =
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_UNSPECIFIED);
+  EXPECT_EQ(unspecified.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(BadFields(unspecified), ::testing::ElementsAre("action"));
+  EXPECT_EQ(Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  CueReader beyond(*stub_, session.id(), session.last_seq() + 5);
+  const grpc::Status status = beyond.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(BadFields(status), ::testing::IsEmpty());
+  EXPECT_THAT(status.error_message(), HasSubstr("after_seq"));
+}
+
+TEST_F(SessionServiceTest, StreamsEveryCueAheadOfTimeAndEnds) {
+  Start();
+  const auto session = StartPreset();
+  CueReader reader(*stub_, session.id());
+  grpc::Status status;
+  const std::vector<CueEvent> events = PlayToTheEnd(reader, session.id(), &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  const std::vector<int64_t> seqs = Seqs(events);
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(session.last_seq()));
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], int64_t(i) + 1);
+  for (const CueEvent& event : events) {
+    if (event.seq() == 0) continue;
+    // Sent within the lookahead, never after the cue's time (the welcome at
+    // 0 with no lead-in can only go at once).
+    EXPECT_LE(event.session_time_ms(), event.offset_ms()) << event.seq();
+    if (event.offset_ms() >= 1500) {
+      EXPECT_LT(event.session_time_ms(), event.offset_ms()) << event.seq();
+    }
+    EXPECT_GE(event.session_time_ms(), event.offset_ms() - 1500) << event.seq();
+  }
+  EXPECT_EQ(Get(session.id()).state(),
+            yoga::session::v1::SESSION_STATE_COMPLETED);
+}
+
+TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
+  Start();
+  const auto session = StartPreset();
+  CueReader reader(*stub_, session.id());
+  clock_.Advance(absl::Seconds(3));  // The first pose is being announced.
+  reader.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
+
+  yoga::session::v1::Session paused;
+  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_PAUSE,
+                      &paused).ok());
+  EXPECT_EQ(paused.state(), yoga::session::v1::SESSION_STATE_PAUSED);
+  reader.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED);
+  for (int i = 0; i < 60; ++i) clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME).ok());
+  for (const CueEvent& e :
+       reader.ReadUntilKind(yoga::session::v1::CUE_KIND_RESUMED)) {
+    EXPECT_EQ(e.seq(), 0) << "no cue while paused";
+  }
+  EXPECT_EQ(Get(session.id()).elapsed().seconds(), 3);
+
+  // NEXT in the announcement of the first pose skips it.
+  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_NEXT).ok());
+  std::vector<CueEvent> events =
+      reader.ReadUntilKind(yoga::session::v1::CUE_KIND_SKIPPED);
+  clock_.Advance(absl::Seconds(2));
+  events = reader.ReadUntil([](const CueEvent& e) { return e.seq() > 0; });
+  EXPECT_EQ(events.back().seq(), reader.last_seq());
+  EXPECT_EQ(events.back().step_index(), 1);
+  EXPECT_EQ(events.back().kind(), yoga::session::v1::CUE_KIND_POSE);
+  EXPECT_EQ(Get(session.id()).current_step_index(), 1);
+
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_PREVIOUS).ok());
+  reader.ReadUntilKind(yoga::session::v1::CUE_KIND_SKIPPED);
+  clock_.Advance(absl::Seconds(2));
+  events = reader.ReadUntil([](const CueEvent& e) { return e.seq() > 0; });
+  EXPECT_EQ(events.back().step_index(), 0);
+  EXPECT_EQ(Control(session.id(), yoga::session::v1::CONTROL_ACTION_PREVIOUS)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_STOP).ok());
+  reader.ReadUntilKind(yoga::session::v1::CUE_KIND_STOPPED);
+  EXPECT_TRUE(reader.Finish().ok());
+  EXPECT_EQ(Get(session.id()).state(), yoga::session::v1::SESSION_STATE_STOPPED);
+}
+
+TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
+  Start();
+  const auto session = StartPreset();
+  std::vector<int64_t> seqs;
+  {
+    CueReader first(*stub_, session.id());
+    clock_.Advance(absl::Seconds(30));
+    for (const CueEvent& e :
+         first.ReadUntil([](const CueEvent& e) { return e.seq() >= 3; })) {
+      if (e.seq() > 0) seqs.push_back(e.seq());
+    }
+    first.Cancel();
+    EXPECT_EQ(first.Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  // Cues fall due while the client is away; it gets them when it is back.
+  clock_.Advance(absl::Seconds(40));
+  CueReader second(*stub_, session.id(), seqs.back());
+  grpc::Status status;
+  for (int64_t seq : Seqs(PlayToTheEnd(second, session.id(), &status))) seqs.push_back(seq);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(session.last_seq()));
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], int64_t(i) + 1);
+}
+
+TEST_F(SessionServiceTest, TwoClientsFollowOneSessionAndSeeEachOthersControls) {
+  Start();
+  const auto session = StartPreset();
+  CueReader one(*stub_, session.id());
+  CueReader two(*stub_, session.id());
+  clock_.Advance(absl::Seconds(3));
+  one.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
+  two.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
+  EXPECT_EQ(Get(session.id()).stream_count(), 2);
+  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_PAUSE).ok());
+  one.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED);
+  two.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED);
+  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME).ok());
+  grpc::Status status_one, status_two;
+  const auto events_one = PlayToTheEnd(one, session.id(), &status_one);
+  const auto events_two = PlayToTheEnd(two, session.id(), &status_two);
+  EXPECT_TRUE(status_one.ok());
+  EXPECT_TRUE(status_two.ok());
+  EXPECT_EQ(Seqs(events_one), Seqs(events_two));
+  EXPECT_FALSE(Seqs(events_one).empty());
+}
+
+TEST_F(SessionServiceTest, ACancelledClientLeavesTheSessionRunning) {
+  Start();
+  const auto session = StartPreset();
+  {
+    CueReader reader(*stub_, session.id());
+    clock_.Advance(absl::Seconds(2));
+    reader.ReadUntil([](const CueEvent& e) { return e.seq() >= 1; });
+    EXPECT_EQ(Get(session.id()).stream_count(), 1);
+    reader.Cancel();
+    reader.Finish();
+  }
+  int streams = 1;
+  for (int i = 0; i < 500 && streams != 0; ++i) {
+    streams = Get(session.id()).stream_count();
+    if (streams != 0) absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(streams, 0);
+  EXPECT_EQ(Get(session.id()).state(), yoga::session::v1::SESSION_STATE_RUNNING);
+}
+
+TEST_F(SessionServiceTest, SessionsAndStreamsAreLimited) {
+  SessionServiceConfig config = TestConfig();
+  config.limits.max_sessions = 2;
+  config.limits.max_streams_per_session = 1;
+  Start(config);
+  const auto session = StartPreset();
+  StartPreset();
+  StartSessionRequest request;
+  request.mutable_compose()->set_preset_id(kPreset);
+  yoga::session::v1::Session third;
+  EXPECT_EQ(StartSession(request, &third).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  CueReader first(*stub_, session.id());
+  clock_.Advance(absl::Seconds(2));
+  first.ReadUntil([](const CueEvent& e) { return e.seq() >= 1; });
+  CueReader second(*stub_, session.id());
+  EXPECT_EQ(second.Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(SessionServiceTest, IdleSessionsExpire) {
+  SessionServiceConfig config = TestConfig();
+  config.limits.idle_timeout = absl::Minutes(5);
+  Start(config);
+  const auto session = StartPreset();
+  clock_.Advance(absl::Minutes(6));
+  // The scheduler sweeps every 10 s of clock time; sweep now to not wait.
+  service_->registry().ExpireIdle();
+  grpc::ClientContext context;
+  SetDeadline(context);
+  yoga::session::v1::GetSessionRequest get;
+  get.set_id(session.id());
+  yoga::session::v1::Session ignored;
+  EXPECT_EQ(stub_->GetSession(&context, get, &ignored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(SessionServiceTest, ShutdownEndsStreamsWithUnavailable) {
+  Start();
+  const auto session = StartPreset();
+  CueReader reader(*stub_, session.id());
+  clock_.Advance(absl::Seconds(2));
+  reader.ReadUntil([](const CueEvent& e) { return e.seq() >= 1; });
+  service_->Shutdown();
+  const grpc::Status status = reader.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("after_seq"));
+  CueReader late(*stub_, session.id(), reader.last_seq());
+  EXPECT_EQ(late.Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace yoga::session
