@@ -93,7 +93,8 @@ absl::Status RenameFields(const absl::Status& status, absl::string_view from,
     return renamed;
   };
   absl::Status result(status.code(), rename(status.message()));
-  if (std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status)) {
+  if (std::optional<google::rpc::BadRequest> bad_request =
+          BadRequestOf(status)) {
     for (auto& violation : *bad_request->mutable_field_violations())
       violation.set_field(rename(violation.field()));
     result.SetPayload(kBadRequestTypeUrl,

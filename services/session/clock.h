@@ -13,8 +13,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual absl::Time Now() const = 0;
-  // Waits on `condition` (with `mutex` held) until it is signalled or `deadline`
-  // on this clock may have passed; the caller re-checks Now() after waking.
+  // Waits on `condition` (with `mutex` held) until it is signalled or
+  // `deadline` on this clock may have passed; the caller re-checks Now() after
+  // waking.
   virtual void WaitUntil(absl::CondVar& condition, absl::Mutex& mutex,
                          absl::Time deadline) const = 0;
 };

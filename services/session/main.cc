@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   if (!config.ok())
     return yoga::ExitOnStartupError("yoga-session", config.status());
   auto packs = yoga::session::LoadVoicePacksFromFlags();
-  if (!packs.ok()) return yoga::ExitOnStartupError("yoga-session", packs.status());
+  if (!packs.ok())
+    return yoga::ExitOnStartupError("yoga-session", packs.status());
 
   std::unique_ptr<yoga::catalog::CatalogCache> cache;
   yoga::session::RealClock clock;

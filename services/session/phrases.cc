@@ -21,8 +21,7 @@ std::string Capitalized(std::string text) {
 // "five breaths", "one breath".
 std::string Counted(int count, absl::string_view singular,
                     absl::string_view plural) {
-  return absl::StrCat(NumberWords(count), " ",
-                      count == 1 ? singular : plural);
+  return absl::StrCat(NumberWords(count), " ", count == 1 ? singular : plural);
 }
 
 const char* UnitKey(HoldUnit unit) {
@@ -44,14 +43,14 @@ std::string NumberWords(int number) {
       "five",    "six",     "seven",     "eight",    "nine",
       "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
       "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
-  static constexpr const char* kTens[] = {"",      "",      "twenty",
-                                          "thirty", "forty", "fifty",
-                                          "sixty", "seventy", "eighty",
-                                          "ninety"};
+  static constexpr const char* kTens[] = {
+      "",      "",      "twenty",  "thirty", "forty",
+      "fifty", "sixty", "seventy", "eighty", "ninety"};
   number = std::clamp(number, 0, 999);
   if (number >= 100) {
     std::string words = absl::StrCat(kOnes[number / 100], " hundred");
-    if (number % 100 != 0) absl::StrAppend(&words, " and ", NumberWords(number % 100));
+    if (number % 100 != 0)
+      absl::StrAppend(&words, " and ", NumberWords(number % 100));
     return words;
   }
   if (number < 20) return kOnes[number];
@@ -77,9 +76,7 @@ Phrase SideName(yoga::type::v1::Side side) {
              : Phrase{"side.right", "Right side."};
 }
 Phrase SwitchSides() { return {"side.switch", "Switch sides."}; }
-Phrase RestBetweenSets() {
-  return {"rest.between-sets", "Release, and rest."};
-}
+Phrase RestBetweenSets() { return {"rest.between-sets", "Release, and rest."}; }
 Phrase SetNumber(int set) {
   return {absl::StrCat("set.", set),
           absl::StrCat("Set ", NumberWords(set), ".")};
@@ -88,8 +85,8 @@ Phrase HoldFor(HoldUnit unit, int count) {
   const std::string key = absl::StrCat("hold.", UnitKey(unit), ".", count);
   switch (unit) {
     case yoga::type::v1::HOLD_UNIT_BREATHS:
-      return {key, absl::StrCat("Hold for ", Counted(count, "breath", "breaths"),
-                                ".")};
+      return {key, absl::StrCat("Hold for ",
+                                Counted(count, "breath", "breaths"), ".")};
     case yoga::type::v1::HOLD_UNIT_REPETITIONS:
       return {key, Capitalized(absl::StrCat(Counted(count, "round", "rounds"),
                                             ", moving with the breath."))};
@@ -130,9 +127,9 @@ Phrase SummaryMinutes(int minutes) {
                        Counted(minutes, "minute", "minutes"), ",")};
 }
 Phrase SummaryPoses(int poses) {
-  return {absl::StrCat("summary.poses.", poses),
-          absl::StrCat("and moved through ", Counted(poses, "pose", "poses"),
-                       ".")};
+  return {
+      absl::StrCat("summary.poses.", poses),
+      absl::StrCat("and moved through ", Counted(poses, "pose", "poses"), ".")};
 }
 Phrase SessionEnd() {
   return {"session.end", "Well done. Your practice is complete."};
@@ -201,7 +198,8 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
 std::string PhraseListText(const std::vector<Phrase>& phrases) {
   std::string text =
       "# Every prompt the session service can speak: key<TAB>text.\n"
-      "# Generated from the catalog and services/session/phrases.cc; the voice\n"
+      "# Generated from the catalog and services/session/phrases.cc; the "
+      "voice\n"
       "# pack is recorded from it. Regenerate: UPDATE_PHRASES=1 ./dev test\n";
   for (const Phrase& phrase : phrases)
     absl::StrAppend(&text, phrase.key, "\t", phrase.text, "\n");

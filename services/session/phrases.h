@@ -1,7 +1,7 @@
 // Every prompt the session service can speak, as a key and its words. The
-// timeline builder takes its fixed phrases (counts, "switch sides", chimes) from
-// here, and PhraseList() lists them all with the catalog's own cues: the one
-// list a voice pack is recorded from (assets/voice/phrases.tsv).
+// timeline builder takes its fixed phrases (counts, "switch sides", chimes)
+// from here, and PhraseList() lists them all with the catalog's own cues: the
+// one list a voice pack is recorded from (assets/voice/phrases.tsv).
 #ifndef YOGA_SERVICES_SESSION_PHRASES_H_
 #define YOGA_SERVICES_SESSION_PHRASES_H_
 

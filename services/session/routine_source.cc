@@ -58,8 +58,8 @@ void RoutineSource::UsePlanner(std::shared_ptr<PlannerStub> planner) {
   planner_ = std::move(planner);
 }
 
-void RoutineSource::Resolve(const yoga::session::v1::StartSessionRequest& request,
-                            Done done) const {
+void RoutineSource::Resolve(
+    const yoga::session::v1::StartSessionRequest& request, Done done) const {
   std::shared_ptr<PlannerStub> planner;
   {
     absl::MutexLock lock(&mutex_);
@@ -137,12 +137,13 @@ void RoutineSource::Resolve(const yoga::session::v1::StartSessionRequest& reques
     }
     done(std::move(call->routine));
   };
-  if (request.source_case() == yoga::session::v1::StartSessionRequest::kRoutineId) {
+  if (request.source_case() ==
+      yoga::session::v1::StartSessionRequest::kRoutineId) {
     planner->async()->GetRoutine(&call->context, &call->get, &call->routine,
-                                  std::move(finish));
+                                 std::move(finish));
   } else {
     planner->async()->ComposeRoutine(&call->context, &call->compose,
-                                      &call->routine, std::move(finish));
+                                     &call->routine, std::move(finish));
   }
 }
 

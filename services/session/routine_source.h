@@ -1,7 +1,8 @@
 // Finds the routine a StartSession asks for, through the planner: by id, by
 // composing, or by validating and timing an inline routine (sent to the planner
 // as a custom routine). Errors come back in the StartSession request's own
-// field names ("routine.steps[2].hold_count", "compose.constraints.focus_areas").
+// field names ("routine.steps[2].hold_count",
+// "compose.constraints.focus_areas").
 #ifndef YOGA_SERVICES_SESSION_ROUTINE_SOURCE_H_
 #define YOGA_SERVICES_SESSION_ROUTINE_SOURCE_H_
 

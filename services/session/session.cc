@@ -80,7 +80,8 @@ int64_t Session::LastSeqLocked() const {
   const Segment& current = segments_.back();
   if (current.last_seq >= 0) return current.last_seq;
   return current.first_seq - 1 +
-         (static_cast<int64_t>(timeline_->cues.size()) - current.template_begin);
+         (static_cast<int64_t>(timeline_->cues.size()) -
+          current.template_begin);
 }
 
 int64_t Session::LastSeq() const {
@@ -139,8 +140,9 @@ absl::Status Session::JumpLocked(ControlAction action, int64_t session_ms) {
   const Timeline& timeline = *timeline_;
   const int steps = static_cast<int>(timeline.steps.size());
   Segment& current = segments_.back();
-  const int64_t at = std::max(session_ms - current.shift_ms,
-                              timeline.cues[current.template_begin].offset_ms());
+  const int64_t at =
+      std::max(session_ms - current.shift_ms,
+               timeline.cues[current.template_begin].offset_ms());
   const bool before_first = at < timeline.steps.front().begin_ms;
   const bool in_ending = at >= timeline.cues[timeline.ending_cue].offset_ms();
   const int step = timeline.StepAt(at);
@@ -178,8 +180,9 @@ absl::Status Session::JumpLocked(ControlAction action, int64_t session_ms) {
     const CueEvent& cue =
         timeline.cues[current.template_begin + (seq - current.first_seq)];
     if (cue.offset_ms() + current.shift_ms <= session_ms) {
-      busy_until_ms_ = std::max(
-          busy_until_ms_, cue.offset_ms() + current.shift_ms + cue.duration_ms());
+      busy_until_ms_ =
+          std::max(busy_until_ms_,
+                   cue.offset_ms() + current.shift_ms + cue.duration_ms());
       break;
     }
   }
@@ -216,14 +219,16 @@ absl::Status Session::Control(ControlAction action, absl::Time now) {
     switch (action) {
       case yoga::session::v1::CONTROL_ACTION_PAUSE:
         if (!running_)
-          return absl::FailedPreconditionError("PAUSE: the session is already paused");
+          return absl::FailedPreconditionError(
+              "PAUSE: the session is already paused");
         base_ms_ = session_ms;
         running_ = false;
         controls_.push_back({yoga::session::v1::CUE_KIND_PAUSED, session_ms});
         break;
       case yoga::session::v1::CONTROL_ACTION_RESUME:
         if (running_)
-          return absl::FailedPreconditionError("RESUME: the session is not paused");
+          return absl::FailedPreconditionError(
+              "RESUME: the session is not paused");
         running_since_ = now;
         running_ = true;
         controls_.push_back({yoga::session::v1::CUE_KIND_RESUMED, session_ms});
@@ -262,9 +267,8 @@ absl::StatusOr<StreamCursor> Session::OpenCursor(int64_t after_seq,
   absl::ReaderMutexLock lock(&mutex_);
   const int64_t last = LastSeqLocked();
   if (after_seq > last) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("after_seq: ", after_seq,
-                     " is beyond the session's last cue, ", last));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "after_seq: ", after_seq, " is beyond the session's last cue, ", last));
   }
   StreamCursor cursor;
   cursor.last_seq = after_seq;
@@ -295,8 +299,8 @@ StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
   };
   if (cursor.tell_paused) {
     cursor.tell_paused = false;
-    return send(StreamEvent(yoga::session::v1::CUE_KIND_PAUSED, base_ms_,
-                            session_ms));
+    return send(
+        StreamEvent(yoga::session::v1::CUE_KIND_PAUSED, base_ms_, session_ms));
   }
   if (cursor.controls_seen < controls_total_) {
     const uint64_t first_kept = controls_total_ - controls_.size();
@@ -309,8 +313,8 @@ StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
       cursor.last_seq >= segments_[cursor.segment].last_seq) {
     const int64_t cut_ms = segments_[cursor.segment].cut_ms;
     ++cursor.segment;
-    return send(StreamEvent(yoga::session::v1::CUE_KIND_SKIPPED, cut_ms,
-                            session_ms));
+    return send(
+        StreamEvent(yoga::session::v1::CUE_KIND_SKIPPED, cut_ms, session_ms));
   }
   const int64_t last = LastSeqLocked();
   if (cursor.last_seq < ReleasedSeqLocked(session_ms)) {
@@ -346,9 +350,9 @@ absl::StatusOr<int> Session::AddStream(std::function<void()> wake,
                                        int max_streams, absl::Time now) {
   absl::MutexLock lock(&mutex_);
   if (static_cast<int>(streams_.size()) >= max_streams) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "session ", id_, " already has ", streams_.size(),
-        " streams, the most one session may have"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("session ", id_, " already has ", streams_.size(),
+                     " streams, the most one session may have"));
   }
   const int stream_id = next_stream_id_++;
   streams_.emplace(stream_id, std::move(wake));
@@ -380,8 +384,9 @@ yoga::session::v1::Session Session::ToProto(absl::Time now) const {
       ToProtoDuration(absl::Milliseconds(std::min(session_ms, end_ms)));
   proto.set_current_step_index(TimelinePositionLocked(session_ms));
   proto.set_last_seq(LastSeqLocked());
-  *proto.mutable_create_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(create_time_));
+  *proto.mutable_create_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(create_time_));
   *proto.mutable_duration() = ToProtoDuration(absl::Milliseconds(end_ms));
   proto.set_stream_count(static_cast<int32_t>(streams_.size()));
   return proto;

@@ -39,10 +39,10 @@ struct StreamTiming {
 
 // Where one stream is in the session's log.
 struct StreamCursor {
-  int64_t last_seq = 0;       // Last cue sent (or that the client had).
-  size_t segment = 0;         // Log segment of the next cue.
-  uint64_t controls_seen = 0; // PAUSED/RESUMED events already sent.
-  bool tell_paused = false;   // Send PAUSED first (joined a paused session).
+  int64_t last_seq = 0;        // Last cue sent (or that the client had).
+  size_t segment = 0;          // Log segment of the next cue.
+  uint64_t controls_seen = 0;  // PAUSED/RESUMED events already sent.
+  bool tell_paused = false;    // Send PAUSED first (joined a paused session).
   bool stop_sent = false;
   absl::Time last_sent = absl::InfinitePast();
 };
@@ -50,7 +50,7 @@ struct StreamCursor {
 // What a stream does next.
 struct StreamAction {
   enum Kind { kSend, kWait, kFinish } kind = kWait;
-  yoga::session::v1::CueEvent event;   // kSend.
+  yoga::session::v1::CueEvent event;         // kSend.
   absl::Time wake = absl::InfiniteFuture();  // kWait: look again then.
 };
 
@@ -92,17 +92,18 @@ class Session {
   // A stretch of the log played from one place in the timeline.
   struct Segment {
     int64_t first_seq;
-    int template_begin;        // Timeline index of first_seq.
-    int64_t shift_ms;          // Session offset = timeline offset + shift.
-    int64_t last_seq = -1;     // Set when cut; -1 while open.
-    int64_t cut_ms = 0;        // Session time of the cut.
+    int template_begin;     // Timeline index of first_seq.
+    int64_t shift_ms;       // Session offset = timeline offset + shift.
+    int64_t last_seq = -1;  // Set when cut; -1 while open.
+    int64_t cut_ms = 0;     // Session time of the cut.
   };
   struct ControlEvent {
     yoga::session::v1::CueKind kind;
     int64_t session_time_ms;
   };
 
-  int64_t SessionTimeLocked(absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
+  int64_t SessionTimeLocked(absl::Time now) const
+      ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   yoga::session::v1::SessionState StateLocked(absl::Time now) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   int64_t LastSeqLocked() const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
@@ -117,7 +118,8 @@ class Session {
   int TimelinePositionLocked(int64_t session_ms) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   absl::Status JumpLocked(yoga::session::v1::ControlAction action,
-                          int64_t session_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+                          int64_t session_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   yoga::session::v1::CueEvent StreamEvent(yoga::session::v1::CueKind kind,
                                           int64_t offset_ms,
                                           int64_t session_ms) const;

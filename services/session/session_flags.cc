@@ -30,7 +30,8 @@ absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
   auto bad = [](absl::string_view flag, absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", why));
   };
-  if (config.limits.max_sessions < 1) return bad("max_sessions", "must be at least 1");
+  if (config.limits.max_sessions < 1)
+    return bad("max_sessions", "must be at least 1");
   if (config.limits.max_streams_per_session < 1)
     return bad("max_streams_per_session", "must be at least 1");
   if (config.limits.idle_timeout < absl::Seconds(1))

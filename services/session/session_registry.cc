@@ -25,10 +25,9 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
   }
   std::string id = NewId();
   while (sessions_.contains(id)) id = NewId();
-  auto session = std::make_shared<Session>(id, std::move(routine),
-                                           std::move(options),
-                                           std::move(timeline), timing_,
-                                           clock_.Now());
+  auto session =
+      std::make_shared<Session>(id, std::move(routine), std::move(options),
+                                std::move(timeline), timing_, clock_.Now());
   sessions_.emplace(std::move(id), session);
   return session;
 }

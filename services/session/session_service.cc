@@ -33,8 +33,7 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
         [weak, &scheduler = service_.scheduler_] {
           scheduler.WakeAt(absl::InfinitePast(), weak);
         },
-        service_.config_.limits.max_streams_per_session,
-        service_.clock_.Now());
+        service_.config_.limits.max_streams_per_session, service_.clock_.Now());
     if (!stream_id.ok()) {
       FinishOnce(ToGrpcStatus(stream_id.status()));
       return;
@@ -162,12 +161,11 @@ absl::StatusOr<yoga::session::v1::SessionOptions> FilledOptions(
   if (options.has_breath_length()) {
     const absl::Duration breath = FromProtoDuration(options.breath_length());
     if (breath < planner::kMinBreath || breath > planner::kMaxBreath) {
-      violations.Add("options.breath_length",
-                     absl::StrCat("must be ",
-                                  absl::FormatDuration(planner::kMinBreath),
-                                  " to ",
-                                  absl::FormatDuration(planner::kMaxBreath),
-                                  ", not ", absl::FormatDuration(breath)));
+      violations.Add(
+          "options.breath_length",
+          absl::StrCat("must be ", absl::FormatDuration(planner::kMinBreath),
+                       " to ", absl::FormatDuration(planner::kMaxBreath),
+                       ", not ", absl::FormatDuration(breath)));
     }
   }
   if (options.voice_pack().empty()) options.set_voice_pack(kDefaultVoicePack);
@@ -182,10 +180,10 @@ absl::StatusOr<yoga::session::v1::SessionOptions> FilledOptions(
   if (options.has_lead_in()) {
     const absl::Duration lead_in = FromProtoDuration(options.lead_in());
     if (lead_in < absl::ZeroDuration() || lead_in > kMaxLeadIn) {
-      violations.Add("options.lead_in",
-                     absl::StrCat("must be 0 to ",
-                                  absl::FormatDuration(kMaxLeadIn), ", not ",
-                                  absl::FormatDuration(lead_in)));
+      violations.Add(
+          "options.lead_in",
+          absl::StrCat("must be 0 to ", absl::FormatDuration(kMaxLeadIn),
+                       ", not ", absl::FormatDuration(lead_in)));
     }
   } else {
     *options.mutable_lead_in() = ToProtoDuration(kDefaultLeadIn);
@@ -220,7 +218,8 @@ SessionServiceImpl::SessionServiceImpl(
       catalog_(std::move(catalog)),
       routines_(std::move(planner), config.planner_timeout),
       registry_(clock, config.limits, config.timing),
-      scheduler_(clock, absl::Seconds(10), [this] { registry_.ExpireIdle(); }) {}
+      scheduler_(clock, absl::Seconds(10), [this] { registry_.ExpireIdle(); }) {
+}
 
 SessionServiceImpl::~SessionServiceImpl() { Shutdown(); }
 
@@ -252,40 +251,40 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
   if (request->source_case() ==
       yoga::session::v1::StartSessionRequest::SOURCE_NOT_SET) {
     FieldViolations violations;
-    violations.Add("source", "one of routine_id, routine or compose is required");
+    violations.Add("source",
+                   "one of routine_id, routine or compose is required");
     return Answer(context, violations.ToStatus());
   }
   auto options = FilledOptions(request->options(), voice_packs_);
   if (!options.ok()) return Answer(context, options.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  routines_.Resolve(*request, [this, reactor, response,
-                               options = *std::move(options)](
-                                  absl::StatusOr<yoga::type::v1::Routine>
-                                      routine) mutable {
-    auto started = [&]() -> absl::StatusOr<yoga::session::v1::Session> {
-      if (!routine.ok()) return routine.status();
-      std::shared_ptr<const catalog::Catalog> catalog = catalog_();
-      if (catalog == nullptr) {
-        return absl::UnavailableError(
-            "the session service has no catalog yet; try again shortly");
-      }
-      if (!options.has_breath_length())
-        *options.mutable_breath_length() = routine->breath_length();
-      const TimelineOptions timeline_options{
-          .verbosity = options.verbosity(),
-          .lead_in = FromProtoDuration(options.lead_in())};
-      auto timeline = timelines_.Get(*catalog,
-                                     *voice_packs_.at(options.voice_pack()),
-                                     *routine, timeline_options);
-      if (!timeline.ok()) return timeline.status();
-      auto session = registry_.Create(*std::move(routine), options,
-                                      *std::move(timeline));
-      if (!session.ok()) return session.status();
-      return (*session)->ToProto(clock_.Now());
-    }();
-    if (started.ok()) *response = *std::move(started);
-    reactor->Finish(ToGrpcStatus(started.status()));
-  });
+  routines_.Resolve(
+      *request, [this, reactor, response, options = *std::move(options)](
+                    absl::StatusOr<yoga::type::v1::Routine> routine) mutable {
+        auto started = [&]() -> absl::StatusOr<yoga::session::v1::Session> {
+          if (!routine.ok()) return routine.status();
+          std::shared_ptr<const catalog::Catalog> catalog = catalog_();
+          if (catalog == nullptr) {
+            return absl::UnavailableError(
+                "the session service has no catalog yet; try again shortly");
+          }
+          if (!options.has_breath_length())
+            *options.mutable_breath_length() = routine->breath_length();
+          const TimelineOptions timeline_options{
+              .verbosity = options.verbosity(),
+              .lead_in = FromProtoDuration(options.lead_in())};
+          auto timeline =
+              timelines_.Get(*catalog, *voice_packs_.at(options.voice_pack()),
+                             *routine, timeline_options);
+          if (!timeline.ok()) return timeline.status();
+          auto session = registry_.Create(*std::move(routine), options,
+                                          *std::move(timeline));
+          if (!session.ok()) return session.status();
+          return (*session)->ToProto(clock_.Now());
+        }();
+        if (started.ok()) *response = *std::move(started);
+        reactor->Finish(ToGrpcStatus(started.status()));
+      });
   return reactor;
 }
 
@@ -334,11 +333,11 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     const yoga::session::v1::ControlSessionRequest* request,
     yoga::session::v1::Session* response) {
   FieldViolations violations;
-  if (request->session_id().empty()) violations.Add("session_id", "is required");
+  if (request->session_id().empty())
+    violations.Add("session_id", "is required");
   if (request->action() == yoga::session::v1::CONTROL_ACTION_UNSPECIFIED ||
       !yoga::session::v1::ControlAction_IsValid(request->action())) {
-    violations.Add("action",
-                   "must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
+    violations.Add("action", "must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
   }
   if (!violations.empty()) return Answer(context, violations.ToStatus());
   auto session = registry_.Find(request->session_id());

@@ -13,10 +13,10 @@ namespace yoga::session {
 
 // Where one routine step sits on the timeline.
 struct TimelineStep {
-  int first_cue = 0;        // Its announcement (or side switch, or rest).
-  int hold_start_cue = 0;   // The HOLD_START cue.
-  int hold_end_cue = 0;     // The chime that ends the hold.
-  int64_t begin_ms = 0;     // Offset of first_cue.
+  int first_cue = 0;       // Its announcement (or side switch, or rest).
+  int hold_start_cue = 0;  // The HOLD_START cue.
+  int hold_end_cue = 0;    // The chime that ends the hold.
+  int64_t begin_ms = 0;    // Offset of first_cue.
   int64_t hold_start_ms = 0;
   int64_t hold_end_ms = 0;  // hold_start_ms + the step's hold.
 };

@@ -192,7 +192,8 @@ void Announce(Writer& writer, const ResolvedStep& step, Relation relation) {
   const bool sided = side != yoga::type::v1::SIDE_UNSPECIFIED;
   switch (relation) {
     case Relation::kOtherSide:
-      writer.Say(phrases::SwitchSides(), yoga::session::v1::CUE_KIND_SIDE_SWITCH);
+      writer.Say(phrases::SwitchSides(),
+                 yoga::session::v1::CUE_KIND_SIDE_SWITCH);
       writer.Say(phrases::SideName(side), yoga::session::v1::CUE_KIND_POSE);
       return;
     case Relation::kNextSet:
@@ -256,7 +257,8 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
   using yoga::session::v1::CUE_KIND_COUNT;
   using yoga::session::v1::CUE_KIND_COUNTDOWN;
 
-  // The cue that starts the hold; a plain "Hold." when the full one is too long.
+  // The cue that starts the hold; a plain "Hold." when the full one is too
+  // long.
   if (!window.PlaceAt(writer.Make(phrases::HoldFor(unit, count),
                                   yoga::session::v1::CUE_KIND_HOLD_START,
                                   start)) &&
@@ -283,11 +285,12 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
     case yoga::type::v1::HOLD_UNIT_REPETITIONS: {
       const int64_t round = length / std::max(count, 1);
       if (count >= 2)
-        window.PlaceAt(writer.Make(phrases::LastRound(), CUE_KIND_COUNTDOWN,
-                                   end - round));
+        window.PlaceAt(
+            writer.Make(phrases::LastRound(), CUE_KIND_COUNTDOWN, end - round));
       if (count >= kRoundsLeftAt + 2)
         window.PlaceAt(writer.Make(phrases::RoundsLeft(kRoundsLeftAt),
-                                   CUE_KIND_COUNT, end - kRoundsLeftAt * round));
+                                   CUE_KIND_COUNT,
+                                   end - kRoundsLeftAt * round));
       break;
     }
     default:
@@ -315,22 +318,21 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
   }
 
   // Hold instructions, spread over the hold.
-  const Cues& hold_cues = resolved.variation != nullptr &&
-                                  !resolved.variation->hold_cues().empty()
-                              ? resolved.variation->hold_cues()
-                              : resolved.pose->hold_cues();
+  const Cues& hold_cues =
+      resolved.variation != nullptr && !resolved.variation->hold_cues().empty()
+          ? resolved.variation->hold_cues()
+          : resolved.pose->hold_cues();
   const std::vector<const Cue*> spoken =
       Instructions(hold_cues, step.side(), writer.verbosity(), false);
   for (size_t i = 0; i < spoken.size(); ++i) {
-    const int64_t ideal =
-        start + length * static_cast<int64_t>(i + 1) /
-                    static_cast<int64_t>(spoken.size() + 1);
-    const int64_t latest =
-        start + length * static_cast<int64_t>(i + 2) /
-                    static_cast<int64_t>(spoken.size() + 1);
-    window.PlaceFrom(writer.Make(PhraseOf(*spoken[i]),
-                                 yoga::session::v1::CUE_KIND_INSTRUCTION, ideal),
-                     latest);
+    const int64_t ideal = start + length * static_cast<int64_t>(i + 1) /
+                                      static_cast<int64_t>(spoken.size() + 1);
+    const int64_t latest = start + length * static_cast<int64_t>(i + 2) /
+                                       static_cast<int64_t>(spoken.size() + 1);
+    window.PlaceFrom(
+        writer.Make(PhraseOf(*spoken[i]),
+                    yoga::session::v1::CUE_KIND_INSTRUCTION, ideal),
+        latest);
   }
 
   // Breath pacing. Flows ride the breath: each half breath gets its phase's
@@ -349,11 +351,10 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
     for (int64_t k = 0; start + k * half < end; ++k) {
       const Cue& cue = *phases[k % phases.size()];
       const bool in_words = k < rounds_in_words * phases_per_round;
-      const Phrase phrase =
-          in_words ? PhraseOf(cue)
-          : cue.breath() == yoga::catalog::v1::BREATH_INHALE
-              ? phrases::BreatheIn()
-              : phrases::BreatheOut();
+      const Phrase phrase = in_words ? PhraseOf(cue)
+                            : cue.breath() == yoga::catalog::v1::BREATH_INHALE
+                                ? phrases::BreatheIn()
+                                : phrases::BreatheOut();
       window.PlaceAt(writer.Make(phrase, CUE_KIND_BREATH, start + k * half));
     }
   } else if (writer.full()) {
@@ -371,8 +372,8 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
 
 Relation RelationOf(const ResolvedStep* previous, const ResolvedStep& step) {
   if (previous == nullptr) return Relation::kFirst;
-  const bool same_version = previous->pose == step.pose &&
-                            previous->variation == step.variation;
+  const bool same_version =
+      previous->pose == step.pose && previous->variation == step.variation;
   if (!same_version) return Relation::kNewPose;
   if (previous->step->side() != step.step->side()) return Relation::kOtherSide;
   return Relation::kNextSet;
@@ -399,7 +400,8 @@ absl::StatusOr<Timeline> TimelineBuilder::Build(
           "routine.steps[", i, "].pose_id: \"", step.pose_id(),
           "\" is not in the catalog (etag ", catalog_.etag(), ")"));
     }
-    const Variation* variation = catalog::FindVariation(*pose, step.variation_id());
+    const Variation* variation =
+        catalog::FindVariation(*pose, step.variation_id());
     if (!step.variation_id().empty() && variation == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
           "routine.steps[", i, "].variation_id: \"", step.variation_id(),
@@ -460,7 +462,8 @@ absl::StatusOr<Timeline> TimelineBuilder::Build(
     for (const ResolvedStep& step : steps)
       versions.emplace(step.step->pose_id(), step.step->variation_id());
     const int minutes = std::max<int>(
-        1, static_cast<int>(std::lround((previous_hold_end - lead_in) / 60000.0)));
+        1,
+        static_cast<int>(std::lround((previous_hold_end - lead_in) / 60000.0)));
     if (minutes <= kMaxSummaryMinutes && versions.size() <= kMaxSummaryPoses) {
       writer.Say(phrases::SummaryMinutes(minutes),
                  yoga::session::v1::CUE_KIND_SUMMARY);

@@ -8,10 +8,10 @@ absl::StatusOr<std::shared_ptr<const Timeline>> TimelineCache::Get(
     const catalog::Catalog& catalog, const PromptDurations& durations,
     const yoga::type::v1::Routine& routine, const TimelineOptions& options) {
   // Routine ids are content hashes, so the id stands for the whole routine.
-  const std::string key = absl::StrCat(
-      routine.id(), "|", options.verbosity, "|",
-      absl::ToInt64Milliseconds(options.lead_in), "|", durations.pack_id(),
-      "|", catalog.etag());
+  const std::string key =
+      absl::StrCat(routine.id(), "|", options.verbosity, "|",
+                   absl::ToInt64Milliseconds(options.lead_in), "|",
+                   durations.pack_id(), "|", catalog.etag());
   {
     absl::MutexLock lock(&mutex_);
     auto found = timelines_.find(key);

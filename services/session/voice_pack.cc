@@ -57,14 +57,15 @@ absl::StatusOr<VoicePacks> LoadVoicePacks(const std::string& directory) {
     if (!entry.is_directory(not_there) ||
         !std::filesystem::exists(manifest_path, not_there))
       continue;
-    auto file = ReadTextProtoFile<v1::VoicePackManifest>(manifest_path.string());
+    auto file =
+        ReadTextProtoFile<v1::VoicePackManifest>(manifest_path.string());
     if (!file.ok()) return file.status();
     const std::string folder = entry.path().filename().string();
     if (file->message.id() != folder) {
-      return ManifestError(*file, {{"id"}},
-                           absl::StrCat("id \"", file->message.id(),
-                                        "\" differs from its folder \"",
-                                        folder, "\""));
+      return ManifestError(
+          *file, {{"id"}},
+          absl::StrCat("id \"", file->message.id(),
+                       "\" differs from its folder \"", folder, "\""));
     }
     absl::flat_hash_map<std::string, int> seen;
     for (int i = 0; i < file->message.prompts_size(); ++i) {
@@ -74,9 +75,9 @@ absl::StatusOr<VoicePacks> LoadVoicePacks(const std::string& directory) {
       if (auto [first, added] = seen.emplace(prompt.key(), i); !added) {
         return ManifestError(
             *file, {{"prompts", i}, {"key"}},
-            absl::StrCat("key \"", prompt.key(), "\" is listed twice (also at line ",
-                         file->LineOf({{"prompts", first->second}, {"key"}}),
-                         ")"));
+            absl::StrCat(
+                "key \"", prompt.key(), "\" is listed twice (also at line ",
+                file->LineOf({{"prompts", first->second}, {"key"}}), ")"));
       }
       if (FromProtoDuration(prompt.duration()) <= absl::ZeroDuration()) {
         return ManifestError(*file, {{"prompts", i}, {"duration"}},

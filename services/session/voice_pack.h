@@ -28,9 +28,11 @@ absl::Duration EstimatedDuration(const Phrase& phrase);
 class PromptDurations {
  public:
   // Estimates only.
-  explicit PromptDurations(std::string pack_id) : pack_id_(std::move(pack_id)) {}
+  explicit PromptDurations(std::string pack_id)
+      : pack_id_(std::move(pack_id)) {}
   // The manifest's durations, estimates for keys it lacks.
-  explicit PromptDurations(const yoga::session::v1::VoicePackManifest& manifest);
+  explicit PromptDurations(
+      const yoga::session::v1::VoicePackManifest& manifest);
 
   const std::string& pack_id() const { return pack_id_; }
   absl::Duration Of(const Phrase& phrase) const;
@@ -40,7 +42,8 @@ class PromptDurations {
   absl::flat_hash_map<std::string, absl::Duration> recorded_;
 };
 
-using VoicePacks = std::map<std::string, std::shared_ptr<const PromptDurations>>;
+using VoicePacks =
+    std::map<std::string, std::shared_ptr<const PromptDurations>>;
 
 // Reads <directory>/<pack>/manifest.textproto for every pack folder. The
 // default pack is always present: estimated when the folder has none. A

@@ -43,8 +43,8 @@ grpc::Status StartPreset(yoga::session::v1::SessionService::Stub& stub,
 bool WaitUntilSessionsServed(const std::string& address) {
   auto health = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  for (absl::Time until = absl::Now() + absl::Seconds(20);
-       absl::Now() < until; absl::SleepFor(absl::Milliseconds(50))) {
+  for (absl::Time until = absl::Now() + absl::Seconds(20); absl::Now() < until;
+       absl::SleepFor(absl::Milliseconds(50))) {
     grpc::ClientContext context;
     context.set_deadline(In(5));
     grpc::health::v1::HealthCheckRequest request;
@@ -93,8 +93,9 @@ TEST(SessionProgramTest, PlaysRoutinesFromARemotePlannerAndCatalog) {
   ChildProcess catalog(kBin + "yoga-catalog", {"--listen=127.0.0.1:0"});
   auto catalog_address = catalog.WaitForAddress();
   ASSERT_TRUE(catalog_address.ok()) << catalog_address.status();
-  ChildProcess planner(kBin + "yoga-planner",
-                       {"--listen=127.0.0.1:0", "--catalog=" + *catalog_address});
+  ChildProcess planner(
+      kBin + "yoga-planner",
+      {"--listen=127.0.0.1:0", "--catalog=" + *catalog_address});
   auto planner_address = planner.WaitForAddress();
   ASSERT_TRUE(planner_address.ok()) << planner_address.status();
   ChildProcess session_server(

@@ -12,7 +12,8 @@
 namespace yoga::planner::testing {
 
 // A random request that passes field validation.
-inline yoga::planner::v1::Constraints RandomConstraints(std::mt19937_64& random) {
+inline yoga::planner::v1::Constraints RandomConstraints(
+    std::mt19937_64& random) {
   const auto& catalog = ShippedCatalog();
   auto coin = [&](int percent) {
     return static_cast<int>(random() % 100) < percent;
@@ -22,8 +23,9 @@ inline yoga::planner::v1::Constraints RandomConstraints(std::mt19937_64& random)
     if (coin(12))
       constraints.add_focus_areas(static_cast<yoga::type::v1::BodyArea>(area));
   }
-  *constraints.mutable_target_duration() = google::protobuf::util::TimeUtil::SecondsToDuration(
-      120 + static_cast<int64_t>(random() % (3600 - 120 + 1)));
+  *constraints.mutable_target_duration() =
+      google::protobuf::util::TimeUtil::SecondsToDuration(
+          120 + static_cast<int64_t>(random() % (3600 - 120 + 1)));
   constraints.set_max_level(static_cast<yoga::type::v1::Level>(random() % 4));
   constraints.set_moment(static_cast<yoga::planner::v1::Moment>(random() % 4));
   if (coin(40)) {
@@ -43,8 +45,9 @@ inline yoga::planner::v1::Constraints RandomConstraints(std::mt19937_64& random)
           static_cast<yoga::type::v1::Condition>(condition));
   }
   if (coin(50)) {
-    *constraints.mutable_breath_length() = google::protobuf::util::TimeUtil::MillisecondsToDuration(
-        3000 + static_cast<int64_t>(random() % 5001));
+    *constraints.mutable_breath_length() =
+        google::protobuf::util::TimeUtil::MillisecondsToDuration(
+            3000 + static_cast<int64_t>(random() % 5001));
   }
   constraints.set_seed(random());
   return constraints;

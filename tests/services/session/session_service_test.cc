@@ -57,7 +57,8 @@ class CueReader {
   }
   // Reads until an event satisfies `done` (included in the result); the
   // stream ending first fails the test.
-  std::vector<CueEvent> ReadUntil(const std::function<bool(const CueEvent&)>& done) {
+  std::vector<CueEvent> ReadUntil(
+      const std::function<bool(const CueEvent&)>& done) {
     std::vector<CueEvent> events;
     CueEvent event;
     while (reader_->Read(&event)) {
@@ -184,8 +185,8 @@ class SessionServiceTest : public ::testing::Test {
                                      const std::string& session_id,
                                      grpc::Status* status) {
     std::vector<CueEvent> events;
-    int64_t now_ms = absl::ToInt64Milliseconds(
-        FromProtoDuration(Get(session_id).elapsed()));
+    int64_t now_ms =
+        absl::ToInt64Milliseconds(FromProtoDuration(Get(session_id).elapsed()));
     bool ended = false;
     for (int i = 0; i < 20000 && !ended; ++i) {
       clock_.Advance(absl::Milliseconds(500));
@@ -331,8 +332,9 @@ TEST_F(SessionServiceTest, BadRequestsNameTheField) {
 
 TEST_F(SessionServiceTest, UnknownSessionsAndBadControlsAreRefused) {
   Start();
-  EXPECT_EQ(Control("nope", yoga::session::v1::CONTROL_ACTION_PAUSE).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      Control("nope", yoga::session::v1::CONTROL_ACTION_PAUSE).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   grpc::ClientContext context;
   SetDeadline(context);
   yoga::session::v1::GetSessionRequest get;
@@ -363,7 +365,8 @@ TEST_F(SessionServiceTest, StreamsEveryCueAheadOfTimeAndEnds) {
   const auto session = StartPreset();
   CueReader reader(*stub_, session.id());
   grpc::Status status;
-  const std::vector<CueEvent> events = PlayToTheEnd(reader, session.id(), &status);
+  const std::vector<CueEvent> events =
+      PlayToTheEnd(reader, session.id(), &status);
   EXPECT_TRUE(status.ok()) << status.error_message();
   const std::vector<int64_t> seqs = Seqs(events);
   ASSERT_EQ(seqs.size(), static_cast<size_t>(session.last_seq()));
@@ -390,12 +393,14 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
   reader.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
 
   yoga::session::v1::Session paused;
-  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_PAUSE,
-                      &paused).ok());
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_PAUSE, &paused)
+          .ok());
   EXPECT_EQ(paused.state(), yoga::session::v1::SESSION_STATE_PAUSED);
   reader.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED);
   for (int i = 0; i < 60; ++i) clock_.Advance(absl::Seconds(1));
-  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME).ok());
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME).ok());
   for (const CueEvent& e :
        reader.ReadUntilKind(yoga::session::v1::CUE_KIND_RESUMED)) {
     EXPECT_EQ(e.seq(), 0) << "no cue while paused";
@@ -403,7 +408,8 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
   EXPECT_EQ(Get(session.id()).elapsed().seconds(), 3);
 
   // NEXT in the announcement of the first pose skips it.
-  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_NEXT).ok());
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_NEXT).ok());
   std::vector<CueEvent> events =
       reader.ReadUntilKind(yoga::session::v1::CUE_KIND_SKIPPED);
   clock_.Advance(absl::Seconds(2));
@@ -423,10 +429,12 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
                 .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 
-  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_STOP).ok());
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_STOP).ok());
   reader.ReadUntilKind(yoga::session::v1::CUE_KIND_STOPPED);
   EXPECT_TRUE(reader.Finish().ok());
-  EXPECT_EQ(Get(session.id()).state(), yoga::session::v1::SESSION_STATE_STOPPED);
+  EXPECT_EQ(Get(session.id()).state(),
+            yoga::session::v1::SESSION_STATE_STOPPED);
 }
 
 TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
@@ -447,7 +455,8 @@ TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
   clock_.Advance(absl::Seconds(40));
   CueReader second(*stub_, session.id(), seqs.back());
   grpc::Status status;
-  for (int64_t seq : Seqs(PlayToTheEnd(second, session.id(), &status))) seqs.push_back(seq);
+  for (int64_t seq : Seqs(PlayToTheEnd(second, session.id(), &status)))
+    seqs.push_back(seq);
   EXPECT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(seqs.size(), static_cast<size_t>(session.last_seq()));
   for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], int64_t(i) + 1);
@@ -462,10 +471,12 @@ TEST_F(SessionServiceTest, TwoClientsFollowOneSessionAndSeeEachOthersControls) {
   one.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
   two.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
   EXPECT_EQ(Get(session.id()).stream_count(), 2);
-  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_PAUSE).ok());
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_PAUSE).ok());
   one.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED);
   two.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED);
-  ASSERT_TRUE(Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME).ok());
+  ASSERT_TRUE(
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_RESUME).ok());
   grpc::Status status_one, status_two;
   const auto events_one = PlayToTheEnd(one, session.id(), &status_one);
   const auto events_two = PlayToTheEnd(two, session.id(), &status_two);
@@ -492,7 +503,8 @@ TEST_F(SessionServiceTest, ACancelledClientLeavesTheSessionRunning) {
     if (streams != 0) absl::SleepFor(absl::Milliseconds(10));
   }
   EXPECT_EQ(streams, 0);
-  EXPECT_EQ(Get(session.id()).state(), yoga::session::v1::SESSION_STATE_RUNNING);
+  EXPECT_EQ(Get(session.id()).state(),
+            yoga::session::v1::SESSION_STATE_RUNNING);
 }
 
 TEST_F(SessionServiceTest, SessionsAndStreamsAreLimited) {

@@ -70,8 +70,8 @@ class SessionTest : public ::testing::Test {
   }
   // Moves time to `session_ms` of session time (the session is running).
   void RunTo(int64_t session_ms) {
-    clock_.Advance(absl::Milliseconds(session_ms -
-                                      session_.SessionTimeMs(clock_.Now())));
+    clock_.Advance(
+        absl::Milliseconds(session_ms - session_.SessionTimeMs(clock_.Now())));
   }
 
   FakeClock clock_;
@@ -121,21 +121,23 @@ TEST_F(SessionTest, PlaysToTheEndAndFinishesEveryCueOnce) {
   }
   EXPECT_EQ(session_.State(clock_.Now()),
             yoga::session::v1::SESSION_STATE_COMPLETED);
-  EXPECT_EQ(session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE,
-                             clock_.Now())
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE, clock_.Now())
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(SessionTest, PauseStopsSessionTimeAndStreamsHearOfIt) {
   StreamCursor cursor = Open();
   RunTo(10000);
   Drain(cursor);
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE,
-                               clock_.Now()).ok());
-  EXPECT_EQ(session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE,
-                             clock_.Now()).code(),
-            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE, clock_.Now())
+          .ok());
+  EXPECT_EQ(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE, clock_.Now())
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
   std::vector<CueEvent> events = Drain(cursor);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0].kind(), yoga::session::v1::CUE_KIND_PAUSED);
@@ -151,16 +153,18 @@ TEST_F(SessionTest, PauseStopsSessionTimeAndStreamsHearOfIt) {
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0].kind(), yoga::session::v1::CUE_KIND_PAUSED);
 
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_RESUME,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_RESUME, clock_.Now())
+          .ok());
   events = Drain(cursor);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events[0].kind(), yoga::session::v1::CUE_KIND_RESUMED);
   clock_.Advance(absl::Seconds(3));
   EXPECT_EQ(session_.SessionTimeMs(clock_.Now()), 13000);
-  EXPECT_EQ(session_.Control(yoga::session::v1::CONTROL_ACTION_RESUME,
-                             clock_.Now()).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_RESUME, clock_.Now())
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(SessionTest, NextInAHoldEndsItWithdrawingCuesNotYetDue) {
@@ -169,8 +173,9 @@ TEST_F(SessionTest, NextInAHoldEndsItWithdrawingCuesNotYetDue) {
   RunTo(first.hold_start_ms + 2000);
   Drain(cursor);
   const int64_t sent = cursor.last_seq;
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT, clock_.Now())
+          .ok());
   std::vector<CueEvent> events = Drain(cursor);
   // The withdrawal comes first, then the chime that ends the hold.
   ASSERT_GE(events.size(), 2u);
@@ -182,24 +187,28 @@ TEST_F(SessionTest, NextInAHoldEndsItWithdrawingCuesNotYetDue) {
   EXPECT_EQ(session_.ToProto(clock_.Now()).current_step_index(), 0);
   // Shorter by about the rest of the hold.
   const auto proto = session_.ToProto(clock_.Now());
-  EXPECT_LT(proto.duration().seconds() * 1000,
-            timeline_.end_ms - (first.hold_end_ms - first.hold_start_ms) + 5000);
+  EXPECT_LT(
+      proto.duration().seconds() * 1000,
+      timeline_.end_ms - (first.hold_end_ms - first.hold_start_ms) + 5000);
 }
 
 TEST_F(SessionTest, NextAndPreviousMoveBetweenSteps) {
   const TimelineStep& second = timeline_.steps[1];
   RunTo(second.begin_ms + 500);  // Announcing the second step.
   EXPECT_EQ(session_.ToProto(clock_.Now()).current_step_index(), 1);
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT, clock_.Now())
+          .ok());
   RunTo(session_.SessionTimeMs(clock_.Now()) + 1000);
   EXPECT_EQ(session_.ToProto(clock_.Now()).current_step_index(), 2);
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS, clock_.Now())
+          .ok());
   RunTo(session_.SessionTimeMs(clock_.Now()) + 1000);
   EXPECT_EQ(session_.ToProto(clock_.Now()).current_step_index(), 1);
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS, clock_.Now())
+          .ok());
   RunTo(session_.SessionTimeMs(clock_.Now()) + 1000);
   EXPECT_EQ(session_.ToProto(clock_.Now()).current_step_index(), 0);
   const absl::Status status = session_.Control(
@@ -210,17 +219,19 @@ TEST_F(SessionTest, NextAndPreviousMoveBetweenSteps) {
 
 TEST_F(SessionTest, NextAtTheEndIsRefused) {
   RunTo(timeline_.cues[timeline_.ending_cue].offset_ms() + 10);
-  EXPECT_EQ(session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT,
-                             clock_.Now()).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT, clock_.Now())
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(SessionTest, StopEndsStreamsWithAStoppedEvent) {
   StreamCursor cursor = Open();
   RunTo(20000);
   Drain(cursor);
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_STOP,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_STOP, clock_.Now())
+          .ok());
   bool finished = false;
   std::vector<CueEvent> events = Drain(cursor, &finished);
   ASSERT_EQ(events.size(), 1u);
@@ -252,12 +263,16 @@ TEST_F(SessionTest, ResumingAfterAnySeqGetsEveryLaterCueExactlyOnce) {
     clock_.Advance(absl::Milliseconds(random() % 900));
     switch (random() % 40) {
       case 0:
-        jumps += session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT,
-                                  clock_.Now()).ok();
+        jumps +=
+            session_
+                .Control(yoga::session::v1::CONTROL_ACTION_NEXT, clock_.Now())
+                .ok();
         break;
       case 1:
-        jumps += session_.Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS,
-                                  clock_.Now()).ok();
+        jumps += session_
+                     .Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS,
+                              clock_.Now())
+                     .ok();
         break;
       case 2:
         session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE, clock_.Now())
@@ -265,8 +280,7 @@ TEST_F(SessionTest, ResumingAfterAnySeqGetsEveryLaterCueExactlyOnce) {
         break;
       case 3:
       case 4:
-        session_.Control(yoga::session::v1::CONTROL_ACTION_RESUME,
-                         clock_.Now())
+        session_.Control(yoga::session::v1::CONTROL_ACTION_RESUME, clock_.Now())
             .IgnoreError();
         break;
       case 5:
@@ -288,7 +302,8 @@ TEST_F(SessionTest, ResumingAfterAnySeqGetsEveryLaterCueExactlyOnce) {
   }
   ASSERT_TRUE(finished);
   flaky = Open(flaky_seqs.empty() ? 0 : flaky_seqs.back());
-  for (const CueEvent& cue : Cues(Drain(flaky))) flaky_seqs.push_back(cue.seq());
+  for (const CueEvent& cue : Cues(Drain(flaky)))
+    flaky_seqs.push_back(cue.seq());
   ASSERT_EQ(steady_seqs.size(), static_cast<size_t>(session_.LastSeq()));
   for (size_t i = 0; i < steady_seqs.size(); ++i)
     ASSERT_EQ(steady_seqs[i], static_cast<int64_t>(i) + 1);
@@ -318,8 +333,9 @@ TEST_F(SessionTest, ControlsWakeEveryStream) {
   int woken = 0;
   ASSERT_TRUE(session_.AddStream([&] { ++woken; }, 4, clock_.Now()).ok());
   ASSERT_TRUE(session_.AddStream([&] { ++woken; }, 4, clock_.Now()).ok());
-  ASSERT_TRUE(session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE,
-                               clock_.Now()).ok());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_PAUSE, clock_.Now())
+          .ok());
   EXPECT_EQ(woken, 2);
 }
 

@@ -21,8 +21,8 @@ inline const std::vector<yoga::planner::v1::Preset>& ShippedPresets() {
       std::cerr << files.status() << "\n";
       std::abort();
     }
-    auto built =
-        planner::BuildPresets(*files, planner::testing::ShippedPlanningCatalog());
+    auto built = planner::BuildPresets(
+        *files, planner::testing::ShippedPlanningCatalog());
     if (!built.ok()) {
       std::cerr << built.status() << "\n";
       std::abort();

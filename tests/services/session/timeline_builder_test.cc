@@ -30,9 +30,9 @@ using yoga::type::v1::Routine;
 
 const std::string kGoldenDir = YOGA_SOURCE_DIR "/tests/services/session/golden";
 
-Timeline BuildOrDie(const Routine& routine, TimelineOptions options = {},
-                    const PromptDurations& durations =
-                        PromptDurations(kDefaultVoicePack)) {
+Timeline BuildOrDie(
+    const Routine& routine, TimelineOptions options = {},
+    const PromptDurations& durations = PromptDurations(kDefaultVoicePack)) {
   TimelineBuilder builder(testing::ShippedCatalog(), durations);
   absl::StatusOr<Timeline> timeline = builder.Build(routine, options);
   EXPECT_TRUE(timeline.ok()) << timeline.status();
@@ -78,8 +78,8 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
     EXPECT_EQ(timeline.cues[placed.first_cue].step_index(), i);
     EXPECT_EQ(timeline.cues[placed.first_cue].offset_ms(), placed.begin_ms);
     // The transition is at least what the planner planned.
-    const int64_t previous_end =
-        i == 0 ? timeline.cues[0].offset_ms() : timeline.steps[i - 1].hold_end_ms;
+    const int64_t previous_end = i == 0 ? timeline.cues[0].offset_ms()
+                                        : timeline.steps[i - 1].hold_end_ms;
     EXPECT_GE(placed.hold_start_ms - previous_end, Ms(step.transition()) - 1)
         << "step " << i;
     if (step.side() != yoga::type::v1::SIDE_UNSPECIFIED) {
@@ -98,11 +98,10 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
 std::string GoldenText(const Timeline& timeline) {
   std::string text;
   for (const CueEvent& cue : timeline.cues) {
-    absl::StrAppend(&text,
-                    absl::StrFormat("%s %6d  %-42s %s\n",
-                                    SessionClock(cue.offset_ms()),
-                                    cue.duration_ms(), cue.prompt_key(),
-                                    CueLine(cue).substr(11)));
+    absl::StrAppend(
+        &text, absl::StrFormat("%s %6d  %-42s %s\n",
+                               SessionClock(cue.offset_ms()), cue.duration_ms(),
+                               cue.prompt_key(), CueLine(cue).substr(11)));
   }
   return text;
 }
@@ -149,9 +148,9 @@ TEST(TimelineBuilderTest, ComposedRoutinesKeepEveryPromiseAtEveryVerbosity) {
     if (!routine.ok()) continue;
     SCOPED_TRACE(constraints.ShortDebugString());
     const auto verbosity = static_cast<Verbosity>(1 + i % 3);
-    const Timeline timeline = BuildOrDie(
-        *routine, {.verbosity = verbosity,
-                   .lead_in = absl::Milliseconds(random() % 10000)});
+    const Timeline timeline =
+        BuildOrDie(*routine, {.verbosity = verbosity,
+                              .lead_in = absl::Milliseconds(random() % 10000)});
     ExpectTimelineKeepsItsPromises(*routine, timeline);
     if (HasFailure()) return;
     ++built;
@@ -179,9 +178,12 @@ std::map<int, int> KindCounts(const Timeline& timeline) {
 
 TEST(TimelineBuilderTest, VerbositySaysLessButKeepsNamesCountsAndChimes) {
   const Routine& routine = testing::PresetRoutine("lower-back-relief-session");
-  const Timeline full = BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_FULL});
-  const Timeline brief = BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_BRIEF});
-  const Timeline minimal = BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_MINIMAL});
+  const Timeline full =
+      BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_FULL});
+  const Timeline brief =
+      BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_BRIEF});
+  const Timeline minimal =
+      BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_MINIMAL});
   EXPECT_GT(full.cues.size(), brief.cues.size());
   EXPECT_GT(brief.cues.size(), minimal.cues.size());
   auto full_counts = KindCounts(full);
@@ -198,7 +200,8 @@ TEST(TimelineBuilderTest, VerbositySaysLessButKeepsNamesCountsAndChimes) {
   EXPECT_EQ(minimal_counts[CUE_KIND_INSTRUCTION], 0);
   EXPECT_EQ(minimal_counts[CUE_KIND_RELEASE], 0);
   EXPECT_GT(brief_counts[CUE_KIND_INSTRUCTION], 0);
-  EXPECT_GT(full_counts[CUE_KIND_INSTRUCTION], brief_counts[CUE_KIND_INSTRUCTION]);
+  EXPECT_GT(full_counts[CUE_KIND_INSTRUCTION],
+            brief_counts[CUE_KIND_INSTRUCTION]);
   EXPECT_GT(full_counts[CUE_KIND_BREATH], brief_counts[CUE_KIND_BREATH]);
   EXPECT_GT(full_counts[CUE_KIND_TRANSITION], 0);
   EXPECT_EQ(minimal_counts[CUE_KIND_TRANSITION], 0);
