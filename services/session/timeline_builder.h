@@ -37,6 +37,8 @@ class TimelineBuilder {
   TimelineBuilder(const catalog::Catalog& catalog,
                   const PromptDurations& durations)
       : catalog_(catalog), durations_(durations) {}
+  // Both are kept by reference: a temporary would dangle.
+  TimelineBuilder(const catalog::Catalog&, PromptDurations&&) = delete;
 
   // FAILED_PRECONDITION naming the step when the routine names a pose or
   // variation the catalog lacks, or a hold too short to be announced.

@@ -22,8 +22,8 @@ constexpr absl::Duration kLookahead = absl::Milliseconds(1500);
 
 std::shared_ptr<const Timeline> PresetTimeline() {
   static const auto* timeline = [] {
-    TimelineBuilder builder(testing::ShippedCatalog(),
-                            PromptDurations(kDefaultVoicePack));
+    const PromptDurations durations(kDefaultVoicePack);
+    TimelineBuilder builder(testing::ShippedCatalog(), durations);
     auto built =
         builder.Build(testing::PresetRoutine("runners-lower-back-four"), {});
     EXPECT_TRUE(built.ok()) << built.status();

@@ -312,8 +312,8 @@ TEST(TimelineBuilderTest, LongRecordedPromptsLengthenTheTransitionNotTheHold) {
 TEST(TimelineBuilderTest, RoutineOutsideTheCatalogIsRefusedByStep) {
   Routine routine = testing::PresetRoutine("runners-lower-back-four");
   routine.mutable_steps(2)->set_pose_id("handstand");
-  TimelineBuilder builder(testing::ShippedCatalog(),
-                          PromptDurations(kDefaultVoicePack));
+  const PromptDurations durations(kDefaultVoicePack);
+  TimelineBuilder builder(testing::ShippedCatalog(), durations);
   auto timeline = builder.Build(routine, {});
   EXPECT_EQ(timeline.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(timeline.status().message()),
