@@ -220,8 +220,9 @@ void Announce(Writer& writer, const ResolvedStep& step, Relation relation) {
   }
 }
 
-// Setup instructions spread evenly up to the planned start of the hold, so the
-// runner has time to move between them. Returns when the hold starts.
+// Setup instructions, each followed by an equal share of the time left before
+// the planned start of the hold: the runner hears a step, then has time to do
+// it. Returns when the hold starts.
 int64_t SaySetup(Writer& writer, const ResolvedStep& step, Relation relation,
                  int64_t planned_hold_start) {
   std::vector<const Cue*> cues;
@@ -233,15 +234,17 @@ int64_t SaySetup(Writer& writer, const ResolvedStep& step, Relation relation,
   }
   int64_t speaking = 0;
   for (const Cue* cue : cues) speaking += writer.DurationOf(PhraseOf(*cue));
-  const int64_t pauses = static_cast<int64_t>(cues.size()) + 1;
+  const int64_t count = static_cast<int64_t>(cues.size());
   const int64_t slack =
-      planned_hold_start - writer.cursor() - speaking - pauses * kGapMs;
-  const int64_t pause = kGapMs + std::max<int64_t>(slack, 0) / pauses;
-  for (const Cue* cue : cues) {
-    writer.Say(PhraseOf(*cue), yoga::session::v1::CUE_KIND_INSTRUCTION,
-               writer.cursor() + pause);
+      planned_hold_start - writer.cursor() - speaking - (count + 1) * kGapMs;
+  const int64_t after_each =
+      kGapMs + std::max<int64_t>(slack, 0) / std::max<int64_t>(count, 1);
+  for (size_t i = 0; i < cues.size(); ++i) {
+    writer.Say(PhraseOf(*cues[i]), yoga::session::v1::CUE_KIND_INSTRUCTION,
+               writer.cursor() + (i == 0 ? kGapMs : after_each));
   }
-  return std::max(planned_hold_start, writer.cursor() + pause);
+  return std::max(planned_hold_start,
+                  writer.cursor() + (cues.empty() ? kGapMs : after_each));
 }
 
 // Everything said during the hold [start, end), the HOLD_START cue first.
@@ -344,18 +347,26 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
       phases.push_back(&cue);
   }
   if (unit == yoga::type::v1::HOLD_UNIT_REPETITIONS && !phases.empty()) {
+    // The first round in the catalog's words: every sentence is said, each at
+    // its half breath or as soon after as the one before allows (a flow's
+    // sentences can be longer than half a breath). Then FULL keeps the beat
+    // with "Breathe in/out"; BRIEF goes quiet.
     const int64_t half = breath / 2;
-    const int rounds_in_words = writer.full() ? 2 : 1;
-    const int64_t phases_per_round =
+    const int64_t phases_in_words =
         2 * std::max<int64_t>(range.breaths_per_repetition(), 1);
     for (int64_t k = 0; start + k * half < end; ++k) {
-      const Cue& cue = *phases[k % phases.size()];
-      const bool in_words = k < rounds_in_words * phases_per_round;
-      const Phrase phrase = in_words ? PhraseOf(cue)
-                            : cue.breath() == yoga::catalog::v1::BREATH_INHALE
-                                ? phrases::BreatheIn()
-                                : phrases::BreatheOut();
-      window.PlaceAt(writer.Make(phrase, CUE_KIND_BREATH, start + k * half));
+      const Cue& phase = *phases[k % phases.size()];
+      const int64_t slot = start + k * half;
+      if (k < phases_in_words) {
+        window.PlaceFrom(writer.Make(PhraseOf(phase), CUE_KIND_BREATH, slot),
+                         end);
+      } else if (writer.full()) {
+        window.PlaceAt(
+            writer.Make(phase.breath() == yoga::catalog::v1::BREATH_INHALE
+                            ? phrases::BreatheIn()
+                            : phrases::BreatheOut(),
+                        CUE_KIND_BREATH, slot));
+      }
     }
   } else if (writer.full()) {
     // The first breath starts once the hold has been announced.
