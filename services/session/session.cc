@@ -106,6 +106,13 @@ size_t Session::SegmentOfLocked(int64_t seq) const {
   return segment;
 }
 
+int64_t Session::OffsetOfLocked(int64_t seq) const {
+  const Segment& segment = segments_[SegmentOfLocked(seq)];
+  return timeline_->cues[segment.template_begin + (seq - segment.first_seq)]
+             .offset_ms() +
+         segment.shift_ms;
+}
+
 CueEvent Session::CueAtLocked(int64_t seq) const {
   const Segment& segment = segments_[SegmentOfLocked(seq)];
   CueEvent cue =
@@ -338,7 +345,7 @@ StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
   wait.wake = cursor.last_sent + timing_.heartbeat;
   if (cursor.last_seq < last) {
     const int64_t release_ms =
-        CueAtLocked(cursor.last_seq + 1).offset_ms() - Ms(timing_.lookahead);
+        OffsetOfLocked(cursor.last_seq + 1) - Ms(timing_.lookahead);
     wait.wake = std::min(wait.wake, WallTimeOfLocked(release_ms));
   } else {
     wait.wake = std::min(wait.wake, WallTimeOfLocked(EndMsLocked()));

@@ -111,6 +111,7 @@ class Session {
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   yoga::session::v1::CueEvent CueAtLocked(int64_t seq) const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
+  int64_t OffsetOfLocked(int64_t seq) const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   size_t SegmentOfLocked(int64_t seq) const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   int64_t EndMsLocked() const ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   absl::Time WallTimeOfLocked(int64_t session_ms) const

@@ -218,8 +218,8 @@ SessionServiceImpl::SessionServiceImpl(
       catalog_(std::move(catalog)),
       routines_(std::move(planner), config.planner_timeout),
       registry_(clock, config.limits, config.timing),
-      scheduler_(clock, absl::Seconds(10), [this] { registry_.ExpireIdle(); }) {
-}
+      scheduler_(clock, /*threads=*/0, absl::Seconds(10),
+                 [this] { registry_.ExpireIdle(); }) {}
 
 SessionServiceImpl::~SessionServiceImpl() { Shutdown(); }
 
