@@ -6,37 +6,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
+#include "services/common/errors.h"
 #include "services/common/log.h"
 
 namespace yoga {
 namespace {
 
 using grpc::experimental::InterceptionHookPoints;
-
-// Names the status code the way gRPC documents it ("NOT_FOUND").
-std::string CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  if (index >= 0 && index < static_cast<int>(std::size(kNames)))
-    return kNames[index];
-  return absl::StrFormat("CODE_%d", index);
-}
 
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -83,7 +59,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
       // Streaming calls may learn their peer only after the interceptor is
       // made.
       if (peer_.empty()) peer_ = info_->server_context()->peer();
-      Write(CodeName(status.error_code()), status.error_message());
+      Write(StatusCodeName(status.error_code()), status.error_message());
     }
     methods->Proceed();
   }

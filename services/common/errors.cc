@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "google/rpc/status.pb.h"
@@ -72,6 +73,31 @@ std::optional<google::rpc::BadRequest> BadRequestOf(
   google::rpc::BadRequest bad_request;
   if (!bad_request.ParseFromString(std::string(*payload))) return std::nullopt;
   return bad_request;
+}
+
+// Names the status code the way gRPC documents it ("NOT_FOUND").
+std::string StatusCodeName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  if (index >= 0 && index < static_cast<int>(std::size(kNames)))
+    return kNames[index];
+  return absl::StrFormat("CODE_%d", index);
 }
 
 absl::Status RenameFields(const absl::Status& status, absl::string_view from,

@@ -48,6 +48,10 @@ void CheckEnumList(const google::protobuf::RepeatedField<int>& values,
 // The BadRequest attached by FieldViolations, if any.
 std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
 
+// The name gRPC documents for a status code: "NOT_FOUND"; "CODE_17" for a
+// code it does not know.
+std::string StatusCodeName(grpc::StatusCode code);
+
 // The same error with every field path that starts with `from` (the message
 // and the BadRequest detail) starting with `to` instead: an error about a
 // request forwarded to another service, told in the caller's own field names

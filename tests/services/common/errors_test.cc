@@ -110,3 +110,17 @@ TEST(RenameFieldsTest, RenamesPathsInTheMessageAndTheDetail) {
 
 }  // namespace
 }  // namespace yoga
+
+namespace yoga {
+namespace {
+
+TEST(StatusCodeNameTest, NamesCodesAsGrpcDocumentsThem) {
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::OK), "OK");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::NOT_FOUND), "NOT_FOUND");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::UNAUTHENTICATED),
+            "UNAUTHENTICATED");
+  EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(42)), "CODE_42");
+}
+
+}  // namespace
+}  // namespace yoga
