@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/create_channel.h"
 #include "services/catalog/catalog_cache.h"
 #include "services/common/server_main.h"
@@ -30,11 +31,18 @@ int main(int argc, char** argv) {
   if (!packs.ok())
     return yoga::ExitOnStartupError("yoga-session", packs.status());
 
+  // The newest catalog, kept apart from the cache: the cache stops before
+  // the host does, while calls may still ask for the catalog.
+  absl::Mutex catalog_mutex;
+  std::shared_ptr<const yoga::catalog::Catalog> catalog;
   std::unique_ptr<yoga::catalog::CatalogCache> cache;
   yoga::session::RealClock clock;
   yoga::session::SessionServiceImpl service(
       clock, *config, *std::move(packs),
-      [&] { return cache ? cache->current() : nullptr; },
+      [&] {
+        absl::MutexLock lock(&catalog_mutex);
+        return catalog;
+      },
       yoga::planner::v1::PlannerService::NewStub(grpc::CreateChannel(
           absl::GetFlag(FLAGS_planner), grpc::InsecureChannelCredentials())));
   return yoga::ServeUntilSignalled(
@@ -46,7 +54,11 @@ int main(int argc, char** argv) {
         cache = std::make_unique<yoga::catalog::CatalogCache>(
             yoga::catalog::v1::CatalogService::NewStub(channel),
             absl::Seconds(5),
-            [&](std::shared_ptr<const yoga::catalog::Catalog>) {
+            [&](std::shared_ptr<const yoga::catalog::Catalog> fetched) {
+              {
+                absl::MutexLock lock(&catalog_mutex);
+                catalog = std::move(fetched);
+              }
               host.SetServing(yoga::session::kSessionServiceName, true);
               return absl::OkStatus();
             });

@@ -46,8 +46,8 @@ absl::Status CheckBreath(const Routine& routine,
                  absl::StrCat("this routine was timed with a breath of ",
                               absl::FormatDuration(own), ", not ",
                               absl::FormatDuration(asked),
-                              "; leave it unset, or compose the routine with "
-                              "the breath you want"));
+                              "; leave it unset, or compose from constraints "
+                              "with the breath you want"));
   return violations.ToStatus();
 }
 

@@ -19,6 +19,9 @@ using yoga::session::v1::SessionState;
 constexpr int64_t kAfterJumpMs = 300;
 // PAUSED/RESUMED events kept for streams that are behind.
 constexpr size_t kControlsKept = 64;
+// NEXT/PREVIOUS jumps one session may take: each adds a log segment, and a
+// runner needs a few dozen at most; a client looping on them gets refused.
+constexpr size_t kMaxSegments = 1000;
 
 int64_t Ms(absl::Duration duration) {
   return absl::ToInt64Milliseconds(duration);
@@ -101,9 +104,12 @@ int64_t Session::ReleasedSeqLocked(int64_t session_ms) const {
 }
 
 size_t Session::SegmentOfLocked(int64_t seq) const {
-  size_t segment = segments_.size() - 1;
-  while (segment > 0 && segments_[segment].first_seq > seq) --segment;
-  return segment;
+  // The last segment that starts at or before seq.
+  const auto after = std::upper_bound(segments_.begin(), segments_.end(), seq,
+                                      [](int64_t at, const Segment& segment) {
+                                        return at < segment.first_seq;
+                                      });
+  return after == segments_.begin() ? 0 : (after - segments_.begin()) - 1;
 }
 
 int64_t Session::OffsetOfLocked(int64_t seq) const {
@@ -144,6 +150,11 @@ CueEvent Session::StreamEvent(CueKind kind, int64_t offset_ms,
 }
 
 absl::Status Session::JumpLocked(ControlAction action, int64_t session_ms) {
+  if (segments_.size() >= kMaxSegments) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("session ", id_, " has skipped ", kMaxSegments - 1,
+                     " times, the most one session may; start a new one"));
+  }
   const Timeline& timeline = *timeline_;
   const int steps = static_cast<int>(timeline.steps.size());
   Segment& current = segments_.back();
@@ -209,10 +220,19 @@ absl::Status Session::JumpLocked(ControlAction action, int64_t session_ms) {
   return absl::OkStatus();
 }
 
+absl::Time Session::NotBeforeLocked(absl::Time now) {
+  latest_now_ = std::max(latest_now_, now);
+  return latest_now_;
+}
+
 absl::Status Session::Control(ControlAction action, absl::Time now) {
   std::vector<std::function<void()>> to_wake;
   {
     absl::MutexLock lock(&mutex_);
+    // A stream may have read a later time (and sent the cues due by then)
+    // just before this call took the lock: control from that time, so the
+    // log is never cut below a cue already sent.
+    now = NotBeforeLocked(now);
     const SessionState state = StateLocked(now);
     if (state == yoga::session::v1::SESSION_STATE_COMPLETED ||
         state == yoga::session::v1::SESSION_STATE_STOPPED) {
@@ -294,7 +314,8 @@ absl::StatusOr<StreamCursor> Session::OpenCursor(int64_t after_seq,
 }
 
 StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
-  absl::ReaderMutexLock lock(&mutex_);
+  absl::MutexLock lock(&mutex_);
+  now = NotBeforeLocked(now);
   const int64_t session_ms = SessionTimeLocked(now);
   auto send = [&](CueEvent event) {
     event.set_session_time_ms(session_ms);
@@ -356,6 +377,10 @@ StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
 absl::StatusOr<int> Session::AddStream(std::function<void()> wake,
                                        int max_streams, absl::Time now) {
   absl::MutexLock lock(&mutex_);
+  if (expired_) {
+    return absl::NotFoundError(
+        absl::StrCat("session ", id_, " expired after being idle"));
+  }
   if (static_cast<int>(streams_.size()) >= max_streams) {
     return absl::ResourceExhaustedError(
         absl::StrCat("session ", id_, " already has ", streams_.size(),
@@ -373,9 +398,11 @@ void Session::RemoveStream(int stream_id, absl::Time now) {
   last_activity_ = now;
 }
 
-bool Session::IdleSince(absl::Time now, absl::Duration idle) const {
-  absl::ReaderMutexLock lock(&mutex_);
-  return streams_.empty() && now - last_activity_ >= idle;
+bool Session::ExpireIfIdle(absl::Time now, absl::Duration idle) {
+  absl::MutexLock lock(&mutex_);
+  if (!streams_.empty() || now - last_activity_ < idle) return false;
+  expired_ = true;
+  return true;
 }
 
 yoga::session::v1::Session Session::ToProto(absl::Time now) const {

@@ -85,8 +85,9 @@ class Session {
   absl::StatusOr<int> AddStream(std::function<void()> wake, int max_streams,
                                 absl::Time now);
   void RemoveStream(int stream_id, absl::Time now);
-  // No stream and no control for `idle` by `now`.
-  bool IdleSince(absl::Time now, absl::Duration idle) const;
+  // When no stream and no control came for `idle` by `now`, marks the session
+  // expired (AddStream then answers NOT_FOUND) and returns true.
+  bool ExpireIfIdle(absl::Time now, absl::Duration idle);
 
  private:
   // A stretch of the log played from one place in the timeline.
@@ -121,6 +122,10 @@ class Session {
   absl::Status JumpLocked(yoga::session::v1::ControlAction action,
                           int64_t session_ms)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // `now`, or the latest time any caller has used if that is later: time
+  // never goes back for a session, whatever order threads take the lock in.
+  absl::Time NotBeforeLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   yoga::session::v1::CueEvent StreamEvent(yoga::session::v1::CueKind kind,
                                           int64_t offset_ms,
                                           int64_t session_ms) const;
@@ -149,6 +154,8 @@ class Session {
   std::map<int, std::function<void()>> streams_ ABSL_GUARDED_BY(mutex_);
   int next_stream_id_ ABSL_GUARDED_BY(mutex_) = 1;
   absl::Time last_activity_ ABSL_GUARDED_BY(mutex_);
+  absl::Time latest_now_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
+  bool expired_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace yoga::session

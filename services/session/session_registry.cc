@@ -49,7 +49,7 @@ int SessionRegistry::ExpireIdle() {
   std::vector<std::shared_ptr<Session>> expired;  // Freed outside the lock.
   absl::MutexLock lock(&mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
-    if (it->second->IdleSince(now, limits_.idle_timeout)) {
+    if (it->second->ExpireIfIdle(now, limits_.idle_timeout)) {
       expired.push_back(std::move(it->second));
       sessions_.erase(it++);
     } else {

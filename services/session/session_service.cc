@@ -127,6 +127,7 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   void FinishOnce(grpc::Status status) {
     {
       absl::MutexLock lock(&mutex_);
+      if (finished_) return;
       finished_ = true;
     }
     Finish(std::move(status));

@@ -351,7 +351,7 @@ absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
     // its half breath or as soon after as the one before allows (a flow's
     // sentences can be longer than half a breath). Then FULL keeps the beat
     // with "Breathe in/out"; BRIEF goes quiet.
-    const int64_t half = breath / 2;
+    const int64_t half = std::max<int64_t>(breath / 2, 1);
     const int64_t phases_in_words =
         2 * std::max<int64_t>(range.breaths_per_repetition(), 1);
     for (int64_t k = 0; start + k * half < end; ++k) {

@@ -11,8 +11,10 @@ WakeScheduler::WakeScheduler(const Clock& clock, int threads,
                              std::function<void()> housekeeping)
     : clock_(clock), period_(period), housekeeping_(std::move(housekeeping)) {
   if (threads <= 0)
-    threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  for (int i = 0; i < threads; ++i) shards_.push_back(std::make_unique<Shard>());
+    threads =
+        std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  for (int i = 0; i < threads; ++i)
+    shards_.push_back(std::make_unique<Shard>());
   for (size_t i = 0; i < shards_.size(); ++i) {
     Shard& shard = *shards_[i];
     shard.thread = std::thread([this, &shard, i] { Run(shard, i == 0); });
@@ -33,9 +35,8 @@ void WakeScheduler::WakeAt(absl::Time when, std::weak_ptr<Wakeable> target) {
   // lives), so its wakes run one at a time and in order.
   const std::shared_ptr<Wakeable> alive = target.lock();
   if (alive == nullptr) return;
-  const size_t index =
-      std::hash<const void*>()(alive.get()) / alignof(std::max_align_t) %
-      shards_.size();
+  const size_t index = std::hash<const void*>()(alive.get()) /
+                       alignof(std::max_align_t) % shards_.size();
   Shard& shard = *shards_[index];
   absl::MutexLock lock(&shard.mutex);
   const bool sooner = shard.queue.empty() || when < shard.queue.top().when;

@@ -313,6 +313,48 @@ TEST_F(SessionTest, ResumingAfterAnySeqGetsEveryLaterCueExactlyOnce) {
   EXPECT_GE(skipped_events, 3);
 }
 
+// A control that read the clock before a stream did, but took the lock after
+// it, still never cuts the log below a cue already sent.
+TEST_F(SessionTest, AControlWithAnOlderTimeKeepsTheCuesAlreadySent) {
+  StreamCursor cursor = Open();
+  const absl::Time older =
+      clock_.Now() + absl::Milliseconds(timeline_.steps[1].begin_ms);
+  RunTo(timeline_.steps[1].begin_ms + 3000);
+  std::vector<CueEvent> sent = Cues(Drain(cursor));
+  ASSERT_FALSE(sent.empty());
+  ASSERT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_NEXT, older).ok());
+  std::vector<CueEvent> events = Drain(cursor);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[0].kind(), yoga::session::v1::CUE_KIND_SKIPPED);
+  EXPECT_EQ(events[1].seq(), sent.back().seq() + 1);
+  StreamCursor replay = Open();
+  std::vector<int64_t> seqs;
+  for (const CueEvent& cue : Cues(Drain(replay))) seqs.push_back(cue.seq());
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(cursor.last_seq));
+  EXPECT_EQ(seqs.back(), cursor.last_seq);
+}
+
+TEST_F(SessionTest, EndlessSkippingIsRefused) {
+  RunTo(timeline_.steps[1].begin_ms + 100);
+  absl::Status status;
+  int jumps = 0;
+  for (; jumps < 5000; ++jumps) {
+    status = session_.Control(jumps % 2 == 0
+                                  ? yoga::session::v1::CONTROL_ACTION_PREVIOUS
+                                  : yoga::session::v1::CONTROL_ACTION_NEXT,
+                              clock_.Now());
+    if (!status.ok()) break;
+    clock_.Advance(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_EQ(jumps, 999);
+  // Pausing and stopping still work.
+  EXPECT_TRUE(
+      session_.Control(yoga::session::v1::CONTROL_ACTION_STOP, clock_.Now())
+          .ok());
+}
+
 TEST_F(SessionTest, AfterSeqBeyondTheLogIsRefused) {
   auto cursor = session_.OpenCursor(session_.LastSeq() + 1, clock_.Now());
   EXPECT_EQ(cursor.status().code(), absl::StatusCode::kInvalidArgument);
@@ -362,6 +404,9 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
   clock.Advance(absl::Minutes(2));
   EXPECT_EQ(registry.ExpireIdle(), 1);
   EXPECT_EQ(registry.Find((*first)->id()).status().code(),
+            absl::StatusCode::kNotFound);
+  // A stream that found the session just before it expired cannot join it.
+  EXPECT_EQ((*first)->AddStream([] {}, 4, clock.Now()).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(registry.Find((*second)->id()).ok());
   EXPECT_TRUE(registry.Create(routine, {}, PresetTimeline()).ok());
