@@ -30,14 +30,9 @@ class Recorder final : public Wakeable {
 // Waits (in real time, bounded) until `log` has `count` entries.
 bool WaitForWakes(absl::Mutex& mutex, const std::vector<int>& log,
                   size_t count) {
+  auto enough = [&] { return log.size() >= count; };
   absl::MutexLock lock(&mutex);
-  return mutex.AwaitWithTimeout(
-      absl::Condition(
-          +[](std::pair<const std::vector<int>*, size_t>* arg) {
-            return arg->first->size() >= arg->second;
-          },
-          new std::pair<const std::vector<int>*, size_t>(&log, count)),
-      absl::Seconds(10));
+  return mutex.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
 }
 
 double CpuSeconds() {
