@@ -2,11 +2,17 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/content_hash.h"
+#include "services/common/proto_time.h"
+#include "services/common/text_proto_file.h"
+#include "tests/services/session/session_test_routines.h"
 
 namespace yoga::session {
 namespace {
@@ -225,6 +231,95 @@ TEST_F(VoicePackTest, UnknownFieldIsAnError) {
   ASSERT_EQ(packs.status().code(), absl::StatusCode::kInvalidArgument)
       << packs.status();
   EXPECT_THAT(std::string(packs.status().message()), HasSubstr(path + ":2:"));
+}
+
+// The voice pack shipped in the source tree (rendered by ./dev voice).
+const std::string kShippedVoiceDir = YOGA_SOURCE_DIR "/assets/voice";
+const std::string kShippedDefaultPack =
+    kShippedVoiceDir + "/" + kDefaultVoicePack;
+
+const v1::VoicePackManifest& ShippedDefaultManifest() {
+  static const auto* manifest = [] {
+    auto file = ReadTextProtoFile<v1::VoicePackManifest>(
+        kShippedDefaultPack + "/manifest.textproto");
+    EXPECT_TRUE(file.ok()) << file.status() << " (run ./dev voice)";
+    return new v1::VoicePackManifest(
+        file.ok() ? file->message : v1::VoicePackManifest());
+  }();
+  return *manifest;
+}
+
+TEST(ShippedVoicePackTest, LoadsAsTheDefaultPackWithRecordedDurations) {
+  absl::StatusOr<VoicePacks> packs = LoadVoicePacks(kShippedVoiceDir);
+  ASSERT_TRUE(packs.ok()) << packs.status();
+  ASSERT_TRUE(packs->contains(kDefaultVoicePack));
+  const PromptDurations& pack = *packs->at(kDefaultVoicePack);
+  EXPECT_EQ(pack.pack_id(), kDefaultVoicePack);
+  const v1::VoicePackManifest& manifest = ShippedDefaultManifest();
+  EXPECT_EQ(manifest.id(), kDefaultVoicePack);
+  EXPECT_EQ(manifest.sample_rate(), 48000);
+  ASSERT_GT(manifest.prompts_size(), 0);
+  for (const auto& prompt : manifest.prompts()) {
+    EXPECT_EQ(pack.Of({prompt.key(), prompt.text()}),
+              FromProtoDuration(prompt.duration()))
+        << prompt.key();
+  }
+}
+
+// Every key the timeline can emit has a recording of today's words: a missing
+// or stale prompt (its text changed in the catalog or in phrases.cc) fails.
+TEST(ShippedVoicePackTest, EveryPhraseHasAnUpToDatePrompt) {
+  std::map<std::string, const v1::VoicePrompt*> by_key;
+  for (const auto& prompt : ShippedDefaultManifest().prompts())
+    by_key.emplace(prompt.key(), &prompt);
+  const std::vector<Phrase> phrases = PhraseList(testing::ShippedCatalog());
+  ASSERT_FALSE(phrases.empty());
+  int missing = 0;
+  int stale = 0;
+  for (const Phrase& phrase : phrases) {
+    auto found = by_key.find(phrase.key);
+    if (found == by_key.end()) {
+      ++missing;
+      ADD_FAILURE() << "the default voice pack has no prompt \"" << phrase.key
+                    << "\" (\"" << phrase.text << "\"): run ./dev voice";
+      continue;
+    }
+    const v1::VoicePrompt& prompt = *found->second;
+    if (prompt.text() != phrase.text ||
+        prompt.text_hash() != ContentHash(phrase.text)) {
+      ++stale;
+      ADD_FAILURE() << "prompt \"" << phrase.key << "\" of the default voice "
+                    << "pack is stale: recorded \"" << prompt.text()
+                    << "\" (hash " << prompt.text_hash() << "), the list says \""
+                    << phrase.text << "\" (hash " << ContentHash(phrase.text)
+                    << "): run ./dev voice";
+    }
+  }
+  EXPECT_EQ(missing + stale, 0)
+      << missing << " missing and " << stale << " stale prompts of "
+      << phrases.size() << ": run ./dev voice";
+}
+
+TEST(ShippedVoicePackTest, EveryPromptHasItsFileAndAPlausibleDuration) {
+  const v1::VoicePackManifest& manifest = ShippedDefaultManifest();
+  for (const auto& prompt : manifest.prompts()) {
+    EXPECT_EQ(prompt.text_hash(), ContentHash(prompt.text())) << prompt.key();
+    ASSERT_FALSE(prompt.file().empty()) << prompt.key();
+    EXPECT_FALSE(absl::StrContains(prompt.file(), "/")) << prompt.file();
+    const std::filesystem::path file =
+        std::filesystem::path(kShippedDefaultPack) / prompt.file();
+    std::error_code error;
+    const auto size = std::filesystem::file_size(file, error);
+    EXPECT_FALSE(error) << file << " of prompt \"" << prompt.key()
+                        << "\" is missing: run ./dev voice";
+    if (!error) {
+      EXPECT_GT(size, 0u) << file << " is empty";
+    }
+    // Every recording ends with 100 ms of silence, and none is a speech.
+    const absl::Duration duration = FromProtoDuration(prompt.duration());
+    EXPECT_GE(duration, absl::Milliseconds(100)) << prompt.key();
+    EXPECT_LT(duration, absl::Seconds(20)) << prompt.key();
+  }
 }
 
 }  // namespace
