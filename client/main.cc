@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "client/audio/audio_output.h"
 #include "client/plan_request.h"
 #include "client/pose_text.h"
 #include "client/routine_text.h"
@@ -54,7 +55,8 @@ constexpr char kUsage[] =
     "  presets          list the routines taken from the seed articles\n"
     "  plan             plan a routine: --preset=ID, or --minutes=N with\n"
     "                   --focus, --level, --moment, --no-floor, --props,\n"
-    "                   --exclude, --condition, --breath, --seed";
+    "                   --exclude, --condition, --breath, --seed\n"
+    "  devices          list the audio output devices (for --device)";
 
 int Fail(const absl::Status& status) {
   std::string hint;
@@ -173,6 +175,20 @@ std::vector<char*> DashesToUnderscores(int argc, char** argv,
   return result;
 }
 
+// Lists the sound outputs; one clear line and exit 1 when there is none.
+int Devices() {
+  auto devices = yoga::client::audio::ListOutputDevices();
+  if (!devices.ok()) return Fail(devices.status());
+  for (const auto& device : *devices) {
+    std::printf("%s%3d  %s  (%s, %d channels, %.0f Hz)\n",
+                device.is_default ? "*" : " ", device.index,
+                device.name.c_str(), device.host_api.c_str(), device.channels,
+                device.default_rate);
+  }
+  std::printf("* the default output\n");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -186,6 +202,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = args[1];
+  if (command == "devices") return Devices();
   auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server),
                                      grpc::InsecureChannelCredentials());
   auto stub = yoga::catalog::v1::CatalogService::NewStub(channel);

@@ -1,0 +1,148 @@
+#include "client/audio/audio_output.h"
+
+#include <fcntl.h>
+#include <portaudio.h>
+#include <unistd.h>
+
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+
+namespace yoga::client::audio {
+namespace {
+
+// Runs `work` with stderr pointed at /dev/null: ALSA's and JACK's probing
+// noise goes nowhere, our own messages come after.
+template <typename Work>
+auto Quietly(Work work) {
+  fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  const int null = open("/dev/null", O_WRONLY);
+  if (saved >= 0 && null >= 0) dup2(null, STDERR_FILENO);
+  if (null >= 0) close(null);
+  auto result = work();
+  if (saved >= 0) {
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+  }
+  return result;
+}
+
+// PortAudio initialised for as long as one of these lives.
+class PortAudio {
+ public:
+  PortAudio() : error_(Quietly([] { return Pa_Initialize(); })) {}
+  ~PortAudio() {
+    if (error_ == paNoError) Quietly([] { return Pa_Terminate(); });
+  }
+  absl::Status status() const {
+    if (error_ == paNoError) return absl::OkStatus();
+    return NoDeviceError(
+        absl::StrCat("PortAudio did not start: ", Pa_GetErrorText(error_)));
+  }
+
+ private:
+  PaError error_;
+};
+
+int Callback(const void*, void* output, unsigned long frames,
+             const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags,
+             void* user) {
+  auto* mixer = static_cast<std::pair<Mixer*, int>*>(user);
+  mixer->first->Render(static_cast<float*>(output), static_cast<int>(frames),
+                       mixer->second);
+  return paContinue;
+}
+
+}  // namespace
+
+absl::Status NoDeviceError(absl::string_view detail) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "no audio output device (", detail,
+      "); render the session to a file with `yoga-guide render "
+      "--out=session.wav`, or choose a device with --device (see `yoga-guide "
+      "devices`)"));
+}
+
+absl::StatusOr<std::vector<OutputDevice>> ListOutputDevices() {
+  PortAudio portaudio;
+  if (absl::Status status = portaudio.status(); !status.ok()) return status;
+  std::vector<OutputDevice> devices;
+  const PaDeviceIndex default_output = Pa_GetDefaultOutputDevice();
+  const int count = Pa_GetDeviceCount();
+  for (int index = 0; index < count; ++index) {
+    const PaDeviceInfo* info = Pa_GetDeviceInfo(index);
+    if (info == nullptr || info->maxOutputChannels <= 0) continue;
+    OutputDevice device;
+    device.index = index;
+    device.name = info->name;
+    if (const PaHostApiInfo* api = Pa_GetHostApiInfo(info->hostApi))
+      device.host_api = api->name;
+    device.channels = info->maxOutputChannels;
+    device.default_rate = info->defaultSampleRate;
+    device.is_default = index == default_output;
+    devices.push_back(std::move(device));
+  }
+  if (devices.empty()) return NoDeviceError("PortAudio found none");
+  return devices;
+}
+
+absl::StatusOr<std::unique_ptr<AudioOutput>> AudioOutput::Open(
+    Mixer& mixer, int device, int sample_rate) {
+  // Kept alive with the stream: initialised here, released in the destructor.
+  auto portaudio = std::make_unique<PortAudio>();
+  if (absl::Status status = portaudio->status(); !status.ok()) return status;
+  const PaDeviceIndex index =
+      device >= 0 ? device : Pa_GetDefaultOutputDevice();
+  const PaDeviceInfo* info =
+      index == paNoDevice ? nullptr : Pa_GetDeviceInfo(index);
+  if (info == nullptr || info->maxOutputChannels <= 0) {
+    return device >= 0 ? NoDeviceError(absl::StrCat("--device=", device,
+                                                    " is not an output device"))
+                       : NoDeviceError("PortAudio has no default output");
+  }
+  const int channels = std::min(info->maxOutputChannels, 2);
+  PaStreamParameters parameters{};
+  parameters.device = index;
+  parameters.channelCount = channels;
+  parameters.sampleFormat = paFloat32;
+  parameters.suggestedLatency = info->defaultLowOutputLatency;
+  auto output = std::unique_ptr<AudioOutput>(new AudioOutput());
+  auto* user = new std::pair<Mixer*, int>(&mixer, channels);
+  PaStream* stream = nullptr;
+  const PaError opened = Quietly([&] {
+    return Pa_OpenStream(&stream, nullptr, &parameters, sample_rate,
+                         paFramesPerBufferUnspecified, paClipOff, &Callback,
+                         user);
+  });
+  if (opened != paNoError) {
+    delete user;
+    return NoDeviceError(absl::StrCat("cannot open \"", info->name, "\" at ",
+                                      sample_rate,
+                                      " Hz: ", Pa_GetErrorText(opened)));
+  }
+  if (PaError started = Pa_StartStream(stream); started != paNoError) {
+    Pa_CloseStream(stream);
+    delete user;
+    return NoDeviceError(absl::StrCat("cannot start \"", info->name,
+                                      "\": ", Pa_GetErrorText(started)));
+  }
+  output->stream_ = stream;
+  output->device_name_ = info->name;
+  if (const PaStreamInfo* stream_info = Pa_GetStreamInfo(stream))
+    output->output_latency_ = absl::Seconds(stream_info->outputLatency);
+  output->user_ = user;
+  output->portaudio_ = std::move(portaudio);
+  return output;
+}
+
+AudioOutput::~AudioOutput() {
+  if (stream_ != nullptr) {
+    Pa_StopStream(stream_);
+    Pa_CloseStream(stream_);
+  }
+  delete static_cast<std::pair<Mixer*, int>*>(user_);
+}
+
+}  // namespace yoga::client::audio

@@ -1,0 +1,65 @@
+// The sound card, through PortAudio: lists output devices and plays a Mixer
+// from PortAudio's callback. ALSA and JACK print pages of diagnostics while
+// PortAudio probes them; those are kept off the terminal, so a machine with no
+// sound card gets one clear line instead (see NoDeviceError).
+//
+//   auto output = AudioOutput::Open(mixer, /*device=*/-1, 48000);
+//   if (!output.ok()) ... status says why, with a hint;
+//   (*output)->output_latency()   // what PortAudio reports for the stream
+#ifndef YOGA_CLIENT_AUDIO_AUDIO_OUTPUT_H_
+#define YOGA_CLIENT_AUDIO_AUDIO_OUTPUT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/audio/mixer.h"
+
+namespace yoga::client::audio {
+
+struct OutputDevice {
+  int index = -1;  // PortAudio's device index, for --device.
+  std::string name;
+  std::string host_api;  // "ALSA", "JACK Audio Connection Kit", ...
+  int channels = 0;      // Most output channels.
+  double default_rate = 0;
+  bool is_default = false;
+};
+
+// Every device that can play sound. FAILED_PRECONDITION with a hint (render
+// to a file, or start an audio server) when there is none.
+absl::StatusOr<std::vector<OutputDevice>> ListOutputDevices();
+
+class AudioOutput {
+ public:
+  // Opens `device` (-1: the default one) at `sample_rate`, stereo when the
+  // device has two channels, and starts calling mixer.Render from PortAudio's
+  // callback. The mixer must outlive the output.
+  static absl::StatusOr<std::unique_ptr<AudioOutput>> Open(Mixer& mixer,
+                                                           int device,
+                                                           int sample_rate);
+  ~AudioOutput();  // Stops the stream and releases PortAudio.
+
+  AudioOutput(const AudioOutput&) = delete;
+  AudioOutput& operator=(const AudioOutput&) = delete;
+
+  const std::string& device_name() const { return device_name_; }
+  absl::Duration output_latency() const { return output_latency_; }
+
+ private:
+  AudioOutput() = default;
+  void* stream_ = nullptr;  // PaStream.
+  void* user_ = nullptr;    // What the callback gets: the mixer, channels.
+  std::shared_ptr<void> portaudio_;  // Pa_Initialize'd while this lives.
+  std::string device_name_;
+  absl::Duration output_latency_;
+};
+
+// The error for "no sound card": one line with the way out.
+absl::Status NoDeviceError(absl::string_view detail);
+
+}  // namespace yoga::client::audio
+
+#endif  // YOGA_CLIENT_AUDIO_AUDIO_OUTPUT_H_
