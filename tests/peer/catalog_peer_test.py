@@ -19,7 +19,6 @@ Run by ctest as:
 import importlib.util
 import json
 import os
-import subprocess
 import sys
 import types
 
@@ -28,7 +27,6 @@ import grpc
 import peer_support
 from peer_support import RPC_TIMEOUT
 
-BUF_TIMEOUT = 60  # seconds for each buf curl run
 
 CATALOG_SERVICE = "yoga.catalog.v1.CatalogService"
 PLANNER_SERVICE = "yoga.planner.v1.PlannerService"
@@ -278,16 +276,6 @@ class ErrorTest(StudioTestCase):
 
 
 class BufCurlTest(StudioTestCase):
-
-    def buf_curl(self, *args):
-        command = [peer_support.ARGS.buf, "curl", "--protocol", "grpc",
-                   "--http2-prior-knowledge", *args]
-        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                                text=True, timeout=BUF_TIMEOUT)
-        self.assertEqual(result.returncode, 0,
-                         "%s failed:\n%s%s" % (command, result.stdout, result.stderr))
-        return result.stdout
-
     def test_list_services(self):
         services = self.buf_curl("--list-services",
                                  "http://%s" % self.studio.address).split()

@@ -24,6 +24,7 @@ import grpc
 RPC_TIMEOUT = 10  # seconds, the deadline of every RPC
 START_TIMEOUT = 20  # seconds to wait for "listening on HOST:PORT"
 STOP_TIMEOUT = 15  # seconds to wait for a clean exit after SIGTERM
+BUF_TIMEOUT = 60  # seconds for each buf curl run
 
 ARGS = None  # parsed command line, set in main()
 
@@ -158,6 +159,16 @@ class StudioTestCase(unittest.TestCase):
     def tearDownClass(cls):
         cls.channel.close()
         cls.studio.stop()
+
+    def buf_curl(self, *args):
+        """Runs buf curl over gRPC (HTTP/2 without TLS); returns its stdout."""
+        command = [ARGS.buf, "curl", "--protocol", "grpc", "--http2-prior-knowledge",
+                   *args]
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                text=True, timeout=BUF_TIMEOUT)
+        self.assertEqual(result.returncode, 0,
+                         "%s failed:\n%s%s" % (command, result.stdout, result.stderr))
+        return result.stdout
 
     def assert_rpc_error(self, call, code):
         """Runs call(); asserts it fails with code; returns the grpc.RpcError."""

@@ -22,7 +22,6 @@ Run by ctest as:
 
 import json
 import queue
-import subprocess
 import threading
 import time
 
@@ -31,7 +30,6 @@ import grpc
 import peer_support
 from peer_support import RPC_TIMEOUT
 
-BUF_TIMEOUT = 60  # seconds for each buf curl run
 STREAM_TIMEOUT = 60  # seconds, the deadline of every StreamCues call
 EVENT_TIMEOUT = 10  # seconds to wait for an expected event on a stream
 LOOKAHEAD_MAX_MS = 2000  # cues come "a second or two" ahead of their offset
@@ -471,16 +469,6 @@ class ErrorTest(StudioTestCase):
 
 
 class BufCurlTest(StudioTestCase):
-
-    def buf_curl(self, *args):
-        command = [peer_support.ARGS.buf, "curl", "--protocol", "grpc",
-                   "--http2-prior-knowledge", *args]
-        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                                text=True, timeout=BUF_TIMEOUT)
-        self.assertEqual(result.returncode, 0,
-                         "%s failed:\n%s%s" % (command, result.stdout, result.stderr))
-        return result.stdout
-
     def test_start_session(self):
         request = {
             "routine": {"steps": [{"poseId": POSE_ID, "holdCount": HOLD_COUNT}],
