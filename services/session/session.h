@@ -69,6 +69,8 @@ class Session {
   absl::Status Control(yoga::session::v1::ControlAction action, absl::Time now);
 
   yoga::session::v1::Session ToProto(absl::Time now) const;
+  // The timeline as planned, before any jump.
+  const Timeline& timeline() const { return *timeline_; }
   yoga::session::v1::SessionState State(absl::Time now) const;
   int64_t SessionTimeMs(absl::Time now) const;
   // Seq of the last cue in the log as it stands.

@@ -364,4 +364,18 @@ grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
   return Answer(context, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* SessionServiceImpl::GetSessionTimeline(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::GetSessionTimelineRequest* request,
+    yoga::session::v1::SessionTimeline* response) {
+  if (absl::Status status = RequireId(request->session_id(), "session_id");
+      !status.ok()) {
+    return Answer(context, status);
+  }
+  auto session = registry_.Find(request->session_id());
+  if (!session.ok()) return Answer(context, session.status());
+  *response = (*session)->timeline().ToProto();
+  return Answer(context, absl::OkStatus());
+}
+
 }  // namespace yoga::session

@@ -72,6 +72,10 @@ class SessionServiceImpl final
       grpc::CallbackServerContext* context,
       const yoga::session::v1::GetSessionRequest* request,
       yoga::session::v1::Session* response) override;
+  grpc::ServerUnaryReactor* GetSessionTimeline(
+      grpc::CallbackServerContext* context,
+      const yoga::session::v1::GetSessionTimelineRequest* request,
+      yoga::session::v1::SessionTimeline* response) override;
 
   SessionRegistry& registry() { return registry_; }
 

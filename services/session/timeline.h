@@ -35,6 +35,8 @@ struct Timeline {
   // The step being done at `offset_ms` of timeline time: the last step begun
   // by then (0 before the first one begins).
   int StepAt(int64_t offset_ms) const;
+  // As GetSessionTimeline returns it.
+  yoga::session::v1::SessionTimeline ToProto() const;
 };
 
 }  // namespace yoga::session

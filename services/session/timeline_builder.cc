@@ -488,4 +488,17 @@ absl::StatusOr<Timeline> TimelineBuilder::Build(
   return timeline;
 }
 
+yoga::session::v1::SessionTimeline Timeline::ToProto() const {
+  yoga::session::v1::SessionTimeline proto;
+  proto.mutable_cues()->Add(cues.begin(), cues.end());
+  *proto.mutable_duration() = ToProtoDuration(absl::Milliseconds(end_ms));
+  for (const TimelineStep& step : steps) {
+    yoga::session::v1::StepTiming& timing = *proto.add_steps();
+    timing.set_begin_ms(step.begin_ms);
+    timing.set_hold_start_ms(step.hold_start_ms);
+    timing.set_hold_end_ms(step.hold_end_ms);
+  }
+  return proto;
+}
+
 }  // namespace yoga::session

@@ -385,6 +385,51 @@ TEST_F(SessionServiceTest, StreamsEveryCueAheadOfTimeAndEnds) {
             yoga::session::v1::SESSION_STATE_COMPLETED);
 }
 
+TEST_F(SessionServiceTest,
+       TheTimelineIsWhatTheStreamPlaysWhenNothingIsSkipped) {
+  Start();
+  const auto session = StartPreset(yoga::session::v1::VERBOSITY_BRIEF);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  yoga::session::v1::GetSessionTimelineRequest request;
+  request.set_session_id(session.id());
+  yoga::session::v1::SessionTimeline timeline;
+  ASSERT_TRUE(stub_->GetSessionTimeline(&context, request, &timeline).ok());
+  EXPECT_EQ(timeline.cues_size(), session.last_seq());
+  EXPECT_EQ(timeline.steps_size(), session.routine().steps_size());
+  EXPECT_EQ(FromProtoDuration(timeline.duration()),
+            FromProtoDuration(session.duration()));
+  for (const auto& step : timeline.steps()) {
+    EXPECT_LE(step.begin_ms(), step.hold_start_ms());
+    EXPECT_LT(step.hold_start_ms(), step.hold_end_ms());
+  }
+
+  CueReader reader(*stub_, session.id());
+  grpc::Status status;
+  std::vector<CueEvent> cues = PlayToTheEnd(reader, session.id(), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::erase_if(cues, [](const CueEvent& cue) { return cue.seq() == 0; });
+  ASSERT_EQ(cues.size(), static_cast<size_t>(timeline.cues_size()));
+  for (size_t i = 0; i < cues.size(); ++i) {
+    cues[i].clear_session_time_ms();
+    EXPECT_EQ(cues[i].DebugString(), timeline.cues(i).DebugString()) << i;
+  }
+
+  for (const std::string& id : {std::string(""), std::string("nope")}) {
+    grpc::ClientContext bad_context;
+    SetDeadline(bad_context);
+    request.set_session_id(id);
+    const grpc::Status refused =
+        stub_->GetSessionTimeline(&bad_context, request, &timeline);
+    EXPECT_EQ(refused.error_code(), id.empty()
+                                        ? grpc::StatusCode::INVALID_ARGUMENT
+                                        : grpc::StatusCode::NOT_FOUND);
+    if (id.empty()) {
+      EXPECT_THAT(BadFields(refused), ::testing::ElementsAre("session_id"));
+    }
+  }
+}
+
 TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
   Start();
   const auto session = StartPreset();
