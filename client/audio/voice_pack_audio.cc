@@ -1,5 +1,6 @@
 #include "client/audio/voice_pack_audio.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/audio/audio_file.h"
 #include "client/audio/resample.h"
 #include "services/common/proto_time.h"
@@ -124,8 +126,9 @@ absl::Duration VoicePackAudio::DurationOf(absl::string_view key) const {
                                  : absl::ZeroDuration();
 }
 
-absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(const std::string& pack_dir,
-                                                  int output_rate) {
+absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(
+    const std::string& pack_dir, int output_rate,
+    const absl::flat_hash_set<std::string>& only) {
   const absl::Time start = absl::Now();
   if (output_rate <= 0) {
     return absl::InvalidArgumentError(
@@ -139,10 +142,25 @@ absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(const std::string& pack_dir,
   if (absl::Status status = CheckManifest(*manifest); !status.ok())
     return status;
 
+  // The prompts to load, in manifest order.
+  std::vector<int> wanted;
+  absl::flat_hash_set<std::string> missing = only;
+  for (int i = 0; i < manifest->message.prompts_size(); ++i) {
+    if (only.empty() || missing.erase(manifest->message.prompts(i).key()) > 0)
+      wanted.push_back(i);
+  }
+  if (!missing.empty()) {
+    std::vector<std::string> keys(missing.begin(), missing.end());
+    std::sort(keys.begin(), keys.end());
+    return absl::NotFoundError(absl::StrCat(
+        manifest->path, ": the voice pack has no prompt \"",
+        absl::StrJoin(keys, "\", \""), "\" (render it again: ./dev voice)"));
+  }
+
   // Workers take prompts in manifest order and stop at the first error. Every
   // prompt taken before a failing one is finished, so the failure of lowest
   // index is the first bad prompt in manifest order, whatever the timing.
-  const int count = manifest->message.prompts_size();
+  const int count = static_cast<int>(wanted.size());
   std::vector<ClipPtr> clips(count);
   std::vector<absl::Status> errors(count);
   std::atomic<int> next{0};
@@ -151,7 +169,8 @@ absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(const std::string& pack_dir,
     while (!failed.load(std::memory_order_relaxed)) {
       const int i = next.fetch_add(1, std::memory_order_relaxed);
       if (i >= count) return;
-      absl::StatusOr<ClipPtr> clip = LoadPrompt(*manifest, i, dir, output_rate);
+      absl::StatusOr<ClipPtr> clip =
+          LoadPrompt(*manifest, wanted[i], dir, output_rate);
       if (clip.ok()) {
         clips[i] = *std::move(clip);
       } else {
@@ -173,7 +192,7 @@ absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(const std::string& pack_dir,
   pack.sample_rate_ = output_rate;
   pack.prompts_.reserve(count);
   for (int i = 0; i < count; ++i) {
-    const auto& prompt = manifest->message.prompts(i);
+    const auto& prompt = manifest->message.prompts(wanted[i]);
     pack.bytes_ +=
         static_cast<int64_t>(clips[i]->samples.size() * sizeof(float));
     pack.prompts_[prompt.key()] = {std::move(clips[i]),

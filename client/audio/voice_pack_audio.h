@@ -35,6 +35,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -75,7 +76,8 @@ class VoicePackAudio {
 
  private:
   friend absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(
-      const std::string& pack_dir, int output_rate);
+      const std::string& pack_dir, int output_rate,
+      const absl::flat_hash_set<std::string>& only);
 
   VoicePackAudio() = default;
 
@@ -86,8 +88,12 @@ class VoicePackAudio {
   int64_t bytes_ = 0;
 };
 
-absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(const std::string& pack_dir,
-                                                  int output_rate);
+// With `only` not empty, loads just those keys (a session's timeline uses a
+// few dozen of the pack's prompts, which decode in a fraction of a second);
+// NOT_FOUND naming the keys the pack lacks.
+absl::StatusOr<VoicePackAudio> LoadVoicePackAudio(
+    const std::string& pack_dir, int output_rate,
+    const absl::flat_hash_set<std::string>& only = {});
 
 }  // namespace yoga::client::audio
 

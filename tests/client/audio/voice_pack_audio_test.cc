@@ -101,6 +101,21 @@ TEST(ShippedVoicePackTest, ResampledTo44_1kHzLengthsScale) {
   CheckShippedPack(44100, 2.0);
 }
 
+TEST(ShippedVoicePackTest, LoadsOnlyTheKeysAskedForAndNamesTheMissingOnes) {
+  const std::string dir = YOGA_SOURCE_DIR "/assets/voice/default";
+  auto some = LoadVoicePackAudio(dir, 48000, {"tone.breath", "chime.hold-end"});
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_EQ(some->prompts().size(), 2u);
+  EXPECT_NE(some->Find("chime.hold-end"), nullptr);
+  EXPECT_EQ(some->Find("phrase.welcome"), nullptr);
+
+  auto missing =
+      LoadVoicePackAudio(dir, 48000, {"tone.breath", "zz.nope", "aa.nope"});
+  ASSERT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(),
+              ::testing::HasSubstr("no prompt \"aa.nope\", \"zz.nope\""));
+}
+
 // A fresh folder for one test's pack, below the test temp dir.
 class VoicePackAudioTest : public ::testing::Test {
  protected:
