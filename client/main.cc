@@ -3,6 +3,11 @@
 //   yoga-guide [--server=HOST:PORT] presets
 //   yoga-guide [--server=HOST:PORT] plan --preset=ID | --minutes=N [constraint
 //   flags]
+//   yoga-guide [--server=HOST:PORT] play | render --out=FILE.wav [same flags]
+//   yoga-guide [--server=HOST:PORT] join SESSION_ID
+//   yoga-guide devices
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,14 +20,20 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "client/audio/audio_output.h"
 #include "client/plan_request.h"
+#include "client/player.h"
 #include "client/pose_text.h"
 #include "client/routine_text.h"
+#include "client/session_render.h"
+#include "client/session_setup.h"
+#include "client/terminal.h"
 #include "grpcpp/create_channel.h"
 #include "services/catalog/catalog_client.h"
 #include "services/common/errors.h"
+#include "services/session/cue_text.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of yoga-studio");
@@ -43,6 +54,24 @@ ABSL_FLAG(std::vector<std::string>, condition, {},
 ABSL_FLAG(double, breath, 0,
           "plan: seconds per breath (0: the planner's default)");
 ABSL_FLAG(uint64_t, seed, 0, "plan: variety seed");
+ABSL_FLAG(std::string, routine, "",
+          "play/render: a routine file (text yoga.type.v1.Routine) instead "
+          "of --preset or constraints");
+ABSL_FLAG(std::string, verbosity, "",
+          "play/render: full, brief or minimal (default: full)");
+ABSL_FLAG(double, lead_in, -1,
+          "play/render: seconds of quiet before the first cue (default 5)");
+ABSL_FLAG(int, device, -1,
+          "play/join: PortAudio output device index (see `devices`); -1 is "
+          "the default output");
+ABSL_FLAG(double, volume, 1.0, "play/join: starting volume, 0 to 1");
+ABSL_FLAG(std::string, out, "", "render: the WAV file to write");
+ABSL_FLAG(std::string, voice_dir, YOGA_DEFAULT_VOICE_DIR,
+          "folder of the voice packs (each in <voice_dir>/<pack id>/)");
+ABSL_FLAG(absl::Duration, retry_for, absl::Seconds(30),
+          "how long to keep retrying while the server cannot be reached");
+ABSL_FLAG(bool, keys, true,
+          "play/join: read keys from stdin (space, n, p, q, +, -)");
 
 namespace {
 
@@ -56,6 +85,18 @@ constexpr char kUsage[] =
     "  plan             plan a routine: --preset=ID, or --minutes=N with\n"
     "                   --focus, --level, --moment, --no-floor, --props,\n"
     "                   --exclude, --condition, --breath, --seed\n"
+    "  play             start a session and play it: --preset=ID, constraints\n"
+    "                   as for plan, or --routine=FILE; "
+    "--verbosity=full|brief|\n"
+    "                   minimal, --lead-in=SECONDS, --device=N, --volume=0..1\n"
+    "                   keys: space pause/resume, n next, p previous, q quit,\n"
+    "                   + and - volume\n"
+    "  join SESSION_ID  follow a session started elsewhere (q leaves it "
+    "running)\n"
+    "  render --out=FILE.wav\n"
+    "                   the same session rendered to a WAV file at full "
+    "speed,\n"
+    "                   with its transcript; no sound card needed\n"
     "  devices          list the audio output devices (for --device)";
 
 int Fail(const absl::Status& status) {
@@ -189,9 +230,191 @@ int Devices() {
   return 0;
 }
 
+// The voice packs' rate: a device that takes it plays prompts unresampled.
+constexpr int kVoiceRate = 48000;
+
+yoga::client::SessionCallOptions CallOptions() {
+  yoga::client::SessionCallOptions options;
+  options.retry.give_up_after = absl::GetFlag(FLAGS_retry_for);
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  options.on_retry = [](const absl::Status& why, absl::Duration wait) {
+    std::fprintf(stderr, "yoga-guide: cannot reach %s (%s); retrying in %s\n",
+                 absl::GetFlag(FLAGS_server).c_str(),
+                 std::string(why.message()).c_str(),
+                 absl::FormatDuration(wait).c_str());
+  };
+  return options;
+}
+
+absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest() {
+  yoga::client::SessionRequestOptions options;
+  options.plan.preset = absl::GetFlag(FLAGS_preset);
+  options.plan.minutes = absl::GetFlag(FLAGS_minutes);
+  options.plan.focus = absl::GetFlag(FLAGS_focus);
+  options.plan.level = absl::GetFlag(FLAGS_level);
+  options.plan.moment = absl::GetFlag(FLAGS_moment);
+  options.plan.no_floor = absl::GetFlag(FLAGS_no_floor);
+  options.plan.props = absl::GetFlag(FLAGS_props);
+  options.plan.exclude = absl::GetFlag(FLAGS_exclude);
+  options.plan.conditions = absl::GetFlag(FLAGS_condition);
+  options.plan.breath_seconds = absl::GetFlag(FLAGS_breath);
+  options.plan.seed = absl::GetFlag(FLAGS_seed);
+  options.routine_file = absl::GetFlag(FLAGS_routine);
+  options.verbosity = absl::GetFlag(FLAGS_verbosity);
+  options.lead_in_seconds = absl::GetFlag(FLAGS_lead_in);
+  return yoga::client::MakeSessionRequest(options);
+}
+
+int UsageError(const absl::Status& status) {
+  std::fprintf(stderr, "yoga-guide: %s\n",
+               std::string(status.message()).c_str());
+  return 2;
+}
+
+std::string Minutes(const google::protobuf::Duration& duration) {
+  return absl::StrFormat("%d:%02d", duration.seconds() / 60,
+                         duration.seconds() % 60);
+}
+
+// Plays a started or joined session on `playback` until it ends or the
+// runner quits.
+int PlayPlan(const yoga::client::SessionPlan& plan,
+             yoga::client::audio::Playback& playback,
+             yoga::session::v1::SessionService::StubInterface& sessions,
+             yoga::catalog::v1::CatalogService::StubInterface& catalog,
+             bool quit_stops_session, absl::Time launched) {
+  auto voice = yoga::client::LoadSessionVoice(
+      absl::GetFlag(FLAGS_voice_dir), plan, playback.mixer->sample_rate());
+  if (!voice.ok()) return Fail(voice.status());
+  playback.mixer->SetVolume(static_cast<float>(absl::GetFlag(FLAGS_volume)));
+  std::printf(
+      "session %s: %s (%s) on %s (%d Hz, latency %s)\n",
+      plan.session.id().c_str(), plan.session.routine().title().c_str(),
+      Minutes(plan.session.duration()).c_str(),
+      playback.output->device_name().c_str(), playback.mixer->sample_rate(),
+      absl::FormatDuration(
+          absl::Trunc(playback.output->output_latency(), absl::Milliseconds(1)))
+          .c_str());
+  if (absl::GetFlag(FLAGS_keys)) {
+    std::printf(
+        "keys: space pause/resume · n next · p previous · q %s · "
+        "+/- volume\n",
+        quit_stops_session ? "stop" : "leave");
+  }
+  std::fflush(stdout);
+  yoga::client::PlayerOptions options;
+  options.quit_stops_session = quit_stops_session;
+  options.retry.give_up_after = absl::GetFlag(FLAGS_retry_for);
+  options.output_latency = playback.output->output_latency();
+  options.launched = launched;
+  absl::StatusOr<yoga::client::PlayerReport> report;
+  {
+    yoga::client::Terminal terminal(absl::GetFlag(FLAGS_keys));
+    report = yoga::client::PlaySession(sessions, plan.session, plan.timeline,
+                                       *voice, *playback.mixer, terminal,
+                                       PoseNames(catalog), options);
+  }
+  if (!report.ok()) return Fail(report.status());
+  std::printf(
+      "%s: %lld prompts played, the first heard %lld ms after start; "
+      "%lld late, %lld overlapping, %d reconnects\n",
+      report->completed ? "completed"
+      : report->quit    ? "quit"
+                        : "stopped",
+      static_cast<long long>(report->prompts),
+      static_cast<long long>(
+          absl::ToInt64Milliseconds(report->time_to_first_prompt)),
+      static_cast<long long>(report->mixer.late),
+      static_cast<long long>(report->mixer.overlaps), report->reconnects);
+  return 0;
+}
+
+// Before the session starts: its first cues must not fall due while the
+// output still stalls.
+void WarmUp(const yoga::client::audio::Playback& playback) {
+  if (!playback.output->WaitUntilFlowing(absl::Seconds(5))) {
+    std::fprintf(stderr,
+                 "yoga-guide: warning: \"%s\" has not started playing after "
+                 "5 s; going on\n",
+                 playback.output->device_name().c_str());
+  }
+}
+
+int Play(yoga::session::v1::SessionService::StubInterface& sessions,
+         yoga::catalog::v1::CatalogService::StubInterface& catalog,
+         absl::Time launched) {
+  auto request = SessionRequest();
+  if (!request.ok()) return UsageError(request.status());
+  // The sound card first: no session is started for nobody to hear.
+  auto playback = yoga::client::audio::OpenPlayback(absl::GetFlag(FLAGS_device),
+                                                    kVoiceRate);
+  if (!playback.ok()) return Fail(playback.status());
+  WarmUp(*playback);
+  auto plan = yoga::client::StartSession(sessions, *request, CallOptions());
+  if (!plan.ok()) return Fail(plan.status());
+  return PlayPlan(*plan, *playback, sessions, catalog,
+                  /*quit_stops_session=*/true, launched);
+}
+
+int Join(yoga::session::v1::SessionService::StubInterface& sessions,
+         yoga::catalog::v1::CatalogService::StubInterface& catalog,
+         const std::vector<char*>& args, absl::Time launched) {
+  if (args.size() != 3) {
+    std::fprintf(stderr, "yoga-guide: join takes one session id\n");
+    return 2;
+  }
+  auto playback = yoga::client::audio::OpenPlayback(absl::GetFlag(FLAGS_device),
+                                                    kVoiceRate);
+  if (!playback.ok()) return Fail(playback.status());
+  WarmUp(*playback);
+  auto plan = yoga::client::JoinSession(sessions, args[2], CallOptions());
+  if (!plan.ok()) return Fail(plan.status());
+  return PlayPlan(*plan, *playback, sessions, catalog,
+                  /*quit_stops_session=*/false, launched);
+}
+
+int Render(yoga::session::v1::SessionService::StubInterface& sessions) {
+  const std::string out = absl::GetFlag(FLAGS_out);
+  if (out.empty()) {
+    return UsageError(absl::InvalidArgumentError(
+        "render needs --out=FILE.wav, the file to write"));
+  }
+  auto request = SessionRequest();
+  if (!request.ok()) return UsageError(request.status());
+  auto plan = yoga::client::StartSession(sessions, *request, CallOptions());
+  if (!plan.ok()) return Fail(plan.status());
+  // Only the timeline was needed: the live session would play to no one.
+  (void)yoga::client::StopSession(sessions, plan->session.id(), CallOptions());
+  auto voice = yoga::client::LoadSessionVoice(absl::GetFlag(FLAGS_voice_dir),
+                                              *plan, kVoiceRate);
+  if (!voice.ok()) return Fail(voice.status());
+  const bool show_progress = isatty(STDERR_FILENO) == 1;
+  auto result = yoga::client::RenderSession(
+      plan->timeline, *voice, out, [&](double done) {
+        if (show_progress)
+          std::fprintf(stderr, "\rrendering %3.0f%%", done * 100);
+      });
+  if (show_progress) std::fputs("\r\033[K", stderr);
+  if (!result.ok()) return Fail(result.status());
+  std::printf("%s (%s)\n", plan->session.routine().title().c_str(),
+              Minutes(plan->session.duration()).c_str());
+  for (const auto& prompt : result->prompts)
+    std::printf("%s\n", yoga::session::CueLine(prompt.cue).c_str());
+  std::printf(
+      "wrote %s: %s of audio, %zu prompts, %d Hz mono, in %s\n", out.c_str(),
+      absl::FormatDuration(
+          absl::Milliseconds(result->frames * 1000 / result->sample_rate))
+          .c_str(),
+      result->prompts.size(), result->sample_rate,
+      absl::FormatDuration(absl::Trunc(result->took, absl::Milliseconds(1)))
+          .c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const absl::Time launched = absl::Now();
   absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> storage;
   std::vector<char*> spelled = DashesToUnderscores(argc, argv, storage);
@@ -210,6 +433,10 @@ int main(int argc, char** argv) {
   auto planner = yoga::planner::v1::PlannerService::NewStub(channel);
   if (command == "presets") return Presets(*planner);
   if (command == "plan") return Plan(*planner, *stub);
+  auto sessions = yoga::session::v1::SessionService::NewStub(channel);
+  if (command == "play") return Play(*sessions, *stub, launched);
+  if (command == "join") return Join(*sessions, *stub, args, launched);
+  if (command == "render") return Render(*sessions);
   std::fprintf(stderr, "yoga-guide: unknown command \"%s\"\n%s\n",
                command.c_str(), kUsage);
   return 2;

@@ -10,6 +10,7 @@
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/common/enum_label.h"
+#include "services/common/text_proto_file.h"
 
 namespace yoga::client {
 namespace {
@@ -87,6 +88,36 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
         static_cast<int64_t>(std::llround(options.breath_seconds * 1000)));
   }
   constraints.set_seed(options.seed);
+  return request;
+}
+
+absl::StatusOr<yoga::session::v1::StartSessionRequest> MakeSessionRequest(
+    const SessionRequestOptions& options) {
+  yoga::session::v1::StartSessionRequest request;
+  if (!options.routine_file.empty()) {
+    auto file =
+        ReadTextProtoFile<yoga::type::v1::Routine>(options.routine_file);
+    if (!file.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--routine: ", file.status().message()));
+    }
+    *request.mutable_routine() = std::move(file->message);
+  } else {
+    auto compose = MakePlanRequest(options.plan);
+    if (!compose.ok()) return compose.status();
+    *request.mutable_compose() = *std::move(compose);
+  }
+  auto& session_options = *request.mutable_options();
+  if (!options.verbosity.empty()) {
+    auto verbosity =
+        ParseName<yoga::session::v1::Verbosity>("verbosity", options.verbosity);
+    if (!verbosity.ok()) return verbosity.status();
+    session_options.set_verbosity(*verbosity);
+  }
+  if (options.lead_in_seconds >= 0) {
+    *session_options.mutable_lead_in() = TimeUtil::MillisecondsToDuration(
+        std::llround(options.lead_in_seconds * 1000));
+  }
   return request;
 }
 

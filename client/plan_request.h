@@ -1,5 +1,6 @@
-// Turns the command line of `yoga-guide plan` (and later `play`, `render`)
-// into a ComposeRoutineRequest: --preset=ID, or constraints from --minutes,
+// Turns the command line of `yoga-guide plan`, `play` and `render` into a
+// ComposeRoutineRequest or a StartSessionRequest: --preset=ID, or constraints
+// from --minutes,
 // --focus, --level, --moment, --no-floor, --props, --exclude, --condition,
 // --breath and --seed. Names are written as on the command line:
 // --focus=lower-back,hips --level=intermediate --condition=sensitive-knees.
@@ -12,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "yoga/planner/v1/planner_service.pb.h"
+#include "yoga/session/v1/session_service.pb.h"
 
 namespace yoga::client {
 
@@ -32,6 +34,19 @@ struct PlanOptions {
 // INVALID_ARGUMENT names the flag and the value it did not understand.
 absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
     const PlanOptions& options);
+
+// What `play` and `render` start: a routine from PlanOptions, or one read
+// from a text-format yoga.type.v1.Routine file, spoken at a verbosity.
+struct SessionRequestOptions {
+  PlanOptions plan;
+  std::string routine_file;     // Wins over `plan` when set.
+  std::string verbosity;        // full | brief | minimal; empty: the server's.
+  double lead_in_seconds = -1;  // < 0: the server's default.
+};
+
+// INVALID_ARGUMENT names the flag (or "file:line:column") and the problem.
+absl::StatusOr<yoga::session::v1::StartSessionRequest> MakeSessionRequest(
+    const SessionRequestOptions& options);
 
 }  // namespace yoga::client
 

@@ -87,4 +87,55 @@ absl::StatusOr<Clip> DecodeAudioFile(const std::string& path) {
   return clip;
 }
 
+absl::StatusOr<WavWriter> WavWriter::Create(const std::string& path,
+                                            int sample_rate) {
+  SF_INFO info = {};
+  info.samplerate = sample_rate;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  SNDFILE* file;
+  {
+    absl::MutexLock lock(&open_mutex);
+    file = sf_open(path.c_str(), SFM_WRITE, &info);
+    if (file == nullptr) {
+      return absl::UnavailableError(absl::StrCat(
+          path, ": cannot create the file: ", sf_strerror(nullptr)));
+    }
+  }
+  // Scale floats by 32767 and clip, instead of libsndfile's default of
+  // wrapping around on overshoot.
+  sf_command(file, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+  WavWriter writer;
+  writer.path_ = path;
+  writer.file_ = std::shared_ptr<void>(
+      file, [](void* open) { sf_close(static_cast<SNDFILE*>(open)); });
+  return writer;
+}
+
+WavWriter::~WavWriter() = default;
+
+absl::Status WavWriter::Append(const float* samples, int64_t frames) {
+  if (file_ == nullptr)
+    return absl::FailedPreconditionError(path_ + ": already closed");
+  auto* file = static_cast<SNDFILE*>(file_.get());
+  if (sf_writef_float(file, samples, frames) != frames) {
+    return absl::UnavailableError(
+        absl::StrCat(path_, ": cannot write: ", sf_strerror(file)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WavWriter::Close() {
+  if (file_ == nullptr) return absl::OkStatus();
+  auto* file = static_cast<SNDFILE*>(file_.get());
+  sf_write_sync(file);
+  const int error = sf_error(file);
+  file_.reset();
+  if (error != SF_ERR_NO_ERROR) {
+    return absl::UnavailableError(
+        absl::StrCat(path_, ": cannot write: ", sf_error_number(error)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace yoga::client::audio

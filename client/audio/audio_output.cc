@@ -145,4 +145,45 @@ AudioOutput::~AudioOutput() {
   delete static_cast<std::pair<Mixer*, int>*>(user_);
 }
 
+bool AudioOutput::WaitUntilFlowing(absl::Duration timeout) const {
+  const Mixer& mixer = *static_cast<std::pair<Mixer*, int>*>(user_)->first;
+  // Flowing: a 20 ms window in which at least 10 ms of frames were rendered.
+  constexpr absl::Duration kWindow = absl::Milliseconds(20);
+  const int64_t wanted = mixer.sample_rate() / 100;
+  const absl::Time give_up = absl::Now() + timeout;
+  int64_t before = mixer.frames_rendered();
+  while (absl::Now() < give_up) {
+    absl::SleepFor(kWindow);
+    const int64_t now = mixer.frames_rendered();
+    if (now - before >= wanted) return true;
+    before = now;
+  }
+  return false;
+}
+
+absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate) {
+  Playback playback;
+  playback.mixer = std::make_unique<Mixer>(preferred_rate);
+  auto output = AudioOutput::Open(*playback.mixer, device, preferred_rate);
+  if (output.ok()) {
+    playback.output = *std::move(output);
+    return playback;
+  }
+  // The device may not take the rate: try its own.
+  auto devices = ListOutputDevices();
+  if (!devices.ok()) return output.status();
+  for (const OutputDevice& candidate : *devices) {
+    const bool wanted =
+        device >= 0 ? candidate.index == device : candidate.is_default;
+    const int rate = static_cast<int>(candidate.default_rate);
+    if (!wanted || rate <= 0 || rate == preferred_rate) continue;
+    playback.mixer = std::make_unique<Mixer>(rate);
+    auto fallback = AudioOutput::Open(*playback.mixer, device, rate);
+    if (!fallback.ok()) return fallback.status();
+    playback.output = *std::move(fallback);
+    return playback;
+  }
+  return output.status();
+}
+
 }  // namespace yoga::client::audio

@@ -46,6 +46,12 @@ class AudioOutput {
   AudioOutput& operator=(const AudioOutput&) = delete;
 
   const std::string& device_name() const { return device_name_; }
+
+  // Waits until the callback runs in real time, at most `timeout`; true if it
+  // does. Some outputs take their first buffers and then stall before they
+  // play: ALSA's PulseAudio plugin for about 2 s. Session time must not be
+  // anchored to a frame clock that stands still, so players wait first.
+  bool WaitUntilFlowing(absl::Duration timeout) const;
   absl::Duration output_latency() const { return output_latency_; }
 
  private:
@@ -56,6 +62,16 @@ class AudioOutput {
   std::string device_name_;
   absl::Duration output_latency_;
 };
+
+// A Mixer and the device that plays it.
+struct Playback {
+  std::unique_ptr<Mixer> mixer;
+  std::unique_ptr<AudioOutput> output;  // Declared last: stops first.
+};
+
+// Opens `device` (-1: the default) at `preferred_rate` if it takes it (no
+// resampling of the voice then), else at the device's default rate.
+absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate);
 
 // The error for "no sound card": one line with the way out.
 absl::Status NoDeviceError(absl::string_view detail);

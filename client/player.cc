@@ -1,0 +1,258 @@
+#include "client/player.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "client/cue_follower.h"
+#include "client/status_line.h"
+#include "grpcpp/client_context.h"
+#include "services/common/errors.h"
+#include "services/common/proto_time.h"
+#include "services/session/cue_text.h"
+
+namespace yoga::client {
+namespace {
+
+using yoga::session::v1::ControlAction;
+using yoga::session::v1::Session;
+
+// How often the loop looks at keys, events and the status line. Timing does
+// not depend on it: prompts are placed on frames well ahead.
+constexpr absl::Duration kTick = absl::Milliseconds(10);
+constexpr float kVolumeStep = 0.1f;
+
+// Calls the session service on the control thread.
+class SessionCalls {
+ public:
+  SessionCalls(yoga::session::v1::SessionService::StubInterface& stub,
+               std::string id, absl::Duration timeout)
+      : stub_(stub), id_(std::move(id)), timeout_(timeout) {}
+
+  absl::StatusOr<Session> Control(ControlAction action) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    yoga::session::v1::ControlSessionRequest request;
+    request.set_session_id(id_);
+    request.set_action(action);
+    Session session;
+    grpc::Status status = stub_.ControlSession(&context, request, &session);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return session;
+  }
+  absl::StatusOr<Session> Get() {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    yoga::session::v1::GetSessionRequest request;
+    request.set_id(id_);
+    Session session;
+    grpc::Status status = stub_.GetSession(&context, request, &session);
+    if (!status.ok()) return FromGrpcStatus(status);
+    return session;
+  }
+
+ private:
+  void SetDeadline(grpc::ClientContext& context) const {
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMilliseconds(timeout_));
+  }
+  yoga::session::v1::SessionService::StubInterface& stub_;
+  const std::string id_;
+  const absl::Duration timeout_;
+};
+
+class Player {
+ public:
+  Player(yoga::session::v1::SessionService::StubInterface& stub,
+         const Session& session,
+         const yoga::session::v1::SessionTimeline& timeline,
+         const audio::VoicePackAudio& voice, audio::Mixer& mixer,
+         Terminal& terminal, const std::map<std::string, std::string>& names,
+         const PlayerOptions& options)
+      : calls_(stub, session.id(), options.call_timeout),
+        follower_(stub, session.id(), options.retry,
+                  [this](const absl::Status& why, absl::Duration wait) {
+                    absl::MutexLock lock(&notices_mutex_);
+                    notices_.push_back(absl::StrCat(
+                        "yoga-guide: the cue stream dropped (", why.message(),
+                        "); reconnecting in ", absl::FormatDuration(wait)));
+                  }),
+        scheduler_(mixer, voice, options.scheduling),
+        mixer_(mixer),
+        terminal_(terminal),
+        names_(names),
+        timeline_(timeline),
+        options_(options),
+        session_(session) {}
+
+  absl::StatusOr<PlayerReport> Run() {
+    follower_.Start(/*after_seq=*/0);
+    for (;;) {
+      TakeEvents();
+      scheduler_.Pump();
+      ReportStarted();
+      terminal_.SetStatus(Status());
+      if (std::optional<char> key = terminal_.ReadKey(kTick)) {
+        if (*key == 'q') return Quit();
+        OnKey(*key);
+      }
+      if (std::optional<absl::Status> result = follower_.result()) {
+        TakeEvents();
+        if (!result->ok()) {
+          mixer_.StopAll();
+          return *result;
+        }
+        if (scheduler_.idle()) return Finish();
+      }
+    }
+  }
+
+ private:
+  void TakeEvents() {
+    std::vector<std::string> notices;
+    {
+      absl::MutexLock lock(&notices_mutex_);
+      notices.swap(notices_);
+    }
+    for (const std::string& notice : notices) terminal_.Print(notice);
+    for (CueFollower::Item& item : follower_.Take()) {
+      if (item.reconnected) scheduler_.OnReconnect();
+      scheduler_.OnEvent(item.event);
+      if (item.event.kind() == yoga::session::v1::CUE_KIND_SKIPPED) {
+        // The session's end moved: ask where to.
+        if (auto session = calls_.Get(); session.ok()) session_ = *session;
+      }
+    }
+  }
+
+  void ReportStarted() {
+    for (const CueScheduler::StartedCue& started : scheduler_.TakeStarted()) {
+      if (report_.prompts++ == 0) {
+        // Frames between the start and the callback's frame now, then the
+        // device's latency: when the runner hears it.
+        const int64_t ago = mixer_.frames_rendered() - started.frame;
+        report_.time_to_first_prompt =
+            absl::Now() - options_.launched -
+            absl::Seconds(static_cast<double>(ago) / mixer_.sample_rate()) +
+            options_.output_latency;
+      }
+      if (started.cue.step_index() >= 0) step_index_ = started.cue.step_index();
+      terminal_.Print(session::CueLine(started.cue));
+    }
+  }
+
+  std::string Status() const {
+    PlayerState state;
+    const int64_t latency_frames =
+        absl::ToInt64Milliseconds(options_.output_latency) *
+        mixer_.sample_rate() / 1000;
+    state.now_ms = std::max<int64_t>(
+        0, scheduler_.SessionMsAt(mixer_.frames_rendered() - latency_frames));
+    state.step_index = step_index_;
+    state.end_ms =
+        absl::ToInt64Milliseconds(FromProtoDuration(session_.duration()));
+    state.shift_ms =
+        state.end_ms -
+        absl::ToInt64Milliseconds(FromProtoDuration(timeline_.duration()));
+    state.paused = scheduler_.paused();
+    state.volume = volume_;
+    return FormatStatusLine(state, session_.routine(), timeline_, names_);
+  }
+
+  void OnKey(char key) {
+    switch (key) {
+      case ' ':
+        Control(scheduler_.paused() ? yoga::session::v1::CONTROL_ACTION_RESUME
+                                    : yoga::session::v1::CONTROL_ACTION_PAUSE);
+        return;
+      case 'n':
+        Control(yoga::session::v1::CONTROL_ACTION_NEXT);
+        return;
+      case 'p':
+        Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS);
+        return;
+      case '+':
+      case '=':
+        SetVolume(volume_ + kVolumeStep);
+        return;
+      case '-':
+        SetVolume(volume_ - kVolumeStep);
+        return;
+      default:
+        return;  // Enter and the like, from a pipe or a hurried finger.
+    }
+  }
+
+  void Control(ControlAction action) {
+    absl::StatusOr<Session> session = calls_.Control(action);
+    if (session.ok()) {
+      session_ = *std::move(session);
+    } else {
+      terminal_.Print(absl::StrCat("yoga-guide: ", session.status().message()));
+    }
+  }
+
+  void SetVolume(float volume) {
+    volume_ = std::clamp(volume, 0.0f, 1.0f);
+    // Steps of a tenth, without float dust.
+    volume_ = static_cast<float>(std::lround(volume_ * 10)) / 10;
+    mixer_.SetVolume(volume_);
+  }
+
+  absl::StatusOr<PlayerReport> Quit() {
+    if (options_.quit_stops_session) {
+      // The session may have ended meanwhile: nothing to stop then.
+      (void)calls_.Control(yoga::session::v1::CONTROL_ACTION_STOP);
+    }
+    follower_.Cancel();
+    mixer_.StopAll();
+    absl::SleepFor(absl::Milliseconds(30));  // The fade-out.
+    report_.quit = true;
+    return Finish();
+  }
+
+  PlayerReport Finish() {
+    ReportStarted();
+    terminal_.ClearStatus();
+    report_.completed =
+        scheduler_.end_received() && !scheduler_.stopped() && !report_.quit;
+    report_.stopped = scheduler_.stopped();
+    report_.mixer = mixer_.stats();
+    report_.cues = scheduler_.counters();
+    report_.reconnects = follower_.reconnects();
+    return report_;
+  }
+
+  SessionCalls calls_;
+  // The follower's thread tells of reconnects here; this thread prints them.
+  absl::Mutex notices_mutex_;
+  std::vector<std::string> notices_ ABSL_GUARDED_BY(notices_mutex_);
+  CueFollower follower_;
+  CueScheduler scheduler_;
+  audio::Mixer& mixer_;
+  Terminal& terminal_;
+  const std::map<std::string, std::string>& names_;
+  const yoga::session::v1::SessionTimeline& timeline_;
+  const PlayerOptions& options_;
+  Session session_;
+  int step_index_ = -1;
+  float volume_ = 1.0f;
+  PlayerReport report_;
+};
+
+}  // namespace
+
+absl::StatusOr<PlayerReport> PlaySession(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const Session& session, const yoga::session::v1::SessionTimeline& timeline,
+    const audio::VoicePackAudio& voice, audio::Mixer& mixer, Terminal& terminal,
+    const std::map<std::string, std::string>& names,
+    const PlayerOptions& options) {
+  Player player(stub, session, timeline, voice, mixer, terminal, names,
+                options);
+  return player.Run();
+}
+
+}  // namespace yoga::client

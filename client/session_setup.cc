@@ -1,0 +1,98 @@
+#include "client/session_setup.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "absl/container/flat_hash_set.h"
+#include "grpcpp/client_context.h"
+#include "services/common/errors.h"
+
+namespace yoga::client {
+namespace {
+
+using yoga::session::v1::SessionService;
+
+// One unary call of `stub` with a deadline, retried while UNAVAILABLE.
+template <typename Request, typename Response, typename Method>
+absl::Status Call(SessionService::StubInterface& stub, Method method,
+                  const Request& request, Response* response,
+                  const SessionCallOptions& options) {
+  return CallWithRetry(
+      [&] {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(options.timeout));
+        return FromGrpcStatus((stub.*method)(&context, request, response));
+      },
+      options.retry, options.on_retry);
+}
+
+absl::Status FetchTimeline(SessionService::StubInterface& stub,
+                           SessionPlan& plan,
+                           const SessionCallOptions& options) {
+  yoga::session::v1::GetSessionTimelineRequest request;
+  request.set_session_id(plan.session.id());
+  return Call(stub, &SessionService::StubInterface::GetSessionTimeline, request,
+              &plan.timeline, options);
+}
+
+}  // namespace
+
+absl::StatusOr<SessionPlan> StartSession(
+    SessionService::StubInterface& stub,
+    const yoga::session::v1::StartSessionRequest& request,
+    const SessionCallOptions& options) {
+  SessionPlan plan;
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::StartSession, request,
+               &plan.session, options);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = FetchTimeline(stub, plan, options); !status.ok())
+    return status;
+  return plan;
+}
+
+absl::StatusOr<SessionPlan> JoinSession(SessionService::StubInterface& stub,
+                                        const std::string& session_id,
+                                        const SessionCallOptions& options) {
+  SessionPlan plan;
+  yoga::session::v1::GetSessionRequest request;
+  request.set_id(session_id);
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::GetSession, request,
+               &plan.session, options);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = FetchTimeline(stub, plan, options); !status.ok())
+    return status;
+  return plan;
+}
+
+absl::Status StopSession(SessionService::StubInterface& stub,
+                         const std::string& session_id,
+                         const SessionCallOptions& options) {
+  yoga::session::v1::ControlSessionRequest request;
+  request.set_session_id(session_id);
+  request.set_action(yoga::session::v1::CONTROL_ACTION_STOP);
+  yoga::session::v1::Session session;
+  return Call(stub, &SessionService::StubInterface::ControlSession, request,
+              &session, options);
+}
+
+absl::StatusOr<audio::VoicePackAudio> LoadSessionVoice(
+    const std::string& voice_dir, const SessionPlan& plan, int sample_rate) {
+  absl::flat_hash_set<std::string> keys;
+  for (const auto& cue : plan.timeline.cues()) {
+    if (!cue.prompt_key().empty()) keys.insert(cue.prompt_key());
+  }
+  const std::string& pack = plan.session.options().voice_pack();
+  return audio::LoadVoicePackAudio(
+      (std::filesystem::path(voice_dir) / (pack.empty() ? "default" : pack))
+          .string(),
+      sample_rate, keys);
+}
+
+}  // namespace yoga::client

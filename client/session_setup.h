@@ -1,0 +1,54 @@
+// Getting a session ready to play or render: start it (or find the one to
+// join), fetch its whole timeline, and decode just the prompts it uses. Calls
+// retry while the server cannot be reached (RetryPolicy), telling the runner.
+#ifndef YOGA_CLIENT_SESSION_SETUP_H_
+#define YOGA_CLIENT_SESSION_SETUP_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/audio/voice_pack_audio.h"
+#include "client/retry.h"
+#include "yoga/session/v1/session_service.grpc.pb.h"
+
+namespace yoga::client {
+
+struct SessionCallOptions {
+  RetryPolicy retry;
+  absl::Duration timeout = absl::Seconds(10);  // Of each call.
+  // Told why and how long before each retry.
+  std::function<void(const absl::Status&, absl::Duration)> on_retry;
+};
+
+// A session to play: how it stands and its timeline as planned.
+struct SessionPlan {
+  yoga::session::v1::Session session;
+  yoga::session::v1::SessionTimeline timeline;
+};
+
+// Starts a session from `request`.
+absl::StatusOr<SessionPlan> StartSession(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const yoga::session::v1::StartSessionRequest& request,
+    const SessionCallOptions& options);
+
+// Finds the running session `session_id`.
+absl::StatusOr<SessionPlan> JoinSession(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const std::string& session_id, const SessionCallOptions& options);
+
+// Stops a session, for `render`, which needs only its timeline.
+absl::Status StopSession(yoga::session::v1::SessionService::StubInterface& stub,
+                         const std::string& session_id,
+                         const SessionCallOptions& options);
+
+// The prompts of `plan`'s timeline from the pack the session names, in
+// `voice_dir`/<pack id>/, at `sample_rate`.
+absl::StatusOr<audio::VoicePackAudio> LoadSessionVoice(
+    const std::string& voice_dir, const SessionPlan& plan, int sample_rate);
+
+}  // namespace yoga::client
+
+#endif  // YOGA_CLIENT_SESSION_SETUP_H_
