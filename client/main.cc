@@ -60,7 +60,8 @@ ABSL_FLAG(std::string, routine, "",
 ABSL_FLAG(std::string, verbosity, "",
           "play/render: full, brief or minimal (default: full)");
 ABSL_FLAG(double, lead_in, -1,
-          "play/render: seconds of quiet before the first cue (default 5)");
+          "play/render: seconds of quiet before the first cue (default 5; "
+          "play needs at least 1)");
 ABSL_FLAG(int, device, -1,
           "play/join: PortAudio output device index (see `devices`); -1 is "
           "the default output");
@@ -232,6 +233,8 @@ int Devices() {
 
 // The voice packs' rate: a device that takes it plays prompts unresampled.
 constexpr int kVoiceRate = 48000;
+// Seconds: the shortest lead-in `play` accepts.
+constexpr double kLeastLiveLeadIn = 1.0;
 
 yoga::client::SessionCallOptions CallOptions() {
   yoga::client::SessionCallOptions options;
@@ -332,7 +335,12 @@ int PlayPlan(const yoga::client::SessionPlan& plan,
 // Before the session starts: its first cues must not fall due while the
 // output still stalls.
 void WarmUp(const yoga::client::audio::Playback& playback) {
-  if (!playback.output->WaitUntilFlowing(absl::Seconds(5))) {
+  const absl::Time start = absl::Now();
+  if (playback.output->WaitUntilFlowing(absl::Seconds(5))) {
+    std::printf(
+        "audio output started in %lld ms\n",
+        static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
+  } else {
     std::fprintf(stderr,
                  "yoga-guide: warning: \"%s\" has not started playing after "
                  "5 s; going on\n",
@@ -345,6 +353,15 @@ int Play(yoga::session::v1::SessionService::StubInterface& sessions,
          absl::Time launched) {
   auto request = SessionRequest();
   if (!request.ok()) return UsageError(request.status());
+  const double lead_in = absl::GetFlag(FLAGS_lead_in);
+  if (lead_in >= 0 && lead_in < kLeastLiveLeadIn) {
+    // Session time starts with StartSession; the prompts are decoded after
+    // it, when the timeline is known. A shorter lead-in would clip the
+    // welcome.
+    return UsageError(absl::InvalidArgumentError(absl::StrCat(
+        "--lead_in=", lead_in, ": play needs at least ", kLeastLiveLeadIn,
+        " s to get the session's prompts ready (render takes 0)")));
+  }
   // The sound card first: no session is started for nobody to hear.
   auto playback = yoga::client::audio::OpenPlayback(absl::GetFlag(FLAGS_device),
                                                     kVoiceRate);
@@ -396,7 +413,8 @@ int Render(yoga::session::v1::SessionService::StubInterface& sessions) {
       });
   if (show_progress) std::fputs("\r\033[K", stderr);
   if (!result.ok()) return Fail(result.status());
-  std::printf("%s (%s)\n", plan->session.routine().title().c_str(),
+  std::printf("session %s: %s (%s)\n", plan->session.id().c_str(),
+              plan->session.routine().title().c_str(),
               Minutes(plan->session.duration()).c_str());
   for (const auto& prompt : result->prompts)
     std::printf("%s\n", yoga::session::CueLine(prompt.cue).c_str());

@@ -1,0 +1,176 @@
+// yoga-guide as a runner meets it, end to end with real sound: a private
+// PulseAudio server with a null sink, yoga-studio on loopback, `yoga-guide
+// play` of a short routine through PortAudio, and parecord recording the
+// sink's monitor. Every prompt of the session's timeline must be found in the
+// recording, in order, and the time between consecutive prompts must be the
+// timeline's to within 5 ms (in practice it is exact to the frame).
+// Also: play without a sound card, and with no server to reach.
+#include <csignal>
+#include <filesystem>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/audio/audio_file.h"
+#include "client/audio/voice_pack_audio.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pulse_audio.h"
+#include "tests/integration/server_process.h"
+#include "tests/testing/prompt_locator.h"
+#include "yoga/session/v1/session_service.grpc.pb.h"
+
+namespace yoga {
+namespace {
+
+using ::testing::HasSubstr;
+using yoga::testing::ChildProcess;
+using yoga::testing::PulseAudio;
+using yoga::testing::RunProgram;
+
+const std::string kBin = YOGA_BINARY_DIR "/bin/";
+const std::string kShortRoutine =
+    YOGA_SOURCE_DIR "/tests/integration/testdata/short_routine.textproto";
+constexpr int kRate = 48000;
+
+std::string TempDir(const std::string& name) {
+  const std::string dir =
+      std::filesystem::path(::testing::TempDir()) / ("guide_play_test." + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// The id in yoga-guide's line "session ID: title (m:ss) on ...".
+std::string SessionIdOf(const std::string& out) {
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    if (absl::ConsumePrefix(&line, "session "))
+      return std::string(line.substr(0, line.find(':')));
+  }
+  return "";
+}
+
+TEST(GuidePlayTest, PlaysEveryPromptInOrderOnTimeThroughPulseAudio) {
+  const std::string dir = TempDir("pulse");
+  auto pulse = PulseAudio::Start(dir + "/pulse");
+  ASSERT_TRUE(pulse.ok()) << pulse.status();
+  ChildProcess studio(kBin + "yoga-studio", {"--listen=127.0.0.1:0"});
+  auto address = studio.WaitForAddress();
+  ASSERT_TRUE(address.ok()) << address.status();
+
+  const std::string wav = dir + "/recording.wav";
+  auto recorder = (*pulse)->Record(wav);
+  absl::SleepFor(absl::Seconds(1));  // parecord is recording by then.
+  ChildProcess guide("/usr/bin/env",
+                     (*pulse)->Env({kBin + "yoga-guide", "--server=" + *address,
+                                    "play", "--routine=" + kShortRoutine,
+                                    "--lead_in=1", "--keys=false"}));
+  const std::optional<int> exit_code = guide.WaitForExit(absl::Seconds(120));
+  absl::SleepFor(absl::Milliseconds(500));  // The last prompt's tail.
+  recorder->Stop(SIGINT);
+  ASSERT_EQ(exit_code, 0) << guide.Stdout() << guide.Stderr();
+  EXPECT_THAT(guide.Stdout(), HasSubstr("completed: "));
+  EXPECT_THAT(guide.Stdout(), HasSubstr(" 0 late, 0 overlapping"));
+
+  // The session's timeline, from the server, and the prompts it names.
+  const std::string session_id = SessionIdOf(guide.Stdout());
+  ASSERT_FALSE(session_id.empty()) << guide.Stdout();
+  auto stub = yoga::session::v1::SessionService::NewStub(
+      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  yoga::session::v1::GetSessionTimelineRequest request;
+  request.set_session_id(session_id);
+  yoga::session::v1::SessionTimeline timeline;
+  ASSERT_TRUE(stub->GetSessionTimeline(&context, request, &timeline).ok());
+  absl::flat_hash_set<std::string> keys;
+  for (const auto& cue : timeline.cues())
+    if (!cue.prompt_key().empty()) keys.insert(cue.prompt_key());
+  auto voice = client::audio::LoadVoicePackAudio(
+      YOGA_SOURCE_DIR "/assets/voice/default", kRate, keys);
+  ASSERT_TRUE(voice.ok()) << voice.status();
+  std::vector<yoga::testing::ExpectedPrompt> expected;
+  for (const auto& cue : timeline.cues()) {
+    if (cue.prompt_key().empty()) continue;
+    expected.push_back(
+        {voice->Find(cue.prompt_key()), cue.offset_ms() * kRate / 1000});
+  }
+  ASSERT_GE(expected.size(), 10u);
+
+  auto recording = client::audio::DecodeAudioFile(wav);
+  ASSERT_TRUE(recording.ok()) << recording.status();
+  ASSERT_EQ(recording->sample_rate, kRate);
+  auto located =
+      yoga::testing::LocatePrompts(recording->samples, kRate, expected);
+  ASSERT_TRUE(located.ok()) << located.status();
+  const std::vector<int64_t> errors =
+      yoga::testing::IntervalErrors(*located, expected);
+  for (size_t i = 0; i < errors.size(); ++i) {
+    EXPECT_LE(std::abs(errors[i]), kRate * 5 / 1000)
+        << "between prompts " << i << " and " << i + 1 << ": " << errors[i]
+        << " frames";
+  }
+  const auto summary = yoga::testing::Summarize(errors);
+  std::printf(
+      "%zu prompts; interval error p50 %.0f, p99 %.0f, max %.0f frames\n",
+      expected.size(), summary.p50, summary.p99, summary.max);
+}
+
+TEST(GuidePlayTest, PlayWithoutASoundCardSaysSoInOneLine) {
+  // An empty runtime folder: no PulseAudio to find. On a machine with a
+  // sound card ALSA would still find it; this checks the card-less case.
+  const std::string dir = TempDir("no_card");
+  const auto devices = RunProgram(
+      "/usr/bin/env", {"XDG_RUNTIME_DIR=" + dir, "ASAN_OPTIONS=detect_leaks=0",
+                       kBin + "yoga-guide", "devices"});
+  if (devices.exit_code == 0) GTEST_SKIP() << "this machine has a sound card";
+  const auto play = RunProgram(
+      "/usr/bin/env", {"XDG_RUNTIME_DIR=" + dir, "ASAN_OPTIONS=detect_leaks=0",
+                       kBin + "yoga-guide", "--server=127.0.0.1:1", "play",
+                       "--preset=runners-lower-back-four", "--keys=false"});
+  EXPECT_EQ(play.exit_code, 1);
+  const std::vector<std::string> lines =
+      absl::StrSplit(play.err, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 1u) << play.err;
+  EXPECT_THAT(lines[0], HasSubstr("no audio output device"));
+  EXPECT_THAT(lines[0], HasSubstr("render --out="));
+  EXPECT_THAT(lines[0], HasSubstr("--device"));
+}
+
+TEST(GuidePlayTest, PlayRefusesALeadInTooShortToGetThePromptsReady) {
+  const auto play = RunProgram(
+      kBin + "yoga-guide",
+      {"--server=127.0.0.1:1", "play", "--lead_in=0.5", "--keys=false"});
+  EXPECT_EQ(play.exit_code, 2);
+  EXPECT_THAT(play.err, HasSubstr("--lead_in=0.5: play needs at least 1 s"));
+}
+
+TEST(GuidePlayTest, UnreachableServerIsRetriedWithBackoffThenGivenUp) {
+  // Render needs no sound card, so this runs anywhere. Port 1 on loopback
+  // refuses connections at once.
+  const std::string out = TempDir("unreachable") + "/never.wav";
+  const absl::Time start = absl::Now();
+  const auto render =
+      RunProgram(kBin + "yoga-guide",
+                 {"--server=127.0.0.1:1", "--retry_for=2s", "render",
+                  "--preset=runners-lower-back-four", "--out=" + out});
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(render.exit_code, 1);
+  // Waits of 250 ms, 500 ms, 1 s: three retries fit in 2 s, a fourth not.
+  const std::vector<std::string> lines =
+      absl::StrSplit(render.err, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << render.err;
+  EXPECT_THAT(lines[0], HasSubstr("cannot reach 127.0.0.1:1"));
+  EXPECT_THAT(lines[0], HasSubstr("retrying in 250ms"));
+  EXPECT_THAT(lines[1], HasSubstr("retrying in 500ms"));
+  EXPECT_THAT(lines[2], HasSubstr("retrying in 1s"));
+  EXPECT_THAT(lines[3], HasSubstr("UNAVAILABLE"));
+  EXPECT_THAT(lines[3], HasSubstr("is yoga-studio running at 127.0.0.1:1"));
+  EXPECT_LT(took, absl::Seconds(10));  // Bounded, not a timing assertion.
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+}  // namespace
+}  // namespace yoga
