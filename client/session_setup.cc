@@ -27,13 +27,25 @@ absl::Status Call(SessionService::StubInterface& stub, Method method,
       options.retry, options.on_retry);
 }
 
-absl::Status FetchTimeline(SessionService::StubInterface& stub,
-                           SessionPlan& plan,
-                           const SessionCallOptions& options) {
-  yoga::session::v1::GetSessionTimelineRequest request;
-  request.set_session_id(plan.session.id());
-  return Call(stub, &SessionService::StubInterface::GetSessionTimeline, request,
-              &plan.timeline, options);
+// The session `method` answers `request` with, and its timeline.
+template <typename Request, typename Method>
+absl::StatusOr<SessionPlan> PlanOf(SessionService::StubInterface& stub,
+                                   Method method, const Request& request,
+                                   const SessionCallOptions& options) {
+  SessionPlan plan;
+  if (absl::Status status = Call(stub, method, request, &plan.session, options);
+      !status.ok()) {
+    return status;
+  }
+  yoga::session::v1::GetSessionTimelineRequest timeline;
+  timeline.set_session_id(plan.session.id());
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::GetSessionTimeline,
+               timeline, &plan.timeline, options);
+      !status.ok()) {
+    return status;
+  }
+  return plan;
 }
 
 }  // namespace
@@ -42,33 +54,17 @@ absl::StatusOr<SessionPlan> StartSession(
     SessionService::StubInterface& stub,
     const yoga::session::v1::StartSessionRequest& request,
     const SessionCallOptions& options) {
-  SessionPlan plan;
-  if (absl::Status status =
-          Call(stub, &SessionService::StubInterface::StartSession, request,
-               &plan.session, options);
-      !status.ok()) {
-    return status;
-  }
-  if (absl::Status status = FetchTimeline(stub, plan, options); !status.ok())
-    return status;
-  return plan;
+  return PlanOf(stub, &SessionService::StubInterface::StartSession, request,
+                options);
 }
 
 absl::StatusOr<SessionPlan> JoinSession(SessionService::StubInterface& stub,
                                         const std::string& session_id,
                                         const SessionCallOptions& options) {
-  SessionPlan plan;
   yoga::session::v1::GetSessionRequest request;
   request.set_id(session_id);
-  if (absl::Status status =
-          Call(stub, &SessionService::StubInterface::GetSession, request,
-               &plan.session, options);
-      !status.ok()) {
-    return status;
-  }
-  if (absl::Status status = FetchTimeline(stub, plan, options); !status.ok())
-    return status;
-  return plan;
+  return PlanOf(stub, &SessionService::StubInterface::GetSession, request,
+                options);
 }
 
 absl::Status StopSession(SessionService::StubInterface& stub,
