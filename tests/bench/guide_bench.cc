@@ -76,12 +76,14 @@ std::vector<ExpectedPrompt> ExpectedPrompts(const std::string& address,
   return expected;
 }
 
+// `context` (the player's output) is printed when a prompt is not found.
 std::vector<yoga::testing::LocatedPrompt> Locate(
-    const std::string& wav, const std::vector<ExpectedPrompt>& expected) {
+    const std::string& wav, const std::vector<ExpectedPrompt>& expected,
+    const std::string& context) {
   auto audio = client::audio::DecodeAudioFile(wav);
   if (!audio.ok()) Die(audio.status().ToString());
   auto located = yoga::testing::LocatePrompts(audio->samples, kRate, expected);
-  if (!located.ok()) Die(located.status().ToString());
+  if (!located.ok()) Die(located.status().ToString() + "\n" + context);
   return *located;
 }
 
@@ -130,7 +132,7 @@ int main() {
   if (exit_code != 0) Die("play failed:\n" + guide.Stdout() + guide.Stderr());
   const std::string out = guide.Stdout();
   auto live_expected = ExpectedPrompts(*address, SessionIdOf(out));
-  auto live = Locate(recording, live_expected);
+  auto live = Locate(recording, live_expected, out + guide.Stderr());
   std::printf(
       "live play, 4-minute routine, PulseAudio null sink -> parecord\n");
   PrintErrors("  interval error, prompts",
@@ -155,7 +157,7 @@ int main() {
   const absl::Duration took = absl::Now() - start;
   if (render.exit_code != 0) Die("render failed:\n" + render.err);
   auto expected = ExpectedPrompts(*address, SessionIdOf(render.out));
-  auto located = Locate(rendered, expected);
+  auto located = Locate(rendered, expected, render.out);
   std::vector<int64_t> drift;
   for (size_t i = 0; i < located.size(); ++i)
     drift.push_back(located[i].frame - expected[i].frame);

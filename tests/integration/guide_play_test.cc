@@ -4,7 +4,9 @@
 // sink's monitor. Every prompt of the session's timeline must be found in the
 // recording, in order, and the time between consecutive prompts must be the
 // timeline's to within 5 ms (in practice it is exact to the frame).
-// Also: a lead-in too short to play, and no server to reach.
+// Also: cue streams cut by a proxy, a lead-in too short to play, and no
+// server to reach.
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -15,12 +17,16 @@
 #include "absl/strings/strip.h"
 #include "client/audio/audio_file.h"
 #include "client/audio/voice_pack_audio.h"
+#include "client/cue_follower.h"
+#include "client/plan_request.h"
+#include "client/session_setup.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/integration/pulse_audio.h"
 #include "tests/integration/server_process.h"
 #include "tests/testing/prompt_locator.h"
+#include "tests/testing/tcp_proxy.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
 
 namespace yoga {
@@ -116,6 +122,63 @@ TEST(GuidePlayTest, PlaysEveryPromptInOrderOnTimeThroughPulseAudio) {
   std::printf(
       "%zu prompts; interval error p50 %.0f, p99 %.0f, max %.0f frames\n",
       expected.size(), summary.p50, summary.p99, summary.max);
+}
+
+TEST(GuidePlayTest, TheCueStreamSurvivesDropsLosingAndRepeatingNothing) {
+  ChildProcess studio(kBin + "yoga-studio", {"--listen=127.0.0.1:0"});
+  auto address = studio.WaitForAddress();
+  ASSERT_TRUE(address.ok()) << address.status();
+  yoga::testing::TcpProxy proxy(*address);
+  auto stub = yoga::session::v1::SessionService::NewStub(
+      grpc::CreateChannel(proxy.address(), grpc::InsecureChannelCredentials()));
+  client::SessionRequestOptions options;
+  options.routine_file = kShortRoutine;
+  options.lead_in_seconds = 0;
+  auto request = client::MakeSessionRequest(options);
+  ASSERT_TRUE(request.ok()) << request.status();
+  auto plan = client::StartSession(*stub, *request, {});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+
+  client::RetryPolicy retry;
+  retry.first_wait = absl::Milliseconds(20);
+  retry.longest_wait = absl::Milliseconds(100);
+  client::CueFollower follower(*stub, plan->session.id(), retry);
+  follower.Start(/*after_seq=*/0);
+  std::vector<client::CueFollower::Item> items;
+  // Ten seconds of the session, cut every second and a half.
+  for (int i = 0; i < 100; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    if (i % 15 == 14) proxy.CutAll();
+    for (auto& item : follower.Take()) items.push_back(std::move(item));
+  }
+  follower.Cancel();
+  EXPECT_FALSE(follower.result().has_value() && follower.result()->ok());
+
+  int reconnected = 0;
+  std::vector<yoga::session::v1::CueEvent> cues;
+  for (const auto& item : items) {
+    reconnected += item.reconnected;
+    if (item.event.seq() > 0) cues.push_back(item.event);
+  }
+  EXPECT_GE(reconnected, 5);
+  EXPECT_GE(proxy.connections(), 6);
+  // Every cue released in those ten seconds, once, in order, as planned: the
+  // server releases a cue 1.5 s ahead of its offset.
+  ASSERT_FALSE(items.empty());
+  const int64_t last_time = items.back().event.session_time_ms();
+  EXPECT_GE(last_time, 8000);  // Nothing stalled for long.
+  auto released_by = [&](int64_t session_ms) {
+    return std::count_if(
+        plan->timeline.cues().begin(), plan->timeline.cues().end(),
+        [&](const auto& cue) { return cue.offset_ms() - 1500 <= session_ms; });
+  };
+  EXPECT_GE(static_cast<int64_t>(cues.size()), released_by(last_time - 200));
+  EXPECT_LE(static_cast<int64_t>(cues.size()), released_by(last_time + 200));
+  for (size_t i = 0; i < cues.size(); ++i) {
+    ASSERT_EQ(cues[i].seq(), static_cast<int64_t>(i) + 1);
+    EXPECT_EQ(cues[i].offset_ms(), plan->timeline.cues(i).offset_ms());
+    EXPECT_EQ(cues[i].prompt_key(), plan->timeline.cues(i).prompt_key());
+  }
 }
 
 TEST(GuidePlayTest, PlayRefusesALeadInTooShortToGetThePromptsReady) {
