@@ -14,11 +14,13 @@
 #include "client/audio/voice_pack_audio.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/audio/mixer_fade.h"
 
 namespace yoga::client {
 namespace {
 
 using audio::Clip;
+using audio::Faded;
 using audio::Mixer;
 using audio::VoicePackAudio;
 using ::testing::ElementsAre;
@@ -28,7 +30,7 @@ using yoga::session::v1::CueKind;
 
 constexpr int kRate = 48000;
 constexpr int kFramesPerMs = kRate / 1000;
-constexpr int kFade = 120;   // The mixer's fade-in and fade-out: 2.5 ms.
+constexpr int kFade = audio::kMixerFadeFrames;
 constexpr int kLead = 7200;  // CueScheduler::Options::lead: 150 ms.
 constexpr int kBlock = 441;  // Render block: starts fall inside blocks.
 
@@ -92,17 +94,6 @@ CueEvent Control(CueKind kind, int64_t offset_ms, int64_t session_time_ms) {
 CueEvent Heartbeat(int64_t session_time_ms) {
   return Control(yoga::session::v1::CUE_KIND_HEARTBEAT, session_time_ms,
                  session_time_ms);
-}
-
-// Sample `position` of a clip of `length` frames started on time, as the
-// mixer fades it (the same float operations, so the result is exact).
-float Faded(float sample, int64_t position, int64_t length) {
-  float gain = 1.0f;
-  if (position < kFade) gain *= static_cast<float>(position + 1) / kFade;
-  if (length - position < kFade) {
-    gain *= static_cast<float>(length - position) / kFade;
-  }
-  return sample * gain;
 }
 
 auto StartedAt(int64_t seq, int64_t frame) {

@@ -11,6 +11,7 @@
 #include "client/audio/clip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/audio/mixer_fade.h"
 
 namespace yoga::client::audio {
 namespace {
@@ -19,8 +20,8 @@ using ::testing::ElementsAre;
 using ::testing::Field;
 
 constexpr int kRate = 48000;
-constexpr int kFade = 120;  // 2.5 ms at kRate.
-constexpr int kCut = 240;   // 5 ms at kRate.
+constexpr int kFade = kMixerFadeFrames;  // 2.5 ms at kRate.
+constexpr int kCut = 240;                // 5 ms at kRate.
 
 ClipPtr MakeClip(std::vector<float> samples, int rate = kRate) {
   auto clip = std::make_shared<Clip>();
@@ -41,17 +42,6 @@ ClipPtr Ramp(int frames) {
         0.1f + 0.8f * static_cast<float>(i) / static_cast<float>(frames);
   }
   return MakeClip(std::move(samples));
-}
-
-// Sample `position` of a clip of `length` frames started on time, as the
-// mixer fades it.
-float Faded(float sample, int64_t position, int64_t length) {
-  float gain = 1.0f;
-  if (position < kFade) gain *= static_cast<float>(position + 1) / kFade;
-  if (length - position < kFade) {
-    gain *= static_cast<float>(length - position) / kFade;
-  }
-  return sample * gain;
 }
 
 // Renders `frames` frames in buffers of `buffer` frames.
