@@ -320,7 +320,7 @@ int PlayPlan(const yoga::client::SessionPlan& plan,
   if (!report.ok()) return Fail(report.status());
   std::printf(
       "%s: %lld prompts played, the first heard %lld ms after start; "
-      "%lld late, %lld overlapping, %d reconnects\n",
+      "%lld late, %lld too late to play, %lld overlapping, %d reconnects\n",
       report->completed ? "completed"
       : report->quit    ? "quit"
                         : "stopped",
@@ -328,6 +328,7 @@ int PlayPlan(const yoga::client::SessionPlan& plan,
       static_cast<long long>(
           absl::ToInt64Milliseconds(report->time_to_first_prompt)),
       static_cast<long long>(report->mixer.late),
+      static_cast<long long>(report->cues.too_late),
       static_cast<long long>(report->mixer.overlaps), report->reconnects);
   return 0;
 }

@@ -125,7 +125,7 @@ int main() {
   ChildProcess guide("/usr/bin/env",
                      (*pulse)->Env({kBin + "yoga-guide", "--server=" + *address,
                                     "play", "--minutes=4", "--focus=hips",
-                                    "--lead_in=1", "--keys=false"}));
+                                    "--lead_in=2", "--keys=false"}));
   const auto exit_code = guide.WaitForExit(absl::Minutes(6));
   absl::SleepFor(absl::Milliseconds(500));
   recorder->Stop(SIGINT);
@@ -139,10 +139,10 @@ int main() {
               yoga::testing::IntervalErrors(live, live_expected));
   const long long first = Number(out, "first heard (\\d+) ms after start");
   const long long warm = Number(out, "audio output started in (\\d+) ms");
-  // The welcome is due after the 1 s lead-in, which is not overhead.
-  const long long overhead = first - 1000;
+  // The welcome is due after the 2 s lead-in, which is not overhead.
+  const long long overhead = first - 2000;
   std::printf(
-      "  play to first prompt heard: %lld ms = 1000 ms lead-in + %lld ms; "
+      "  play to first prompt heard: %lld ms = 2000 ms lead-in + %lld ms; "
       "waiting for the output to start took %lld ms (%.0f%% of those)\n",
       first, overhead, warm, overhead > 0 ? 100.0 * warm / overhead : 0.0);
   std::printf("  client report: %s",

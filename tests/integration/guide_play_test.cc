@@ -79,7 +79,8 @@ TEST(GuidePlayTest, PlaysEveryPromptInOrderOnTimeThroughPulseAudio) {
   recorder->Stop(SIGINT);
   ASSERT_EQ(exit_code, 0) << guide.Stdout() << guide.Stderr();
   EXPECT_THAT(guide.Stdout(), HasSubstr("completed: "));
-  EXPECT_THAT(guide.Stdout(), HasSubstr(" 0 late, 0 overlapping"));
+  EXPECT_THAT(guide.Stdout(),
+              HasSubstr(" 0 late, 0 too late to play, 0 overlapping"));
 
   // The session's timeline, from the server, and the prompts it names.
   const std::string session_id = SessionIdOf(guide.Stdout());
