@@ -107,7 +107,10 @@ absl::StatusOr<std::unique_ptr<AudioOutput>> AudioOutput::Open(
   parameters.device = index;
   parameters.channelCount = channels;
   parameters.sampleFormat = paFloat32;
-  parameters.suggestedLatency = info->defaultLowOutputLatency;
+  // Prompts are scheduled well ahead (see CueScheduler's lead), so latency
+  // costs nothing here, while an underrun shifts every later prompt: take
+  // the device's roomier buffer.
+  parameters.suggestedLatency = info->defaultHighOutputLatency;
   auto output = std::unique_ptr<AudioOutput>(new AudioOutput());
   auto* user = new std::pair<Mixer*, int>(&mixer, channels);
   PaStream* stream = nullptr;
@@ -147,15 +150,20 @@ AudioOutput::~AudioOutput() {
 
 bool AudioOutput::WaitUntilFlowing(absl::Duration timeout) const {
   const Mixer& mixer = *static_cast<std::pair<Mixer*, int>*>(user_)->first;
-  // Flowing: a 20 ms window in which at least 10 ms of frames were rendered.
+  // Flowing: five 20 ms windows in a row, each with at least 10 ms of frames
+  // rendered. The first buffers are taken at once, before any stall, and
+  // may fill a window or two; only a running callback fills five.
   constexpr absl::Duration kWindow = absl::Milliseconds(20);
+  constexpr int kWindowsInARow = 5;
   const int64_t wanted = mixer.sample_rate() / 100;
   const absl::Time give_up = absl::Now() + timeout;
   int64_t before = mixer.frames_rendered();
+  int in_a_row = 0;
   while (absl::Now() < give_up) {
     absl::SleepFor(kWindow);
     const int64_t now = mixer.frames_rendered();
-    if (now - before >= wanted) return true;
+    in_a_row = now - before >= wanted ? in_a_row + 1 : 0;
+    if (in_a_row == kWindowsInARow) return true;
     before = now;
   }
   return false;
