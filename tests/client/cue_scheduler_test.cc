@@ -108,6 +108,16 @@ class CueSchedulerTest : public ::testing::Test {
 
   // Renders `frames` output frames in blocks, as the callback would, with a
   // Pump before each block as the control thread would; gathers what started.
+  // Session time 0 at frame 0, 100 ms played, then PAUSED at 100 ms and
+  // another 100 ms rendered while paused.
+  void PauseAt100Ms(CueScheduler& scheduler) {
+    scheduler.Anchor(0, 0);
+    Render(scheduler, kRate / 10);
+    scheduler.OnEvent(
+        Control(yoga::session::v1::CUE_KIND_PAUSED, 100, /*session=*/100));
+    Render(scheduler, kRate / 10);
+  }
+
   void Render(CueScheduler& scheduler, int64_t frames) {
     std::vector<float> block(kBlock);
     for (int64_t done = 0; done < frames;) {
@@ -350,11 +360,7 @@ TEST_F(CueSchedulerTest, APauseDelaysLaterPromptsByItsLength) {
 
 TEST_F(CueSchedulerTest, AReconnectThatDoesNotSayPausedEndsAStalePause) {
   CueScheduler scheduler(mixer_, Voice());
-  scheduler.Anchor(0, 0);
-  Render(scheduler, kRate / 10);
-  scheduler.OnEvent(
-      Control(yoga::session::v1::CUE_KIND_PAUSED, 100, /*session=*/100));
-  Render(scheduler, kRate / 10);
+  PauseAt100Ms(scheduler);
   // Without a reconnect, a heartbeat does not end the pause.
   scheduler.OnEvent(Heartbeat(100));
   EXPECT_TRUE(scheduler.paused());
@@ -403,11 +409,7 @@ TEST_F(CueSchedulerTest, AfterAStalePauseTheFirstHeartbeatReanchors) {
 
 TEST_F(CueSchedulerTest, AReconnectToAPausedSessionStaysPaused) {
   CueScheduler scheduler(mixer_, Voice());
-  scheduler.Anchor(0, 0);
-  Render(scheduler, kRate / 10);
-  scheduler.OnEvent(
-      Control(yoga::session::v1::CUE_KIND_PAUSED, 100, /*session=*/100));
-  Render(scheduler, kRate / 10);
+  PauseAt100Ms(scheduler);
 
   scheduler.OnReconnect();
   scheduler.OnEvent(
