@@ -183,10 +183,7 @@ void Mixer::ApplyCommands() {
         if (paused_) break;
         paused_ = true;
         for (Slot& slot : slots_) {
-          if (slot.state == Slot::State::kPlaying ||
-              slot.state == Slot::State::kCutting) {
-            slot.tail_left = cut_frames_;
-          }
+          if (slot.Sounding()) slot.tail_left = cut_frames_;
         }
         break;
       case Command::Kind::kResume:
@@ -214,10 +211,14 @@ void Mixer::Drop(int64_t from_frame) {
       Retire(slot);
     } else if (slot.state == Slot::State::kPlaying) {
       withdrawn_count_.fetch_add(1, std::memory_order_relaxed);
-      slot.state = Slot::State::kCutting;
-      slot.cut_left = cut_frames_;
+      Cut(slot);
     }
   }
+}
+
+void Mixer::Cut(Slot& slot) {
+  slot.state = Slot::State::kCutting;
+  slot.cut_left = cut_frames_;
 }
 
 void Mixer::Retire(Slot& slot) {
@@ -252,8 +253,7 @@ void Mixer::StartDueClips() {
     }
     for (Slot& slot : slots_) {
       if (slot.state == Slot::State::kPlaying) {
-        slot.state = Slot::State::kCutting;
-        slot.cut_left = cut_frames_;
+        Cut(slot);
         overlap_count_.fetch_add(1, std::memory_order_relaxed);
       }
     }
@@ -289,10 +289,7 @@ float Mixer::Envelope(const Slot& slot, int64_t position) const {
 void Mixer::MixVoices(float* out, int frames, int channels) {
   const float cut_scale = 1.0f / static_cast<float>(cut_frames_);
   for (Slot& slot : slots_) {
-    if (slot.state != Slot::State::kPlaying &&
-        slot.state != Slot::State::kCutting) {
-      continue;
-    }
+    if (!slot.Sounding()) continue;
     const bool cutting = slot.state == Slot::State::kCutting;
     for (int i = 0; i < frames && slot.position < slot.length; ++i) {
       float gain = Envelope(slot, slot.position);
@@ -312,10 +309,7 @@ void Mixer::MixVoices(float* out, int frames, int channels) {
 void Mixer::MixPauseTails(float* out, int frames, int channels) {
   const float cut_scale = 1.0f / static_cast<float>(cut_frames_);
   for (Slot& slot : slots_) {
-    if (slot.state != Slot::State::kPlaying &&
-        slot.state != Slot::State::kCutting) {
-      continue;
-    }
+    if (!slot.Sounding()) continue;
     const bool cutting = slot.state == Slot::State::kCutting;
     // The next samples, faded out, while the voice's position stays put.
     for (int i = 0; i < frames && slot.tail_left > 0; ++i) {

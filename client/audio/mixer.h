@@ -164,6 +164,11 @@ class Mixer {
     int64_t fade_from = 0;  // Position where the current fade-in began.
     int cut_left = 0;       // kCutting: frames of fade-out left.
     int tail_left = 0;      // Paused: frames of the pause fade left.
+
+    // Playing, or fading out for good: heard in this block.
+    bool Sounding() const {
+      return state == State::kPlaying || state == State::kCutting;
+    }
   };
 
   // Control side.
@@ -173,6 +178,7 @@ class Mixer {
   // Audio side.
   void ApplyCommands();
   void Drop(int64_t from_frame);
+  void Cut(Slot& slot);  // Starts its fade-out for good.
   void Retire(Slot& slot);
   void StartDueClips();
   int64_t NextStart() const;
