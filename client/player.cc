@@ -1,15 +1,13 @@
 #include "client/player.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/cue_follower.h"
+#include "client/session_setup.h"
 #include "client/status_line.h"
-#include "grpcpp/client_context.h"
-#include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/session/cue_text.h"
 
@@ -24,45 +22,6 @@ using yoga::session::v1::Session;
 constexpr absl::Duration kTick = absl::Milliseconds(10);
 constexpr float kVolumeStep = 0.1f;
 
-// Calls the session service on the control thread.
-class SessionCalls {
- public:
-  SessionCalls(yoga::session::v1::SessionService::StubInterface& stub,
-               std::string id, absl::Duration timeout)
-      : stub_(stub), id_(std::move(id)), timeout_(timeout) {}
-
-  absl::StatusOr<Session> Control(ControlAction action) {
-    grpc::ClientContext context;
-    SetDeadline(context);
-    yoga::session::v1::ControlSessionRequest request;
-    request.set_session_id(id_);
-    request.set_action(action);
-    Session session;
-    grpc::Status status = stub_.ControlSession(&context, request, &session);
-    if (!status.ok()) return FromGrpcStatus(status);
-    return session;
-  }
-  absl::StatusOr<Session> Get() {
-    grpc::ClientContext context;
-    SetDeadline(context);
-    yoga::session::v1::GetSessionRequest request;
-    request.set_id(id_);
-    Session session;
-    grpc::Status status = stub_.GetSession(&context, request, &session);
-    if (!status.ok()) return FromGrpcStatus(status);
-    return session;
-  }
-
- private:
-  void SetDeadline(grpc::ClientContext& context) const {
-    context.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMilliseconds(timeout_));
-  }
-  yoga::session::v1::SessionService::StubInterface& stub_;
-  const std::string id_;
-  const absl::Duration timeout_;
-};
-
 class Player {
  public:
   Player(yoga::session::v1::SessionService::StubInterface& stub,
@@ -71,7 +30,7 @@ class Player {
          const audio::VoicePackAudio& voice, audio::Mixer& mixer,
          Terminal& terminal, const std::map<std::string, std::string>& names,
          const PlayerOptions& options)
-      : calls_(stub, session.id(), options.call_timeout),
+      : stub_(stub),
         follower_(stub, session.id(), options.retry,
                   [this](const absl::Status& why, absl::Duration wait) {
                     absl::MutexLock lock(&notices_mutex_);
@@ -122,7 +81,10 @@ class Player {
       scheduler_.OnEvent(item.event);
       if (item.event.kind() == yoga::session::v1::CUE_KIND_SKIPPED) {
         // The session's end moved: ask where to.
-        if (auto session = calls_.Get(); session.ok()) session_ = *session;
+        if (auto session = GetSession(stub_, session_.id(), Calls());
+            session.ok()) {
+          session_ = *std::move(session);
+        }
       }
     }
   }
@@ -186,7 +148,8 @@ class Player {
   }
 
   void Control(ControlAction action) {
-    absl::StatusOr<Session> session = calls_.Control(action);
+    absl::StatusOr<Session> session =
+        ControlSession(stub_, session_.id(), action, Calls());
     if (session.ok()) {
       session_ = *std::move(session);
     } else {
@@ -204,7 +167,8 @@ class Player {
   absl::StatusOr<PlayerReport> Quit() {
     if (options_.quit_stops_session) {
       // The session may have ended meanwhile: nothing to stop then.
-      (void)calls_.Control(yoga::session::v1::CONTROL_ACTION_STOP);
+      (void)ControlSession(stub_, session_.id(),
+                           yoga::session::v1::CONTROL_ACTION_STOP, Calls());
     }
     follower_.Cancel();
     mixer_.StopAll();
@@ -225,7 +189,15 @@ class Player {
     return report_;
   }
 
-  SessionCalls calls_;
+  // Calls from this loop: once each, never waiting to retry.
+  SessionCallOptions Calls() const {
+    SessionCallOptions calls;
+    calls.retry.give_up_after = absl::ZeroDuration();
+    calls.timeout = options_.call_timeout;
+    return calls;
+  }
+
+  yoga::session::v1::SessionService::StubInterface& stub_;
   // The follower's thread tells of reconnects here; this thread prints them.
   absl::Mutex notices_mutex_;
   std::vector<std::string> notices_ ABSL_GUARDED_BY(notices_mutex_);

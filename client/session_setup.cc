@@ -67,15 +67,36 @@ absl::StatusOr<SessionPlan> JoinSession(SessionService::StubInterface& stub,
                 options);
 }
 
-absl::Status StopSession(SessionService::StubInterface& stub,
-                         const std::string& session_id,
-                         const SessionCallOptions& options) {
+absl::StatusOr<yoga::session::v1::Session> GetSession(
+    SessionService::StubInterface& stub, const std::string& session_id,
+    const SessionCallOptions& options) {
+  yoga::session::v1::GetSessionRequest request;
+  request.set_id(session_id);
+  yoga::session::v1::Session session;
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::GetSession, request,
+               &session, options);
+      !status.ok()) {
+    return status;
+  }
+  return session;
+}
+
+absl::StatusOr<yoga::session::v1::Session> ControlSession(
+    SessionService::StubInterface& stub, const std::string& session_id,
+    yoga::session::v1::ControlAction action,
+    const SessionCallOptions& options) {
   yoga::session::v1::ControlSessionRequest request;
   request.set_session_id(session_id);
-  request.set_action(yoga::session::v1::CONTROL_ACTION_STOP);
+  request.set_action(action);
   yoga::session::v1::Session session;
-  return Call(stub, &SessionService::StubInterface::ControlSession, request,
-              &session, options);
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::ControlSession, request,
+               &session, options);
+      !status.ok()) {
+    return status;
+  }
+  return session;
 }
 
 absl::StatusOr<audio::VoicePackAudio> LoadSessionVoice(

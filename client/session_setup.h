@@ -1,6 +1,8 @@
-// Getting a session ready to play or render: start it (or find the one to
-// join), fetch its whole timeline, and decode just the prompts it uses. Calls
-// retry while the server cannot be reached (RetryPolicy), telling the runner.
+// The client's calls to the session service: getting a session ready to play
+// or render (start it or find the one to join, fetch its whole timeline,
+// decode just the prompts it uses), and controlling it. Calls retry while the
+// server cannot be reached (RetryPolicy), telling the runner; a policy with
+// give_up_after zero calls once.
 #ifndef YOGA_CLIENT_SESSION_SETUP_H_
 #define YOGA_CLIENT_SESSION_SETUP_H_
 
@@ -39,10 +41,16 @@ absl::StatusOr<SessionPlan> JoinSession(
     yoga::session::v1::SessionService::StubInterface& stub,
     const std::string& session_id, const SessionCallOptions& options);
 
-// Stops a session, for `render`, which needs only its timeline.
-absl::Status StopSession(yoga::session::v1::SessionService::StubInterface& stub,
-                         const std::string& session_id,
-                         const SessionCallOptions& options);
+// How session `session_id` stands now.
+absl::StatusOr<yoga::session::v1::Session> GetSession(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const std::string& session_id, const SessionCallOptions& options);
+
+// Pauses, resumes, skips or stops session `session_id`; how it stands after.
+absl::StatusOr<yoga::session::v1::Session> ControlSession(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const std::string& session_id, yoga::session::v1::ControlAction action,
+    const SessionCallOptions& options);
 
 // The prompts of `plan`'s timeline from the pack the session names, in
 // `voice_dir`/<pack id>/, at `sample_rate`.
