@@ -275,8 +275,7 @@ int UsageError(const absl::Status& status) {
 }
 
 std::string Minutes(const google::protobuf::Duration& duration) {
-  return absl::StrFormat("%d:%02d", duration.seconds() / 60,
-                         duration.seconds() % 60);
+  return yoga::client::FormatMinutes(duration.seconds());
 }
 
 // Plays a started or joined session on `playback` until it ends or the
@@ -333,11 +332,15 @@ int PlayPlan(const yoga::client::SessionPlan& plan,
   return 0;
 }
 
-// Before the session starts: its first cues must not fall due while the
+// The sound card, opened and playing. Done before the session starts: no
+// session for nobody to hear, and its first cues must not fall due while the
 // output still stalls.
-void WarmUp(const yoga::client::audio::Playback& playback) {
+absl::StatusOr<yoga::client::audio::Playback> OpenPlayback() {
+  auto playback = yoga::client::audio::OpenPlayback(absl::GetFlag(FLAGS_device),
+                                                    kVoiceRate);
+  if (!playback.ok()) return playback.status();
   const absl::Time start = absl::Now();
-  if (playback.output->WaitUntilFlowing(absl::Seconds(5))) {
+  if (playback->output->WaitUntilFlowing(absl::Seconds(5))) {
     std::printf(
         "audio output started in %lld ms\n",
         static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
@@ -345,8 +348,9 @@ void WarmUp(const yoga::client::audio::Playback& playback) {
     std::fprintf(stderr,
                  "yoga-guide: warning: \"%s\" has not started playing after "
                  "5 s; going on\n",
-                 playback.output->device_name().c_str());
+                 playback->output->device_name().c_str());
   }
+  return playback;
 }
 
 int Play(yoga::session::v1::SessionService::StubInterface& sessions,
@@ -363,11 +367,8 @@ int Play(yoga::session::v1::SessionService::StubInterface& sessions,
         "--lead_in=", lead_in, ": play needs at least ", kLeastLiveLeadIn,
         " s to get the session's prompts ready (render takes 0)")));
   }
-  // The sound card first: no session is started for nobody to hear.
-  auto playback = yoga::client::audio::OpenPlayback(absl::GetFlag(FLAGS_device),
-                                                    kVoiceRate);
+  auto playback = OpenPlayback();
   if (!playback.ok()) return Fail(playback.status());
-  WarmUp(*playback);
   auto plan = yoga::client::StartSession(sessions, *request, CallOptions());
   if (!plan.ok()) return Fail(plan.status());
   return PlayPlan(*plan, *playback, sessions, catalog,
@@ -381,10 +382,8 @@ int Join(yoga::session::v1::SessionService::StubInterface& sessions,
     std::fprintf(stderr, "yoga-guide: join takes one session id\n");
     return 2;
   }
-  auto playback = yoga::client::audio::OpenPlayback(absl::GetFlag(FLAGS_device),
-                                                    kVoiceRate);
+  auto playback = OpenPlayback();
   if (!playback.ok()) return Fail(playback.status());
-  WarmUp(*playback);
   auto plan = yoga::client::JoinSession(sessions, args[2], CallOptions());
   if (!plan.ok()) return Fail(plan.status());
   return PlayPlan(*plan, *playback, sessions, catalog,
@@ -402,7 +401,9 @@ int Render(yoga::session::v1::SessionService::StubInterface& sessions) {
   auto plan = yoga::client::StartSession(sessions, *request, CallOptions());
   if (!plan.ok()) return Fail(plan.status());
   // Only the timeline was needed: the live session would play to no one.
-  (void)yoga::client::StopSession(sessions, plan->session.id(), CallOptions());
+  (void)yoga::client::ControlSession(sessions, plan->session.id(),
+                                     yoga::session::v1::CONTROL_ACTION_STOP,
+                                     CallOptions());
   auto voice = yoga::client::LoadSessionVoice(absl::GetFlag(FLAGS_voice_dir),
                                               *plan, kVoiceRate);
   if (!voice.ok()) return Fail(voice.status());

@@ -3,6 +3,7 @@
 #ifndef YOGA_CLIENT_ROUTINE_TEXT_H_
 #define YOGA_CLIENT_ROUTINE_TEXT_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -10,6 +11,9 @@
 #include "yoga/type/v1/routine.pb.h"
 
 namespace yoga::client {
+
+// "m:ss" of a number of seconds: 605 -> "10:05".
+std::string FormatMinutes(int64_t seconds);
 
 // `names` maps pose and variation ids to names; unknown ids print as ids.
 std::string FormatRoutine(const yoga::type::v1::Routine& routine,

@@ -4,15 +4,14 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "client/routine_text.h"
 
 namespace yoga::client {
 namespace {
 
 // "m:ss", rounding up so that "0:00" shows only at the very end.
 std::string Clock(int64_t ms) {
-  const int64_t seconds = (std::max<int64_t>(ms, 0) + 999) / 1000;
-  return absl::StrFormat("%d:%02d", seconds / 60, seconds % 60);
+  return FormatMinutes((std::max<int64_t>(ms, 0) + 999) / 1000);
 }
 
 }  // namespace
