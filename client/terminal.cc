@@ -47,23 +47,21 @@ Terminal::~Terminal() {
 }
 
 std::optional<char> Terminal::ReadKey(absl::Duration timeout) {
-  if (interrupted.exchange(false)) return 'q';
   const int timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(timeout));
-  if (!read_keys_ || !stdin_open_) {
-    poll(nullptr, 0, timeout_ms);
-    if (interrupted.exchange(false)) return 'q';
-    return std::nullopt;
+  std::optional<char> key;
+  if (read_keys_ && stdin_open_) {
+    pollfd input = {STDIN_FILENO, POLLIN, 0};
+    char byte;
+    if (poll(&input, 1, timeout_ms) > 0) {
+      const ssize_t got = read(STDIN_FILENO, &byte, 1);
+      if (got == 1) key = byte;
+      if (got == 0) stdin_open_ = false;  // End of input: no more keys.
+    }
+  } else {
+    poll(nullptr, 0, timeout_ms);  // A signal cuts the wait short.
   }
-  pollfd input = {STDIN_FILENO, POLLIN, 0};
-  if (poll(&input, 1, timeout_ms) <= 0) {
-    if (interrupted.exchange(false)) return 'q';
-    return std::nullopt;
-  }
-  char key;
-  const ssize_t got = read(STDIN_FILENO, &key, 1);
-  if (got == 1) return key;
-  if (got == 0) stdin_open_ = false;  // End of input: no more keys.
-  return std::nullopt;
+  if (interrupted.exchange(false)) return 'q';
+  return key;
 }
 
 void Terminal::SetStatus(const std::string& line) {
