@@ -1,5 +1,6 @@
 #include "client/audio/audio_output.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <portaudio.h>
 #include <unistd.h>
@@ -29,10 +30,30 @@ auto Quietly(Work work) {
   return result;
 }
 
+// ALSA also prints while a stream plays ("underrun occurred"), long after
+// Quietly has given stderr back. Its own hook takes those: a handler that
+// drops them. Looked up at run time, as ALSA comes in with PortAudio and
+// there is no other use for its headers.
+void SilenceAlsa() {
+  using Handler =
+      void (*)(const char*, int, const char*, int, const char*, ...);
+  using SetHandler = int (*)(Handler);
+  static const bool done = [] {
+    auto set = reinterpret_cast<SetHandler>(
+        dlsym(RTLD_DEFAULT, "snd_lib_error_set_handler"));
+    if (set != nullptr)
+      set([](const char*, int, const char*, int, const char*, ...) {});
+    return true;
+  }();
+  (void)done;
+}
+
 // PortAudio initialised for as long as one of these lives.
 class PortAudio {
  public:
-  PortAudio() : error_(Quietly([] { return Pa_Initialize(); })) {}
+  PortAudio() : error_(Quietly([] { return Pa_Initialize(); })) {
+    SilenceAlsa();
+  }
   ~PortAudio() {
     if (error_ == paNoError) Quietly([] { return Pa_Terminate(); });
   }
