@@ -62,6 +62,7 @@ class CueReader {
     std::vector<CueEvent> events;
     CueEvent event;
     while (reader_->Read(&event)) {
+      started_ = true;
       events.push_back(event);
       if (event.seq() > 0) last_seq_ = event.seq();
       if (done(event)) return events;
@@ -83,11 +84,14 @@ class CueReader {
   }
   void Cancel() { context_.TryCancel(); }
   int64_t last_seq() const { return last_seq_; }
+  // Some event was read.
+  bool started() const { return started_; }
 
  private:
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<CueEvent>> reader_;
   int64_t last_seq_ = 0;
+  bool started_ = false;
 };
 
 class SessionServiceTest : public ::testing::Test {
@@ -180,11 +184,16 @@ class SessionServiceTest : public ::testing::Test {
   // a second at a time. Every step gets at least one event stamped with the
   // new session time (a heartbeat if nothing else, as heartbeats come every
   // 100 ms in these tests), so the reader knows the server has caught up
-  // before time moves on. Returns every event.
+  // before time moves on. A fresh stream's first event (sent at once, a
+  // heartbeat if nothing is due) is awaited before time first moves, so that
+  // a cue due at the start goes out at the start however late the server's
+  // stream got going. Returns every event.
   std::vector<CueEvent> PlayToTheEnd(CueReader& reader,
                                      const std::string& session_id,
                                      grpc::Status* status) {
     std::vector<CueEvent> events;
+    if (!reader.started())
+      events = reader.ReadUntil([](const CueEvent&) { return true; });
     int64_t now_ms =
         absl::ToInt64Milliseconds(FromProtoDuration(Get(session_id).elapsed()));
     bool ended = false;
