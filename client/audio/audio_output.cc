@@ -34,6 +34,8 @@ auto Quietly(Work work) {
 // Quietly has given stderr back. Its own hook takes those: a handler that
 // drops them. Looked up at run time, as ALSA comes in with PortAudio and
 // there is no other use for its headers.
+void DropAlsaMessage(const char*, int, const char*, int, const char*, ...) {}
+
 void SilenceAlsa() {
   using Handler =
       void (*)(const char*, int, const char*, int, const char*, ...);
@@ -41,8 +43,7 @@ void SilenceAlsa() {
   static const bool done = [] {
     auto set = reinterpret_cast<SetHandler>(
         dlsym(RTLD_DEFAULT, "snd_lib_error_set_handler"));
-    if (set != nullptr)
-      set([](const char*, int, const char*, int, const char*, ...) {});
+    if (set != nullptr) set(&DropAlsaMessage);
     return true;
   }();
   (void)done;
