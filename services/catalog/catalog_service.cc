@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "services/catalog/pose_query.h"
+#include "services/common/call_admission.h"
 #include "services/common/errors.h"
 
 namespace yoga::catalog {
@@ -14,6 +15,10 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
                                 absl::StatusOr<Response> result,
                                 Response* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   if (result.ok()) *response = *std::move(result);
   reactor->Finish(ToGrpcStatus(result.status()));
   return reactor;

@@ -1,11 +1,15 @@
 #include "services/common/call_interceptor.h"
 
+#include <map>
 #include <string>
+#include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
+#include "services/common/call_admission.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"
 
@@ -16,8 +20,9 @@ using grpc::experimental::InterceptionHookPoints;
 
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit CallInterceptor(grpc::experimental::ServerRpcInfo* info)
+  CallInterceptor(grpc::experimental::ServerRpcInfo* info, AccessPolicy* policy)
       : info_(info),
+        policy_(policy),
         method_(info->method()),
         peer_(info->server_context()->peer()),
         start_(absl::Now()) {}
@@ -25,10 +30,16 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   // A call the client cancelled never sends a status; it is logged here.
   ~CallInterceptor() override {
     if (!logged_) Write("CANCELLED", "");
+    if (refused_) ForgetRefusal(info_->server_context());
   }
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (policy_ != nullptr &&
+        methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      Admit(*methods->GetRecvInitialMetadata());
+    }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE)) {
       // The one request of a unary or server-streaming call arrives as no
@@ -65,6 +76,24 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
+  // Runs before the handler, which then finds any refusal with
+  // CallAdmission().
+  void Admit(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+    if (peer_.empty()) peer_ = info_->server_context()->peer();
+    // Calls between services of one process (yoga-studio) never leave it.
+    if (absl::StartsWith(peer_, "inproc")) return;
+    absl::string_view key;
+    if (auto found = metadata.find(kApiKeyMetadata); found != metadata.end())
+      key = absl::string_view(found->second.data(), found->second.size());
+    AccessPolicy::Decision decision = policy_->Admit(method_, key, absl::Now());
+    key_id_ = std::move(decision.key_id);
+    if (!decision.status.ok()) {
+      RecordRefusal(info_->server_context(), std::move(decision.status));
+      refused_ = true;
+    }
+  }
+
   void Write(const std::string& code, const std::string& message) {
     logged_ = true;
     LogFields fields = {
@@ -73,12 +102,16 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
                                                    absl::Now() - start_))},
         {"peer", peer_}};
+    if (!key_id_.empty()) fields.emplace_back("key", key_id_);
     if (!message.empty()) fields.emplace_back("error", message);
     Log(code == "OK" ? LogLevel::kInfo : LogLevel::kWarning, "rpc", fields);
   }
 
   grpc::experimental::ServerRpcInfo* info_;
+  AccessPolicy* policy_;  // Null when every call is admitted.
   std::string method_;
+  std::string key_id_;
+  bool refused_ = false;
   std::string peer_;
   absl::Time start_;
   bool logged_ = false;
@@ -89,17 +122,23 @@ class CallInterceptor : public grpc::experimental::Interceptor {
 class CallInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
+  explicit CallInterceptorFactory(std::shared_ptr<AccessPolicy> policy)
+      : policy_(std::move(policy)) {}
+
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new CallInterceptor(info);
+    return new CallInterceptor(info, policy_.get());
   }
+
+ private:
+  std::shared_ptr<AccessPolicy> policy_;
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeCallInterceptorFactory() {
-  return std::make_unique<CallInterceptorFactory>();
+MakeCallInterceptorFactory(std::shared_ptr<AccessPolicy> policy) {
+  return std::make_unique<CallInterceptorFactory>(std::move(policy));
 }
 
 }  // namespace yoga

@@ -9,12 +9,16 @@
 
 namespace yoga {
 
-std::string ContentHash(absl::string_view bytes) {
+std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
          digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), 8));
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest), SHA256_DIGEST_LENGTH));
+}
+
+std::string ContentHash(absl::string_view bytes) {
+  return Sha256Hex(bytes).substr(0, 16);
 }
 
 std::string ContentHashOf(const google::protobuf::MessageLite& message) {

@@ -12,6 +12,9 @@ namespace yoga {
 
 std::string ContentHash(absl::string_view bytes);
 
+// All 64 lowercase hex digits of the SHA-256 of `bytes` (API key hashes).
+std::string Sha256Hex(absl::string_view bytes);
+
 // Hash of a message's deterministic serialization (map order fixed).
 std::string ContentHashOf(const google::protobuf::MessageLite& message);
 

@@ -14,6 +14,10 @@ namespace {
 
 constexpr char kBadRequestTypeUrl[] =
     "type.googleapis.com/google.rpc.BadRequest";
+constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+// The payloads that travel as google.rpc.Status details, by type URL.
+constexpr const char* kDetailTypeUrls[] = {kBadRequestTypeUrl,
+                                           kRetryInfoTypeUrl};
 
 }  // namespace
 
@@ -75,6 +79,24 @@ std::optional<google::rpc::BadRequest> BadRequestOf(
   return bad_request;
 }
 
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay) {
+  google::rpc::RetryInfo retry;
+  const int64_t nanos = absl::ToInt64Nanoseconds(delay);
+  retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int>(nanos % 1000000000));
+  status.SetPayload(kRetryInfoTypeUrl, absl::Cord(retry.SerializeAsString()));
+  return status;
+}
+
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryInfoTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::RetryInfo retry;
+  if (!retry.ParseFromString(std::string(*payload))) return std::nullopt;
+  return absl::Seconds(retry.retry_delay().seconds()) +
+         absl::Nanoseconds(retry.retry_delay().nanos());
+}
+
 // Names the status code the way gRPC documents it ("NOT_FOUND").
 std::string StatusCodeName(grpc::StatusCode code) {
   static constexpr const char* kNames[] = {"OK",
@@ -133,12 +155,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
   std::string message(status.message());
-  std::optional<google::rpc::BadRequest> bad_request = BadRequestOf(status);
-  if (!bad_request.has_value()) return grpc::Status(code, message);
   google::rpc::Status details;
+  for (const char* type_url : kDetailTypeUrls) {
+    if (auto payload = status.GetPayload(type_url)) {
+      google::protobuf::Any* any = details.add_details();
+      any->set_type_url(type_url);
+      any->set_value(std::string(*payload));
+    }
+  }
+  if (details.details().empty()) return grpc::Status(code, message);
   details.set_code(static_cast<int>(status.code()));
   details.set_message(message);
-  details.add_details()->PackFrom(*bad_request);
   return grpc::Status(code, message, details.SerializeAsString());
 }
 
@@ -150,10 +177,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (!status.error_details().empty() &&
       details.ParseFromString(status.error_details())) {
     for (const auto& any : details.details()) {
-      google::rpc::BadRequest bad_request;
-      if (any.UnpackTo(&bad_request)) {
-        result.SetPayload(kBadRequestTypeUrl,
-                          absl::Cord(bad_request.SerializeAsString()));
+      for (const char* type_url : kDetailTypeUrls) {
+        if (any.type_url() == type_url)
+          result.SetPayload(type_url, absl::Cord(any.value()));
       }
     }
   }

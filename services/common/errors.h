@@ -1,7 +1,8 @@
 // Errors at service boundaries. Libraries return absl::Status; services turn it
 // into a grpc::Status with ToGrpcStatus. INVALID_ARGUMENT errors carry a
 // google.rpc.BadRequest listing every bad field, so a caller fixes all of them
-// in one round trip.
+// in one round trip; RESOURCE_EXHAUSTED carries a google.rpc.RetryInfo saying
+// when to try again.
 #ifndef YOGA_SERVICES_COMMON_ERRORS_H_
 #define YOGA_SERVICES_COMMON_ERRORS_H_
 
@@ -11,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/rpc/error_details.pb.h"
 #include "grpcpp/support/status.h"
@@ -48,6 +50,13 @@ void CheckEnumList(const google::protobuf::RepeatedField<int>& values,
 // The BadRequest attached by FieldViolations, if any.
 std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
 
+// `status` with a google.rpc.RetryInfo detail: the caller may retry after
+// `delay`.
+absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
+
+// The retry delay attached by WithRetryDelay, if any.
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
+
 // The name gRPC documents for a status code: "NOT_FOUND"; "CODE_17" for a
 // code it does not know.
 std::string StatusCodeName(grpc::StatusCode code);
@@ -59,11 +68,12 @@ std::string StatusCodeName(grpc::StatusCode code);
 absl::Status RenameFields(const absl::Status& status, absl::string_view from,
                           absl::string_view to);
 
-// Converts an absl::Status into the grpc::Status sent on the wire; a BadRequest
-// payload travels as google.rpc.Status details (grpc-status-details-bin).
+// Converts an absl::Status into the grpc::Status sent on the wire; BadRequest
+// and RetryInfo payloads travel as google.rpc.Status details
+// (grpc-status-details-bin).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// The inverse, for clients: keeps code, message and a BadRequest detail.
+// The inverse, for clients: keeps code, message and the details.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace yoga

@@ -7,17 +7,46 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/health_probe.h"
+#include "services/common/listen_address.h"
 #include "services/common/log.h"
 #include "services/common/server_options.h"
 
+ABSL_FLAG(bool, health_check, false,
+          "do not serve: ask the server at --health_listen (or else --listen) "
+          "whether it serves; print SERVING and exit 0, or exit 1");
+
 namespace yoga {
 namespace {
+
+// The --health_check mode: the process exit code.
+int CheckHealthOfRunningServer(absl::string_view program) {
+  absl::StatusOr<ServerOptions> options = ServerOptionsFromFlags();
+  if (!options.ok()) return ExitOnStartupError(program, options.status());
+  if (options->health_listen.empty() && !options->tls_cert_path.empty()) {
+    return ExitOnStartupError(
+        program, absl::InvalidArgumentError(
+                     "--health_check asks in plaintext: give the server's "
+                     "--health_listen when --listen serves TLS"));
+  }
+  absl::StatusOr<ListenAddress> listen = ParseListenAddress(
+      options->health_listen.empty() ? options->listen
+                                     : options->health_listen);
+  if (!listen.ok()) return ExitOnStartupError(program, listen.status());
+  absl::Status health =
+      ProbeHealth(ProbeAddressFor(*listen), "", absl::Seconds(2));
+  if (!health.ok()) return ExitOnStartupError(program, health);
+  std::puts("SERVING");
+  return 0;
+}
 
 sigset_t ShutdownSignals() {
   sigset_t signals;
@@ -47,7 +76,12 @@ void InitServerMain(int argc, char** argv, absl::string_view default_listen,
   absl::SetProgramUsageMessage(absl::StrCat(usage, "\n(--listen defaults to ",
                                             default_listen, " here)"));
   SetDefaultListenAddress(default_listen);
-  absl::ParseCommandLine(argc, argv);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_health_check)) {
+    std::string program(absl::string_view(args[0]).substr(
+        absl::string_view(args[0]).rfind('/') + 1));
+    std::exit(CheckHealthOfRunningServer(program));
+  }
 }
 
 int ExitOnStartupError(absl::string_view program, const absl::Status& status) {

@@ -22,6 +22,8 @@ namespace yoga {
 
 // Blocks SIGTERM and SIGINT in every thread (so one thread can wait for them),
 // sets the default --listen and parses the command line. Call first in main().
+// With --health_check it does not return: it asks the running server's health
+// service and exits 0 (SERVING) or 1.
 void InitServerMain(int argc, char** argv, absl::string_view default_listen,
                     absl::string_view usage);
 

@@ -12,6 +12,16 @@ ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain; with --tls_key, serve TLS");
 ABSL_FLAG(std::string, tls_key, "",
           "PEM private key; with --tls_cert, serve TLS");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificate; with TLS, clients must present a certificate "
+          "it signed (mutual TLS)");
+ABSL_FLAG(std::string, api_keys, "",
+          "partner key file (KEY_ID sha256=HEX permissions=planner[,sessions] "
+          "rate=N burst=N a line); with it every call but health checks and "
+          "reflection needs an x-api-key");
+ABSL_FLAG(std::string, health_listen, "",
+          "HOST:PORT of a second, plaintext port serving only health checks "
+          "(for probes that cannot speak TLS)");
 ABSL_FLAG(absl::Duration, keepalive_time, absl::Seconds(30),
           "ping idle connections this often");
 ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(10),
@@ -33,6 +43,9 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.tls_cert_path = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_path = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
+  options.api_keys_path = absl::GetFlag(FLAGS_api_keys);
+  options.health_listen = absl::GetFlag(FLAGS_health_listen);
   options.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
   options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
@@ -44,9 +57,21 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--listen: ", address.status().message()));
   }
+  if (!options.health_listen.empty()) {
+    if (absl::StatusOr<ListenAddress> address =
+            ParseListenAddress(options.health_listen);
+        !address.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--health_listen: ", address.status().message()));
+    }
+  }
   if (options.tls_cert_path.empty() != options.tls_key_path.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert and --tls_key must be given together");
+  }
+  if (!options.tls_client_ca_path.empty() && options.tls_cert_path.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_client_ca needs TLS: give --tls_cert and --tls_key too");
   }
   const std::pair<absl::string_view, absl::Duration> positive[] = {
       {"--keepalive_time", options.keepalive_time},

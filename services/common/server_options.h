@@ -1,6 +1,7 @@
 // Settings every server program shares, and the command-line flags that set
-// them: --listen, --tls_cert, --tls_key, --keepalive_time, --keepalive_timeout,
-// --max_connection_age, --shutdown_grace.
+// them: --listen, --tls_cert, --tls_key, --tls_client_ca, --api_keys,
+// --health_listen, --keepalive_time, --keepalive_timeout, --max_connection_age,
+// --shutdown_grace.
 #ifndef YOGA_SERVICES_COMMON_SERVER_OPTIONS_H_
 #define YOGA_SERVICES_COMMON_SERVER_OPTIONS_H_
 
@@ -17,6 +18,13 @@ struct ServerOptions {
   // PEM files; both empty for plaintext, both set for TLS.
   std::string tls_cert_path;
   std::string tls_key_path;
+  // With TLS: a PEM CA; clients must then present a certificate it signed.
+  std::string tls_client_ca_path;
+  // The partner key file (api_keys.h); empty: every call is admitted.
+  std::string api_keys_path;
+  // A second, plaintext port serving only grpc.health.v1, for probes that
+  // cannot speak TLS (Kubernetes'); empty for none.
+  std::string health_listen;
   // Ping an idle connection this often, and drop it if the ping is not answered
   // within keepalive_timeout: finds clients that vanished (a phone put away).
   absl::Duration keepalive_time = absl::Seconds(30);

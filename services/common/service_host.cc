@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -17,6 +18,8 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/common/access_policy.h"
+#include "services/common/api_keys.h"
 #include "services/common/call_interceptor.h"
 #include "services/common/listen_address.h"
 #include "services/common/log.h"
@@ -39,24 +42,37 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return content.str();
 }
 
+std::unique_ptr<BIO, decltype(&BIO_free)> MemoryBio(const std::string& pem) {
+  return std::unique_ptr<BIO, decltype(&BIO_free)>(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+}
+
+std::unique_ptr<X509, decltype(&X509_free)> ReadCertificate(
+    const std::string& pem) {
+  return std::unique_ptr<X509, decltype(&X509_free)>(
+      PEM_read_bio_X509(MemoryBio(pem).get(), nullptr, nullptr, nullptr),
+      &X509_free);
+}
+
+absl::Status CheckCertificate(const std::string& pem, absl::string_view flag,
+                              const std::string& path) {
+  if (ReadCertificate(pem) != nullptr) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(flag, "=", path, ": not a PEM certificate"));
+}
+
 // Checks that the files hold a PEM certificate and its private key. gRPC would
 // only fail to bind, which reads like a busy port.
 absl::Status CheckKeyPair(const std::string& cert_pem,
                           const std::string& key_pem,
                           const ServerOptions& options) {
-  auto bio = [](const std::string& pem) {
-    return std::unique_ptr<BIO, decltype(&BIO_free)>(
-        BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  };
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      PEM_read_bio_X509(bio(cert_pem).get(), nullptr, nullptr, nullptr),
-      &X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert = ReadCertificate(cert_pem);
   if (cert == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--tls_cert=", options.tls_cert_path, ": not a PEM certificate"));
+    return CheckCertificate(cert_pem, "--tls_cert", options.tls_cert_path);
   }
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(bio(key_pem).get(), nullptr, nullptr, nullptr),
+      PEM_read_bio_PrivateKey(MemoryBio(key_pem).get(), nullptr, nullptr,
+                              nullptr),
       &EVP_PKEY_free);
   if (key == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -84,7 +100,52 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   }
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!options.tls_client_ca_path.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadFile(options.tls_client_ca_path, "--tls_client_ca");
+    if (!ca.ok()) return ca.status();
+    if (absl::Status parsed = CheckCertificate(*ca, "--tls_client_ca",
+                                               options.tls_client_ca_path);
+        !parsed.ok()) {
+      return parsed;
+    }
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(ssl);
+}
+
+// The access policy of --api_keys; null when every call is admitted.
+absl::StatusOr<std::shared_ptr<AccessPolicy>> MakeAccessPolicy(
+    const ServerOptions& options) {
+  if (options.api_keys_path.empty()) return nullptr;
+  absl::StatusOr<std::vector<ApiKey>> keys = ReadApiKeys(options.api_keys_path);
+  if (!keys.ok()) {
+    return absl::Status(keys.status().code(),
+                        absl::StrCat("--api_keys: ", keys.status().message()));
+  }
+  return std::make_shared<AccessPolicy>(*std::move(keys), absl::Now());
+}
+
+// A plaintext server with nothing but the health service, on its own port.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const ListenAddress& listen, std::string* bound) {
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(listen.ToString(), grpc::InsecureServerCredentials(),
+                           &selected_port);
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || selected_port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--health_listen: cannot listen on ", listen.ToString(),
+                     " (address in use or not available here)"));
+  }
+  ListenAddress resolved = listen;
+  resolved.port = selected_port;
+  *bound = resolved.ToString();
+  return server;
 }
 
 int ToMilliseconds(absl::Duration duration) {
@@ -101,6 +162,19 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::shared_ptr<AccessPolicy>> policy =
+      MakeAccessPolicy(options);
+  if (!policy.ok()) return policy.status();
+  std::optional<ListenAddress> health_listen;
+  if (!options.health_listen.empty()) {
+    absl::StatusOr<ListenAddress> parsed =
+        ParseListenAddress(options.health_listen);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--health_listen: ", parsed.status().message()));
+    }
+    health_listen = *parsed;
+  }
 
   // Reflection can describe grpc.health.v1 only if its descriptors are linked
   // in; gRPC's own health service does not bring them.
@@ -132,7 +206,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(MakeCallInterceptorFactory());
+  interceptors.push_back(MakeCallInterceptorFactory(*policy));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (const HostedService& hosted : services)
     builder.RegisterService(hosted.service);
@@ -145,20 +219,43 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   }
   ListenAddress bound = *listen;
   bound.port = selected_port;
+  std::unique_ptr<grpc::Server> health_server;
+  std::string health_address;
+  if (health_listen.has_value()) {
+    absl::StatusOr<std::unique_ptr<grpc::Server>> started =
+        StartHealthServer(*health_listen, &health_address);
+    if (!started.ok()) {
+      server->Shutdown();
+      return started.status();
+    }
+    health_server = *std::move(started);
+  }
   auto host = std::unique_ptr<ServiceHost>(new ServiceHost(
-      std::move(server), bound.ToString(), options.shutdown_grace));
+      std::move(server), bound.ToString(), std::move(health_server),
+      std::move(health_address), options.shutdown_grace));
   for (const HostedService& hosted : services)
     host->SetServing(hosted.name, hosted.serving);
-  Log(LogLevel::kInfo, "server_started",
-      {{"address", host->address()},
-       {"tls", options.tls_cert_path.empty() ? "off" : "on"}});
+  LogFields fields = {
+      {"address", host->address()},
+      {"tls", options.tls_cert_path.empty()        ? "off"
+              : options.tls_client_ca_path.empty() ? "on"
+                                                   : "mutual"},
+      {"api_keys", options.api_keys_path.empty() ? "off" : "on"}};
+  if (!host->health_address().empty())
+    fields.emplace_back("health_address", host->health_address());
+  Log(LogLevel::kInfo, "server_started", fields);
   return host;
 }
 
 ServiceHost::ServiceHost(std::unique_ptr<grpc::Server> server,
-                         std::string address, absl::Duration shutdown_grace)
+                         std::string address,
+                         std::unique_ptr<grpc::Server> health_server,
+                         std::string health_address,
+                         absl::Duration shutdown_grace)
     : server_(std::move(server)),
       address_(std::move(address)),
+      health_server_(std::move(health_server)),
+      health_address_(std::move(health_address)),
       shutdown_grace_(shutdown_grace) {}
 
 ServiceHost::~ServiceHost() {
@@ -167,8 +264,11 @@ ServiceHost::~ServiceHost() {
 }
 
 void ServiceHost::SetServing(absl::string_view service_name, bool serving) {
-  server_->GetHealthCheckService()->SetServingStatus(std::string(service_name),
-                                                     serving);
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    server->GetHealthCheckService()->SetServingStatus(std::string(service_name),
+                                                      serving);
+  }
 }
 
 void ServiceHost::Shutdown() {
@@ -183,12 +283,21 @@ void ServiceHost::Shutdown() {
   // Every service reports NOT_SERVING from now on, and later changes are
   // ignored.
   server_->GetHealthCheckService()->Shutdown();
+  // The health port answers NOT_SERVING until the drain is over, so probes
+  // see a draining server rather than a dead one.
+  if (health_server_ != nullptr)
+    health_server_->GetHealthCheckService()->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(shutdown_grace_));
+  if (health_server_ != nullptr)
+    health_server_->Shutdown(std::chrono::system_clock::now());
   Log(LogLevel::kInfo, "server_stopped", {{"address", address_}});
 }
 
-void ServiceHost::Wait() { server_->Wait(); }
+void ServiceHost::Wait() {
+  server_->Wait();
+  if (health_server_ != nullptr) health_server_->Wait();
+}
 
 std::shared_ptr<grpc::Channel> ServiceHost::InProcessChannel() {
   return server_->InProcessChannel(grpc::ChannelArguments());

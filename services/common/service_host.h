@@ -1,6 +1,8 @@
 // The one server runtime: hosts gRPC services on one port with health checking
-// (a status per service), reflection, keepalive, optional TLS, a log line per
-// call, and graceful shutdown. Every server program is a thin main() around it.
+// (a status per service), reflection, keepalive, optional TLS (and client
+// certificates), partner API keys with quotas (access_policy.h), a log line
+// per call, an optional plaintext health-only port, and graceful shutdown.
+// Every server program is a thin main() around it.
 //
 //   CatalogServiceImpl catalog(...);
 //   auto host = ServiceHost::Start(options, {{"yoga.catalog.v1.CatalogService",
@@ -40,6 +42,8 @@ class ServiceHost {
 
   // The address actually bound (port 0 resolved), as HOST:PORT.
   const std::string& address() const { return address_; }
+  // The health port's bound address; empty without --health_listen.
+  const std::string& health_address() const { return health_address_; }
 
   // Sets one service's health status.
   void SetServing(absl::string_view service_name, bool serving);
@@ -57,10 +61,13 @@ class ServiceHost {
 
  private:
   ServiceHost(std::unique_ptr<grpc::Server> server, std::string address,
-              absl::Duration shutdown_grace);
+              std::unique_ptr<grpc::Server> health_server,
+              std::string health_address, absl::Duration shutdown_grace);
 
   std::unique_ptr<grpc::Server> server_;
   const std::string address_;
+  std::unique_ptr<grpc::Server> health_server_;  // May be null.
+  const std::string health_address_;
   const absl::Duration shutdown_grace_;
   absl::Mutex mutex_;
   bool shut_down_ ABSL_GUARDED_BY(mutex_) = false;

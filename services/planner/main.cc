@@ -5,8 +5,8 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "grpcpp/create_channel.h"
 #include "services/catalog/catalog_cache.h"
+#include "services/common/peer_channel.h"
 #include "services/common/server_main.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
       argc, argv, "127.0.0.1:50053",
       "yoga-planner [--listen=HOST:PORT] [--catalog=HOST:PORT]: composes "
       "routines (yoga.planner.v1.PlannerService)");
+  auto peers = yoga::PeerOptionsFromFlags();
+  if (!peers.ok())
+    return yoga::ExitOnStartupError("yoga-planner", peers.status());
   auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
   if (!preset_files.ok())
     return yoga::ExitOnStartupError("yoga-planner", preset_files.status());
@@ -31,8 +34,8 @@ int main(int argc, char** argv) {
       "yoga-planner",
       {{yoga::planner::kPlannerServiceName, &service, /*serving=*/false}},
       [&](yoga::ServiceHost& host) {
-        auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_catalog),
-                                           grpc::InsecureChannelCredentials());
+        auto channel =
+            yoga::MakePeerChannel(absl::GetFlag(FLAGS_catalog), *peers);
         cache = std::make_unique<yoga::catalog::CatalogCache>(
             yoga::catalog::v1::CatalogService::NewStub(channel),
             absl::Seconds(5),

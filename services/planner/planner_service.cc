@@ -3,17 +3,22 @@
 #include <chrono>
 #include <utility>
 
+#include "services/common/call_admission.h"
 #include "services/common/errors.h"
 
 namespace yoga::planner {
 namespace {
 
-// Runs `work` unless the caller's deadline has already passed, and finishes the
-// call with its result.
+// Runs `work` unless the call was not admitted or the caller's deadline has
+// already passed, and finishes the call with its result.
 template <typename Response, typename Work>
 grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
                                  Response* response, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   if (context->deadline() < std::chrono::system_clock::now()) {
     reactor->Finish(
         grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,

@@ -6,8 +6,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/synchronization/mutex.h"
-#include "grpcpp/create_channel.h"
 #include "services/catalog/catalog_cache.h"
+#include "services/common/peer_channel.h"
 #include "services/common/server_main.h"
 #include "services/session/session_flags.h"
 
@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
       "yoga-session [--listen=HOST:PORT] [--catalog=HOST:PORT] "
       "[--planner=HOST:PORT]: plays routines as live cue streams "
       "(yoga.session.v1.SessionService)");
+  auto peers = yoga::PeerOptionsFromFlags();
+  if (!peers.ok())
+    return yoga::ExitOnStartupError("yoga-session", peers.status());
   auto config = yoga::session::SessionConfigFromFlags();
   if (!config.ok())
     return yoga::ExitOnStartupError("yoga-session", config.status());
@@ -43,14 +46,14 @@ int main(int argc, char** argv) {
         absl::MutexLock lock(&catalog_mutex);
         return catalog;
       },
-      yoga::planner::v1::PlannerService::NewStub(grpc::CreateChannel(
-          absl::GetFlag(FLAGS_planner), grpc::InsecureChannelCredentials())));
+      yoga::planner::v1::PlannerService::NewStub(
+          yoga::MakePeerChannel(absl::GetFlag(FLAGS_planner), *peers)));
   return yoga::ServeUntilSignalled(
       "yoga-session",
       {{yoga::session::kSessionServiceName, &service, /*serving=*/false}},
       [&](yoga::ServiceHost& host) {
-        auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_catalog),
-                                           grpc::InsecureChannelCredentials());
+        auto channel =
+            yoga::MakePeerChannel(absl::GetFlag(FLAGS_catalog), *peers);
         cache = std::make_unique<yoga::catalog::CatalogCache>(
             yoga::catalog::v1::CatalogService::NewStub(channel),
             absl::Seconds(5),

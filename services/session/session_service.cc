@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/call_admission.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/planner/routine_timing.h"
@@ -249,6 +250,8 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::StartSessionRequest* request,
     yoga::session::v1::Session* response) {
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok())
+    return Answer(context, admitted);
   if (request->source_case() ==
       yoga::session::v1::StartSessionRequest::SOURCE_NOT_SET) {
     FieldViolations violations;
@@ -292,7 +295,8 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
 grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::StreamCuesRequest* request) {
-  absl::Status refusal = RequireId(request->session_id(), "session_id");
+  absl::Status refusal = CallAdmission(*context);
+  if (refusal.ok()) refusal = RequireId(request->session_id(), "session_id");
   if (refusal.ok() && request->after_seq() < 0) {
     FieldViolations violations;
     violations.Add("after_seq", "must be 0 or more");
@@ -333,6 +337,8 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::ControlSessionRequest* request,
     yoga::session::v1::Session* response) {
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok())
+    return Answer(context, admitted);
   FieldViolations violations;
   if (request->session_id().empty())
     violations.Add("session_id", "is required");
@@ -356,6 +362,8 @@ grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetSessionRequest* request,
     yoga::session::v1::Session* response) {
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok())
+    return Answer(context, admitted);
   if (absl::Status status = RequireId(request->id(), "id"); !status.ok())
     return Answer(context, status);
   auto session = registry_.Find(request->id());
@@ -368,6 +376,8 @@ grpc::ServerUnaryReactor* SessionServiceImpl::GetSessionTimeline(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetSessionTimelineRequest* request,
     yoga::session::v1::SessionTimeline* response) {
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok())
+    return Answer(context, admitted);
   if (absl::Status status = RequireId(request->session_id(), "session_id");
       !status.ok()) {
     return Answer(context, status);

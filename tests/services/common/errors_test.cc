@@ -77,6 +77,22 @@ TEST(FromGrpcStatusTest, RoundTripsViolations) {
             "constraints.target_duration");
 }
 
+TEST(ToGrpcStatusTest, CarriesRetryInfoOfAnExhaustedQuota) {
+  absl::Status exhausted = WithRetryDelay(absl::ResourceExhaustedError("quota"),
+                                          absl::Milliseconds(1500));
+  grpc::Status status = ToGrpcStatus(exhausted);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  EXPECT_EQ(retry.retry_delay().seconds(), 1);
+  EXPECT_EQ(retry.retry_delay().nanos(), 500000000);
+  EXPECT_EQ(RetryDelayOf(FromGrpcStatus(status)), absl::Milliseconds(1500));
+  EXPECT_EQ(RetryDelayOf(absl::ResourceExhaustedError("no detail")),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace yoga
 
