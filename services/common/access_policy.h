@@ -25,6 +25,8 @@
 namespace yoga {
 
 inline constexpr char kApiKeyMetadata[] = "x-api-key";
+// Carries a host's random per-process token on its in-process channel.
+inline constexpr char kInProcessTokenMetadata[] = "yoga-in-process-token";
 
 class AccessPolicy {
  public:

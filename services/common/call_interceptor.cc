@@ -4,7 +4,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -20,9 +19,11 @@ using grpc::experimental::InterceptionHookPoints;
 
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
-  CallInterceptor(grpc::experimental::ServerRpcInfo* info, AccessPolicy* policy)
+  CallInterceptor(grpc::experimental::ServerRpcInfo* info, AccessPolicy* policy,
+                  const std::string* in_process_token)
       : info_(info),
         policy_(policy),
+        in_process_token_(in_process_token),
         method_(info->method()),
         peer_(info->server_context()->peer()),
         start_(absl::Now()) {}
@@ -80,12 +81,14 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   // CallAdmission().
   void Admit(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
-    if (peer_.empty()) peer_ = info_->server_context()->peer();
+    auto value_of = [&](absl::string_view name) -> absl::string_view {
+      auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
+      if (found == metadata.end()) return "";
+      return absl::string_view(found->second.data(), found->second.size());
+    };
     // Calls between services of one process (yoga-studio) never leave it.
-    if (absl::StartsWith(peer_, "inproc")) return;
-    absl::string_view key;
-    if (auto found = metadata.find(kApiKeyMetadata); found != metadata.end())
-      key = absl::string_view(found->second.data(), found->second.size());
+    if (value_of(kInProcessTokenMetadata) == *in_process_token_) return;
+    const absl::string_view key = value_of(kApiKeyMetadata);
     AccessPolicy::Decision decision = policy_->Admit(method_, key, absl::Now());
     key_id_ = std::move(decision.key_id);
     if (!decision.status.ok()) {
@@ -109,6 +112,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
 
   grpc::experimental::ServerRpcInfo* info_;
   AccessPolicy* policy_;  // Null when every call is admitted.
+  const std::string* in_process_token_;
   std::string method_;
   std::string key_id_;
   bool refused_ = false;
@@ -122,23 +126,28 @@ class CallInterceptor : public grpc::experimental::Interceptor {
 class CallInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit CallInterceptorFactory(std::shared_ptr<AccessPolicy> policy)
-      : policy_(std::move(policy)) {}
+  CallInterceptorFactory(std::shared_ptr<AccessPolicy> policy,
+                         std::string in_process_token)
+      : policy_(std::move(policy)),
+        in_process_token_(std::move(in_process_token)) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new CallInterceptor(info, policy_.get());
+    return new CallInterceptor(info, policy_.get(), &in_process_token_);
   }
 
  private:
   std::shared_ptr<AccessPolicy> policy_;
+  const std::string in_process_token_;
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeCallInterceptorFactory(std::shared_ptr<AccessPolicy> policy) {
-  return std::make_unique<CallInterceptorFactory>(std::move(policy));
+MakeCallInterceptorFactory(std::shared_ptr<AccessPolicy> policy,
+                           std::string in_process_token) {
+  return std::make_unique<CallInterceptorFactory>(std::move(policy),
+                                                  std::move(in_process_token));
 }
 
 }  // namespace yoga

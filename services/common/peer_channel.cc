@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/support/client_interceptor.h"
 #include "services/common/access_policy.h"
+#include "services/common/metadata_interceptor.h"
 #include "services/common/text_proto_file.h"
 
 ABSL_FLAG(std::string, peer_tls_ca, "",
@@ -19,40 +19,6 @@ ABSL_FLAG(std::string, peer_api_key_file, "",
 
 namespace yoga {
 namespace {
-
-// Adds the key to every call's metadata. (Call credentials would do this only
-// on TLS channels; inside a cluster peers may speak plaintext.)
-class ApiKeyInterceptor : public grpc::experimental::Interceptor {
- public:
-  explicit ApiKeyInterceptor(const std::string* key) : key_(key) {}
-
-  void Intercept(
-      grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::
-                PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->emplace(kApiKeyMetadata, *key_);
-    }
-    methods->Proceed();
-  }
-
- private:
-  const std::string* key_;
-};
-
-class ApiKeyInterceptorFactory
-    : public grpc::experimental::ClientInterceptorFactoryInterface {
- public:
-  explicit ApiKeyInterceptorFactory(std::string key) : key_(std::move(key)) {}
-
-  grpc::experimental::Interceptor* CreateClientInterceptor(
-      grpc::experimental::ClientRpcInfo*) override {
-    return new ApiKeyInterceptor(&key_);
-  }
-
- private:
-  const std::string key_;
-};
 
 absl::StatusOr<std::string> ReadFlagFile(const std::string& path,
                                          absl::string_view flag) {
@@ -103,8 +69,10 @@ std::shared_ptr<grpc::Channel> MakePeerChannel(const std::string& address,
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
       interceptors;
   if (!options.api_key.empty()) {
+    // Call credentials would send the key on TLS channels only; inside a
+    // cluster peers may speak plaintext.
     interceptors.push_back(
-        std::make_unique<ApiKeyInterceptorFactory>(options.api_key));
+        MakeMetadataInterceptorFactory(kApiKeyMetadata, options.api_key));
   }
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       address, credentials, arguments, std::move(interceptors));

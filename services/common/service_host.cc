@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "grpc/health/v1/health.pb.h"
@@ -23,6 +25,7 @@
 #include "services/common/call_interceptor.h"
 #include "services/common/listen_address.h"
 #include "services/common/log.h"
+#include "services/common/metadata_interceptor.h"
 
 namespace yoga {
 namespace {
@@ -148,6 +151,15 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
   return server;
 }
 
+// 128 random bits in hex: the in-process token, unguessable from outside.
+absl::StatusOr<std::string> RandomToken() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    return absl::InternalError("OpenSSL could not draw random bytes");
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
 int ToMilliseconds(absl::Duration duration) {
   return static_cast<int>(
       std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
@@ -206,7 +218,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(MakeCallInterceptorFactory(*policy));
+  absl::StatusOr<std::string> in_process_token = RandomToken();
+  if (!in_process_token.ok()) return in_process_token.status();
+  interceptors.push_back(
+      MakeCallInterceptorFactory(*policy, *in_process_token));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   for (const HostedService& hosted : services)
     builder.RegisterService(hosted.service);
@@ -230,9 +245,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     }
     health_server = *std::move(started);
   }
-  auto host = std::unique_ptr<ServiceHost>(new ServiceHost(
-      std::move(server), bound.ToString(), std::move(health_server),
-      std::move(health_address), options.shutdown_grace));
+  auto host = std::unique_ptr<ServiceHost>(
+      new ServiceHost(std::move(server), bound.ToString(),
+                      std::move(health_server), std::move(health_address),
+                      *std::move(in_process_token), options.shutdown_grace));
   for (const HostedService& hosted : services)
     host->SetServing(hosted.name, hosted.serving);
   LogFields fields = {
@@ -251,11 +267,13 @@ ServiceHost::ServiceHost(std::unique_ptr<grpc::Server> server,
                          std::string address,
                          std::unique_ptr<grpc::Server> health_server,
                          std::string health_address,
+                         std::string in_process_token,
                          absl::Duration shutdown_grace)
     : server_(std::move(server)),
       address_(std::move(address)),
       health_server_(std::move(health_server)),
       health_address_(std::move(health_address)),
+      in_process_token_(std::move(in_process_token)),
       shutdown_grace_(shutdown_grace) {}
 
 ServiceHost::~ServiceHost() {
@@ -300,7 +318,13 @@ void ServiceHost::Wait() {
 }
 
 std::shared_ptr<grpc::Channel> ServiceHost::InProcessChannel() {
-  return server_->InProcessChannel(grpc::ChannelArguments());
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(MakeMetadataInterceptorFactory(kInProcessTokenMetadata,
+                                                        in_process_token_));
+  return server_->experimental().InProcessChannelWithInterceptors(
+      grpc::ChannelArguments(), std::move(interceptors));
 }
 
 }  // namespace yoga

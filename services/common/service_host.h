@@ -62,12 +62,15 @@ class ServiceHost {
  private:
   ServiceHost(std::unique_ptr<grpc::Server> server, std::string address,
               std::unique_ptr<grpc::Server> health_server,
-              std::string health_address, absl::Duration shutdown_grace);
+              std::string health_address, std::string in_process_token,
+              absl::Duration shutdown_grace);
 
   std::unique_ptr<grpc::Server> server_;
   const std::string address_;
   std::unique_ptr<grpc::Server> health_server_;  // May be null.
   const std::string health_address_;
+  // Marks calls on InProcessChannel(), which the access policy admits.
+  const std::string in_process_token_;
   const absl::Duration shutdown_grace_;
   absl::Mutex mutex_;
   bool shut_down_ ABSL_GUARDED_BY(mutex_) = false;
