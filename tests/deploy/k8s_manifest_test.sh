@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline check of the Kubernetes manifests in deploy/k8s: renders deploy/k8s and
-# deploy/k8s/example with `kubectl kustomize` (client only, no cluster), checks that the catalog
-# copy in deploy/k8s/base/catalog matches assets/catalog, then has k8s_manifest_test.js validate
+# deploy/k8s/example with `kubectl kustomize` (client only, no cluster), checks that
+# assets/catalog/kustomization.yaml lists every pose, then has k8s_manifest_test.js validate
 # every object against the Kubernetes schemas (npm kubernetes-models in tools/node_modules) and
 # assert the properties the deployment relies on.
 #
@@ -47,9 +47,9 @@ render deploy/k8s/example "$work/example.yaml"
 
 status=0
 if "$repo/deploy/k8s/sync-catalog.sh" --check 2>"$work/stderr"; then
-  echo "ok   deploy/k8s/base/catalog is the same as assets/catalog"
+  echo "ok   assets/catalog/kustomization.yaml lists exactly assets/catalog/*.textproto"
 else
-  echo "FAIL deploy/k8s/base/catalog is stale:"
+  echo "FAIL assets/catalog/kustomization.yaml is stale:"
   sed 's/^/       /' "$work/stderr"
   status=1
 fi
