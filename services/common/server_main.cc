@@ -23,6 +23,10 @@
 ABSL_FLAG(bool, health_check, false,
           "do not serve: ask the server at --health_listen (or else --listen) "
           "whether it serves; print SERVING and exit 0, or exit 1");
+ABSL_FLAG(std::string, health_check_service, "",
+          "with --health_check: the service to ask about, e.g. "
+          "yoga.planner.v1.PlannerService (ready once it has a catalog); "
+          "empty: the server as a whole (up)");
 
 namespace yoga {
 namespace {
@@ -42,7 +46,8 @@ int CheckHealthOfRunningServer(absl::string_view program) {
                                      : options->health_listen);
   if (!listen.ok()) return ExitOnStartupError(program, listen.status());
   absl::Status health =
-      ProbeHealth(ProbeAddressFor(*listen), "", absl::Seconds(2));
+      ProbeHealth(ProbeAddressFor(*listen),
+                  absl::GetFlag(FLAGS_health_check_service), absl::Seconds(2));
   if (!health.ok()) return ExitOnStartupError(program, health);
   std::puts("SERVING");
   return 0;

@@ -277,6 +277,18 @@ TEST_F(PartnerAccessTest, TheHealthPortAnswersPlaintextProbesAndHealthCheck) {
                                         "--health_listen=" + health_address});
   EXPECT_EQ(probe.exit_code, 0) << probe.err;
   EXPECT_EQ(probe.out, "SERVING\n");
+  // One service, as compose asks whether the planner is ready.
+  auto planner =
+      RunProgram(kBin + "yoga-studio",
+                 {"--health_check", "--health_listen=" + health_address,
+                  "--health_check_service=yoga.planner.v1.PlannerService"});
+  EXPECT_EQ(planner.exit_code, 0) << planner.err;
+  auto unknown =
+      RunProgram(kBin + "yoga-studio",
+                 {"--health_check", "--health_listen=" + health_address,
+                  "--health_check_service=no.such.Service"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("cannot ask no.such.Service at"));
   // Without --health_listen the probe cannot speak TLS, and says so.
   auto tls_only = RunProgram(kBin + "yoga-studio",
                              {"--health_check", "--listen=" + address,
