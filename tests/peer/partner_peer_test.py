@@ -282,12 +282,7 @@ class PartnerTestCase(unittest.TestCase):
             "--tls_cert=" + path("server.pem"), "--tls_key=" + path("server.key"),
             "--api_keys=" + path("api_keys"), *[flag % WORK for flag in cls.FLAGS]])
         cls.channel = cls.open_channel(cls.CLIENT_CERT)
-        try:
-            grpc.channel_ready_future(cls.channel).result(timeout=RPC_TIMEOUT)
-        except grpc.FutureTimeoutError:
-            cls.channel.close()
-            cls.studio.stop()
-            raise AssertionError("TLS channel to %s not ready" % cls.studio.address)
+        peer_support.await_channel(cls.channel, cls.studio, "TLS channel")
         cls.planner = planner_service_pb2_grpc.PlannerServiceStub(cls.channel)
         cls.catalog = catalog_service_pb2_grpc.CatalogServiceStub(cls.channel)
         cls.sessions = session_service_pb2_grpc.SessionServiceStub(cls.channel)

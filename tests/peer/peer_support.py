@@ -140,6 +140,16 @@ def main(doc, load_test_modules):
     unittest.main(argv=[sys.argv[0]], verbosity=2)
 
 
+def await_channel(channel, studio, what="channel"):
+    """Waits until `channel` to `studio` is ready; otherwise closes both and fails."""
+    try:
+        grpc.channel_ready_future(channel).result(timeout=RPC_TIMEOUT)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        studio.stop()
+        raise AssertionError("%s to %s not ready" % (what, studio.address))
+
+
 class StudioTestCase(unittest.TestCase):
     """Base: one yoga-studio, one channel and a catalog stub per test class."""
 
@@ -147,12 +157,7 @@ class StudioTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.studio = StudioProcess(ARGS.studio)
         cls.channel = grpc.insecure_channel(cls.studio.address)
-        try:
-            grpc.channel_ready_future(cls.channel).result(timeout=RPC_TIMEOUT)
-        except grpc.FutureTimeoutError:
-            cls.channel.close()
-            cls.studio.stop()
-            raise AssertionError("channel to %s not ready" % cls.studio.address)
+        await_channel(cls.channel, cls.studio)
         cls.catalog = catalog_service_pb2_grpc.CatalogServiceStub(cls.channel)
 
     @classmethod
