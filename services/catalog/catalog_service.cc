@@ -9,16 +9,17 @@
 namespace yoga::catalog {
 namespace {
 
-// Finishes a unary call with the result of a pose_query function.
-template <typename Response>
+// Finishes a unary call with the result of `query` (a pose_query function),
+// unless the call was not admitted.
+template <typename Response, typename Query>
 grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context,
-                                absl::StatusOr<Response> result,
-                                Response* response) {
+                                Response* response, Query query) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (absl::Status admitted = CallAdmission(*context); !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
   }
+  absl::StatusOr<Response> result = query();
   if (result.ok()) *response = *std::move(result);
   reactor->Finish(ToGrpcStatus(result.status()));
   return reactor;
@@ -33,14 +34,16 @@ grpc::ServerUnaryReactor* CatalogServiceImpl::GetPose(
     grpc::CallbackServerContext* context,
     const yoga::catalog::v1::GetPoseRequest* request,
     yoga::catalog::v1::Pose* response) {
-  return Reply(context, catalog::GetPose(*catalog_, *request), response);
+  return Reply(context, response,
+               [&] { return catalog::GetPose(*catalog_, *request); });
 }
 
 grpc::ServerUnaryReactor* CatalogServiceImpl::ListPoses(
     grpc::CallbackServerContext* context,
     const yoga::catalog::v1::ListPosesRequest* request,
     yoga::catalog::v1::ListPosesResponse* response) {
-  return Reply(context, catalog::ListPoses(*catalog_, *request), response);
+  return Reply(context, response,
+               [&] { return catalog::ListPoses(*catalog_, *request); });
 }
 
 }  // namespace yoga::catalog
