@@ -269,7 +269,7 @@ class PartnerStudio(peer_support.StudioProcess):
         self.port = int(self.address.rpartition(":")[2])
 
 
-class PartnerTestCase(unittest.TestCase):
+class PartnerTestCase(peer_support.RpcAssertions, unittest.TestCase):
     """One yoga-studio with TLS and API keys per class; extra flags in FLAGS."""
 
     FLAGS = []  # more flags; "%s" is the temporary folder
@@ -335,13 +335,6 @@ class PartnerTestCase(unittest.TestCase):
             request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
             response_deserializer=health_pb2.HealthCheckResponse.FromString)
         return check(health_pb2.HealthCheckRequest(), timeout=RPC_TIMEOUT).status
-
-    def assert_rpc_error(self, call, code):
-        with self.assertRaises(grpc.RpcError) as caught:
-            call()
-        self.assertEqual(caught.exception.code(), code,
-                         "details: %s" % caught.exception.details())
-        return caught.exception
 
     def details_of(self, error, message_type):
         """The message_type details in the error's grpc-status-details-bin."""

@@ -150,7 +150,19 @@ def await_channel(channel, studio, what="channel"):
         raise AssertionError("%s to %s not ready" % (what, studio.address))
 
 
-class StudioTestCase(unittest.TestCase):
+class RpcAssertions:
+    """For unittest.TestCase classes that call servers."""
+
+    def assert_rpc_error(self, call, code):
+        """Runs call(); asserts it fails with code; returns the grpc.RpcError."""
+        with self.assertRaises(grpc.RpcError) as caught:
+            call()
+        self.assertEqual(caught.exception.code(), code,
+                         "details: %s" % caught.exception.details())
+        return caught.exception
+
+
+class StudioTestCase(RpcAssertions, unittest.TestCase):
     """Base: one yoga-studio, one channel and a catalog stub per test class."""
 
     @classmethod
@@ -174,14 +186,6 @@ class StudioTestCase(unittest.TestCase):
         self.assertEqual(result.returncode, 0,
                          "%s failed:\n%s%s" % (command, result.stdout, result.stderr))
         return result.stdout
-
-    def assert_rpc_error(self, call, code):
-        """Runs call(); asserts it fails with code; returns the grpc.RpcError."""
-        with self.assertRaises(grpc.RpcError) as caught:
-            call()
-        self.assertEqual(caught.exception.code(), code,
-                         "details: %s" % caught.exception.details())
-        return caught.exception
 
     def bad_request_fields(self, error):
         """Field names of the google.rpc.BadRequest in the error's trailers."""
