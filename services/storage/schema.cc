@@ -1,0 +1,102 @@
+#include "services/storage/schema.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace yoga::storage {
+namespace {
+
+// Version 1. DueSessions reads the two partial indexes on sessions (each
+// names the phase it serves); ListPracticeRecords pages through
+// practice_records_by_profile. PostgreSQL compares ids bytewise (COLLATE "C"),
+// as SQLite does: the order of pages must not depend on the server's locale.
+constexpr char kVersion1Sqlite[] = R"sql(
+CREATE TABLE routines (
+  id TEXT PRIMARY KEY,
+  data BLOB NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  version BIGINT NOT NULL,
+  profile_id TEXT NOT NULL,
+  phase INTEGER NOT NULL,
+  ends_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX sessions_running_due ON sessions (ends_at, id)
+  WHERE NOT finished AND phase = 1;
+CREATE INDEX sessions_paused_due ON sessions (updated_at, id)
+  WHERE NOT finished AND phase = 2;
+CREATE TABLE practice_records (
+  session_id TEXT PRIMARY KEY,
+  profile_id TEXT NOT NULL,
+  routine_id TEXT NOT NULL,
+  routine_title TEXT NOT NULL,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  practised_us BIGINT NOT NULL,
+  completed INTEGER NOT NULL
+);
+CREATE INDEX practice_records_by_profile
+  ON practice_records (profile_id, start_time DESC, session_id DESC);
+)sql";
+
+constexpr char kVersion1Postgres[] = R"sql(
+CREATE TABLE routines (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  data BYTEA NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  version BIGINT NOT NULL,
+  profile_id TEXT COLLATE "C" NOT NULL,
+  phase INTEGER NOT NULL,
+  ends_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished BOOLEAN NOT NULL,
+  data BYTEA NOT NULL
+);
+CREATE INDEX sessions_running_due ON sessions (ends_at, id)
+  WHERE NOT finished AND phase = 1;
+CREATE INDEX sessions_paused_due ON sessions (updated_at, id)
+  WHERE NOT finished AND phase = 2;
+CREATE TABLE practice_records (
+  session_id TEXT COLLATE "C" PRIMARY KEY,
+  profile_id TEXT COLLATE "C" NOT NULL,
+  routine_id TEXT COLLATE "C" NOT NULL,
+  routine_title TEXT NOT NULL,
+  start_time BIGINT NOT NULL,
+  end_time BIGINT NOT NULL,
+  practised_us BIGINT NOT NULL,
+  completed BOOLEAN NOT NULL
+);
+CREATE INDEX practice_records_by_profile
+  ON practice_records (profile_id, start_time DESC, session_id DESC);
+)sql";
+
+// Append only; never edit a migration a database may have applied.
+constexpr Migration kMigrations[] = {
+    {1, kVersion1Sqlite, kVersion1Postgres},
+};
+
+}  // namespace
+
+int LatestSchemaVersion() { return std::size(kMigrations); }
+
+absl::StatusOr<const Migration*> NextMigration(absl::string_view database,
+                                               int64_t stored_version) {
+  if (stored_version > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        database, " has schema version ", stored_version,
+        "; this program knows versions up to ", LatestSchemaVersion(),
+        ": upgrade this program (or point it at another database)"));
+  }
+  if (stored_version == LatestSchemaVersion()) return nullptr;
+  return &kMigrations[stored_version < 0 ? 0 : stored_version];
+}
+
+}  // namespace yoga::storage

@@ -1,0 +1,146 @@
+// The one storage interface of the planner and the session service: routines,
+// sessions and practice records, kept in SQLite (one machine, the default) or
+// PostgreSQL (a cluster). OpenStore picks the backend from a URL.
+//
+// Contract, the same for every backend (tests/services/storage runs one suite
+// against each):
+//  - Values are opaque bytes to the store (serialized protos); it only reads
+//    the columns it queries by.
+//  - Every call is one transaction, durable when it returns OK.
+//  - The database unreachable or lost mid-call: UNAVAILABLE, and the next call
+//    tries to connect again. A statement over the timeout: DEADLINE_EXCEEDED.
+//  - Thread-safe.
+#ifndef YOGA_SERVICES_STORAGE_STORE_H_
+#define YOGA_SERVICES_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace yoga::storage {
+
+// The life of a stored session, as the columns the store queries by see it.
+enum class SessionPhase {
+  kRunning = 1,
+  kPaused = 2,
+  kStopped = 3,
+  kCompleted = 4
+};
+
+// One session row.
+struct SessionRow {
+  std::string id;
+  // 1 when created; every update adds one.
+  int64_t version = 1;
+  std::string profile_id;
+  SessionPhase phase = SessionPhase::kRunning;
+  // While running: when the session will complete if nothing changes.
+  // InfiniteFuture otherwise.
+  absl::Time ends_at = absl::InfiniteFuture();
+  // When the row was last written (the writer's clock).
+  absl::Time updated_at;
+  // Set once the session's end has been dealt with (practice record written
+  // or not needed); such rows are never due again.
+  bool finished = false;
+  // The serialized yoga.storage.v1.StoredSession.
+  std::string data;
+};
+
+// One practised session (see yoga.session.v1.PracticeRecord).
+struct PracticeRecord {
+  std::string session_id;
+  std::string profile_id;
+  std::string routine_id;
+  std::string routine_title;
+  absl::Time start_time;
+  absl::Time end_time;
+  absl::Duration practised;
+  bool completed = false;
+};
+
+// Which records of one profile to list: newest first by (start_time,
+// session_id), optionally only those that start at or after `since`, and only
+// those strictly older than `before` (the last record of the previous page).
+struct PracticeQuery {
+  std::string profile_id;
+  absl::Time since = absl::InfinitePast();
+  std::optional<std::pair<absl::Time, std::string>> before;
+  int limit = 50;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Where the data lives, for logs and errors ("sqlite:/var/lib/yoga/yoga.db",
+  // "postgresql://yoga@db:5432/yoga", never a password).
+  virtual std::string Describe() const = 0;
+  // True when other processes may write the same data (PostgreSQL): the
+  // session service then watches its sessions for changes made elsewhere.
+  virtual bool Shared() const = 0;
+
+  // Routines by id. Putting an id that exists keeps the stored value (routine
+  // ids are content hashes: equal ids, equal routines).
+  virtual absl::Status PutRoutine(absl::string_view id,
+                                  absl::string_view data) = 0;
+  // nullopt when there is no such routine.
+  virtual absl::StatusOr<std::optional<std::string>> GetRoutine(
+      absl::string_view id) = 0;
+
+  // Inserts a new session row (its version is stored as given).
+  // ALREADY_EXISTS when the id is taken.
+  virtual absl::Status CreateSession(const SessionRow& row) = 0;
+  // nullopt when there is no such session.
+  virtual absl::StatusOr<std::optional<SessionRow>> GetSession(
+      absl::string_view id) = 0;
+  // Replaces the row with `row` if the stored version is `row.version - 1`;
+  // ABORTED (naming both versions) when another writer got there first,
+  // NOT_FOUND when there is no such row. With `record`, inserts the practice
+  // record in the same transaction; a record for that session already stored
+  // is kept and not doubled.
+  virtual absl::Status UpdateSession(const SessionRow& row,
+                                     const PracticeRecord* record) = 0;
+  // The stored version of each of `ids` that exists (any number of ids).
+  virtual absl::StatusOr<std::map<std::string, int64_t>> SessionVersions(
+      const std::vector<std::string>& ids) = 0;
+  // Ids of up to `limit` unfinished sessions whose end is due: running with
+  // ends_at <= now, or paused with updated_at <= idle_before. Oldest first.
+  virtual absl::StatusOr<std::vector<std::string>> DueSessions(
+      absl::Time now, absl::Time idle_before, int limit) = 0;
+
+  // A profile's records as `query` asks, newest first.
+  virtual absl::StatusOr<std::vector<PracticeRecord>> ListPracticeRecords(
+      const PracticeQuery& query) = 0;
+};
+
+struct StoreOptions {
+  // "sqlite:PATH" (or a bare path), "postgresql://..." / "postgres://...".
+  std::string url;
+  // PostgreSQL: connections kept open.
+  int pool_size = 4;
+  // Longest one statement may run (PostgreSQL statement_timeout), and how long
+  // to wait for a connection from the pool or a lock (SQLite busy timeout).
+  absl::Duration statement_timeout = absl::Seconds(5);
+  // PostgreSQL: longest to wait for a connection to be made.
+  absl::Duration connect_timeout = absl::Seconds(5);
+};
+
+// Opens (creating if need be) the database and brings its schema up to date.
+// Errors name the database and say what to do:
+//  - INVALID_ARGUMENT: a URL no backend understands;
+//  - UNAVAILABLE: cannot connect, or cannot create the file;
+//  - DATA_LOSS: the SQLite file is not a database or is corrupt;
+//  - FAILED_PRECONDITION: the schema is newer than this program knows.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace yoga::storage
+
+#endif  // YOGA_SERVICES_STORAGE_STORE_H_

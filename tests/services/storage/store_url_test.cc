@@ -1,0 +1,102 @@
+#include "services/storage/store_url.h"
+
+#include <variant>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace yoga::storage {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Pair;
+
+std::string SqlitePath(absl::string_view url) {
+  absl::StatusOr<StoreUrl> parsed = ParseStoreUrl(url);
+  if (!parsed.ok()) return "error: " + parsed.status().ToString();
+  if (!std::holds_alternative<SqliteUrl>(*parsed)) return "not sqlite";
+  return std::get<SqliteUrl>(*parsed).path;
+}
+
+PostgresUrl Postgres(absl::string_view url) {
+  absl::StatusOr<StoreUrl> parsed = ParseStoreUrl(url);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  if (!parsed.ok() || !std::holds_alternative<PostgresUrl>(*parsed)) return {};
+  return std::get<PostgresUrl>(*parsed);
+}
+
+absl::Status ErrorFor(absl::string_view url) {
+  absl::StatusOr<StoreUrl> parsed = ParseStoreUrl(url);
+  return parsed.ok() ? absl::OkStatus() : parsed.status();
+}
+
+TEST(StoreUrlTest, SqliteUrlsAndBarePathsNameAFile) {
+  EXPECT_EQ(SqlitePath("sqlite:/var/lib/yoga/yoga.db"),
+            "/var/lib/yoga/yoga.db");
+  EXPECT_EQ(SqlitePath("sqlite:yoga.db"), "yoga.db");
+  EXPECT_EQ(SqlitePath("sqlite:///var/lib/yoga/yoga.db"),
+            "/var/lib/yoga/yoga.db");
+  EXPECT_EQ(SqlitePath("/var/lib/yoga/yoga.db"), "/var/lib/yoga/yoga.db");
+  EXPECT_EQ(SqlitePath("data/yoga.db"), "data/yoga.db");
+  // A colon does not make a scheme; only "scheme://" does.
+  EXPECT_EQ(SqlitePath("./a:b.db"), "./a:b.db");
+  EXPECT_EQ(SqlitePath("C:yoga.db"), "C:yoga.db");
+}
+
+TEST(StoreUrlTest, RefusesWhatNoBackendUnderstands) {
+  for (absl::string_view url :
+       {"", "memory", "sqlite:", "sqlite://host/yoga.db", "mysql://db/yoga",
+        "http://example.com/yoga.db"}) {
+    const absl::Status error = ErrorFor(url);
+    EXPECT_EQ(error.code(), absl::StatusCode::kInvalidArgument) << url;
+    EXPECT_THAT(error.message(),
+                AllOf(HasSubstr(absl::StrCat("\"", url, "\"")),
+                      HasSubstr("sqlite:PATH"), HasSubstr("postgresql://")))
+        << url;
+  }
+}
+
+TEST(StoreUrlTest, PostgresUrlsKeepEveryOptionButDescribeNoPassword) {
+  const PostgresUrl url =
+      Postgres("postgresql://yoga:s3cret@db.example:5433/yoga?sslmode=require");
+  EXPECT_EQ(url.description, "postgresql://yoga@db.example:5433/yoga");
+  EXPECT_THAT(url.connection_options, Contains(Pair("password", "s3cret")));
+  EXPECT_THAT(url.connection_options, Contains(Pair("sslmode", "require")));
+  EXPECT_THAT(url.connection_options, Contains(Pair("host", "db.example")));
+
+  EXPECT_EQ(Postgres("postgres://db/yoga").description, "postgresql://db/yoga");
+  EXPECT_EQ(Postgres("postgresql://u@[::1]:5433/x").description,
+            "postgresql://u@[::1]:5433/x");
+  EXPECT_EQ(Postgres("postgresql://u@h1:1,h2:2/x").description,
+            "postgresql://u@h1:1,h2:2/x");
+  EXPECT_EQ(Postgres("postgresql://u@h/x?password=s3cret").description,
+            "postgresql://u@h/x");
+  // Percent-encoded parts are decoded for libpq.
+  EXPECT_THAT(Postgres("postgresql://u:p%40ss@h/x").connection_options,
+              Contains(Pair("password", "p@ss")));
+}
+
+TEST(StoreUrlTest, ErrorsNeverShowThePassword) {
+  for (absl::string_view url :
+       {"postgresql://u:s3cret@[::1/x", "postgresql://u:s3cret@h/x?bogus=1",
+        "mysql://u:s3cret@h/x", "postgresql://u@h/x?password=s3cret&bogus=1"}) {
+    const absl::Status error = ErrorFor(url);
+    EXPECT_EQ(error.code(), absl::StatusCode::kInvalidArgument) << url;
+    EXPECT_THAT(error.message(), Not(HasSubstr("s3cret"))) << error;
+  }
+}
+
+TEST(StoreUrlTest, RedactPasswordRemovesOnlyThePassword) {
+  EXPECT_EQ(RedactPassword("postgresql://u:pw@h:5432/db?sslmode=require"),
+            "postgresql://u@h:5432/db?sslmode=require");
+  EXPECT_EQ(RedactPassword("postgresql://u@h/db?password=pw&sslmode=require"),
+            "postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(RedactPassword("postgresql://h/db"), "postgresql://h/db");
+  EXPECT_EQ(RedactPassword("/var/lib/yoga.db"), "/var/lib/yoga.db");
+}
+
+}  // namespace
+}  // namespace yoga::storage
