@@ -5,12 +5,15 @@
 //   flags]
 //   yoga-guide [--server=HOST:PORT] play | render --out=FILE.wav [same flags]
 //   yoga-guide [--server=HOST:PORT] join SESSION_ID
+//   yoga-guide [--server=HOST:PORT] history [--profile=ID] [--time_zone=ZONE]
+//   [--limit=N]
 //   yoga-guide devices
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,9 +26,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "client/audio/audio_output.h"
+#include "client/history_text.h"
 #include "client/plan_request.h"
 #include "client/player.h"
 #include "client/pose_text.h"
+#include "client/practice_profile.h"
 #include "client/routine_text.h"
 #include "client/session_render.h"
 #include "client/session_setup.h"
@@ -73,6 +78,17 @@ ABSL_FLAG(absl::Duration, retry_for, absl::Seconds(30),
           "how long to keep retrying while the server cannot be reached");
 ABSL_FLAG(bool, keys, true,
           "play/join: read keys from stdin (space, n, p, q, +, -)");
+ABSL_FLAG(std::string, profile,
+          yoga::client::DefaultProfileId(std::getenv("USER")),
+          "play/history: whose practice (default: $USER, else runner); play "
+          "with --profile= (empty) leaves no practice record");
+ABSL_FLAG(std::string, time_zone,
+          yoga::client::LocalTimeZoneName({.tz = std::getenv("TZ")}),
+          "history: IANA time zone the weeks and days are counted in "
+          "(default: this machine's, from TZ, /etc/timezone or "
+          "/etc/localtime)");
+ABSL_FLAG(int, limit, 10,
+          "history: how many recent sessions to list, 1 to 500");
 
 namespace {
 
@@ -92,12 +108,20 @@ constexpr char kUsage[] =
     "                   minimal, --lead-in=SECONDS, --device=N, --volume=0..1\n"
     "                   keys: space pause/resume, n next, p previous, q quit,\n"
     "                   + and - volume\n"
+    "                   --profile=ID: whose practice (default: $USER)\n"
     "  join SESSION_ID  follow a session started elsewhere (q leaves it "
     "running)\n"
     "  render --out=FILE.wav\n"
     "                   the same session rendered to a WAV file at full "
     "speed,\n"
-    "                   with its transcript; no sound card needed\n"
+    "                   with its transcript; no sound card needed (not\n"
+    "                   practice: it leaves no record)\n"
+    "  history          this week against the goal of 2-3 days of 15-20 "
+    "min,\n"
+    "                   the streak of weeks that met it, recent sessions:\n"
+    "                   --profile=ID, --time_zone=ZONE (default: this "
+    "machine's),\n"
+    "                   --limit=N (10)\n"
     "  devices          list the audio output devices (for --device)";
 
 int Fail(const absl::Status& status) {
@@ -249,8 +273,11 @@ yoga::client::SessionCallOptions CallOptions() {
   return options;
 }
 
-absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest() {
+// `profile_id` empty: the session leaves no practice record.
+absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest(
+    const std::string& profile_id) {
   yoga::client::SessionRequestOptions options;
+  options.profile_id = profile_id;
   options.plan.preset = absl::GetFlag(FLAGS_preset);
   options.plan.minutes = absl::GetFlag(FLAGS_minutes);
   options.plan.focus = absl::GetFlag(FLAGS_focus);
@@ -356,7 +383,7 @@ absl::StatusOr<yoga::client::audio::Playback> OpenPlayback() {
 int Play(yoga::session::v1::SessionService::StubInterface& sessions,
          yoga::catalog::v1::CatalogService::StubInterface& catalog,
          absl::Time launched) {
-  auto request = SessionRequest();
+  auto request = SessionRequest(absl::GetFlag(FLAGS_profile));
   if (!request.ok()) return UsageError(request.status());
   const double lead_in = absl::GetFlag(FLAGS_lead_in);
   if (lead_in >= 0 && lead_in < kLeastLiveLeadIn) {
@@ -396,7 +423,8 @@ int Render(yoga::session::v1::SessionService::StubInterface& sessions) {
     return UsageError(absl::InvalidArgumentError(
         "render needs --out=FILE.wav, the file to write"));
   }
-  auto request = SessionRequest();
+  // Rendering is not practice: no profile, no record.
+  auto request = SessionRequest(/*profile_id=*/"");
   if (!request.ok()) return UsageError(request.status());
   auto plan = yoga::client::StartSession(sessions, *request, CallOptions());
   if (!plan.ok()) return Fail(plan.status());
@@ -431,6 +459,33 @@ int Render(yoga::session::v1::SessionService::StubInterface& sessions) {
   return 0;
 }
 
+// Most records `history` lists (the server's largest page).
+constexpr int kMostHistoryRecords = 500;
+
+int History(yoga::session::v1::SessionService::StubInterface& sessions) {
+  const int limit = absl::GetFlag(FLAGS_limit);
+  if (limit < 1 || limit > kMostHistoryRecords) {
+    return UsageError(absl::InvalidArgumentError(absl::StrCat(
+        "--limit=", limit, ": must be 1 to ", kMostHistoryRecords)));
+  }
+  const std::string zone_name = absl::GetFlag(FLAGS_time_zone);
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(zone_name, &zone)) {
+    return UsageError(absl::InvalidArgumentError(
+        absl::StrCat("--time_zone=", zone_name,
+                     ": unknown time zone; use an IANA name such as "
+                     "Europe/Berlin")));
+  }
+  auto history = yoga::client::FetchPracticeHistory(
+      sessions, absl::GetFlag(FLAGS_profile), zone_name, limit, CallOptions());
+  if (!history.ok()) return Fail(history.status());
+  std::fputs(yoga::client::FormatHistory(history->summary, history->records,
+                                         zone, absl::Now())
+                 .c_str(),
+             stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -457,6 +512,7 @@ int main(int argc, char** argv) {
   if (command == "play") return Play(*sessions, *stub, launched);
   if (command == "join") return Join(*sessions, *stub, args, launched);
   if (command == "render") return Render(*sessions);
+  if (command == "history") return History(*sessions);
   std::fprintf(stderr, "yoga-guide: unknown command \"%s\"\n%s\n",
                command.c_str(), kUsage);
   return 2;

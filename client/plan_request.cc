@@ -118,6 +118,7 @@ absl::StatusOr<yoga::session::v1::StartSessionRequest> MakeSessionRequest(
     *session_options.mutable_lead_in() = TimeUtil::MillisecondsToDuration(
         std::llround(options.lead_in_seconds * 1000));
   }
+  request.set_profile_id(options.profile_id);
   return request;
 }
 

@@ -36,12 +36,16 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
     const PlanOptions& options);
 
 // What `play` and `render` start: a routine from PlanOptions, or one read
-// from a text-format yoga.type.v1.Routine file, spoken at a verbosity.
+// from a text-format yoga.type.v1.Routine file, spoken at a verbosity, for a
+// profile.
 struct SessionRequestOptions {
   PlanOptions plan;
   std::string routine_file;     // Wins over `plan` when set.
   std::string verbosity;        // full | brief | minimal; empty: the server's.
   double lead_in_seconds = -1;  // < 0: the server's default.
+  // Whose practice the session is (StartSessionRequest.profile_id); empty
+  // leaves no practice record, as `render` wants. The server checks it.
+  std::string profile_id;
 };
 
 // INVALID_ARGUMENT names the flag (or "file:line:column") and the problem.

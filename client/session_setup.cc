@@ -99,6 +99,32 @@ absl::StatusOr<yoga::session::v1::Session> ControlSession(
   return session;
 }
 
+absl::StatusOr<PracticeHistory> FetchPracticeHistory(
+    SessionService::StubInterface& stub, const std::string& profile_id,
+    const std::string& time_zone, int limit,
+    const SessionCallOptions& options) {
+  PracticeHistory history;
+  yoga::session::v1::GetPracticeSummaryRequest summary;
+  summary.set_profile_id(profile_id);
+  summary.set_time_zone(time_zone);
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::GetPracticeSummary,
+               summary, &history.summary, options);
+      !status.ok()) {
+    return status;
+  }
+  yoga::session::v1::ListPracticeRecordsRequest records;
+  records.set_profile_id(profile_id);
+  records.set_page_size(limit);
+  if (absl::Status status =
+          Call(stub, &SessionService::StubInterface::ListPracticeRecords,
+               records, &history.records, options);
+      !status.ok()) {
+    return status;
+  }
+  return history;
+}
+
 absl::StatusOr<audio::VoicePackAudio> LoadSessionVoice(
     const std::string& voice_dir, const SessionPlan& plan, int sample_rate) {
   absl::flat_hash_set<std::string> keys;

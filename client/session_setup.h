@@ -1,8 +1,9 @@
 // The client's calls to the session service: getting a session ready to play
 // or render (start it or find the one to join, fetch its whole timeline,
-// decode just the prompts it uses), and controlling it. Calls retry while the
-// server cannot be reached (RetryPolicy), telling the runner; a policy with
-// give_up_after zero calls once.
+// decode just the prompts it uses), controlling it, and reading a profile's
+// practice history. Calls retry while the server cannot be reached
+// (RetryPolicy), telling the runner; a policy with give_up_after zero calls
+// once.
 #ifndef YOGA_CLIENT_SESSION_SETUP_H_
 #define YOGA_CLIENT_SESSION_SETUP_H_
 
@@ -50,6 +51,19 @@ absl::StatusOr<yoga::session::v1::Session> GetSession(
 absl::StatusOr<yoga::session::v1::Session> ControlSession(
     yoga::session::v1::SessionService::StubInterface& stub,
     const std::string& session_id, yoga::session::v1::ControlAction action,
+    const SessionCallOptions& options);
+
+// What `yoga-guide history` shows: a profile's week and its newest records.
+struct PracticeHistory {
+  yoga::session::v1::PracticeSummary summary;
+  yoga::session::v1::ListPracticeRecordsResponse records;
+};
+
+// The week of `profile_id` counted in `time_zone` (an IANA name) and its
+// newest `limit` records (1 to 500).
+absl::StatusOr<PracticeHistory> FetchPracticeHistory(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const std::string& profile_id, const std::string& time_zone, int limit,
     const SessionCallOptions& options);
 
 // The prompts of `plan`'s timeline from the pack the session names, in

@@ -10,6 +10,7 @@
 #include "services/common/server_main.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
+#include "services/storage/storage_flags.h"
 
 ABSL_FLAG(std::string, catalog, "127.0.0.1:50052",
           "HOST:PORT of the catalog service");
@@ -19,7 +20,8 @@ ABSL_FLAG(absl::Duration, catalog_refresh, absl::Seconds(10),
 int main(int argc, char** argv) {
   yoga::InitServerMain(
       argc, argv, "127.0.0.1:50053",
-      "yoga-planner [--listen=HOST:PORT] [--catalog=HOST:PORT]: composes "
+      "yoga-planner [--listen=HOST:PORT] [--catalog=HOST:PORT] "
+      "[--database=URL]: composes "
       "routines (yoga.planner.v1.PlannerService)");
   auto peers = yoga::PeerOptionsFromFlags();
   if (!peers.ok())
@@ -27,7 +29,12 @@ int main(int argc, char** argv) {
   auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
   if (!preset_files.ok())
     return yoga::ExitOnStartupError("yoga-planner", preset_files.status());
-  yoga::planner::Planner planner(*std::move(preset_files));
+  auto store = yoga::storage::OpenStoreFromFlags();
+  if (!store.ok())
+    return yoga::ExitOnStartupError("yoga-planner", store.status());
+  yoga::planner::Planner planner(*std::move(preset_files),
+                                 yoga::planner::kDefaultStoreCapacity,
+                                 store->get());
   yoga::planner::PlannerServiceImpl service(planner);
   std::unique_ptr<yoga::catalog::CatalogCache> cache;
   return yoga::ServeUntilSignalled(

@@ -13,8 +13,11 @@ namespace yoga::planner {
 
 using yoga::type::v1::Routine;
 
-Planner::Planner(std::vector<PresetFile> preset_files, size_t store_capacity)
-    : preset_files_(std::move(preset_files)), store_(store_capacity) {}
+Planner::Planner(std::vector<PresetFile> preset_files, size_t store_capacity,
+                 storage::Store* database)
+    : preset_files_(std::move(preset_files)),
+      store_(store_capacity),
+      database_(database) {}
 
 absl::Status Planner::UseCatalog(
     std::shared_ptr<const catalog::Catalog> catalog) {
@@ -88,7 +91,17 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
       return violations.ToStatus();
     }
   }
-  if (routine.ok()) store_.Put(*routine);
+  if (!routine.ok()) return routine;
+  // Written before the id is handed out, so that any replica (or this one
+  // after a restart) can find it.
+  if (database_ != nullptr) {
+    if (absl::Status status =
+            database_->PutRoutine(routine->id(), routine->SerializeAsString());
+        !status.ok()) {
+      return status;
+    }
+  }
+  store_.Put(*routine);
   return routine;
 }
 
@@ -115,8 +128,22 @@ absl::StatusOr<Routine> Planner::GetRoutine(
     }
   }
   if (std::optional<Routine> routine = store_.Get(id)) return *routine;
-  return absl::NotFoundError(absl::StrCat(
-      "no routine \"", id, "\" (routines are kept while this planner runs)"));
+  if (database_ == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "no routine \"", id,
+        "\" (this planner keeps routines in memory only, while it runs)"));
+  }
+  auto stored = database_->GetRoutine(id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value())
+    return absl::NotFoundError(absl::StrCat("no routine \"", id, "\""));
+  Routine routine;
+  if (!routine.ParseFromString(**stored)) {
+    return absl::DataLossError(
+        absl::StrCat("routine ", id, ": its stored data is damaged"));
+  }
+  store_.Put(routine);
+  return routine;
 }
 
 }  // namespace yoga::planner

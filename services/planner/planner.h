@@ -1,7 +1,9 @@
 // The planner's logic behind PlannerService, without gRPC: presets, composing,
-// custom routines and the store of routines made. It plans against the newest
-// catalog it was given (UseCatalog) and answers UNAVAILABLE until it has one.
-// Thread-safe.
+// custom routines and the store of routines made. With a database, every
+// routine composed or validated is written there before its id is returned,
+// and GetRoutine reads it back (memory keeps the recent ones). It plans against
+// the newest catalog it was given (UseCatalog) and answers UNAVAILABLE until it
+// has one. Thread-safe.
 #ifndef YOGA_SERVICES_PLANNER_PLANNER_H_
 #define YOGA_SERVICES_PLANNER_PLANNER_H_
 
@@ -15,6 +17,7 @@
 #include "services/planner/planning_catalog.h"
 #include "services/planner/presets.h"
 #include "services/planner/routine_store.h"
+#include "services/storage/store.h"
 #include "yoga/planner/v1/planner_service.pb.h"
 
 namespace yoga::planner {
@@ -23,8 +26,10 @@ inline constexpr size_t kDefaultStoreCapacity = 10000;
 
 class Planner {
  public:
+  // `database` may be null: routines are then kept in memory only. Not owned.
   Planner(std::vector<PresetFile> preset_files,
-          size_t store_capacity = kDefaultStoreCapacity);
+          size_t store_capacity = kDefaultStoreCapacity,
+          storage::Store* database = nullptr);
 
   // Plans against `catalog` from now on. FAILED_PRECONDITION (and the old
   // catalog kept) when the presets do not fit it.
@@ -48,6 +53,7 @@ class Planner {
 
   const std::vector<PresetFile> preset_files_;
   RoutineStore store_;
+  storage::Store* const database_;
   mutable absl::Mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mutex_);
 };

@@ -10,6 +10,7 @@
 #include "services/common/peer_channel.h"
 #include "services/common/server_main.h"
 #include "services/session/session_flags.h"
+#include "services/storage/storage_flags.h"
 
 ABSL_FLAG(std::string, catalog, "127.0.0.1:50052",
           "HOST:PORT of the catalog service");
@@ -22,7 +23,8 @@ int main(int argc, char** argv) {
   yoga::InitServerMain(
       argc, argv, "127.0.0.1:50054",
       "yoga-session [--listen=HOST:PORT] [--catalog=HOST:PORT] "
-      "[--planner=HOST:PORT]: plays routines as live cue streams "
+      "[--planner=HOST:PORT] [--database=URL]: plays routines as live cue "
+      "streams "
       "(yoga.session.v1.SessionService)");
   auto peers = yoga::PeerOptionsFromFlags();
   if (!peers.ok())
@@ -33,6 +35,10 @@ int main(int argc, char** argv) {
   auto packs = yoga::session::LoadVoicePacksFromFlags();
   if (!packs.ok())
     return yoga::ExitOnStartupError("yoga-session", packs.status());
+  auto store = yoga::storage::OpenStoreFromFlags();
+  if (!store.ok())
+    return yoga::ExitOnStartupError("yoga-session", store.status());
+  config->store = store->get();
 
   // The newest catalog, kept apart from the cache: the cache stops before
   // the host does, while calls may still ask for the catalog.

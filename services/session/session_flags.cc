@@ -11,11 +11,19 @@ ABSL_FLAG(int, max_sessions, 20000, "most sessions the server holds at once");
 ABSL_FLAG(int, max_streams_per_session, 16,
           "most clients streaming one session at once");
 ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Hours(1),
-          "a session nobody streams or controls for this long is dropped");
+          "a session nobody streams or controls for this long is dropped "
+          "from memory (with a database it stays there, and a paused one "
+          "is stopped)");
 ABSL_FLAG(absl::Duration, cue_lookahead, absl::Milliseconds(1500),
           "how far ahead of its time each cue is sent");
 ABSL_FLAG(absl::Duration, heartbeat, absl::Seconds(1),
           "a quiet stream gets a heartbeat this often");
+ABSL_FLAG(absl::Duration, session_poll, absl::Milliseconds(250),
+          "with a shared database: how often streams look for controls sent "
+          "to other replicas");
+ABSL_FLAG(absl::Duration, session_sweep, absl::Seconds(10),
+          "how often sessions that ended unheard are looked for, to write "
+          "their practice records");
 
 namespace yoga::session {
 
@@ -27,6 +35,8 @@ absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
   config.limits.idle_timeout = absl::GetFlag(FLAGS_session_idle_timeout);
   config.timing.lookahead = absl::GetFlag(FLAGS_cue_lookahead);
   config.timing.heartbeat = absl::GetFlag(FLAGS_heartbeat);
+  config.store_poll = absl::GetFlag(FLAGS_session_poll);
+  config.store_sweep = absl::GetFlag(FLAGS_session_sweep);
   auto bad = [](absl::string_view flag, absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", why));
   };
@@ -41,6 +51,11 @@ absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
     return bad("cue_lookahead", "must be 0 to 10s");
   if (config.timing.heartbeat < absl::Milliseconds(100))
     return bad("heartbeat", "must be at least 100ms");
+  if (config.store_poll < absl::Milliseconds(10) ||
+      config.store_poll > absl::Seconds(2))
+    return bad("session_poll", "must be 10ms to 2s");
+  if (config.store_sweep < absl::Milliseconds(100))
+    return bad("session_sweep", "must be at least 100ms");
   return config;
 }
 

@@ -4,8 +4,27 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/log.h"
 
 namespace yoga::session {
+namespace {
+
+// ABORTED writes (another replica moved the session on first) retried before
+// giving up: each retry reads the newest version, so only a session changed
+// again and again in the same instant runs out.
+constexpr int kWriteAttempts = 4;
+
+absl::StatusOr<yoga::storage::v1::StoredSession> ParseStored(
+    const storage::SessionRow& row) {
+  yoga::storage::v1::StoredSession stored;
+  if (!stored.ParseFromString(row.data)) {
+    return absl::DataLossError(
+        absl::StrCat("session ", row.id, ": its stored data is damaged"));
+  }
+  return stored;
+}
+
+}  // namespace
 
 std::string SessionRegistry::NewId() {
   // 96 random bits: ids cannot be guessed to join someone else's session.
@@ -13,35 +32,180 @@ std::string SessionRegistry::NewId() {
                          absl::Uniform<uint64_t>(random_));
 }
 
-absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
-    yoga::type::v1::Routine routine, yoga::session::v1::SessionOptions options,
-    std::shared_ptr<const Timeline> timeline) {
+absl::Status SessionRegistry::RoomForOne() {
   if (size() >= static_cast<size_t>(limits_.max_sessions)) ExpireIdle();
-  absl::MutexLock lock(&mutex_);
+  absl::ReaderMutexLock lock(&mutex_);
   if (sessions_.size() >= static_cast<size_t>(limits_.max_sessions)) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the server holds ", sessions_.size(),
         " sessions, its limit; stop finished ones or try again later"));
   }
-  std::string id = NewId();
-  while (sessions_.contains(id)) id = NewId();
-  auto session =
-      std::make_shared<Session>(id, std::move(routine), std::move(options),
-                                std::move(timeline), timing_, clock_.Now());
-  sessions_.emplace(std::move(id), session);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
+    yoga::type::v1::Routine routine, yoga::session::v1::SessionOptions options,
+    std::shared_ptr<const Timeline> timeline, std::string profile_id) {
+  if (absl::Status room = RoomForOne(); !room.ok()) return room;
+  std::shared_ptr<Session> session;
+  for (int attempt = 0;; ++attempt) {
+    std::string id;
+    {
+      absl::MutexLock lock(&mutex_);
+      id = NewId();
+      while (sessions_.contains(id)) id = NewId();
+    }
+    session = std::make_shared<Session>(id, profile_id, routine, options,
+                                        timeline, timing_, clock_.Now());
+    if (store_ == nullptr) break;
+    absl::Status written = session->Create(*store_, clock_.Now());
+    if (written.ok()) break;
+    // Another server made the same 96 random bits: astronomically rare.
+    if (!absl::IsAlreadyExists(written) || attempt == 2) return written;
+  }
+  absl::MutexLock lock(&mutex_);
+  sessions_.emplace(session->id(), session);
   return session;
 }
 
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
+    absl::string_view id) {
+  auto row = store_->GetSession(id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value())
+    return absl::NotFoundError(absl::StrCat("no session \"", id, "\""));
+  auto stored = ParseStored(**row);
+  if (!stored.ok()) return stored.status();
+  auto timeline = rebuild_(*stored);
+  if (!timeline.ok()) return timeline.status();
+  auto session = Session::Restore(**row, *stored, *std::move(timeline), timing_,
+                                  clock_.Now());
+  if (!session.ok()) return session.status();
+  if (absl::Status room = RoomForOne(); !room.ok()) return room;
+  absl::MutexLock lock(&mutex_);
+  // Another call may have loaded it meanwhile: keep the one already handed
+  // out, so that all streams follow one object.
+  auto [it, inserted] = sessions_.emplace(std::string(id), *session);
+  return it->second;
+}
+
+absl::Status SessionRegistry::Refresh(Session& session) {
+  auto row = store_->GetSession(session.id());
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("session ", session.id(), " is gone from the store"));
+  }
+  if ((*row)->version <= session.version()) return absl::OkStatus();
+  auto stored = ParseStored(**row);
+  if (!stored.ok()) return stored.status();
+  return session.Adopt(**row, *stored);
+}
+
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
-    absl::string_view id) const {
-  absl::ReaderMutexLock lock(&mutex_);
-  auto found = sessions_.find(id);
-  if (found == sessions_.end()) {
+    absl::string_view id, bool latest) {
+  std::shared_ptr<Session> held;
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    auto found = sessions_.find(id);
+    if (found != sessions_.end()) held = found->second;
+  }
+  if (held != nullptr) {
+    if (latest && store_ != nullptr && store_->Shared()) {
+      if (absl::Status status = Refresh(*held); !status.ok()) return status;
+    }
+    return held;
+  }
+  if (store_ == nullptr) {
     return absl::NotFoundError(absl::StrCat(
         "no session \"", id, "\" (it never existed, or expired after ",
         absl::FormatDuration(limits_.idle_timeout), " idle)"));
   }
-  return found->second;
+  return Load(id);
+}
+
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Control(
+    absl::string_view id, yoga::session::v1::ControlAction action) {
+  auto session = Find(id, /*latest=*/true);
+  if (!session.ok()) return session.status();
+  for (int attempt = 1;; ++attempt) {
+    absl::Status status = (*session)->Control(action, clock_.Now(), store_);
+    if (status.ok()) return session;
+    // ABORTED: written elsewhere first. FAILED_PRECONDITION may come from a
+    // copy that is behind (RESUME of a session paused elsewhere): worth a
+    // second look only if the store has a newer version.
+    const bool maybe_stale =
+        absl::IsAborted(status) ||
+        (store_ != nullptr && absl::IsFailedPrecondition(status));
+    if (!maybe_stale || attempt == kWriteAttempts) return status;
+    const int64_t held = (*session)->version();
+    if (absl::Status refreshed = Refresh(**session); !refreshed.ok())
+      return refreshed;
+    if (absl::IsFailedPrecondition(status) && (*session)->version() == held)
+      return status;
+  }
+}
+
+absl::StatusOr<int> SessionRegistry::CatchUp() {
+  if (store_ == nullptr) return 0;
+  std::vector<std::shared_ptr<Session>> watched;
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    for (const auto& [id, session] : sessions_) {
+      if (session->HasStreams()) watched.push_back(session);
+    }
+  }
+  if (watched.empty()) return 0;
+  std::vector<std::string> ids;
+  ids.reserve(watched.size());
+  for (const auto& session : watched) ids.push_back(session->id());
+  auto versions = store_->SessionVersions(ids);
+  if (!versions.ok()) return versions.status();
+  int changed = 0;
+  for (const auto& session : watched) {
+    auto stored = versions->find(session->id());
+    if (stored == versions->end() || stored->second <= session->version())
+      continue;
+    if (absl::Status status = Refresh(*session); !status.ok()) return status;
+    ++changed;
+  }
+  return changed;
+}
+
+absl::StatusOr<int> SessionRegistry::FinishDue(int limit) {
+  if (store_ == nullptr) return 0;
+  const absl::Time now = clock_.Now();
+  auto due = store_->DueSessions(now, now - limits_.idle_timeout, limit);
+  if (!due.ok()) return due.status();
+  int finished = 0;
+  for (const std::string& id : *due) {
+    auto session = Find(id, /*latest=*/true);
+    absl::Status status = session.status();
+    for (int attempt = 1; status.ok(); ++attempt) {
+      status = (*session)->FinishIfDue(now, limits_.idle_timeout, *store_);
+      if (!absl::IsAborted(status) || attempt == kWriteAttempts) break;
+      status = Refresh(**session);
+    }
+    if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status))
+      return status;  // The store is away: try again at the next sweep.
+    if (!status.ok()) {
+      // A session this server cannot rebuild (its catalog changed) would be
+      // due forever: close it without a record.
+      Log(LogLevel::kWarning, "session_closed_unfinished",
+          {{"session", id}, {"why", std::string(status.message())}});
+      auto row = store_->GetSession(id);
+      if (row.ok() && row->has_value() && !(*row)->finished) {
+        storage::SessionRow closed = **row;
+        closed.version++;
+        closed.finished = true;
+        closed.updated_at = now;
+        store_->UpdateSession(closed, nullptr).IgnoreError();
+      }
+      continue;
+    }
+    if (session.ok() && (*session)->finished()) ++finished;
+  }
+  return finished;
 }
 
 int SessionRegistry::ExpireIdle() {

@@ -1,9 +1,17 @@
 // The sessions a server holds: created with a server-made id, found by id,
-// bounded in number, and dropped once idle (no stream and no control) for the
-// configured time. Thread-safe.
+// bounded in number, and dropped from memory once idle (no stream and no
+// control) for the configured time.
+//
+// With a store, memory is a cache of the store: a session is written before
+// it is handed out, one not in memory is read back from the store (its
+// timeline rebuilt), and a session dropped from memory can come back. With a
+// shared store, CatchUp brings the sessions that have streams up to date with
+// changes other replicas made. Without one, a dropped session is gone.
+// Thread-safe.
 #ifndef YOGA_SERVICES_SESSION_SESSION_REGISTRY_H_
 #define YOGA_SERVICES_SESSION_SESSION_REGISTRY_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +22,7 @@
 #include "absl/time/time.h"
 #include "services/session/clock.h"
 #include "services/session/session.h"
+#include "services/storage/store.h"
 
 namespace yoga::session {
 
@@ -23,35 +32,73 @@ struct SessionLimits {
   absl::Duration idle_timeout = absl::Hours(1);
 };
 
+// The timeline of a stored session, built again from its routine and options
+// with this server's catalog and voice packs.
+using TimelineRebuilder =
+    std::function<absl::StatusOr<std::shared_ptr<const Timeline>>(
+        const yoga::storage::v1::StoredSession&)>;
+
 class SessionRegistry {
  public:
-  SessionRegistry(const Clock& clock, SessionLimits limits, StreamTiming timing)
-      : clock_(clock), limits_(limits), timing_(timing) {}
+  // `store` may be null (sessions live in memory only); with a store,
+  // `rebuild` is required.
+  SessionRegistry(const Clock& clock, SessionLimits limits, StreamTiming timing,
+                  storage::Store* store = nullptr,
+                  TimelineRebuilder rebuild = nullptr)
+      : clock_(clock),
+        limits_(limits),
+        timing_(timing),
+        store_(store),
+        rebuild_(std::move(rebuild)) {}
 
   const Clock& clock() const { return clock_; }
   const SessionLimits& limits() const { return limits_; }
+  storage::Store* store() const { return store_; }
 
-  // RESOURCE_EXHAUSTED when the server holds max_sessions already (after
-  // dropping idle ones).
+  // RESOURCE_EXHAUSTED when memory holds max_sessions already (after dropping
+  // idle ones); the store's error when it cannot be written.
   absl::StatusOr<std::shared_ptr<Session>> Create(
       yoga::type::v1::Routine routine,
       yoga::session::v1::SessionOptions options,
-      std::shared_ptr<const Timeline> timeline);
+      std::shared_ptr<const Timeline> timeline, std::string profile_id = "");
 
-  // NOT_FOUND naming the id when there is no such session (or it expired).
-  absl::StatusOr<std::shared_ptr<Session>> Find(absl::string_view id) const;
+  // NOT_FOUND naming the id when there is no such session (or, without a
+  // store, it expired). With `latest` and a shared store, a session held in
+  // memory first catches up with its stored version.
+  absl::StatusOr<std::shared_ptr<Session>> Find(absl::string_view id,
+                                                bool latest = false);
 
-  // Drops sessions idle for the idle timeout; returns how many.
+  // Applies `action` to session `id`, reading it again and retrying when
+  // another replica changed it in the meantime.
+  absl::StatusOr<std::shared_ptr<Session>> Control(
+      absl::string_view id, yoga::session::v1::ControlAction action);
+
+  // Shared store: reads the stored versions of the sessions that have
+  // streams and takes on the newer ones. Returns how many changed.
+  absl::StatusOr<int> CatchUp();
+  // Store: deals with the ends of sessions that are due (completed, or paused
+  // and idle), at most `limit` at a time. Returns how many were finished.
+  absl::StatusOr<int> FinishDue(int limit = 200);
+
+  // Drops sessions idle for the idle timeout from memory; returns how many.
   int ExpireIdle();
 
   size_t size() const;
 
  private:
   std::string NewId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Reads session `id` from the store and keeps it in memory.
+  absl::StatusOr<std::shared_ptr<Session>> Load(absl::string_view id);
+  // Takes on the stored version of `session` if it is newer.
+  absl::Status Refresh(Session& session);
+  // Makes room for one more session in memory.
+  absl::Status RoomForOne();
 
   const Clock& clock_;
   const SessionLimits limits_;
   const StreamTiming timing_;
+  storage::Store* const store_;
+  const TimelineRebuilder rebuild_;
   mutable absl::Mutex mutex_;
   absl::BitGen random_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_

@@ -7,6 +7,7 @@
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/planner/routine_timing.h"
+#include "services/session/practice_history.h"
 
 namespace yoga::session {
 
@@ -87,6 +88,7 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   void Pump() {
     absl::Time wake_at = absl::InfiniteFuture();
     bool write = false;
+    bool ask_record = false;
     std::optional<grpc::Status> finish;
     {
       absl::MutexLock lock(&mutex_);
@@ -100,7 +102,13 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
             writing_ = write = true;
             break;
           case StreamAction::kFinish:
-            ending_ = grpc::Status::OK;
+            // A completed session's record is written before the stream
+            // ends, so a client that asks for its history next finds it.
+            if (service_.keeper_ != nullptr && !session_->finished()) {
+              if (!record_asked_) record_asked_ = ask_record = true;
+            } else {
+              ending_ = grpc::Status::OK;
+            }
             break;
           case StreamAction::kWait:
             // One pending wake is enough: an earlier one re-checks anyway.
@@ -118,6 +126,11 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
     }
     if (write) {
       StartWrite(&event_);
+    } else if (ask_record) {
+      std::weak_ptr<CueStream> weak = weak_from_this();
+      service_.keeper_->FinishSoon(session_, [weak] {
+        if (auto stream = weak.lock()) stream->End(grpc::Status::OK);
+      });
     } else if (finish) {
       Finish(*finish);
     } else if (wake_at != absl::InfiniteFuture()) {
@@ -143,6 +156,8 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   CueEvent event_;  // The write in flight.
   bool writing_ ABSL_GUARDED_BY(mutex_) = false;
   bool finished_ ABSL_GUARDED_BY(mutex_) = false;
+  // The keeper was asked to write the session's end; it ends the stream.
+  bool record_asked_ ABSL_GUARDED_BY(mutex_) = false;
   std::optional<grpc::Status> ending_ ABSL_GUARDED_BY(mutex_);
   absl::Time scheduled_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteFuture();
 };
@@ -210,18 +225,65 @@ absl::Status RequireId(absl::string_view id, absl::string_view field) {
 
 }  // namespace
 
+namespace {
+
+SessionServiceConfig WithCutMargin(SessionServiceConfig config) {
+  // A control written here reaches streams on other replicas within one poll
+  // and its query; twice the poll leaves room for a slow query.
+  if (config.store != nullptr && config.store->Shared())
+    config.timing.cut_margin = 2 * config.store_poll;
+  return config;
+}
+
+}  // namespace
+
 SessionServiceImpl::SessionServiceImpl(
     const Clock& clock, SessionServiceConfig config, VoicePacks voice_packs,
     std::function<std::shared_ptr<const catalog::Catalog>()> catalog,
     std::shared_ptr<yoga::planner::v1::PlannerService::StubInterface> planner)
     : clock_(clock),
-      config_(config),
+      config_(WithCutMargin(config)),
       voice_packs_(std::move(voice_packs)),
       catalog_(std::move(catalog)),
       routines_(std::move(planner), config.planner_timeout),
-      registry_(clock, config.limits, config.timing),
+      registry_(clock, config_.limits, config_.timing, config_.store,
+                [this](const yoga::storage::v1::StoredSession& stored) {
+                  return Rebuild(stored);
+                }),
+      keeper_(config_.store == nullptr
+                  ? nullptr
+                  : std::make_unique<SessionKeeper>(
+                        registry_, config_.store_poll, config_.store_sweep)),
       scheduler_(clock, /*threads=*/0, absl::Seconds(10),
                  [this] { registry_.ExpireIdle(); }) {}
+
+absl::StatusOr<std::shared_ptr<const Timeline>> SessionServiceImpl::Rebuild(
+    const yoga::storage::v1::StoredSession& stored) {
+  std::shared_ptr<const catalog::Catalog> catalog = catalog_();
+  if (catalog == nullptr) {
+    return absl::UnavailableError(
+        "the session service has no catalog yet; try again shortly");
+  }
+  const yoga::session::v1::SessionOptions& options = stored.options();
+  auto pack = voice_packs_.find(options.voice_pack());
+  if (pack == voice_packs_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session ", stored.id(), " plays voice pack \"", options.voice_pack(),
+        "\", which this server does not have"));
+  }
+  return timelines_.Get(*catalog, *pack->second, stored.routine(),
+                        {.verbosity = options.verbosity(),
+                         .lead_in = FromProtoDuration(options.lead_in())});
+}
+
+absl::StatusOr<storage::Store*> SessionServiceImpl::HistoryStore() const {
+  if (config_.store == nullptr) {
+    return absl::FailedPreconditionError(
+        "this server keeps no practice history (it runs with "
+        "--database=memory)");
+  }
+  return config_.store;
+}
 
 SessionServiceImpl::~SessionServiceImpl() { Shutdown(); }
 
@@ -259,11 +321,17 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
                    "one of routine_id, routine or compose is required");
     return Answer(context, violations.ToStatus());
   }
+  if (absl::Status status = ValidateProfileId(
+          request->profile_id(), "profile_id", ProfileIdRule::kOptional);
+      !status.ok()) {
+    return Answer(context, status);
+  }
   auto options = FilledOptions(request->options(), voice_packs_);
   if (!options.ok()) return Answer(context, options.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   routines_.Resolve(
-      *request, [this, reactor, response, options = *std::move(options)](
+      *request, [this, reactor, response, options = *std::move(options),
+                 profile_id = request->profile_id()](
                     absl::StatusOr<yoga::type::v1::Routine> routine) mutable {
         auto started = [&]() -> absl::StatusOr<yoga::session::v1::Session> {
           if (!routine.ok()) return routine.status();
@@ -282,7 +350,7 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
                              *routine, timeline_options);
           if (!timeline.ok()) return timeline.status();
           auto session = registry_.Create(*std::move(routine), options,
-                                          *std::move(timeline));
+                                          *std::move(timeline), profile_id);
           if (!session.ok()) return session.status();
           return (*session)->ToProto(clock_.Now());
         }();
@@ -304,9 +372,11 @@ grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
   }
   std::shared_ptr<Session> session;
   if (refusal.ok()) {
-    auto found = registry_.Find(request->session_id());
+    auto found = registry_.Find(request->session_id(), /*latest=*/true);
     if (found.ok()) {
       session = *std::move(found);
+      // Someone hears it: when it ends, it is practice.
+      refusal = session->MarkStreamed(clock_.Now(), config_.store);
     } else {
       refusal = found.status();
     }
@@ -347,14 +417,9 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     violations.Add("action", "must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
   }
   if (!violations.empty()) return Answer(context, violations.ToStatus());
-  auto session = registry_.Find(request->session_id());
+  auto session = registry_.Control(request->session_id(), request->action());
   if (!session.ok()) return Answer(context, session.status());
-  const absl::Time now = clock_.Now();
-  if (absl::Status status = (*session)->Control(request->action(), now);
-      !status.ok()) {
-    return Answer(context, status);
-  }
-  *response = (*session)->ToProto(now);
+  *response = (*session)->ToProto(clock_.Now());
   return Answer(context, absl::OkStatus());
 }
 
@@ -366,7 +431,7 @@ grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
     return Answer(context, admitted);
   if (absl::Status status = RequireId(request->id(), "id"); !status.ok())
     return Answer(context, status);
-  auto session = registry_.Find(request->id());
+  auto session = registry_.Find(request->id(), /*latest=*/true);
   if (!session.ok()) return Answer(context, session.status());
   *response = (*session)->ToProto(clock_.Now());
   return Answer(context, absl::OkStatus());
@@ -386,6 +451,32 @@ grpc::ServerUnaryReactor* SessionServiceImpl::GetSessionTimeline(
   if (!session.ok()) return Answer(context, session.status());
   *response = (*session)->timeline().ToProto();
   return Answer(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::ListPracticeRecords(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::ListPracticeRecordsRequest* request,
+    yoga::session::v1::ListPracticeRecordsResponse* response) {
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok())
+    return Answer(context, admitted);
+  auto store = HistoryStore();
+  if (!store.ok()) return Answer(context, store.status());
+  auto listed = session::ListPracticeRecords(**store, *request);
+  if (listed.ok()) *response = *std::move(listed);
+  return Answer(context, listed.status());
+}
+
+grpc::ServerUnaryReactor* SessionServiceImpl::GetPracticeSummary(
+    grpc::CallbackServerContext* context,
+    const yoga::session::v1::GetPracticeSummaryRequest* request,
+    yoga::session::v1::PracticeSummary* response) {
+  if (absl::Status admitted = CallAdmission(*context); !admitted.ok())
+    return Answer(context, admitted);
+  auto store = HistoryStore();
+  if (!store.ok()) return Answer(context, store.status());
+  auto summary = session::GetPracticeSummary(**store, *request, clock_.Now());
+  if (summary.ok()) *response = *std::move(summary);
+  return Answer(context, summary.status());
 }
 
 }  // namespace yoga::session

@@ -4,6 +4,11 @@
 // Routines come from the planner (RoutineSource), cue texts from the newest
 // catalog, prompt durations from the voice packs.
 //
+// With a store (SessionServiceConfig::store), sessions are written on every
+// change and read back on any replica or after a restart, a SessionKeeper
+// follows changes made elsewhere and writes practice records, and the
+// practice history RPCs answer from the store.
+//
 // Shutdown() ends every open stream with UNAVAILABLE ("reconnect with
 // after_seq") so that clients move to another server or come back later;
 // ServeUntilSignalled's on_stopping hook calls it on SIGTERM.
@@ -18,6 +23,7 @@
 #include "services/catalog/catalog.h"
 #include "services/session/clock.h"
 #include "services/session/routine_source.h"
+#include "services/session/session_keeper.h"
 #include "services/session/session_registry.h"
 #include "services/session/timeline_cache.h"
 #include "services/session/voice_pack.h"
@@ -34,6 +40,13 @@ struct SessionServiceConfig {
   SessionLimits limits;
   StreamTiming timing;
   absl::Duration planner_timeout = absl::Seconds(10);
+  // Where sessions and practice records are kept; null: in memory only (no
+  // history, nothing survives a restart). Not owned.
+  storage::Store* store = nullptr;
+  // How often streams look for controls other replicas wrote (shared stores).
+  absl::Duration store_poll = absl::Milliseconds(250);
+  // How often due sessions (completed, or paused and idle) are finished.
+  absl::Duration store_sweep = absl::Seconds(10);
 };
 
 class SessionServiceImpl final
@@ -76,12 +89,25 @@ class SessionServiceImpl final
       grpc::CallbackServerContext* context,
       const yoga::session::v1::GetSessionTimelineRequest* request,
       yoga::session::v1::SessionTimeline* response) override;
+  grpc::ServerUnaryReactor* ListPracticeRecords(
+      grpc::CallbackServerContext* context,
+      const yoga::session::v1::ListPracticeRecordsRequest* request,
+      yoga::session::v1::ListPracticeRecordsResponse* response) override;
+  grpc::ServerUnaryReactor* GetPracticeSummary(
+      grpc::CallbackServerContext* context,
+      const yoga::session::v1::GetPracticeSummaryRequest* request,
+      yoga::session::v1::PracticeSummary* response) override;
 
   SessionRegistry& registry() { return registry_; }
 
  private:
   friend class CueStream;
   void Forget(CueStream* stream);
+  // The timeline of a stored session, on this server's catalog and packs.
+  absl::StatusOr<std::shared_ptr<const Timeline>> Rebuild(
+      const yoga::storage::v1::StoredSession& stored);
+  // The store for the history RPCs; FAILED_PRECONDITION without one.
+  absl::StatusOr<storage::Store*> HistoryStore() const;
 
   const Clock& clock_;
   const SessionServiceConfig config_;
@@ -90,6 +116,8 @@ class SessionServiceImpl final
   RoutineSource routines_;
   TimelineCache timelines_;
   SessionRegistry registry_;
+  // Null without a store. Stops before the registry goes.
+  std::unique_ptr<SessionKeeper> keeper_;
   absl::Mutex mutex_;
   bool shutting_down_ ABSL_GUARDED_BY(mutex_) = false;
   absl::flat_hash_map<CueStream*, std::weak_ptr<CueStream>> streams_

@@ -5,6 +5,7 @@
 #define YOGA_SERVICES_SESSION_TIMELINE_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "yoga/session/v1/session_service.pb.h"
@@ -28,6 +29,9 @@ struct Timeline {
   std::vector<TimelineStep> steps;  // One per routine step.
   int ending_cue = 0;               // First cue after the last step's release.
   int64_t end_ms = 0;               // When the last cue has finished.
+  // SHA-256 of ToProto(): a stored session continues only on the very
+  // timeline it started with.
+  std::string fingerprint;
 
   int64_t EndOf(int cue) const {
     return cues[cue].offset_ms() + cues[cue].duration_ms();

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/catalog/effective_pose.h"
+#include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
 
 namespace yoga::session {
@@ -485,6 +486,7 @@ absl::StatusOr<Timeline> TimelineBuilder::Build(
   writer.Say(phrases::SessionEnd(), yoga::session::v1::CUE_KIND_END);
   Timeline timeline = std::move(writer.timeline());
   timeline.end_ms = timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
+  timeline.fingerprint = Sha256Hex(timeline.ToProto().SerializeAsString());
   return timeline;
 }
 

@@ -9,12 +9,14 @@
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
 #include "services/session/session_flags.h"
+#include "services/storage/storage_flags.h"
 
 int main(int argc, char** argv) {
   yoga::InitServerMain(
       argc, argv, "127.0.0.1:50051",
       "yoga-studio [--listen=HOST:PORT] [--catalog_dir=DIR] "
-      "[--presets_dir=DIR] [--voice_dir=DIR]: "
+      "[--presets_dir=DIR] [--voice_dir=DIR] [--data_dir=DIR] "
+      "[--database=URL]: "
       "serves the catalog, planner and session services on one port");
   auto catalog = yoga::catalog::LoadCatalogFromFlags();
   if (!catalog.ok())
@@ -28,9 +30,16 @@ int main(int argc, char** argv) {
   auto voice_packs = yoga::session::LoadVoicePacksFromFlags();
   if (!voice_packs.ok())
     return yoga::ExitOnStartupError("yoga-studio", voice_packs.status());
+  // One database for the planner's routines and the sessions.
+  auto store = yoga::storage::OpenStoreFromFlags();
+  if (!store.ok())
+    return yoga::ExitOnStartupError("yoga-studio", store.status());
+  session_config->store = store->get();
 
   yoga::catalog::CatalogServiceImpl catalog_service(*catalog);
-  yoga::planner::Planner planner(*std::move(preset_files));
+  yoga::planner::Planner planner(*std::move(preset_files),
+                                 yoga::planner::kDefaultStoreCapacity,
+                                 store->get());
   yoga::planner::PlannerServiceImpl planner_service(planner);
   yoga::session::RealClock clock;
   yoga::session::SessionServiceImpl session_service(

@@ -122,6 +122,19 @@ TEST_F(SessionRequestTest, LeadInIsSetFromZeroUp) {
   EXPECT_FALSE(request->options().has_lead_in());
 }
 
+TEST_F(SessionRequestTest, TheProfileIsSentOnlyWhenGiven) {
+  SessionRequestOptions options;
+  options.plan.preset = "backside-strength";
+  auto request = MakeSessionRequest(options);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->profile_id(), "");  // render: no practice record.
+
+  options.profile_id = "ada";
+  request = MakeSessionRequest(options);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->profile_id(), "ada");
+}
+
 TEST_F(SessionRequestTest, ARoutineFileIsSentAsTheRoutine) {
   SessionRequestOptions options;
   options.routine_file = Write("short.textproto", kRoutineText);

@@ -3,7 +3,9 @@
 # resolves to is the deployment deploy/README.md describes: the split services by default, the
 # all-in-one yoga-studio in profile "studio", one image, health checks through each program's
 # own --health_check on its own port, start order by health, read-only root, uid 10001, the
-# data volume, restart policy. Copies broken on purpose must fail validation.
+# data volume, restart policy; where the data lives (SQLite in /var/lib/yoga by default, the
+# profile "postgres" with its PostgreSQL container). Copies broken on purpose must fail
+# validation, or fail these checks.
 #   tests/deploy/compose_config_test.sh [REPO_ROOT]
 # Prints "N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
@@ -16,35 +18,44 @@ command -v docker-compose >/dev/null || { echo "docker-compose is not installed 
 [ -f "$compose_file" ] || { echo "no $compose_file" >&2; exit 1; }
 
 # Nothing from the caller's environment may change what the file resolves to.
-unset YOGA_IMAGE YOGA_PUBLISH_ADDR COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME DOCKER_HOST
+# docker-compose also reads the .env beside the file (an operator's deploy/.env): every call
+# here gets an empty env file instead.
+unset YOGA_IMAGE YOGA_PUBLISH_ADDR YOGA_DB_PASSWORD COMPOSE_FILE COMPOSE_PROFILES \
+  COMPOSE_PROJECT_NAME DOCKER_HOST
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+: >"$work/empty.env"
 
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok: $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
-compose() { docker-compose --ansi never -f "$@" 2>&1; }
+compose() { docker-compose --ansi never --env-file "$work/empty.env" -f "$@" 2>&1; }
 python=/usr/bin/python3  # Debian's, with python3-yaml (a docker-compose dependency)
 
-# 1. The file as committed validates.
+# 1. The file as committed validates, with no database password set: the default services
+#    and the studio profile need none.
 if out=$(compose "$compose_file" config -q); then
-  pass "docker-compose config -q accepts deploy/compose.yaml"
+  pass "docker-compose config -q accepts deploy/compose.yaml (YOGA_DB_PASSWORD unset)"
 else
   fail "docker-compose config -q rejects deploy/compose.yaml:"; echo "$out"
 fi
 
-# 2. What it resolves to.
-if docker-compose --ansi never -f "$compose_file" config >"$work/resolved.yaml" 2>"$work/config.err"; then
-  if "$python" - "$work/resolved.yaml" "$containerfile" <<'PY'; then
+# 2. What it resolves to, with a database password set as an operator sets it. check.py reads
+#    a resolved file (`docker-compose config`) and prints what differs from the documented
+#    deployment; it is also run on broken copies below, which it must refuse.
+password=test-password-0123abcd
+cat >"$work/check.py" <<'PY'
 import re
 import sys
+import urllib.parse
 
 import yaml
 
 resolved = yaml.safe_load(open(sys.argv[1]))
 containerfile = open(sys.argv[2]).read()
+password = sys.argv[3]  # YOGA_DB_PASSWORD when the file was resolved ("" = unset)
 services = resolved.get("services", {})
 problems = []
 
@@ -62,18 +73,28 @@ def flag(argv, name):
     return None
 
 
+DATA_DIR = "/var/lib/yoga"  # the image's VOLUME, the named volume yoga-data
 expected = {
-    # service: (program, port, profiles)
-    "yoga-catalog": ("yoga-catalog", 50052, []),
-    "yoga-planner": ("yoga-planner", 50053, []),
-    "yoga-session": ("yoga-session", 50054, []),
-    "yoga-studio": ("yoga-studio", 50051, ["studio"]),
+    # service: (program, port, profiles, database): database "sqlite" = the default SQLite file
+    # in --data_dir, "postgres" = the postgres service, None = no database (the catalog).
+    "yoga-catalog": ("yoga-catalog", 50052, [], None),
+    "yoga-planner": ("yoga-planner", 50053, [], "sqlite"),
+    "yoga-session": ("yoga-session", 50054, [], "sqlite"),
+    "yoga-studio": ("yoga-studio", 50051, ["studio"], "sqlite"),
+    "yoga-planner-pg": ("yoga-planner", 50053, ["postgres"], "postgres"),
+    "yoga-session-pg": ("yoga-session", 50054, ["postgres"], "postgres"),
 }
-check(sorted(services) == sorted(expected), f"services are {sorted(services)}, want {sorted(expected)}")
+check(sorted(services) == sorted([*expected, "postgres"]),
+      f"services are {sorted(services)}, want {sorted([*expected, 'postgres'])}")
 
 exposed = {int(p) for line in re.findall(r"^EXPOSE (.*)$", containerfile, re.M) for p in line.split()}
+check(re.search(r'^VOLUME \["' + DATA_DIR + r'"\]$', containerfile, re.M) is not None,
+      f"deploy/Containerfile does not declare VOLUME [\"{DATA_DIR}\"]")
+cmd = re.search(r"^CMD (\[.*?\])$", containerfile, re.M | re.S)
+check(cmd is not None and f'"--data_dir={DATA_DIR}"' in cmd.group(1),
+      f"the image's CMD (yoga-studio) does not pass --data_dir={DATA_DIR}")
 images = set()
-for name, (program, port, profiles) in expected.items():
+for name, (program, port, profiles, database) in expected.items():
     svc = services.get(name)
     if svc is None:
         continue
@@ -93,61 +114,138 @@ for name, (program, port, profiles) in expected.items():
     check(svc.get("read_only") is True, f"{name}: read_only is {svc.get('read_only')}")
     check(str(svc.get("user")) == "10001:10001", f"{name}: user is {svc.get('user')}, want 10001:10001")
     check(svc.get("restart") == "unless-stopped", f"{name}: restart is {svc.get('restart')}")
-    check("yoga-data:/var/lib/yoga:rw" in (svc.get("volumes") or []),
-          f"{name}: volumes {svc.get('volumes')} lack yoga-data at /var/lib/yoga")
+    check(f"yoga-data:{DATA_DIR}:rw" in (svc.get("volumes") or []),
+          f"{name}: volumes {svc.get('volumes')} lack yoga-data at {DATA_DIR}")
     for dir_flag in ("catalog_dir", "presets_dir", "voice_dir"):
         value = flag(command, dir_flag)
         check(value is None or value.startswith("/usr/share/yoga/"),
               f"{name}: --{dir_flag}={value} is not in the image's /usr/share/yoga")
 
+    # Where its data lives.
+    data_dir, url = flag(command, "data_dir"), flag(command, "database")
+    if database is None:
+        check(data_dir is None and url is None, f"{name}: --data_dir={data_dir} --database={url}: the catalog has no database")
+    elif database == "sqlite":
+        # One file for the planner, the session service and yoga-studio: the volume's
+        # yoga.db (compose.yaml says why they share it).
+        check(data_dir == DATA_DIR, f"{name}: --data_dir={data_dir}, want {DATA_DIR} (yoga.db at the top of the volume yoga-data)")
+        check(url is None, f"{name}: --database={url}, want the default (SQLite in --data_dir)")
+    else:
+        parsed = urllib.parse.urlsplit(url or "")
+        env = (services.get("postgres") or {}).get("environment") or {}
+        check(parsed.scheme in ("postgresql", "postgres"), f"{name}: --database={url} is not a postgresql:// URL")
+        check(parsed.hostname == "postgres" and parsed.port == 5432,
+              f"{name}: --database names {parsed.hostname}:{parsed.port}, want the postgres service at postgres:5432")
+        check(parsed.username == env.get("POSTGRES_USER") and parsed.path == "/" + str(env.get("POSTGRES_DB")),
+              f"{name}: --database user {parsed.username} database {parsed.path}, want postgres's POSTGRES_USER and /POSTGRES_DB")
+        # The password goes to libpq as PGPASSWORD: not in the command line (`ps` shows it).
+        check(parsed.password is None, f"{name}: --database has a password: it belongs in PGPASSWORD, out of the command line")
+        given = str((svc.get("environment") or {}).get("PGPASSWORD") or "")
+        check(given == password == str(env.get("POSTGRES_PASSWORD") or ""),
+              f"{name}: PGPASSWORD and postgres's POSTGRES_PASSWORD are not both YOGA_DB_PASSWORD")
+        check(data_dir is None, f"{name}: --data_dir={data_dir} beside --database (unused: the data is in PostgreSQL)")
+
 check(len(images) == 1, f"services use several images: {images}")
-check("yoga-data" in (resolved.get("volumes") or {}), "no named volume yoga-data")
+for volume in ("yoga-data", "yoga-postgres"):
+    check(volume in (resolved.get("volumes") or {}), f"no named volume {volume}")
+
+# The PostgreSQL container: only in its profile, healthy when it accepts TCP connections, its
+# data on a volume of its own, its port not published, its password from YOGA_DB_PASSWORD.
+pg = services.get("postgres") or {}
+check((pg.get("profiles") or []) == ["postgres"], f"postgres: profiles {pg.get('profiles')}, want [postgres] (the default services use SQLite)")
+m = re.fullmatch(r"postgres:(\d+)(\.\d+)?(-bookworm)?", str(pg.get("image")))
+check(m is not None and int(m.group(1)) >= 15, f"postgres: image {pg.get('image')}, want postgres:15 or later (Debian's)")
+pg_test = (pg.get("healthcheck") or {}).get("test") or []
+check(pg_test[:2] == ["CMD", "pg_isready"], f"postgres: healthcheck {pg_test}, want [CMD, pg_isready, ...]")
+check(flag(pg_test, "host") == "127.0.0.1",
+      f"postgres: pg_isready --host={flag(pg_test, 'host')}, want 127.0.0.1 (the socket answers while the database is still being created)")
+check("yoga-postgres:/var/lib/postgresql/data:rw" in (pg.get("volumes") or []),
+      f"postgres: volumes {pg.get('volumes')} lack yoga-postgres at /var/lib/postgresql/data")
+check(not pg.get("ports"), f"postgres: ports {pg.get('ports')} are published (only this network's containers need it)")
+check(pg.get("restart") == "unless-stopped", f"postgres: restart is {pg.get('restart')}")
+env = pg.get("environment") or {}
+check(env.get("POSTGRES_USER") and env.get("POSTGRES_DB"), f"postgres: POSTGRES_USER/POSTGRES_DB unset: {env}")
+check(str(env.get("POSTGRES_PASSWORD") or "") == password,
+      f"postgres: POSTGRES_PASSWORD is not YOGA_DB_PASSWORD (the file must carry no password of its own)")
 
 
 def deps(name):
     return {dep: cond.get("condition") for dep, cond in (services.get(name, {}).get("depends_on") or {}).items()}
 
 
-check(deps("yoga-catalog") == {}, f"yoga-catalog depends on {deps('yoga-catalog')}")
-check(deps("yoga-planner") == {"yoga-catalog": "service_healthy"},
-      f"yoga-planner depends on {deps('yoga-planner')}, want the catalog healthy")
-check(deps("yoga-session") == {"yoga-catalog": "service_healthy", "yoga-planner": "service_healthy"},
-      f"yoga-session depends on {deps('yoga-session')}, want the catalog and planner healthy")
-check(deps("yoga-studio") == {}, f"yoga-studio depends on {deps('yoga-studio')}")
+healthy = "service_healthy"
+want_deps = {
+    "yoga-catalog": {},
+    "yoga-planner": {"yoga-catalog": healthy},
+    "yoga-session": {"yoga-catalog": healthy, "yoga-planner": healthy},
+    "yoga-studio": {},
+    "postgres": {},
+    "yoga-planner-pg": {"yoga-catalog": healthy, "postgres": healthy},
+    "yoga-session-pg": {"yoga-catalog": healthy, "yoga-planner-pg": healthy, "postgres": healthy},
+}
+for name, want in want_deps.items():
+    check(deps(name) == want, f"{name} depends on {deps(name)}, want {want}")
 # The split services find each other by service name, on the ports they listen on.
-planner_cmd = services.get("yoga-planner", {}).get("command")
-session_cmd = services.get("yoga-session", {}).get("command")
-check(flag(planner_cmd, "catalog") == "yoga-catalog:50052", f"yoga-planner --catalog={flag(planner_cmd, 'catalog')}")
-check(flag(session_cmd, "catalog") == "yoga-catalog:50052", f"yoga-session --catalog={flag(session_cmd, 'catalog')}")
-check(flag(session_cmd, "planner") == "yoga-planner:50053", f"yoga-session --planner={flag(session_cmd, 'planner')}")
+cmd_of = lambda name: services.get(name, {}).get("command")
+for name, peer, want in [
+    ("yoga-planner", "catalog", "yoga-catalog:50052"),
+    ("yoga-session", "catalog", "yoga-catalog:50052"),
+    ("yoga-session", "planner", "yoga-planner:50053"),
+    ("yoga-planner-pg", "catalog", "yoga-catalog:50052"),
+    ("yoga-session-pg", "catalog", "yoga-catalog:50052"),
+    ("yoga-session-pg", "planner", "yoga-planner-pg:50053"),
+]:
+    check(flag(cmd_of(name), peer) == want, f"{name} --{peer}={flag(cmd_of(name), peer)}, want {want}")
 
 for problem in problems:
     print("  " + problem)
 sys.exit(1 if problems else 0)
 PY
-    pass "the resolved services, profiles, health checks, ports, volume and start order are as documented"
+
+if YOGA_DB_PASSWORD=$password docker-compose --ansi never --env-file "$work/empty.env" \
+    -f "$compose_file" config >"$work/resolved.yaml" 2>"$work/config.err"; then
+  if "$python" "$work/check.py" "$work/resolved.yaml" "$containerfile" "$password"; then
+    pass "the resolved services, profiles, health checks, ports, volumes, databases and start order are as documented"
   else
     fail "the resolved file differs from the documented deployment (above)"
   fi
 else
   fail "docker-compose config failed:"; cat "$work/config.err"
 fi
+# Unset, the password is empty: the file has no default one that could end up in use.
+if compose "$compose_file" config >"$work/unset.yaml" &&
+    out=$("$python" "$work/check.py" "$work/unset.yaml" "$containerfile" ""); then
+  pass "with YOGA_DB_PASSWORD unset the file carries no password (POSTGRES_PASSWORD and PGPASSWORD are empty)"
+else
+  fail "with YOGA_DB_PASSWORD unset:"; echo "$out"
+fi
 
-# 3. Profiles: the split services are the default; naming the studio profile adds yoga-studio.
+# 3. Profiles: the split services are the default; naming the studio profile adds yoga-studio,
+#    the postgres profile the PostgreSQL container and the servers that use it.
 if out=$(compose "$compose_file" --profile studio config -q); then
   pass "docker-compose --profile studio config -q"
 else
   fail "--profile studio does not validate:"; echo "$out"
 fi
+if out=$(YOGA_DB_PASSWORD=$password compose "$compose_file" --profile postgres config -q); then
+  pass "docker-compose --profile postgres config -q"
+else
+  fail "--profile postgres does not validate:"; echo "$out"
+fi
 
 # 4. Broken copies fail validation: each edit is one mistake someone could make. A copy sits
 #    in a deploy/ folder of its own, so `context: ..` resolves to an existing folder.
 mkdir -p "$work/deploy"
-broken() {  # broken DESCRIPTION PYTHON_EXPRESSION_ON_TEXT
-  local description=$1 edit=$2 copy
+edited_copy() {  # edited_copy PYTHON_EXPRESSION_ON_TEXT: prints the copy's path
+  local copy
   copy=$(mktemp "$work/deploy/compose-broken.XXXXXX.yaml")
   "$python" -c 'import sys; text = open(sys.argv[1]).read(); edited = eval(sys.argv[2]); assert edited != text, "edit did not apply"; open(sys.argv[3], "w").write(edited)' \
-    "$compose_file" "$edit" "$copy" || { fail "could not make the broken copy: $description"; rm -f "$copy"; return; }
+    "$compose_file" "$1" "$copy" >&2 || { rm -f "$copy"; return 1; }
+  echo "$copy"
+}
+broken() {  # broken DESCRIPTION PYTHON_EXPRESSION_ON_TEXT
+  local description=$1 copy
+  copy=$(edited_copy "$2") || { fail "could not make the broken copy: $description"; return; }
   if out=$(compose "$copy" config -q); then
     fail "a copy with $description still validates"
   else
@@ -165,6 +263,52 @@ broken "an unknown service key" \
   'text.replace("restart: unless-stopped", "restart: unless-stopped\n  restrat: always", 1)'
 broken "a volume that is not declared" \
   'text.replace("- yoga-data:/var/lib/yoga", "- yoga-dta:/var/lib/yoga", 1)'
+broken "a postgres volume that is not declared" \
+  'text.replace("- yoga-postgres:/var/lib/postgresql/data", "- yoga-postgress:/var/lib/postgresql/data", 1)'
+
+# 5. Copies that validate but are not the documented deployment: check.py must refuse each,
+#    with the expected complaint (the checks of the checks).
+misconfigured() {  # misconfigured DESCRIPTION PYTHON_EXPRESSION_ON_TEXT EXPECTED_REGEX
+  local description=$1 expected=$3 copy
+  copy=$(edited_copy "$2") || { fail "could not make the misconfigured copy: $description"; return; }
+  if ! YOGA_DB_PASSWORD=$password compose "$copy" config >"$work/mutant.yaml"; then
+    fail "the copy with $description does not even validate (not the mistake meant):"; cat "$work/mutant.yaml"
+  elif out=$("$python" "$work/check.py" "$work/mutant.yaml" "$containerfile" "$password"); then
+    fail "the checks accept a copy with $description"
+  elif grep -Eq -- "$expected" <<<"$out"; then
+    pass "the checks refuse a copy with $description:$(grep -E -m1 -- "$expected" <<<"$out")"
+  else
+    fail "the checks refuse a copy with $description, but not as expected ($expected):"; echo "$out"
+  fi
+  rm -f "$copy"
+}
+misconfigured "the postgres profile's planner without the database URL" \
+  'text.replace("      - --database=postgresql://", "      - --x=postgresql://", 1)' \
+  'yoga-planner-pg: --database=None is not a postgresql'
+misconfigured "the postgres profile's session service not waiting for postgres to be healthy" \
+  'text[::-1].replace("postgres:\n        condition: service_healthy"[::-1], "postgres:\n        condition: service_started"[::-1], 1)[::-1]' \
+  "yoga-session-pg depends on .*'postgres': 'service_started'"
+misconfigured "the postgres container outside its profile (started by default)" \
+  'text.replace("image: postgres:15-bookworm\n    profiles: [\"postgres\"]\n", "image: postgres:15-bookworm\n", 1)' \
+  'postgres: profiles None'
+misconfigured "pg_isready probing the Unix socket" \
+  'text.replace("\"--host=127.0.0.1\", ", "", 1)' \
+  'pg_isready --host=None'
+misconfigured "a password written into the file" \
+  'text.replace("POSTGRES_PASSWORD: ${YOGA_DB_PASSWORD:-}", "POSTGRES_PASSWORD: changeme", 1)' \
+  'POSTGRES_PASSWORD is not YOGA_DB_PASSWORD'
+misconfigured "the password in the planner's URL (on its command line)" \
+  'text.replace("--database=postgresql://yoga@postgres", "--database=postgresql://yoga:${YOGA_DB_PASSWORD:-}@postgres", 1)' \
+  'yoga-planner-pg: --database has a password'
+misconfigured "the session service's PGPASSWORD missing" \
+  'text[::-1].replace("    environment:\n      PGPASSWORD: ${YOGA_DB_PASSWORD:-}\n"[::-1], "", 1)[::-1]' \
+  'yoga-session-pg: PGPASSWORD and postgres'"'"'s POSTGRES_PASSWORD are not both'
+misconfigured "the session service without --data_dir" \
+  'text.replace("--voice_dir=/usr/share/yoga/voice\n      - --data_dir=/var/lib/yoga\n", "--voice_dir=/usr/share/yoga/voice\n", 1)' \
+  'yoga-session: --data_dir=None'
+misconfigured "the planner in a database file of its own" \
+  'text.replace("--data_dir=/var/lib/yoga\n", "--data_dir=/var/lib/yoga/planner\n", 1)' \
+  'yoga-planner: --data_dir=/var/lib/yoga/planner'
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

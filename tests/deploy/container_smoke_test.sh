@@ -8,11 +8,13 @@
 #     tmpfs either), its port published on 127.0.0.1 only; healthy through the image's own
 #     HEALTHCHECK (`podman healthcheck run`) and `yoga-studio --health_check`
 #  4. called from the host: yoga-guide presets / plan and buf curl on the health service
-#  5. inside: runs as uid 10001, / and /tmp are read-only, /var/lib/yoga is writable
+#  5. inside: runs as uid 10001, / and /tmp are read-only, /var/lib/yoga is writable and
+#     holds the SQLite database yoga.db (the image's --data_dir)
 #  6. podman stop: SIGTERM, exit code 0, well within the grace period
 #  7. the split services (yoga-catalog, yoga-planner, yoga-session) as three containers in
-#     one network namespace, started in compose.yaml's order, each healthy; a session
-#     composed through all three; each exits 0 on SIGTERM
+#     one network namespace sharing one data volume, as compose.yaml runs them, started in
+#     its order, each healthy; a session composed through all three; the session container
+#     restarted still knows the session (it is in yoga.db); each exits 0 on SIGTERM
 #
 # Every phase has a time limit and prints how long it took. Containers are removed
 # on exit; the images stay, so the next run reuses them.
@@ -33,6 +35,7 @@ buf=$root/tools/node_modules/.bin/buf
 grace=15          # podman stop's timeout; the servers' --shutdown_grace is 10 s
 name=yoga-smoke-$$
 split=yoga-smoke-split-$$
+split_volume=yoga-smoke-split-data-$$
 presets=(runners-lower-back-four low-back-tight-hips-short postrun-low-back-stretches
   lower-back-relief-session backside-strength)
 
@@ -42,6 +45,7 @@ cleanup() {
   for program in yoga-session yoga-planner yoga-catalog; do
     pm rm --force --volumes --time 0 "$split-$program" >/dev/null 2>&1 || true
   done
+  pm volume rm --force "$split_volume" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -209,6 +213,13 @@ if podman exec "$name" touch /var/lib/yoga/probe 2>&1; then
 else
   fail "/var/lib/yoga is not writable"
 fi
+# The image's command passes --data_dir=/var/lib/yoga; the planner stored the routine `plan`
+# composed above.
+if podman exec "$name" test -s /var/lib/yoga/yoga.db; then
+  pass "the SQLite database is /var/lib/yoga/yoga.db, on the data volume"
+else
+  fail "no /var/lib/yoga/yoga.db in the container: $(podman exec "$name" ls -la /var/lib/yoga 2>&1 | tr '\n' ' ')"
+fi
 podman logs "$name" >"$work/stdout" 2>"$work/stderr" || true
 first_line=$(head -n 1 "$work/stdout")
 [ "$first_line" = "listening on 0.0.0.0:50051" ] && pass "stdout says '$first_line'" ||
@@ -233,19 +244,21 @@ grep -q 'event=signal signal=SIGTERM action=drain' "$work/stderr" &&
 pm rm --volumes "$name" >/dev/null 2>&1 || true
 
 # --- 7. split services sharing one network namespace ---------------------------------------
-# The same command lines as deploy/compose.yaml. yoga-catalog owns the network namespace (and
-# the published ports); the planner and the session join it (--network container:), so they
-# find each other on 127.0.0.1 where compose gives service names. (A podman pod would need a
-# pause image, which podman builds from catatonit.)
+# The same command lines as deploy/compose.yaml, and as there one named volume for the three
+# (the planner and the session share yoga.db). yoga-catalog owns the network namespace (and the
+# published ports); the planner and the session join it (--network container:), so they find
+# each other on 127.0.0.1 where compose gives service names. (A podman pod would need a pause
+# image, which podman builds from catatonit.)
 phase "yoga-catalog, yoga-planner, yoga-session in one network namespace"
 start=$(now)
+pm volume create "$split_volume" >/dev/null || die "podman volume create failed"
 run_split() {  # run_split PROGRAM PORT PODMAN_FLAGS -- SERVER_FLAGS...
   local program=$1 port=$2 podman_flags=()
   shift 2
   while [ "$1" != -- ]; do podman_flags+=("$1"); shift; done
   shift
   pm run --detach --name "$split-$program" --read-only --read-only-tmpfs=false \
-    --stop-timeout "$grace" "${podman_flags[@]}" \
+    --stop-timeout "$grace" --volume "$split_volume:/var/lib/yoga" "${podman_flags[@]}" \
     --health-cmd "$program --health_check --listen=127.0.0.1:$port" \
     "$image" "$program" --listen="0.0.0.0:$port" "$@" >/dev/null ||
     die "podman run $program failed"
@@ -257,9 +270,10 @@ run_split yoga-catalog 50052 \
   --publish 127.0.0.1::50053 --publish 127.0.0.1::50054 -- \
   --catalog_dir=/usr/share/yoga/catalog
 run_split yoga-planner 50053 --network "container:$split-yoga-catalog" -- \
-  --catalog=127.0.0.1:50052 --presets_dir=/usr/share/yoga/presets
+  --catalog=127.0.0.1:50052 --presets_dir=/usr/share/yoga/presets --data_dir=/var/lib/yoga
 run_split yoga-session 50054 --network "container:$split-yoga-catalog" -- \
-  --catalog=127.0.0.1:50052 --planner=127.0.0.1:50053 --voice_dir=/usr/share/yoga/voice
+  --catalog=127.0.0.1:50052 --planner=127.0.0.1:50053 --voice_dir=/usr/share/yoga/voice \
+  --data_dir=/var/lib/yoga
 echo "split services start to healthy: $(since "$start") s"
 planner=$(podman port "$split-yoga-catalog" 50053/tcp | head -n 1)
 session=$(podman port "$split-yoga-catalog" 50054/tcp | head -n 1)
@@ -275,8 +289,31 @@ if [ -x "$buf" ]; then
       "http://$session/yoga.session.v1.SessionService/StartSession" 2>&1) &&
       grep -q '"id"' <<<"$out" && grep -q 'downward' <<<"$out"; then
     pass "StartSession on yoga-session composes the preset through yoga-planner and yoga-catalog"
+    # The session's own id: the first top-level field of the printed Session.
+    session_id=$(sed -n 's/^  "id": "\([^"]*\)".*/\1/p' <<<"$out" | head -n 1)
   else
     fail "StartSession on yoga-session at $session:"; echo "$out" | head -n 20
+  fi
+fi
+if podman exec "$split-yoga-session" test -s /var/lib/yoga/yoga.db; then
+  pass "the planner and the session service share /var/lib/yoga/yoga.db on the volume"
+else
+  fail "no /var/lib/yoga/yoga.db on the split services' volume"
+fi
+# Durable state: a new yoga-session process on the same volume still knows the session.
+if [ -n "${session_id:-}" ]; then
+  PM_TIMEOUT=$((grace + 15)) pm stop --time "$grace" "$split-yoga-session" >/dev/null ||
+    fail "podman stop yoga-session failed"
+  pm start "$split-yoga-session" >/dev/null || die "podman start yoga-session failed"
+  took=$(wait_healthy "$split-yoga-session" 60 podman healthcheck run "$split-yoga-session") ||
+    die "yoga-session did not become healthy again"
+  if out=$(timeout 20 "$buf" curl --protocol grpc --http2-prior-knowledge \
+      --data "{\"id\": \"$session_id\"}" \
+      "http://$session/yoga.session.v1.SessionService/GetSession" 2>&1) &&
+      grep -q "\"id\": \"$session_id\"" <<<"$out"; then
+    pass "yoga-session restarted (healthy after $took s) still has session $session_id (GetSession)"
+  else
+    fail "GetSession $session_id after restarting yoga-session:"; echo "$out" | head -n 20
   fi
 fi
 start=$(now)

@@ -11,7 +11,9 @@
 // 2. Properties the deployment relies on: gRPC probes on the plaintext health port, the
 //    security context, resources, images, grace period against --shutdown_grace, headless
 //    Services, autoscalers and disruption budgets, the catalog ConfigMap equal to
-//    assets/catalog, every mounted Secret/ConfigMap and every file flag accounted for.
+//    assets/catalog, every mounted Secret/ConfigMap and every file flag accounted for, the
+//    planner's and the session's PostgreSQL URL from the Secret yoga-database (and enough
+//    connections for every pod), the example tree's one-pod PostgreSQL.
 // 3. The checks themselves: broken copies of real objects (a misspelled field, a wrong type, a
 //    bad enum value, a missing required field, a missing security setting) must be rejected.
 //
@@ -214,11 +216,22 @@ const subset = (small, big) =>
 const sameMap = (a, b) => subset(a, b) && subset(b, a);
 
 // What each service is: its program, port and gRPC service name.
+// `database`: it keeps its data in PostgreSQL (the catalog has none).
 const SERVICES = {
-  "yoga-catalog": { program: "yoga-catalog", port: 50052, grpc: "yoga.catalog.v1.CatalogService", partner: false },
-  "yoga-planner": { program: "yoga-planner", port: 50053, grpc: "yoga.planner.v1.PlannerService", partner: true },
-  "yoga-session": { program: "yoga-session", port: 50054, grpc: "yoga.session.v1.SessionService", partner: true },
+  "yoga-catalog": { program: "yoga-catalog", port: 50052, grpc: "yoga.catalog.v1.CatalogService", partner: false, database: false },
+  "yoga-planner": { program: "yoga-planner", port: 50053, grpc: "yoga.planner.v1.PlannerService", partner: true, database: true },
+  "yoga-session": { program: "yoga-session", port: 50054, grpc: "yoga.session.v1.SessionService", partner: true, database: true },
 };
+// The database URL: Secret yoga-database, key url, through this env var into --database=$(...).
+const DATABASE = { secret: "yoga-database", key: "url", env: "YOGA_DATABASE_URL" };
+const DATABASE_FLAGS = ["data_dir", "database", "database_pool_size", "database_timeout"];
+const DEFAULT_POOL_SIZE = 4; // --database_pool_size's default
+// PostgreSQL's default max_connections (100) less superuser_reserved_connections (3).
+const MAX_CONNECTIONS = 97;
+// The Secret keys README.md tells the operator to create (name/key).
+const OPERATOR_SECRET_KEYS = "yoga-api-keys/api_keys,yoga-database/url,yoga-peer-key/peer_api_key,yoga-tls/ca.crt,yoga-tls/tls.crt,yoga-tls/tls.key";
+// The example tree's own objects (deploy/k8s/example/postgres.yaml): not yoga services.
+const isExampleDatabase = (o) => ((o.metadata && o.metadata.labels) || {})["app.kubernetes.io/name"] === "yoga-postgres";
 const HEALTH_PORT = 8081;
 const IMAGE = "localhost/yoga:latest";
 const NAMESPACE = "yoga";
@@ -242,6 +255,33 @@ function sourceOfPath(pod, container, file) {
   return { problem: `${file} is on volume ${volume.name}, neither a Secret nor a ConfigMap` };
 }
 
+// A container's env entries by name.
+const envOf = (container) => new Map((container.env || []).map((e) => [e.name, e]));
+
+// Kubernetes' expansion of $(VAR) in command and args: a variable the container defines is
+// replaced, $$ is a literal $, anything else stays as written. `values` maps name -> value.
+function expandVars(text, values) {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name) =>
+    all === "$$" ? "$" : values.has(name) ? values.get(name) : all);
+}
+// The $(VAR) references in a string that Kubernetes would expand.
+const varRefs = (text) => [...text.replace(/\$\$/g, "").matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1]);
+
+// Every Secret key a pod reads through its containers' env (name/key; key "*" for envFrom).
+function envSecretRefs(pod) {
+  const refs = [];
+  for (const c of [...(pod.containers || []), ...(pod.initContainers || [])]) {
+    for (const e of c.env || []) {
+      const ref = e.valueFrom && e.valueFrom.secretKeyRef;
+      if (ref) refs.push({ container: c.name, env: e.name, name: ref.name, key: ref.key, optional: ref.optional });
+    }
+    for (const from of c.envFrom || []) {
+      if (from.secretRef) refs.push({ container: c.name, env: "*", name: from.secretRef.name, key: "*", optional: from.secretRef.optional });
+    }
+  }
+  return refs;
+}
+
 // The effective value of a security setting: the container's, else the pod's.
 function effective(pod, container, field) {
   const c = container.securityContext || {};
@@ -252,7 +292,7 @@ function effective(pod, container, field) {
 // Every property check on one rendered tree; `label` names it in the output.
 function checkRender(label, objects, { secretsInRender }) {
   const deployments = ofKind(objects, "Deployment");
-  const services = ofKind(objects, "Service");
+  const services = ofKind(objects, "Service").filter((o) => !isExampleDatabase(o));
   const hpas = ofKind(objects, "HorizontalPodAutoscaler");
   const pdbs = ofKind(objects, "PodDisruptionBudget");
   const configMaps = ofKind(objects, "ConfigMap");
@@ -351,6 +391,48 @@ function checkRender(label, objects, { secretsInRender }) {
         return problems;
       });
 
+      check(`${label}: ${name}: every $(VAR) in its command and args is an env var of the container (Kubernetes passes an unknown one on as written)`, () => {
+        const env = envOf(c);
+        const problems = [];
+        for (const arg of [...(c.command || []), ...(c.args || [])]) {
+          for (const v of varRefs(arg)) if (!env.has(v)) problems.push(`${JSON.stringify(arg)}: $(${v}) is not defined in env`);
+        }
+        return problems;
+      });
+
+      if (want.database) {
+        check(`${label}: ${name}: --database=$(${DATABASE.env}), from the Secret ${DATABASE.secret} (key ${DATABASE.key}, required), and a --database_pool_size`, () => {
+          const problems = [];
+          const env = envOf(c).get(DATABASE.env);
+          if (flags.get("database") !== `$(${DATABASE.env})`) problems.push(`--database=${flags.get("database")}, expected $(${DATABASE.env})`);
+          const ref = env && env.valueFrom && env.valueFrom.secretKeyRef;
+          if (!ref) problems.push(`env ${DATABASE.env} does not come from a secretKeyRef`);
+          else {
+            const nameOk = secretsInRender ? new RegExp(`^${DATABASE.secret}-[a-z0-9]{10}$`).test(ref.name) : ref.name === DATABASE.secret;
+            if (!nameOk) problems.push(`env ${DATABASE.env} reads Secret ${ref.name}, expected ${DATABASE.secret}${secretsInRender ? "-<hash>" : ""}`);
+            if (ref.key !== DATABASE.key) problems.push(`env ${DATABASE.env} reads key ${ref.key}, expected ${DATABASE.key}`);
+            if (ref.optional) problems.push(`the Secret reference is optional: without it the pods would start without a database`);
+            if (secretsInRender) {
+              const secret = secrets.find((s) => s.metadata.name === ref.name);
+              if (!secret || !(ref.key in (secret.data || {}))) problems.push(`Secret ${ref.name} with key ${ref.key} is not in the tree`);
+            }
+          }
+          // Every pod shares PostgreSQL: nothing is stored in the pod (its root is read-only).
+          if (flags.has("data_dir")) problems.push(`--data_dir=${flags.get("data_dir")}: nothing is stored in the pod`);
+          if (flags.has("database_pool_size") && !/^[1-9]\d*$/.test(flags.get("database_pool_size"))) problems.push(`--database_pool_size=${flags.get("database_pool_size")} is not a positive number`);
+          if (!flags.has("database_pool_size")) problems.push("no --database_pool_size: the connection budget (README.md) should be visible here");
+          return problems;
+        });
+      } else {
+        check(`${label}: ${name}: no database (no ${DATABASE_FLAGS.map((f) => "--" + f).join(", ")}; no ${DATABASE.secret} Secret)`, () => {
+          const problems = DATABASE_FLAGS.filter((f) => flags.has(f)).map((f) => `--${f}=${flags.get(f)}: the catalog has no database`);
+          for (const ref of envSecretRefs(pod)) {
+            if (ref.name.startsWith(DATABASE.secret)) problems.push(`env ${ref.env} reads the Secret ${ref.name}: the catalog has no database`);
+          }
+          return problems;
+        });
+      }
+
       check(`${label}: ${name}: gRPC readiness (${want.grpc}) and liveness ("") probes on the plaintext health port`, () => {
         const problems = [];
         const probe = (kind, service) => {
@@ -439,7 +521,7 @@ function checkRender(label, objects, { secretsInRender }) {
             if (!secret) problems.push(`--${flag}: Secret ${source.name} is not in the tree`);
             else if (source.key === null || !(source.key in (secret.data || {}))) problems.push(`--${flag}: Secret ${source.name} has no key ${source.key}`);
           } else if (!/^yoga-(tls|api-keys|peer-key)$/.test(source.name)) {
-            problems.push(`--${flag}: Secret ${source.name} is not one of the three README.md tells the operator to create`);
+            problems.push(`--${flag}: Secret ${source.name} is not one of the files README.md tells the operator to create`);
           }
         }
         return problems;
@@ -488,6 +570,22 @@ function checkRender(label, objects, { secretsInRender }) {
     });
   }
 
+  check(`${label}: the database pools fit PostgreSQL's default max_connections at the autoscalers' maximum (pods x --database_pool_size <= ${MAX_CONNECTIONS})`, () => {
+    let total = 0;
+    const parts = [];
+    for (const d of deployments) {
+      if (!(SERVICES[d.metadata.name] || {}).database) continue;
+      const hpa = hpas.find((h) => h.spec.scaleTargetRef.name === d.metadata.name);
+      const pods = hpa ? hpa.spec.maxReplicas : d.spec.replicas || 1;
+      for (const c of d.spec.template.spec.containers) {
+        const pool = Number(flagsOf(c).flags.get("database_pool_size") || DEFAULT_POOL_SIZE);
+        total += pods * pool;
+        parts.push(`${d.metadata.name} ${pods} x ${pool}`);
+      }
+    }
+    return total <= MAX_CONNECTIONS ? [] : [`${parts.join(" + ")} = ${total} connections, above ${MAX_CONNECTIONS}: lower a pool or the maxReplicas, or raise max_connections and this check`];
+  });
+
   check(`${label}: the catalog ConfigMap holds exactly assets/catalog/*.textproto, byte for byte`, () => {
     const problems = [];
     const cms = configMaps.filter((o) => /^yoga-catalog-poses-[a-z0-9]+$/.test(o.metadata.name));
@@ -510,11 +608,15 @@ function checkRender(label, objects, { secretsInRender }) {
   });
 
   if (!secretsInRender) {
-    check(`${label}: no Secret in the tree; the pods read exactly the Secret keys README.md tells the operator to create`, () => {
+    check(`${label}: no Secret and no database in the tree; the pods read exactly the Secret keys README.md tells the operator to create`, () => {
       const problems = secrets.map((s) => `${id(s)} is committed in the production tree`);
+      for (const o of objects) {
+        if (o.kind === "StatefulSet" || isExampleDatabase(o)) problems.push(`${id(o)}: the database is outside these manifests (the example tree has one for scratch clusters)`);
+      }
       const used = new Set();
       for (const d of deployments) {
         const pod = d.spec.template.spec;
+        for (const ref of envSecretRefs(pod)) used.add(`${ref.name}/${ref.key}`);
         for (const c of pod.containers) {
           for (const [flag, file] of flagsOf(c).flags) {
             if (!FILE_FLAGS.includes(flag)) continue;
@@ -523,14 +625,13 @@ function checkRender(label, objects, { secretsInRender }) {
           }
         }
       }
-      const documented = "yoga-api-keys/api_keys,yoga-peer-key/peer_api_key,yoga-tls/ca.crt,yoga-tls/tls.crt,yoga-tls/tls.key";
-      if ([...used].sort().join() !== documented) problems.push(`Secret keys read: ${[...used].sort()}; README.md documents ${documented}`);
+      if ([...used].sort().join() !== OPERATOR_SECRET_KEYS) problems.push(`Secret keys read: ${[...used].sort()}; README.md documents ${OPERATOR_SECRET_KEYS}`);
       return problems;
     });
   } else {
     check(`${label}: the example Secrets are marked as examples; yoga-tls is kubernetes.io/tls, its tls.crt signed by its ca.crt for every in-cluster service name`, () => {
       const problems = [];
-      if (secrets.length !== 3) problems.push(`${secrets.length} Secrets`);
+      if (secrets.length !== 4) problems.push(`${secrets.length} Secrets, expected 4 (yoga-tls, yoga-api-keys, yoga-peer-key, yoga-database)`);
       for (const s of secrets) {
         if ((s.metadata.labels || {})["example-only"] !== "true") problems.push(`${id(s)} lacks the example-only label`);
       }
@@ -580,14 +681,91 @@ function checkRender(label, objects, { secretsInRender }) {
       else if (!entry.permissions.includes("planner")) problems.push(`the peer key's line (${entry.id}) lacks permissions=planner`);
       return problems;
     });
+
+    // postgres.yaml: one PostgreSQL pod for a scratch cluster, its password in yoga-database.
+    const statefulSets = ofKind(objects, "StatefulSet");
+    const database = statefulSets.find((o) => o.metadata.name === "yoga-postgres");
+    const databaseSecret = secrets.find((s) => new RegExp(`^${DATABASE.secret}-[a-z0-9]{10}$`).test(s.metadata.name));
+    check(`${label}: the example Secret ${DATABASE.secret}: a postgresql:// URL of the example PostgreSQL (yoga-postgres:5432), its user, database and password, marked NOT-A-SECRET`, () => {
+      if (!databaseSecret) return [`no Secret ${DATABASE.secret}-<hash>`];
+      const data = (k) => Buffer.from((databaseSecret.data || {})[k] || "", "base64").toString();
+      let url;
+      try {
+        url = new URL(data(DATABASE.key));
+      } catch (e) {
+        return [`key ${DATABASE.key} is not a URL: ${e.message}`];
+      }
+      const problems = [];
+      if (!/^postgres(ql)?:$/.test(url.protocol)) problems.push(`${url.protocol} is not postgresql:`);
+      if (url.hostname !== "yoga-postgres" || url.port !== "5432") problems.push(`the URL names ${url.host}, expected yoga-postgres:5432 (the example's Service)`);
+      if (!/NOT-A-SECRET/.test(decodeURIComponent(url.password))) problems.push("the example password does not say NOT-A-SECRET");
+      if (decodeURIComponent(url.password) !== data("password")) problems.push("the URL's password is not the Secret's key password (which PostgreSQL is given)");
+      if (database) {
+        const env = envOf(database.spec.template.spec.containers[0]);
+        const value = (n) => (env.get(n) || {}).value;
+        if (value("POSTGRES_USER") !== decodeURIComponent(url.username)) problems.push(`the URL's user ${url.username} is not POSTGRES_USER ${value("POSTGRES_USER")}`);
+        if (`/${value("POSTGRES_DB")}` !== url.pathname) problems.push(`the URL's database ${url.pathname} is not POSTGRES_DB ${value("POSTGRES_DB")}`);
+      }
+      return problems;
+    });
+
+    check(`${label}: the example PostgreSQL: one StatefulSet pod of postgres 15 or later on a volume claim, a headless Service on 5432, restricted Pod Security, marked example-only`, () => {
+      if (!database) return ["no StatefulSet yoga-postgres"];
+      const problems = [];
+      if (statefulSets.length !== 1) problems.push(`StatefulSets: ${statefulSets.map(id)}`);
+      const pod = database.spec.template.spec;
+      const c = pod.containers[0] || {};
+      if (database.spec.replicas !== 1) problems.push(`replicas ${database.spec.replicas}, expected 1 (no replication here)`);
+      const m = /^postgres:(\d+)(\.\d+)?(-bookworm)?$/.exec(c.image || "");
+      if (!m || Number(m[1]) < 15) problems.push(`image ${c.image}, expected postgres:15 or later (Debian's)`);
+      const claim = (database.spec.volumeClaimTemplates || [])[0];
+      const dataMount = (c.volumeMounts || []).find((v) => claim && v.name === claim.metadata.name);
+      if (!claim || !dataMount) problems.push("no volume claim template mounted in the container");
+      const env = envOf(c);
+      const pgdata = (env.get("PGDATA") || {}).value || "/var/lib/postgresql/data";
+      if (dataMount && !pgdata.startsWith(dataMount.mountPath.replace(/\/?$/, "/"))) problems.push(`PGDATA ${pgdata} is not a folder below the volume at ${dataMount.mountPath} (its root may hold lost+found)`);
+      const password = ((env.get("POSTGRES_PASSWORD") || {}).valueFrom || {}).secretKeyRef;
+      if (!password || !databaseSecret || password.name !== databaseSecret.metadata.name || password.key !== "password") problems.push("POSTGRES_PASSWORD does not come from the yoga-database Secret's key password");
+      const service = ofKind(objects, "Service").find((o) => o.metadata.name === "yoga-postgres");
+      if (!service) problems.push("no Service yoga-postgres");
+      else {
+        if (service.spec.clusterIP !== "None") problems.push("the Service yoga-postgres is not headless");
+        if (!sameMap(service.spec.selector, database.spec.selector.matchLabels)) problems.push("the Service does not select the StatefulSet's pods");
+        if (!(service.spec.ports || []).some((p) => p.port === 5432)) problems.push("the Service has no port 5432");
+      }
+      if (database.spec.serviceName !== "yoga-postgres") problems.push(`serviceName ${database.spec.serviceName}`);
+      const probe = c.readinessProbe && c.readinessProbe.exec && c.readinessProbe.exec.command;
+      if (!probe || probe[0] !== "pg_isready" || !probe.includes("--host=127.0.0.1")) problems.push(`readiness ${JSON.stringify(probe)}: expected pg_isready over TCP (--host=127.0.0.1)`);
+      // What Pod Security "restricted" (the namespace enforces it) asks of every pod.
+      if (effective(pod, c, "runAsNonRoot") !== true) problems.push("runAsNonRoot is not true");
+      const sc = c.securityContext || {};
+      if (sc.allowPrivilegeEscalation !== false) problems.push("allowPrivilegeEscalation is not false");
+      if (!((sc.capabilities || {}).drop || []).includes("ALL")) problems.push("capabilities do not drop ALL");
+      const seccomp = effective(pod, c, "seccompProfile");
+      if (!seccomp || seccomp.type !== "RuntimeDefault") problems.push(`seccompProfile ${JSON.stringify(seccomp)}`);
+      if (pod.automountServiceAccountToken !== false) problems.push("automountServiceAccountToken is not false");
+      const r = c.resources || {};
+      if (!((r.limits || {}).memory && (r.requests || {}).cpu)) problems.push("no memory limit or CPU request");
+      for (const o of [database, service].filter(Boolean)) {
+        if ((o.metadata.labels || {})["example-only"] !== "true") problems.push(`${id(o)} lacks the example-only label`);
+      }
+      return problems;
+    });
   }
 
-  check(`${label}: every ConfigMap and Secret a pod refers to ${secretsInRender ? "is in the tree" : "is in the tree or is one of the operator's three Secrets"}`, () => {
+  check(`${label}: every ConfigMap and Secret a pod refers to (volumes and env) ${secretsInRender ? "is in the tree" : "is in the tree or is one of the operator's four Secrets"}`, () => {
     const problems = [];
-    for (const d of deployments) {
-      for (const v of d.spec.template.spec.volumes || []) {
+    const operatorSecrets = new Set(OPERATOR_SECRET_KEYS.split(",").map((k) => k.split("/")[0]));
+    const secretThere = (name) => (secretsInRender ? secrets.some((o) => o.metadata.name === name) : operatorSecrets.has(name));
+    for (const d of [...deployments, ...ofKind(objects, "StatefulSet")]) {
+      const pod = d.spec.template.spec;
+      for (const v of pod.volumes || []) {
         if (v.configMap && !configMaps.some((o) => o.metadata.name === v.configMap.name)) problems.push(`${id(d)}: ConfigMap ${v.configMap.name} missing`);
-        if (v.secret && secretsInRender && !secrets.some((o) => o.metadata.name === v.secret.secretName)) problems.push(`${id(d)}: Secret ${v.secret.secretName} missing`);
+        if (v.secret && !secretThere(v.secret.secretName)) problems.push(`${id(d)}: Secret ${v.secret.secretName} missing`);
+      }
+      for (const ref of envSecretRefs(pod)) {
+        if (!secretThere(ref.name)) problems.push(`${id(d)}: env ${ref.env} reads Secret ${ref.name}, missing`);
+        else if (secretsInRender && ref.key !== "*" && !(ref.key in (secrets.find((o) => o.metadata.name === ref.name).data || {}))) problems.push(`${id(d)}: env ${ref.env}: Secret ${ref.name} has no key ${ref.key}`);
       }
     }
     return problems;
@@ -602,13 +780,13 @@ const example = loadRender(args.example);
 checkRender("deploy/k8s", base, { secretsInRender: false });
 checkRender("deploy/k8s/example", example, { secretsInRender: true });
 
-check("deploy/k8s/example is deploy/k8s plus the three Secrets (nothing else changed but their hashed names)", () => {
+check("deploy/k8s/example is deploy/k8s plus the four Secrets and the example PostgreSQL (nothing else changed but the Secrets' hashed names)", () => {
   const strip = (objects) =>
     JSON.stringify(
-      objects.filter((o) => o.kind !== "Secret"),
-      (k, v) => (typeof v === "string" ? v.replace(/^(yoga-(tls|api-keys|peer-key))-[a-z0-9]{10}$/, "$1") : v)
+      objects.filter((o) => o.kind !== "Secret" && !isExampleDatabase(o)),
+      (k, v) => (typeof v === "string" ? v.replace(/^(yoga-(tls|api-keys|peer-key|database))-[a-z0-9]{10}$/, "$1") : v)
     );
-  return strip(base) === strip(example) ? [] : ["the example tree differs from deploy/k8s in more than its Secrets"];
+  return strip(base) === strip(example) ? [] : ["the example tree differs from deploy/k8s in more than its Secrets and PostgreSQL"];
 });
 
 // The validator and the property checks must reject broken objects.
@@ -667,20 +845,39 @@ function failuresOf(objects) {
   }
   return lines.filter((l) => l.startsWith("FAIL") || l.startsWith("  "));
 }
+// [what, kind/name of the object to break, how, the complaint expected]
+const container0 = (d) => d.spec.template.spec.containers[0];
+const setFlag = (d, flag, value) => {
+  const c = container0(d);
+  c.args = c.args.filter((a) => !a.startsWith(`--${flag}=`));
+  if (value !== null) c.args.push(`--${flag}=${value}`);
+};
 const propertyMutants = [
-  ["a container without readOnlyRootFilesystem", (d) => { delete d.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem; }, /readOnlyRootFilesystem/],
-  ["an HTTP liveness probe", (d) => { d.spec.template.spec.containers[0].livenessProbe = { httpGet: { path: "/", port: 8081 } }; }, /livenessProbe/],
-  ["a readiness probe on the TLS port", (d) => { d.spec.template.spec.containers[0].readinessProbe.grpc.port = 50052; }, /health port/],
-  ["a grace period of 20 s against --shutdown_grace=20s", (d) => { d.spec.template.spec.terminationGracePeriodSeconds = 20; }, /terminationGracePeriodSeconds/],
-  ["no memory limit", (d) => { delete d.spec.template.spec.containers[0].resources.limits.memory; }, /no memory limit/],
-  ["another image", (d) => { d.spec.template.spec.containers[0].image = "yoga:dev"; }, /image yoga:dev/],
+  ["a container without readOnlyRootFilesystem", "Deployment/yoga-catalog", (d) => { delete container0(d).securityContext.readOnlyRootFilesystem; }, /readOnlyRootFilesystem/],
+  ["an HTTP liveness probe", "Deployment/yoga-catalog", (d) => { container0(d).livenessProbe = { httpGet: { path: "/", port: 8081 } }; }, /livenessProbe/],
+  ["a readiness probe on the TLS port", "Deployment/yoga-catalog", (d) => { container0(d).readinessProbe.grpc.port = 50052; }, /health port/],
+  ["a grace period of 20 s against --shutdown_grace=20s", "Deployment/yoga-catalog", (d) => { d.spec.template.spec.terminationGracePeriodSeconds = 20; }, /terminationGracePeriodSeconds/],
+  ["no memory limit", "Deployment/yoga-catalog", (d) => { delete container0(d).resources.limits.memory; }, /no memory limit/],
+  ["another image", "Deployment/yoga-catalog", (d) => { container0(d).image = "yoga:dev"; }, /image yoga:dev/],
+  ["a catalog with a database", "Deployment/yoga-catalog", (d) => setFlag(d, "database", "memory"), /--database=memory: the catalog has no database/],
+  ["a planner without --database (its routines in its own pod)", "Deployment/yoga-planner", (d) => setFlag(d, "database", null), /--database=undefined, expected \$\(YOGA_DATABASE_URL\)/],
+  ["a session whose --database names an env var it does not define", "Deployment/yoga-session", (d) => setFlag(d, "database", "$(YOGA_DB_URL)"), /\$\(YOGA_DB_URL\) is not defined in env/],
+  ["a session without the database env var", "Deployment/yoga-session", (d) => { delete container0(d).env; }, /\$\(YOGA_DATABASE_URL\) is not defined in env/],
+  ["an optional database Secret", "Deployment/yoga-planner", (d) => { container0(d).env[0].valueFrom.secretKeyRef.optional = true; }, /optional/],
+  ["the database URL from another Secret key", "Deployment/yoga-planner", (d) => { container0(d).env[0].valueFrom.secretKeyRef.key = "uri"; }, /reads key uri/],
+  ["a planner with --data_dir beside PostgreSQL", "Deployment/yoga-planner", (d) => setFlag(d, "data_dir", "/var/lib/yoga"), /--data_dir=\/var\/lib\/yoga: nothing is stored in the pod/],
+  ["pools of 20 connections at 10 pods each", "Deployment/yoga-session", (d) => setFlag(d, "database_pool_size", "20"), /connections, above 97/],
+  ["a Deployment with replicas beside its autoscaler", "Deployment/yoga-session", (d) => { d.spec.replicas = 2; }, /sets replicas: 2/],
+  ["an autoscaler that allows one session pod", "HorizontalPodAutoscaler/yoga-session", (h) => { h.spec.minReplicas = 1; }, /minReplicas 1/],
 ];
-for (const [what, mutate, expected] of propertyMutants) {
+for (const [what, target, mutate, expected] of propertyMutants) {
   check(`the property checks reject ${what}`, () => {
     const objects = deepCopy(base);
-    mutate(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "yoga-catalog"));
+    const object = objects.find((o) => id(o) === target);
+    if (!object) return [`no ${target} to break`];
+    mutate(object);
     const failures = failuresOf(objects);
-    return failures.some((l) => expected.test(l)) ? [] : [`not rejected (${failures.length} failure lines)`];
+    return failures.some((l) => expected.test(l)) ? [] : [`not rejected as expected (${failures.length} failure lines: ${failures.slice(0, 4).join(" | ")})`];
   });
 }
 check("the property checks reject a Service with a cluster IP", () => {
@@ -715,10 +912,14 @@ if (args.bin_dir) {
 // ConfigMap volumes (DIR/..<timestamp>/KEY, DIR/..data -> it, DIR/KEY -> ..data/KEY), the image's
 // /usr/share/yoga as the repository's assets, ports moved to free loopback ones and the peers'
 // dns:///yoga-NAME:PORT to dns:///localhost:PORT (the example certificate names localhost too).
-// Each probe's gRPC health check must answer SERVING on the health port in plaintext, a session
-// composed from a preset must start over TLS with an example partner key (the session calls the
-// planner with its peer key, the planner the catalog), and SIGTERM must end each with status 0
-// within --shutdown_grace.
+// The container's env is set as the kubelet sets it (values, and Secret keys) and $(VAR) in the
+// arguments expanded from it as Kubernetes does; the database URL that comes out (the example's
+// yoga-postgres, not reachable here) is then replaced by one SQLite file that the planner and the
+// session share, as their pods share PostgreSQL. Each probe's gRPC health check must answer
+// SERVING on the health port in plaintext, a session composed from a preset must start over TLS
+// with an example partner key (the session calls the planner with its peer key, the planner the
+// catalog) and be stored in that database, and SIGTERM must end each with status 0 within
+// --shutdown_grace.
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -777,6 +978,9 @@ async function smoke() {
   const tls = example.find((o) => o.kind === "Secret" && o.type === "kubernetes.io/tls");
   const caFile = path.join(work, "ca.crt");
   fs.writeFileSync(caFile, Buffer.from(tls.data["ca.crt"], "base64"));
+  const databaseFile = path.join(work, "yoga.db");
+  const databaseUrls = {};
+  let sessionId = null;
   try {
     for (const name of ["yoga-catalog", "yoga-planner", "yoga-session"]) {
       const d = example.find((o) => o.kind === "Deployment" && o.metadata.name === name);
@@ -798,12 +1002,28 @@ async function smoke() {
         writeVolume(dir, files);
         mounts.push([m.mountPath, dir]);
       }
+      // The container's env as the kubelet makes it: values (with $(VAR) of earlier entries)
+      // and Secret keys.
+      const env = new Map();
+      for (const e of c.env || []) {
+        const ref = e.valueFrom && e.valueFrom.secretKeyRef;
+        if (ref) {
+          const secret = example.find((o) => o.kind === "Secret" && o.metadata.name === ref.name);
+          if (!secret || !(ref.key in (secret.data || {}))) throw new Error(`${name}: env ${e.name}: no Secret ${ref.name} key ${ref.key}`);
+          env.set(e.name, Buffer.from(secret.data[ref.key], "base64").toString());
+        } else if (e.value !== undefined) env.set(e.name, expandVars(e.value, env));
+        else throw new Error(`${name}: env ${e.name}: only value and secretKeyRef are handled here`);
+      }
       const health = await freePort();
       const programArgs = [];
       for (const arg of c.args) {
-        const m = /^--([a-z_]+)=(.*)$/.exec(arg);
+        const m = /^--([a-z_]+)=(.*)$/.exec(expandVars(arg, env));
         let [flag, value] = [m[1], m[2]];
-        if (flag === "listen") value = "127.0.0.1:0";
+        if (flag === "database") {
+          if (!/^postgres(ql)?:\/\//.test(value)) throw new Error(`${name}: --database=$(...) expanded to ${JSON.stringify(value)}, not a PostgreSQL URL`);
+          databaseUrls[name] = value.replace(/:[^:@/]*@/, ":***@");
+          value = `sqlite:${databaseFile}`;
+        } else if (flag === "listen") value = "127.0.0.1:0";
         else if (flag === "health_listen") value = `127.0.0.1:${health}`;
         else if (flag === "catalog" || flag === "planner") {
           const peer = addresses[`yoga-${flag}`];
@@ -824,7 +1044,7 @@ async function smoke() {
       }
       running.push({ name, child: started.child, log, grace: durationSeconds(flagsOf(c).flags.get("shutdown_grace")) });
       addresses[name] = started.address;
-      check(`smoke: ${name} starts with the example tree's arguments and files (${started.address})`, () => []);
+      check(`smoke: ${name} starts with the example tree's arguments and files (${started.address}${databaseUrls[name] ? `; --database=${databaseUrls[name]} from the Secret, run on sqlite:${databaseFile}` : ""})`, () => []);
 
       for (const [kind, probe] of [["readinessProbe", c.readinessProbe], ["livenessProbe", c.livenessProbe]]) {
         let last = "";
@@ -848,6 +1068,13 @@ async function smoke() {
       const r = bufCurl(["--cacert", caFile, "-H", "x-api-key: example-coach-key-NOT-A-SECRET",
         "-d", JSON.stringify({ compose: { preset_id: "runners-lower-back-four" } }),
         `https://localhost:${session}/yoga.session.v1.SessionService/StartSession`]);
+      if (r.ok) {
+        try {
+          sessionId = JSON.parse(r.text).id || null;
+        } catch (e) {
+          sessionId = null;
+        }
+      }
       return r.ok && /"SESSION_STATE_RUNNING"/.test(r.text) ? [] : [r.text.slice(0, 600)];
     });
   } finally {
@@ -864,6 +1091,14 @@ async function smoke() {
       });
       check(`smoke: ${name} exits 0 on SIGTERM within --shutdown_grace (${exit.seconds.toFixed(2)} s)`, () =>
         exit.code === 0 && exit.seconds <= grace ? [] : [`exit ${exit.code} signal ${exit.signal} after ${exit.seconds} s`, log.text.slice(-800)]);
+    }
+    if (sessionId) {
+      // The pods keep nothing of their own: what they serve is in the database --database names.
+      check(`smoke: the session (${sessionId}) is in the database --database names once the servers are gone (the shared SQLite file stands in for PostgreSQL)`, () => {
+        const files = [databaseFile, `${databaseFile}-wal`].filter((f) => fs.existsSync(f));
+        if (!files.length) return [`no ${databaseFile}`];
+        return files.some((f) => fs.readFileSync(f).includes(sessionId)) ? [] : [`${files.join(", ")} do not hold the session id`];
+      });
     }
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -9,10 +9,12 @@
 #
 # --bin_dir: also check DIR/yoga-{catalog,planner,session} --helpfull knows every flag the
 # Deployments pass, then run the three programs as deploy/k8s/example configures them (their
-# Secret and ConfigMap files laid out as the kubelet mounts them) and check the probes' health
-# checks, a session started over TLS with an example key, and the drain on SIGTERM (uses
-# tools/node_modules/.bin/buf and Debian's grpc-proto). Exit 0 when everything holds, 77 when
-# kubectl or node is missing (ctest: SKIP_RETURN_CODE 77), 1 otherwise.
+# Secret and ConfigMap files laid out as the kubelet mounts them, their env and $(VAR)
+# arguments expanded, the example's PostgreSQL URL replaced by one shared SQLite file) and check
+# the probes' health checks, a session started over TLS with an example key and kept in that
+# database, and the drain on SIGTERM (uses tools/node_modules/.bin/buf and Debian's
+# grpc-proto). Exit 0 when everything holds, 77 when kubectl or node is missing (ctest:
+# SKIP_RETURN_CODE 77), 1 otherwise.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -24,6 +24,7 @@ import json
 import queue
 import threading
 import time
+import uuid
 
 import grpc
 
@@ -74,6 +75,11 @@ def options(lead_in_ms=0, verbosity=None, **fields):
     result = session_service_pb2.SessionOptions(verbosity=verbosity, **fields)
     result.lead_in.FromMilliseconds(lead_in_ms)
     return result
+
+
+def unique_profile():
+    """A profile id no other run of the tests shares (the database outlives a run)."""
+    return "peer-%s" % uuid.uuid4().hex
 
 
 def kind_name(event):
@@ -163,9 +169,21 @@ class StudioTestCase(peer_support.StudioTestCase):
         return self.sessions.StartSession(
             session_service_pb2.StartSessionRequest(**request), timeout=RPC_TIMEOUT)
 
-    def start_short(self, lead_in_ms=0, **fields):
-        return self.start(routine=short_routine(),
+    def start_short(self, lead_in_ms=0, profile_id="", **fields):
+        return self.start(routine=short_routine(), profile_id=profile_id,
                           options=options(lead_in_ms=lead_in_ms, **fields))
+
+    def records(self, profile_id, **fields):
+        return self.sessions.ListPracticeRecords(
+            session_service_pb2.ListPracticeRecordsRequest(profile_id=profile_id,
+                                                           **fields),
+            timeout=RPC_TIMEOUT)
+
+    def summary(self, profile_id, **fields):
+        return self.sessions.GetPracticeSummary(
+            session_service_pb2.GetPracticeSummaryRequest(profile_id=profile_id,
+                                                          **fields),
+            timeout=RPC_TIMEOUT)
 
     def get(self, session_id):
         return self.sessions.GetSession(
@@ -218,9 +236,11 @@ class FullSessionTest(StudioTestCase):
     def test_short_session_streams_to_its_end(self):
         # A lead-in of 1 s rather than 0, so that even the first cue is due after
         # the stream has opened and must come ahead of its offset.
-        started = self.start_short(lead_in_ms=self.LEAD_IN_MS)
+        profile = unique_profile()
+        started = self.start_short(lead_in_ms=self.LEAD_IN_MS, profile_id=profile)
         self.addCleanup(self.stop_quietly, started.id)
         self.assertTrue(started.id)
+        self.assertEqual(started.profile_id, profile)
         self.assertEqual(started.state, session_service_pb2.SESSION_STATE_RUNNING)
         self.assertEqual([(s.pose_id, s.hold_count) for s in started.routine.steps],
                          [(POSE_ID, HOLD_COUNT)])
@@ -298,6 +318,16 @@ class FullSessionTest(StudioTestCase):
         session = self.get(started.id)
         self.assertEqual(session.state, session_service_pb2.SESSION_STATE_COMPLETED)
         self.assertEqual(session.last_seq, len(cues))
+
+        # The session was heard to its end: one completed practice record, for
+        # the whole session, written as the stream ended.
+        records = self.records(profile).records
+        self.assertEqual(len(records), 1, records)
+        self.assertEqual(records[0].session_id, started.id)
+        self.assertTrue(records[0].completed)
+        self.assertEqual(records[0].practised.ToMilliseconds(),
+                         started.duration.ToMilliseconds())
+        self.assertEqual(records[0].routine_id, started.routine.id)
 
 
 class ResumeTest(StudioTestCase):
@@ -466,6 +496,92 @@ class ErrorTest(StudioTestCase):
             "action")
         self.assertEqual(self.get(started.id).state,
                          session_service_pb2.SESSION_STATE_RUNNING)
+
+
+class HistoryTest(StudioTestCase):
+    """Practice records and the weekly summary, written by real sessions."""
+
+    def test_stopped_session_is_recorded_once(self):
+        profile = unique_profile()
+        started = self.start_short(profile_id=profile)
+        stream = self.reader(started.id)
+        stream.read_until(lambda event: event.seq == 1)
+        time.sleep(1.0)
+        self.control(started.id, session_service_pb2.CONTROL_ACTION_STOP)
+        stream.read_to_end()
+        # Stopping twice is refused and does not add a record.
+        self.assert_rpc_error(
+            lambda: self.control(started.id, session_service_pb2.CONTROL_ACTION_STOP),
+            grpc.StatusCode.FAILED_PRECONDITION)
+        records = self.records(profile).records
+        self.assertEqual(len(records), 1, records)
+        record = records[0]
+        self.assertEqual(record.session_id, started.id)
+        self.assertEqual(record.profile_id, profile)
+        self.assertFalse(record.completed)
+        self.assertGreaterEqual(record.practised.ToMilliseconds(), 900)
+        self.assertLess(record.practised.ToMilliseconds(),
+                        started.duration.ToMilliseconds())
+        self.assertGreaterEqual(record.end_time.ToNanoseconds(),
+                                record.start_time.ToNanoseconds())
+
+        summary = self.summary(profile, time_zone="Europe/Berlin")
+        self.assertEqual(summary.profile_id, profile)
+        self.assertEqual(summary.sessions, 1)
+        self.assertEqual(summary.days_practised, 1)
+        self.assertEqual(summary.goal_days, 0)  # Seconds, not 15 minutes.
+        self.assertFalse(summary.goal_met)
+        self.assertEqual(summary.streak_weeks, 0)
+        self.assertEqual((summary.goal.min_days, summary.goal.max_days,
+                          summary.goal.min_minutes, summary.goal.max_minutes),
+                         (2, 3, 15, 20))
+        self.assertEqual(summary.goal.source, "003_6249dd4ea48a27e2.txt")
+        self.assertLessEqual(summary.week_start.ToSeconds(), record.start_time.ToSeconds())
+
+    def test_sessions_nobody_heard_or_without_profile_leave_no_record(self):
+        profile = unique_profile()
+        unheard = self.start_short(profile_id=profile)
+        self.control(unheard.id, session_service_pb2.CONTROL_ACTION_STOP)
+        anonymous = self.start_short()
+        self.assertEqual(anonymous.profile_id, "")
+        stream = self.reader(anonymous.id)
+        stream.read_until(lambda event: event.seq == 1)
+        self.control(anonymous.id, session_service_pb2.CONTROL_ACTION_STOP)
+        self.assertEqual(list(self.records(profile).records), [])
+        self.assertEqual(self.summary(profile).sessions, 0)
+
+    def test_paging(self):
+        profile = unique_profile()
+        for _ in range(3):
+            started = self.start_short(profile_id=profile)
+            stream = self.reader(started.id)
+            stream.read_until(lambda event: event.seq == 1)
+            self.control(started.id, session_service_pb2.CONTROL_ACTION_STOP)
+        first = self.records(profile, page_size=2)
+        self.assertEqual(len(first.records), 2)
+        self.assertTrue(first.next_page_token)
+        second = self.records(profile, page_size=2, page_token=first.next_page_token)
+        self.assertEqual(len(second.records), 1)
+        self.assertEqual(second.next_page_token, "")
+        everything = [record.session_id for record in first.records] + \
+            [record.session_id for record in second.records]
+        self.assertEqual(len(set(everything)), 3)
+        starts = [record.start_time.ToNanoseconds()
+                  for record in list(first.records) + list(second.records)]
+        self.assertEqual(starts, sorted(starts, reverse=True), "not newest first")
+
+    def test_bad_requests_name_the_field(self):
+        self.assert_invalid(lambda: self.start_short(profile_id="has spaces"),
+                            "profile_id")
+        self.assert_invalid(lambda: self.start_short(profile_id="x" * 129),
+                            "profile_id")
+        self.assert_invalid(lambda: self.records(""), "profile_id")
+        self.assert_invalid(lambda: self.records("p", page_size=-1), "page_size")
+        self.assert_invalid(lambda: self.records("p", page_token="garbage"),
+                            "page_token")
+        self.assert_invalid(lambda: self.summary(""), "profile_id")
+        self.assert_invalid(lambda: self.summary("p", time_zone="Mars/Base"),
+                            "time_zone")
 
 
 class BufCurlTest(StudioTestCase):

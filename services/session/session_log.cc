@@ -1,0 +1,422 @@
+#include "services/session/session_log.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/proto_time.h"
+
+namespace yoga::session {
+namespace {
+
+using yoga::session::v1::ControlAction;
+using yoga::session::v1::CueEvent;
+using yoga::session::v1::CueKind;
+using yoga::session::v1::SessionState;
+
+// Silence between the prompt heard when a jump came and the jump's first cue.
+constexpr int64_t kAfterJumpMs = 300;
+// PAUSED/RESUMED events kept for streams that are behind.
+constexpr size_t kControlsKept = 64;
+// NEXT/PREVIOUS jumps one session may take: each adds a log segment, and a
+// runner needs a few dozen at most; a client looping on them gets refused.
+constexpr size_t kMaxSegments = 1000;
+// Controls of any kind one session may take: each is kept in its history.
+constexpr size_t kMaxControls = 5000;
+
+int64_t Ms(absl::Duration duration) {
+  return absl::ToInt64Milliseconds(duration);
+}
+
+StreamAction Finished() {
+  StreamAction action;
+  action.kind = StreamAction::kFinish;
+  return action;
+}
+
+}  // namespace
+
+SessionLog::SessionLog(std::shared_ptr<const Timeline> timeline,
+                       StreamTiming timing, absl::Time start)
+    : timeline_(std::move(timeline)), timing_(timing), running_since_(start) {
+  segments_.push_back({/*first_seq=*/1, /*template_begin=*/0, /*shift_ms=*/0});
+}
+
+absl::StatusOr<SessionLog> SessionLog::FromProto(
+    std::shared_ptr<const Timeline> timeline, StreamTiming timing,
+    const yoga::storage::v1::SessionProgress& progress) {
+  const int cues = static_cast<int>(timeline->cues.size());
+  auto damaged = [](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat("stored session progress is damaged: ", why));
+  };
+  if (progress.segments().empty()) return damaged("no log segments");
+  SessionLog log(std::move(timeline), timing, absl::UnixEpoch());
+  log.segments_.clear();
+  int64_t next_seq = 1;
+  for (int i = 0; i < progress.segments_size(); ++i) {
+    const auto& stored = progress.segments(i);
+    const bool last = i + 1 == progress.segments_size();
+    if (stored.template_begin() < 0 || stored.template_begin() >= cues)
+      return damaged(absl::StrCat("segment ", i, " starts off the timeline"));
+    if (stored.first_seq() != next_seq)
+      return damaged(absl::StrCat("segment ", i, " starts at seq ",
+                                  stored.first_seq(), ", not ", next_seq));
+    if (!last && stored.last_seq() < stored.first_seq() - 1)
+      return damaged(absl::StrCat("segment ", i, " is cut before its start"));
+    if (stored.last_seq() >= 0 && stored.last_seq() - stored.first_seq() >=
+                                      cues - stored.template_begin())
+      return damaged(absl::StrCat("segment ", i, " runs off the timeline"));
+    log.segments_.push_back({stored.first_seq(), stored.template_begin(),
+                             stored.shift_ms(), stored.last_seq(),
+                             stored.cut_ms()});
+    next_seq = stored.last_seq() + 1;
+  }
+  log.running_ = progress.running();
+  log.stopped_ = progress.stopped();
+  log.stop_ms_ = progress.stop_ms();
+  log.base_ms_ = progress.base_ms();
+  log.running_since_ = FromProtoTimestamp(progress.running_since());
+  log.busy_until_ms_ = progress.busy_until_ms();
+  for (const auto& control : progress.recent_controls())
+    log.controls_.push_back({control.kind(), control.session_time_ms()});
+  log.controls_total_ = progress.controls_total();
+  if (log.controls_total_ < log.controls_.size())
+    return damaged("fewer controls in all than kept");
+  log.history_.assign(progress.history().begin(), progress.history().end());
+  log.streamed_ = progress.streamed();
+  return log;
+}
+
+yoga::storage::v1::SessionProgress SessionLog::ToProto() const {
+  yoga::storage::v1::SessionProgress progress;
+  for (const Segment& segment : segments_) {
+    auto* stored = progress.add_segments();
+    stored->set_first_seq(segment.first_seq);
+    stored->set_template_begin(segment.template_begin);
+    stored->set_shift_ms(segment.shift_ms);
+    stored->set_last_seq(segment.last_seq);
+    stored->set_cut_ms(segment.cut_ms);
+  }
+  progress.set_running(running_);
+  progress.set_stopped(stopped_);
+  progress.set_stop_ms(stop_ms_);
+  progress.set_base_ms(base_ms_);
+  *progress.mutable_running_since() = ToProtoTimestamp(running_since_);
+  progress.set_busy_until_ms(busy_until_ms_);
+  for (const ControlEvent& control : controls_) {
+    auto* stored = progress.add_recent_controls();
+    stored->set_kind(control.kind);
+    stored->set_session_time_ms(control.session_time_ms);
+  }
+  progress.set_controls_total(controls_total_);
+  progress.mutable_history()->Assign(history_.begin(), history_.end());
+  progress.set_streamed(streamed_);
+  return progress;
+}
+
+int64_t SessionLog::SessionTimeMs(absl::Time now) const {
+  if (!running_) return base_ms_;
+  return base_ms_ + std::max<int64_t>(Ms(now - running_since_), 0);
+}
+
+int64_t SessionLog::EndMs() const {
+  if (stopped_) return stop_ms_;
+  return timeline_->end_ms + segments_.back().shift_ms;
+}
+
+SessionState SessionLog::State(absl::Time now) const {
+  if (stopped_) return yoga::session::v1::SESSION_STATE_STOPPED;
+  if (SessionTimeMs(now) >= EndMs())
+    return yoga::session::v1::SESSION_STATE_COMPLETED;
+  return running_ ? yoga::session::v1::SESSION_STATE_RUNNING
+                  : yoga::session::v1::SESSION_STATE_PAUSED;
+}
+
+int64_t SessionLog::LastSeq() const {
+  const Segment& current = segments_.back();
+  if (current.last_seq >= 0) return current.last_seq;
+  return current.first_seq - 1 +
+         (static_cast<int64_t>(timeline_->cues.size()) -
+          current.template_begin);
+}
+
+int64_t SessionLog::ReleasedSeq(int64_t session_ms) const {
+  const Segment& current = segments_.back();
+  if (current.last_seq >= 0) return current.last_seq;  // Stopped: all of it.
+  const int64_t horizon = session_ms + Ms(timing_.lookahead) - current.shift_ms;
+  const auto begin = timeline_->cues.begin() + current.template_begin;
+  const auto released = std::upper_bound(
+      begin, timeline_->cues.end(), horizon,
+      [](int64_t at, const CueEvent& cue) { return at < cue.offset_ms(); });
+  return current.first_seq - 1 + (released - begin);
+}
+
+int64_t SessionLog::CutSeq(int64_t session_ms) const {
+  return ReleasedSeq(session_ms + Ms(timing_.cut_margin));
+}
+
+size_t SessionLog::SegmentOf(int64_t seq) const {
+  // The last segment that starts at or before seq.
+  const auto after = std::upper_bound(segments_.begin(), segments_.end(), seq,
+                                      [](int64_t at, const Segment& segment) {
+                                        return at < segment.first_seq;
+                                      });
+  return after == segments_.begin() ? 0 : (after - segments_.begin()) - 1;
+}
+
+int64_t SessionLog::OffsetOf(int64_t seq) const {
+  const Segment& segment = segments_[SegmentOf(seq)];
+  return timeline_->cues[segment.template_begin + (seq - segment.first_seq)]
+             .offset_ms() +
+         segment.shift_ms;
+}
+
+CueEvent SessionLog::CueAt(int64_t seq) const {
+  const Segment& segment = segments_[SegmentOf(seq)];
+  CueEvent cue =
+      timeline_->cues[segment.template_begin + (seq - segment.first_seq)];
+  cue.set_seq(seq);
+  cue.set_offset_ms(cue.offset_ms() + segment.shift_ms);
+  return cue;
+}
+
+absl::Time SessionLog::WallTimeOf(int64_t session_ms) const {
+  if (!running_ || stopped_) return absl::InfiniteFuture();
+  return running_since_ + absl::Milliseconds(session_ms - base_ms_);
+}
+
+int SessionLog::StepAt(int64_t session_ms) const {
+  const Segment& current = segments_.back();
+  const int64_t first = timeline_->cues[current.template_begin].offset_ms();
+  return timeline_->StepAt(std::max(session_ms - current.shift_ms, first));
+}
+
+CueEvent SessionLog::StreamEvent(CueKind kind, int64_t offset_ms,
+                                 int64_t session_ms) {
+  CueEvent event;
+  event.set_kind(kind);
+  event.set_offset_ms(offset_ms);
+  event.set_session_time_ms(session_ms);
+  event.set_step_index(-1);
+  return event;
+}
+
+absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
+                              absl::string_view session_id) {
+  if (segments_.size() >= kMaxSegments) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("session ", session_id, " has skipped ", kMaxSegments - 1,
+                     " times, the most one session may; start a new one"));
+  }
+  const Timeline& timeline = *timeline_;
+  const int steps = static_cast<int>(timeline.steps.size());
+  Segment& current = segments_.back();
+  const int64_t at =
+      std::max(session_ms - current.shift_ms,
+               timeline.cues[current.template_begin].offset_ms());
+  const bool before_first = at < timeline.steps.front().begin_ms;
+  const bool in_ending = at >= timeline.cues[timeline.ending_cue].offset_ms();
+  const int step = timeline.StepAt(at);
+  const TimelineStep& here = timeline.steps[step];
+  int target;
+  if (action == yoga::session::v1::CONTROL_ACTION_NEXT) {
+    if (in_ending) {
+      return absl::FailedPreconditionError(
+          "NEXT: the session is already in its closing words; STOP ends it");
+    }
+    const int after = step + 1 < steps ? timeline.steps[step + 1].first_cue
+                                       : timeline.ending_cue;
+    if (before_first) {
+      target = timeline.steps.front().first_cue;
+    } else if (at >= here.hold_start_ms && at < here.hold_end_ms) {
+      target = here.hold_end_cue;  // Ends the hold now, then moves on.
+    } else {
+      target = after;
+    }
+  } else {
+    if (in_ending) {
+      target = timeline.steps.back().first_cue;
+    } else if (before_first || step == 0) {
+      return absl::FailedPreconditionError(
+          "PREVIOUS: the session is at its first step");
+    } else {
+      target = timeline.steps[step - 1].first_cue;
+    }
+  }
+
+  // Cut the log where it stands. The prompt heard last (offset at or before
+  // now) may still be playing: the jump starts after it.
+  const int64_t released = CutSeq(session_ms);
+  for (int64_t seq = released; seq >= current.first_seq; --seq) {
+    const CueEvent& cue =
+        timeline.cues[current.template_begin + (seq - current.first_seq)];
+    if (cue.offset_ms() + current.shift_ms <= session_ms) {
+      busy_until_ms_ =
+          std::max(busy_until_ms_,
+                   cue.offset_ms() + current.shift_ms + cue.duration_ms());
+      break;
+    }
+  }
+  int64_t next_seq;
+  if (released < current.first_seq) {
+    // Nothing of this segment went out: it is replaced, not cut.
+    next_seq = current.first_seq;
+    segments_.pop_back();
+  } else {
+    current.last_seq = released;
+    current.cut_ms = session_ms;
+    next_seq = released + 1;
+  }
+  const int64_t start = std::max(session_ms, busy_until_ms_ + kAfterJumpMs);
+  segments_.push_back(
+      {next_seq, target, start - timeline.cues[target].offset_ms()});
+  return absl::OkStatus();
+}
+
+absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
+                               absl::string_view session_id) {
+  const SessionState state = State(now);
+  if (state == yoga::session::v1::SESSION_STATE_COMPLETED ||
+      state == yoga::session::v1::SESSION_STATE_STOPPED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session ", session_id, " is ",
+        state == yoga::session::v1::SESSION_STATE_STOPPED ? "stopped"
+                                                          : "completed",
+        "; start a new one"));
+  }
+  if (history_.size() >= kMaxControls) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("session ", session_id, " has taken ", kMaxControls,
+                     " controls, the most one session may; start a new one"));
+  }
+  const int64_t session_ms = SessionTimeMs(now);
+  switch (action) {
+    case yoga::session::v1::CONTROL_ACTION_PAUSE:
+      if (!running_)
+        return absl::FailedPreconditionError(
+            "PAUSE: the session is already paused");
+      base_ms_ = session_ms;
+      running_ = false;
+      controls_.push_back({yoga::session::v1::CUE_KIND_PAUSED, session_ms});
+      break;
+    case yoga::session::v1::CONTROL_ACTION_RESUME:
+      if (running_)
+        return absl::FailedPreconditionError(
+            "RESUME: the session is not paused");
+      running_since_ = now;
+      running_ = true;
+      controls_.push_back({yoga::session::v1::CUE_KIND_RESUMED, session_ms});
+      break;
+    case yoga::session::v1::CONTROL_ACTION_NEXT:
+    case yoga::session::v1::CONTROL_ACTION_PREVIOUS:
+      if (absl::Status status = Jump(action, session_ms, session_id);
+          !status.ok())
+        return status;
+      break;
+    case yoga::session::v1::CONTROL_ACTION_STOP:
+      segments_.back().last_seq = CutSeq(session_ms);
+      segments_.back().cut_ms = session_ms;
+      stopped_ = true;
+      stop_ms_ = session_ms;
+      base_ms_ = session_ms;
+      running_ = false;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "action: must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
+  }
+  if (action == yoga::session::v1::CONTROL_ACTION_PAUSE ||
+      action == yoga::session::v1::CONTROL_ACTION_RESUME) {
+    ++controls_total_;
+    if (controls_.size() > kControlsKept) controls_.pop_front();
+  }
+  yoga::storage::v1::HistoryEntry& entry = history_.emplace_back();
+  entry.set_action(action);
+  entry.set_session_time_ms(session_ms);
+  *entry.mutable_time() = ToProtoTimestamp(now);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StreamCursor> SessionLog::OpenCursor(int64_t after_seq) const {
+  const int64_t last = LastSeq();
+  if (after_seq > last) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "after_seq: ", after_seq, " is beyond the session's last cue, ", last));
+  }
+  StreamCursor cursor;
+  cursor.last_seq = after_seq;
+  // The segment holding after_seq + 1, or the one that ends at after_seq so
+  // that its SKIPPED event is sent again (the client may have missed it).
+  cursor.segment = segments_.size() - 1;
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    if (segments_[i].last_seq >= after_seq) {
+      cursor.segment = i;
+      break;
+    }
+  }
+  cursor.controls_seen = controls_total_;
+  cursor.tell_paused = !running_ && !stopped_;
+  return cursor;
+}
+
+StreamAction SessionLog::Next(StreamCursor& cursor, absl::Time now) const {
+  const int64_t session_ms = SessionTimeMs(now);
+  auto send = [&](CueEvent event) {
+    event.set_session_time_ms(session_ms);
+    cursor.last_sent = now;
+    StreamAction action;
+    action.kind = StreamAction::kSend;
+    action.event = std::move(event);
+    return action;
+  };
+  if (cursor.tell_paused) {
+    cursor.tell_paused = false;
+    return send(
+        StreamEvent(yoga::session::v1::CUE_KIND_PAUSED, base_ms_, session_ms));
+  }
+  if (cursor.controls_seen < controls_total_) {
+    const uint64_t first_kept = controls_total_ - controls_.size();
+    cursor.controls_seen = std::max(cursor.controls_seen, first_kept);
+    const ControlEvent& control = controls_[cursor.controls_seen - first_kept];
+    ++cursor.controls_seen;
+    return send(StreamEvent(control.kind, control.session_time_ms, session_ms));
+  }
+  if (cursor.segment + 1 < segments_.size() &&
+      cursor.last_seq >= segments_[cursor.segment].last_seq) {
+    const int64_t cut_ms = segments_[cursor.segment].cut_ms;
+    ++cursor.segment;
+    return send(
+        StreamEvent(yoga::session::v1::CUE_KIND_SKIPPED, cut_ms, session_ms));
+  }
+  const int64_t last = LastSeq();
+  if (cursor.last_seq < ReleasedSeq(session_ms)) {
+    ++cursor.last_seq;
+    return send(CueAt(cursor.last_seq));
+  }
+  if (stopped_ && cursor.last_seq >= last) {
+    if (!cursor.stop_sent) {
+      cursor.stop_sent = true;
+      return send(StreamEvent(yoga::session::v1::CUE_KIND_STOPPED, stop_ms_,
+                              session_ms));
+    }
+    return Finished();
+  }
+  if (cursor.last_seq >= last && session_ms >= EndMs()) return Finished();
+  if (now - cursor.last_sent >= timing_.heartbeat) {
+    return send(StreamEvent(yoga::session::v1::CUE_KIND_HEARTBEAT, session_ms,
+                            session_ms));
+  }
+  StreamAction wait;
+  wait.wake = cursor.last_sent + timing_.heartbeat;
+  if (cursor.last_seq < last) {
+    const int64_t release_ms =
+        OffsetOf(cursor.last_seq + 1) - Ms(timing_.lookahead);
+    wait.wake = std::min(wait.wake, WallTimeOf(release_ms));
+  } else {
+    wait.wake = std::min(wait.wake, WallTimeOf(EndMs()));
+  }
+  return wait;
+}
+
+}  // namespace yoga::session

@@ -1,0 +1,326 @@
+// Sessions kept in a real SQLite database: a registry that starts again on the
+// same file (a restarted server) continues every session exactly where it
+// stood, a stale copy cannot overwrite a newer version, and practice records
+// are written once, when a session that someone heard ends.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/session/clock.h"
+#include "services/session/session_registry.h"
+#include "services/session/timeline_builder.h"
+#include "services/storage/store.h"
+#include "tests/services/session/session_test_routines.h"
+
+namespace yoga::session {
+namespace {
+
+using ::testing::HasSubstr;
+using yoga::session::v1::ControlAction;
+using yoga::session::v1::CueEvent;
+
+constexpr char kPreset[] = "runners-lower-back-four";
+const StreamTiming kTiming{.lookahead = absl::Milliseconds(1500)};
+
+std::shared_ptr<const Timeline> PresetTimeline() {
+  static const auto* timeline = [] {
+    const PromptDurations durations(kDefaultVoicePack);
+    TimelineBuilder builder(testing::ShippedCatalog(), durations);
+    auto built = builder.Build(testing::PresetRoutine(kPreset), {});
+    EXPECT_TRUE(built.ok()) << built.status();
+    return new std::shared_ptr<const Timeline>(
+        std::make_shared<const Timeline>(*std::move(built)));
+  }();
+  return *timeline;
+}
+
+class SessionStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat(
+               "session_store_test_", getpid(), "_",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = OpenAt(dir_ / "yoga.db");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  static std::unique_ptr<storage::Store> OpenAt(
+      const std::filesystem::path& path) {
+    auto store =
+        storage::OpenStore({.url = absl::StrCat("sqlite:", path.string())});
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // A registry on the store, as a server that has just started has.
+  std::unique_ptr<SessionRegistry> Server(TimelineRebuilder rebuild = nullptr) {
+    if (rebuild == nullptr) {
+      rebuild = [](const yoga::storage::v1::StoredSession&) {
+        return absl::StatusOr<std::shared_ptr<const Timeline>>(
+            PresetTimeline());
+      };
+    }
+    return std::make_unique<SessionRegistry>(clock_, SessionLimits{}, kTiming,
+                                             store_.get(), std::move(rebuild));
+  }
+
+  std::shared_ptr<Session> Start(SessionRegistry& registry,
+                                 std::string profile_id = "runner-1") {
+    auto session = registry.Create(testing::PresetRoutine(kPreset), {},
+                                   PresetTimeline(), std::move(profile_id));
+    EXPECT_TRUE(session.ok()) << session.status();
+    return *session;
+  }
+
+  // Every event the stream has to send now, until it would wait or finish.
+  std::vector<CueEvent> Drain(Session& session, StreamCursor& cursor,
+                              bool* finished = nullptr) {
+    std::vector<CueEvent> events;
+    for (;;) {
+      StreamAction action = session.Next(cursor, clock_.Now());
+      if (action.kind != StreamAction::kSend) {
+        if (finished != nullptr)
+          *finished = action.kind == StreamAction::kFinish;
+        return events;
+      }
+      if (action.event.kind() != yoga::session::v1::CUE_KIND_HEARTBEAT)
+        events.push_back(action.event);
+    }
+  }
+
+  std::vector<storage::PracticeRecord> Records(const std::string& profile) {
+    auto records = store_->ListPracticeRecords({.profile_id = profile});
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? *records : std::vector<storage::PracticeRecord>{};
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+std::vector<CueEvent> Cues(const std::vector<CueEvent>& events) {
+  std::vector<CueEvent> cues;
+  for (const CueEvent& event : events) {
+    if (event.seq() > 0) cues.push_back(event);
+  }
+  return cues;
+}
+
+// What a stream hears, as (seq, kind, offset, prompt) lines: equal lists mean
+// the runner heard the same thing.
+std::vector<std::string> Heard(const std::vector<CueEvent>& events) {
+  std::vector<std::string> lines;
+  for (const CueEvent& event : events) {
+    lines.push_back(absl::StrCat(event.seq(), " ", event.kind(), " ",
+                                 event.offset_ms(), " ", event.prompt_key()));
+  }
+  return lines;
+}
+
+TEST_F(SessionStoreTest, RestartedServerContinuesEverySessionExactlyOnce) {
+  // The same session played twice from the same controls at the same times:
+  // once in memory from start to end, once through a server that stops
+  // (its memory gone) after every step and starts again on the database.
+  SessionRegistry memory(clock_, SessionLimits{}, kTiming);
+  std::shared_ptr<Session> reference = Start(memory);
+  auto first_server = Server();
+  std::shared_ptr<Session> durable = Start(*first_server);
+  const std::string id = durable->id();
+
+  StreamCursor reference_cursor = *reference->OpenCursor(0, clock_.Now());
+  std::vector<CueEvent> reference_heard;
+  std::vector<CueEvent> durable_heard;
+  int64_t last_seq = 0;
+  const std::vector<std::pair<absl::Duration, ControlAction>> script = {
+      {absl::Seconds(20), yoga::session::v1::CONTROL_ACTION_NEXT},
+      {absl::Seconds(7), yoga::session::v1::CONTROL_ACTION_PAUSE},
+      {absl::Seconds(30), yoga::session::v1::CONTROL_ACTION_RESUME},
+      {absl::Seconds(41), yoga::session::v1::CONTROL_ACTION_NEXT},
+      {absl::Seconds(13), yoga::session::v1::CONTROL_ACTION_PREVIOUS},
+      {absl::Seconds(64), yoga::session::v1::CONTROL_ACTION_NEXT},
+  };
+  std::unique_ptr<SessionRegistry> server = std::move(first_server);
+  for (const auto& [wait, action] : script) {
+    // Hear what is due, a bit at a time.
+    for (absl::Duration waited; waited < wait; waited += absl::Seconds(1)) {
+      clock_.Advance(absl::Seconds(1));
+      auto more = Drain(*reference, reference_cursor);
+      reference_heard.insert(reference_heard.end(), more.begin(), more.end());
+      auto session = server->Find(id);
+      ASSERT_TRUE(session.ok()) << session.status();
+      StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
+      auto heard = Drain(**session, cursor);
+      durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
+      last_seq = cursor.last_seq;
+    }
+    ASSERT_TRUE(reference->Control(action, clock_.Now()).ok());
+    ASSERT_TRUE(server->Control(id, action).ok());
+    server = Server();  // The server restarts: nothing in memory.
+  }
+  // Play to the end on yet another start.
+  bool reference_done = false;
+  bool durable_done = false;
+  auto session = server->Find(id);
+  ASSERT_TRUE(session.ok()) << session.status();
+  StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
+  for (int second = 0; second < 3600 && !(reference_done && durable_done);
+       ++second) {
+    clock_.Advance(absl::Seconds(1));
+    auto more = Drain(*reference, reference_cursor, &reference_done);
+    reference_heard.insert(reference_heard.end(), more.begin(), more.end());
+    auto heard = Drain(**session, cursor, &durable_done);
+    durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
+  }
+  ASSERT_TRUE(reference_done && durable_done);
+
+  // Only the cues: a reconnecting stream is told about a pause or a skip
+  // again, where the reference stream heard each once.
+  const std::vector<CueEvent> reference_cues = Cues(reference_heard);
+  const std::vector<CueEvent> durable_cues = Cues(durable_heard);
+  EXPECT_EQ(Heard(durable_cues), Heard(reference_cues));
+  // Seq rises by one from 1, with nothing lost or repeated.
+  int64_t expected = 1;
+  for (const CueEvent& event : durable_cues) {
+    ASSERT_EQ(event.seq(), expected);
+    ++expected;
+  }
+  EXPECT_EQ(expected - 1, reference->LastSeq());
+}
+
+TEST_F(SessionStoreTest, StaleCopyCannotOverwriteANewerVersion) {
+  auto first = Server();
+  auto second = Server();
+  std::shared_ptr<Session> mine = Start(*first);
+  auto theirs = second->Find(mine->id());
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(
+      first->Control(mine->id(), yoga::session::v1::CONTROL_ACTION_PAUSE).ok());
+  EXPECT_EQ(mine->version(), 2);
+
+  // The other server's copy is one version behind: its write is refused and
+  // its copy keeps running, unchanged.
+  absl::Status stale = (*theirs)->Control(
+      yoga::session::v1::CONTROL_ACTION_NEXT, clock_.Now(), store_.get());
+  EXPECT_EQ(stale.code(), absl::StatusCode::kAborted) << stale;
+  EXPECT_EQ((*theirs)->version(), 1);
+  EXPECT_EQ((*theirs)->State(clock_.Now()),
+            yoga::session::v1::SESSION_STATE_RUNNING);
+
+  // Through its registry the control reads the newest version first: RESUME
+  // applies to the paused session.
+  auto resumed =
+      second->Control(mine->id(), yoga::session::v1::CONTROL_ACTION_RESUME);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ((*resumed)->version(), 3);
+  EXPECT_EQ((*resumed)->State(clock_.Now()),
+            yoga::session::v1::SESSION_STATE_RUNNING);
+  // The pause counted: 30 s of session time, not 30 plus the time since.
+  clock_.Advance(absl::Seconds(5));
+  EXPECT_EQ((*resumed)->SessionTimeMs(clock_.Now()), 35000);
+}
+
+TEST_F(SessionStoreTest, StopWritesOneRecordOnlyForSessionsSomeoneHeard) {
+  auto server = Server();
+  std::shared_ptr<Session> unheard = Start(*server);
+  std::shared_ptr<Session> heard = Start(*server);
+  std::shared_ptr<Session> anonymous = Start(*server, /*profile_id=*/"");
+  ASSERT_TRUE(heard->MarkStreamed(clock_.Now(), store_.get()).ok());
+  ASSERT_TRUE(anonymous->MarkStreamed(clock_.Now(), store_.get()).ok());
+  clock_.Advance(absl::Seconds(90));
+  for (const auto& session : {unheard, heard, anonymous}) {
+    ASSERT_TRUE(
+        server->Control(session->id(), yoga::session::v1::CONTROL_ACTION_STOP)
+            .ok());
+  }
+  std::vector<storage::PracticeRecord> records = Records("runner-1");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].session_id, heard->id());
+  EXPECT_FALSE(records[0].completed);
+  EXPECT_EQ(records[0].practised, absl::Seconds(90));
+  EXPECT_EQ(records[0].routine_id, testing::PresetRoutine(kPreset).id());
+  EXPECT_EQ(records[0].end_time - records[0].start_time, absl::Seconds(90));
+  // Nothing is due any more: the ends are dealt with.
+  auto due = store_->DueSessions(clock_.Now() + absl::Hours(100),
+                                 clock_.Now() + absl::Hours(100), 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->empty());
+}
+
+TEST_F(SessionStoreTest, CompletedSessionIsRecordedOnceWhicheverServerSweeps) {
+  auto first = Server();
+  std::shared_ptr<Session> session = Start(*first);
+  ASSERT_TRUE(session->MarkStreamed(clock_.Now(), store_.get()).ok());
+  const int64_t end_ms = PresetTimeline()->end_ms;
+  const absl::Time ends_at = clock_.Now() + absl::Milliseconds(end_ms);
+
+  clock_.Advance(absl::Milliseconds(end_ms - 1000));
+  auto second = Server();
+  EXPECT_EQ(*first->FinishDue(), 0);  // Not over yet.
+  clock_.Advance(absl::Minutes(3));
+  // Both servers find it due; one writes the record, the other's write is
+  // refused and it finds the end already dealt with.
+  auto finished_first = first->FinishDue();
+  auto finished_second = second->FinishDue();
+  ASSERT_TRUE(finished_first.ok()) << finished_first.status();
+  ASSERT_TRUE(finished_second.ok()) << finished_second.status();
+  std::vector<storage::PracticeRecord> records = Records("runner-1");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_TRUE(records[0].completed);
+  EXPECT_EQ(records[0].practised, absl::Milliseconds(end_ms));
+  // It ended when its last cue did, not when a sweep noticed.
+  EXPECT_EQ(records[0].end_time, ends_at);
+  auto reread = Server()->Find(session->id());
+  ASSERT_TRUE(reread.ok());
+  EXPECT_TRUE((*reread)->finished());
+}
+
+TEST_F(SessionStoreTest, SessionPausedTooLongIsStoppedAndRecorded) {
+  auto server = Server();
+  std::shared_ptr<Session> session = Start(*server);
+  ASSERT_TRUE(session->MarkStreamed(clock_.Now(), store_.get()).ok());
+  clock_.Advance(absl::Minutes(4));
+  ASSERT_TRUE(
+      server->Control(session->id(), yoga::session::v1::CONTROL_ACTION_PAUSE)
+          .ok());
+  clock_.Advance(absl::Minutes(59));
+  EXPECT_EQ(*server->FinishDue(), 0);
+  EXPECT_TRUE(Records("runner-1").empty());
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_EQ(*Server()->FinishDue(), 1);
+  std::vector<storage::PracticeRecord> records = Records("runner-1");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].practised, absl::Minutes(4));
+  EXPECT_FALSE(records[0].completed);
+}
+
+TEST_F(SessionStoreTest, SessionOnAnotherTimelineIsNotContinued) {
+  auto server = Server();
+  const std::string id = Start(*server)->id();
+  auto other_catalog = Server([](const yoga::storage::v1::StoredSession&) {
+    auto timeline = std::make_shared<Timeline>(*PresetTimeline());
+    timeline->fingerprint = "another catalog";
+    return absl::StatusOr<std::shared_ptr<const Timeline>>(timeline);
+  });
+  auto found = other_catalog->Find(id);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(found.status().message(),
+              HasSubstr("another catalog or voice pack"));
+}
+
+TEST_F(SessionStoreTest, UnknownSessionIsNotFound) {
+  auto found = Server()->Find("0123456789abcdef01234567");
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace yoga::session
