@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "services/storage/schema.h"
+#include "services/storage/statements.h"
 
 namespace yoga::storage {
 namespace {
@@ -35,51 +36,8 @@ constexpr Oid kTextArrayOid = 1009;
 // The advisory lock that serializes migrations between replicas ("yoga").
 constexpr int64_t kMigrationLock = 0x796f6761;
 
-constexpr char kPutRoutine[] =
-    "INSERT INTO routines (id, data, created_at) VALUES ($1, $2, $3) "
-    "ON CONFLICT (id) DO NOTHING";
-constexpr char kGetRoutine[] = "SELECT data FROM routines WHERE id = $1";
-constexpr char kCreateSession[] =
-    "INSERT INTO sessions (id, version, profile_id, phase, ends_at, "
-    "updated_at, finished, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-    "ON CONFLICT (id) DO NOTHING";
-constexpr char kGetSession[] =
-    "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
-    "data FROM sessions WHERE id = $1";
-constexpr char kUpdateSession[] =
-    "UPDATE sessions SET version = $2, profile_id = $3, phase = $4, "
-    "ends_at = $5, updated_at = $6, finished = $7, data = $8 "
-    "WHERE id = $1 AND version = $9";
-constexpr char kSessionVersion[] = "SELECT version FROM sessions WHERE id = $1";
 constexpr char kSessionVersions[] =
     "SELECT id, version FROM sessions WHERE id = ANY($1)";
-constexpr char kInsertRecord[] =
-    "INSERT INTO practice_records (session_id, profile_id, routine_id, "
-    "routine_title, start_time, end_time, practised_us, completed) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-    "ON CONFLICT (session_id) DO NOTHING";
-// Each arm reads one partial index in order and stops at the limit.
-constexpr char kDueSessions[] =
-    "SELECT id FROM ("
-    " (SELECT id, ends_at AS due FROM sessions"
-    "  WHERE NOT finished AND phase = 1 AND ends_at <= $1"
-    "  ORDER BY ends_at, id LIMIT $3)"
-    " UNION ALL"
-    " (SELECT id, updated_at AS due FROM sessions"
-    "  WHERE NOT finished AND phase = 2 AND updated_at <= $2"
-    "  ORDER BY updated_at, id LIMIT $3)"
-    ") AS due_sessions ORDER BY due, id LIMIT $3";
-constexpr char kListRecords[] =
-    "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
-    "end_time, practised_us, completed FROM practice_records "
-    "WHERE profile_id = $1 AND start_time >= $2 "
-    "ORDER BY start_time DESC, session_id DESC LIMIT $3";
-constexpr char kListRecordsBefore[] =
-    "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
-    "end_time, practised_us, completed FROM practice_records "
-    "WHERE profile_id = $1 AND start_time >= $2 "
-    "AND (start_time, session_id) < ($4, $5) "
-    "ORDER BY start_time DESC, session_id DESC LIMIT $3";
 
 // libpq's messages span lines ("...failed: Connection refused\n\tIs the
 // server running..."): one line for logs.

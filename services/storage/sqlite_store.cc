@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "services/storage/schema.h"
+#include "services/storage/statements.h"
 
 namespace yoga::storage {
 namespace {
@@ -23,49 +24,6 @@ namespace {
 // padded with repeats of its last id, so one cached statement serves them all.
 constexpr int kIdsPerQuery = 250;
 
-constexpr char kPutRoutine[] =
-    "INSERT INTO routines (id, data, created_at) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT (id) DO NOTHING";
-constexpr char kGetRoutine[] = "SELECT data FROM routines WHERE id = ?1";
-constexpr char kCreateSession[] =
-    "INSERT INTO sessions (id, version, profile_id, phase, ends_at, "
-    "updated_at, finished, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-    "ON CONFLICT (id) DO NOTHING";
-constexpr char kGetSession[] =
-    "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
-    "data FROM sessions WHERE id = ?1";
-constexpr char kUpdateSession[] =
-    "UPDATE sessions SET version = ?2, profile_id = ?3, phase = ?4, "
-    "ends_at = ?5, updated_at = ?6, finished = ?7, data = ?8 "
-    "WHERE id = ?1 AND version = ?9";
-constexpr char kSessionVersion[] = "SELECT version FROM sessions WHERE id = ?1";
-constexpr char kInsertRecord[] =
-    "INSERT INTO practice_records (session_id, profile_id, routine_id, "
-    "routine_title, start_time, end_time, practised_us, completed) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-    "ON CONFLICT (session_id) DO NOTHING";
-// Each arm reads one partial index in order and stops at the limit.
-constexpr char kDueSessions[] =
-    "SELECT id FROM ("
-    " SELECT * FROM (SELECT id, ends_at AS due FROM sessions"
-    "  WHERE NOT finished AND phase = 1 AND ends_at <= ?1"
-    "  ORDER BY ends_at, id LIMIT ?3)"
-    " UNION ALL"
-    " SELECT * FROM (SELECT id, updated_at AS due FROM sessions"
-    "  WHERE NOT finished AND phase = 2 AND updated_at <= ?2"
-    "  ORDER BY updated_at, id LIMIT ?3)"
-    ") ORDER BY due, id LIMIT ?3";
-constexpr char kListRecords[] =
-    "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
-    "end_time, practised_us, completed FROM practice_records "
-    "WHERE profile_id = ?1 AND start_time >= ?2 "
-    "ORDER BY start_time DESC, session_id DESC LIMIT ?3";
-constexpr char kListRecordsBefore[] =
-    "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
-    "end_time, practised_us, completed FROM practice_records "
-    "WHERE profile_id = ?1 AND start_time >= ?2 "
-    "AND (start_time, session_id) < (?4, ?5) "
-    "ORDER BY start_time DESC, session_id DESC LIMIT ?3";
 constexpr char kStoredSchemaVersion[] =
     "SELECT max(version) FROM schema_version";
 constexpr char kSetSchemaVersion[] =
@@ -395,8 +353,9 @@ class SqliteStore final : public Store {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     sqlite3_stmt*& cached = statements_[sql];
     if (cached == nullptr) {
+      const std::string text = SqlForSqlite(sql);
       const int code =
-          sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+          sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
                              SQLITE_PREPARE_PERSISTENT, &cached, nullptr);
       if (code != SQLITE_OK) {
         absl::Status status = SqliteError(db_, code, description_);

@@ -17,7 +17,6 @@
 // synchronous=FULL: an fsync per write); the PostgreSQL test server runs with
 // fsync off, so its row is the cost of the protocol and the pool, not of the
 // disk. Run with ./dev bench; the numbers are reported, never asserted.
-#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -26,18 +25,15 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -47,6 +43,7 @@
 #include "grpcpp/support/channel_arguments.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
+#include "tests/bench/process_cpu.h"
 #include "tests/integration/server_process.h"
 #include "tests/testing/postgres_server.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
@@ -55,6 +52,9 @@
 namespace yoga {
 namespace {
 
+using yoga::bench::CpuSeconds;
+using yoga::bench::OthersCpuSeconds;
+using yoga::bench::OwnCpuSeconds;
 using yoga::planner::v1::PlannerService;
 using yoga::session::v1::SessionService;
 
@@ -71,51 +71,9 @@ constexpr char kPreset[] = "runners-lower-back-four";
 constexpr char kProfile[] = "bench";
 
 // ---------------------------------------------------------------------------
-// CPU readings: load context for the numbers.
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// utime + stime (+ cutime + cstime: children it has reaped) of a process, in
-// seconds.
-double ProcessCpuSeconds(pid_t pid) {
-  const std::string stat = ReadText(absl::StrCat("/proc/", pid, "/stat"));
-  const size_t name_end = stat.rfind(')');
-  if (name_end == std::string::npos) return 0;
-  // After "pid (comm)": state is field 3; utime to cstime are fields 14 to 17.
-  std::istringstream fields(stat.substr(name_end + 2));
-  std::string field;
-  unsigned long long ticks = 0;
-  for (int i = 3; i <= 17 && fields >> field; ++i) {
-    if (i >= 14) ticks += std::stoull(field);
-  }
-  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// Every process but the server and this one (PostgreSQL's among them).
-double OthersCpuSeconds(pid_t server) {
-  double seconds = 0;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator("/proc", error)) {
-    int pid = 0;
-    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
-    if (pid == server || pid == getpid()) continue;
-    seconds += ProcessCpuSeconds(pid);
-  }
-  return seconds;
-}
-
-double OwnCpuSeconds() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+// CPU readings: load context for the numbers. The server's count the
+// children it has reaped, as every other process's do (PostgreSQL's among
+// them).
 
 struct CpuShare {  // % of one core.
   double server = 0, client = 0, others = 0;
@@ -126,14 +84,15 @@ class CpuMeter {
   explicit CpuMeter(pid_t server)
       : server_(server),
         start_(absl::Now()),
-        server_start_(ProcessCpuSeconds(server)),
+        server_start_(CpuSeconds(server, /*reaped=*/true)),
         own_start_(OwnCpuSeconds()),
         others_start_(OthersCpuSeconds(server)) {}
   CpuShare Read() const {
     const double elapsed = absl::ToDoubleSeconds(absl::Now() - start_);
-    return {100 * (ProcessCpuSeconds(server_) - server_start_) / elapsed,
-            100 * (OwnCpuSeconds() - own_start_) / elapsed,
-            100 * (OthersCpuSeconds(server_) - others_start_) / elapsed};
+    return {
+        100 * (CpuSeconds(server_, /*reaped=*/true) - server_start_) / elapsed,
+        100 * (OwnCpuSeconds() - own_start_) / elapsed,
+        100 * (OthersCpuSeconds(server_) - others_start_) / elapsed};
   }
 
  private:

@@ -73,22 +73,6 @@ std::string Tail(const std::string& text, size_t bytes = 2000) {
   return text.size() <= bytes ? text : text.substr(text.size() - bytes);
 }
 
-// A port nobody listens on now (the kernel's pick for port 0).
-int FreePort() {
-  const int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (probe >= 0 &&
-      bind(probe, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
-      getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  if (probe >= 0) close(probe);
-  return port;
-}
 
 struct SpawnRequest {
   std::vector<std::string> argv;  // argv[0] is an absolute path.
@@ -175,6 +159,22 @@ absl::StatusOr<std::string> RunToEnd(SpawnRequest request,
 
 }  // namespace
 
+int FreeLoopbackPort() {
+  const int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (probe >= 0 &&
+      bind(probe, reinterpret_cast<sockaddr*>(&address), length) == 0 &&
+      getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  if (probe >= 0) close(probe);
+  return port;
+}
+
 bool PostgresServer::Available() {
   return !FindBinDirectory().empty() &&
          (!RunningAsRoot() || access(kSetpriv, X_OK) == 0);
@@ -216,7 +216,7 @@ absl::StatusOr<std::unique_ptr<PostgresServer>> PostgresServer::Start() {
   // another and try again.
   absl::Status started;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    server->port_ = FreePort();
+    server->port_ = FreeLoopbackPort();
     const size_t log_size = server->Log().size();
     started = server->StartServer();
     if (started.ok() ||

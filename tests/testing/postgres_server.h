@@ -28,6 +28,10 @@
 
 namespace yoga::testing {
 
+// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick for
+// port 0, closed again); 0 if none could be had.
+int FreeLoopbackPort();
+
 class PostgresServer {
  public:
   // The server programs are installed (and, as root, setpriv).

@@ -317,6 +317,32 @@ TEST_F(SessionStoreTest, SessionOnAnotherTimelineIsNotContinued) {
               HasSubstr("another catalog or voice pack"));
 }
 
+TEST_F(SessionStoreTest, DamagedRowIsDataLossNotACrash) {
+  const std::string id = Start(*Server())->id();
+  auto row = store_->GetSession(id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  storage::SessionRow damaged = **row;
+
+  // Bytes that are no StoredSession at all.
+  damaged.version = 2;
+  damaged.data = "\xff\xff not a protocol buffer";
+  ASSERT_TRUE(store_->UpdateSession(damaged, nullptr).ok());
+  auto found = Server()->Find(id);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(found.status().message(), HasSubstr(id));
+
+  // A StoredSession whose log runs off its timeline.
+  yoga::storage::v1::StoredSession stored;
+  ASSERT_TRUE(stored.ParseFromString((*row)->data));
+  stored.mutable_progress()->mutable_segments(0)->set_template_begin(1 << 20);
+  damaged.version = 3;
+  damaged.data = stored.SerializeAsString();
+  ASSERT_TRUE(store_->UpdateSession(damaged, nullptr).ok());
+  found = Server()->Find(id);
+  EXPECT_EQ(found.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(found.status().message(), HasSubstr("off the timeline"));
+}
+
 TEST_F(SessionStoreTest, UnknownSessionIsNotFound) {
   auto found = Server()->Find("0123456789abcdef01234567");
   EXPECT_EQ(found.status().code(), absl::StatusCode::kNotFound);

@@ -725,21 +725,9 @@ class PostgresStoreTest : public ::testing::Test {
   }
 };
 
-// A port where nothing listens (the kernel's pick for port 0, closed again).
-int ClosedPort() {
-  const int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  bind(probe, reinterpret_cast<sockaddr*>(&address), length);
-  getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  close(probe);
-  return ntohs(address.sin_port);
-}
 
 TEST_F(PostgresStoreTest, AnUnreachableServerIsUnavailableAtOnce) {
-  const int port = ClosedPort();
+  const int port = yoga::testing::FreeLoopbackPort();
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<Store>> store =
       OpenStore({.url = absl::StrCat(

@@ -1,0 +1,68 @@
+// The SQL both backends run, written with PostgreSQL's $1, $2 ... parameters;
+// the SQLite backend runs them with ?1, ?2 ... (SqlForSqlite). One text for
+// both, so the two cannot drift apart; only what one dialect lacks is written
+// in the backend itself (PostgreSQL's = ANY($1) over an array).
+#ifndef YOGA_SERVICES_STORAGE_STATEMENTS_H_
+#define YOGA_SERVICES_STORAGE_STATEMENTS_H_
+
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+
+namespace yoga::storage {
+
+inline constexpr char kPutRoutine[] =
+    "INSERT INTO routines (id, data, created_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (id) DO NOTHING";
+inline constexpr char kGetRoutine[] = "SELECT data FROM routines WHERE id = $1";
+inline constexpr char kCreateSession[] =
+    "INSERT INTO sessions (id, version, profile_id, phase, ends_at, "
+    "updated_at, finished, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    "ON CONFLICT (id) DO NOTHING";
+inline constexpr char kGetSession[] =
+    "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
+    "data FROM sessions WHERE id = $1";
+inline constexpr char kUpdateSession[] =
+    "UPDATE sessions SET version = $2, profile_id = $3, phase = $4, "
+    "ends_at = $5, updated_at = $6, finished = $7, data = $8 "
+    "WHERE id = $1 AND version = $9";
+inline constexpr char kSessionVersion[] =
+    "SELECT version FROM sessions WHERE id = $1";
+inline constexpr char kInsertRecord[] =
+    "INSERT INTO practice_records (session_id, profile_id, routine_id, "
+    "routine_title, start_time, end_time, practised_us, completed) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    "ON CONFLICT (session_id) DO NOTHING";
+// Each arm reads one partial index in order and stops at the limit.
+inline constexpr char kDueSessions[] =
+    "SELECT id FROM ("
+    " SELECT * FROM (SELECT id, ends_at AS due FROM sessions"
+    "  WHERE NOT finished AND phase = 1 AND ends_at <= $1"
+    "  ORDER BY ends_at, id LIMIT $3) AS running"
+    " UNION ALL"
+    " SELECT * FROM (SELECT id, updated_at AS due FROM sessions"
+    "  WHERE NOT finished AND phase = 2 AND updated_at <= $2"
+    "  ORDER BY updated_at, id LIMIT $3) AS paused"
+    ") AS due_sessions ORDER BY due, id LIMIT $3";
+inline constexpr char kListRecords[] =
+    "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
+    "end_time, practised_us, completed FROM practice_records "
+    "WHERE profile_id = $1 AND start_time >= $2 "
+    "ORDER BY start_time DESC, session_id DESC LIMIT $3";
+inline constexpr char kListRecordsBefore[] =
+    "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
+    "end_time, practised_us, completed FROM practice_records "
+    "WHERE profile_id = $1 AND start_time >= $2 "
+    "AND (start_time, session_id) < ($4, $5) "
+    "ORDER BY start_time DESC, session_id DESC LIMIT $3";
+
+// `sql` with SQLite's numbered parameters (?N) for PostgreSQL's ($N): SQLite
+// would take "$1" as a named parameter and number them by first use.
+inline std::string SqlForSqlite(absl::string_view sql) {
+  return absl::StrReplaceAll(sql, {{"$", "?"}});
+}
+
+}  // namespace yoga::storage
+
+#endif  // YOGA_SERVICES_STORAGE_STATEMENTS_H_
