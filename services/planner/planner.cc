@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/log.h"
 #include "services/common/slug.h"
 #include "services/planner/composer.h"
 #include "services/planner/custom_routine.h"
@@ -25,7 +26,19 @@ absl::Status Planner::UseCatalog(
   absl::StatusOr<std::vector<yoga::planner::v1::Preset>> presets =
       BuildPresets(preset_files_, planning);
   if (!presets.ok()) return presets.status();
-  for (const auto& preset : *presets) store_.Put(preset.routine());
+  for (const auto& preset : *presets) {
+    store_.Put(preset.routine());
+    // So that a preset's id, taken from this catalog, stays found after the
+    // catalog changes and on replicas that plan against another one.
+    if (database_ != nullptr) {
+      if (absl::Status status = database_->PutRoutine(
+              preset.routine().id(), preset.routine().SerializeAsString());
+          !status.ok()) {
+        Log(LogLevel::kWarning, "preset_not_stored",
+            {{"preset", preset.id()}, {"error", status.ToString()}});
+      }
+    }
+  }
   auto snapshot = std::make_shared<const Snapshot>(
       Snapshot{std::move(planning), *std::move(presets)});
   absl::MutexLock lock(&mutex_);
@@ -121,24 +134,31 @@ absl::StatusOr<Routine> Planner::GetRoutine(
     return violations.ToStatus();
   }
   // Presets are always there, whatever the store has let go of.
-  if (absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
-      snapshot.ok()) {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
+  if (snapshot.ok()) {
     for (const auto& preset : (*snapshot)->presets) {
       if (preset.routine().id() == id) return preset.routine();
     }
   }
   if (std::optional<Routine> routine = store_.Get(id)) return *routine;
-  if (database_ == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no routine \"", id,
-        "\" (this planner keeps routines in memory only, while it runs)"));
+  std::optional<std::string> stored;
+  if (database_ != nullptr) {
+    auto read = database_->GetRoutine(id);
+    if (!read.ok()) return read.status();
+    stored = *std::move(read);
   }
-  auto stored = database_->GetRoutine(id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value())
-    return absl::NotFoundError(absl::StrCat("no routine \"", id, "\""));
+  if (!stored.has_value()) {
+    // Without a catalog yet this planner does not know its presets either:
+    // "try again", not "no such routine".
+    if (!snapshot.ok()) return snapshot.status();
+    return absl::NotFoundError(absl::StrCat(
+        "no routine \"", id, "\"",
+        database_ == nullptr
+            ? " (this planner keeps routines in memory only, while it runs)"
+            : ""));
+  }
   Routine routine;
-  if (!routine.ParseFromString(**stored)) {
+  if (!routine.ParseFromString(*stored)) {
     return absl::DataLossError(
         absl::StrCat("routine ", id, ": its stored data is damaged"));
   }

@@ -11,6 +11,9 @@ namespace {
 
 using yoga::session::v1::SessionState;
 
+// How soon a stream looks again at a session that is being written.
+constexpr absl::Duration kBusyRetry = absl::Milliseconds(5);
+
 storage::SessionPhase PhaseOf(SessionState state) {
   switch (state) {
     case yoga::session::v1::SESSION_STATE_PAUSED:
@@ -71,8 +74,8 @@ absl::StatusOr<std::shared_ptr<Session>> Session::Restore(
   session->log_ = *std::move(log);
   session->version_ = row.version;
   session->finished_ = row.finished;
-  // Idle since it was last written, as far as anyone knows.
-  session->last_activity_ = std::min(now, row.updated_at);
+  // Being read back is activity: someone asked for it.
+  session->last_activity_ = now;
   return session;
 }
 
@@ -200,7 +203,7 @@ absl::Status Session::MarkStreamed(absl::Time now, storage::Store* store) {
 }
 
 absl::Status Session::FinishIfDue(absl::Time now, absl::Duration idle,
-                                  storage::Store& store) {
+                                  bool idle_in_store, storage::Store& store) {
   std::vector<Wake> wakes;
   {
     absl::MutexLock lock(&mutex_);
@@ -209,7 +212,7 @@ absl::Status Session::FinishIfDue(absl::Time now, absl::Duration idle,
     const SessionState state = log_.State(now);
     SessionLog next = log_;
     if (state == yoga::session::v1::SESSION_STATE_PAUSED) {
-      if (!streams_.empty() || now - last_activity_ < idle)
+      if (!streams_.empty() || (!idle_in_store && now - last_activity_ < idle))
         return absl::OkStatus();
       if (absl::Status status =
               next.Apply(yoga::session::v1::CONTROL_ACTION_STOP, now, id_);
@@ -256,6 +259,13 @@ bool Session::finished() const {
   return finished_;
 }
 
+bool Session::FinishedIfFree() const {
+  if (!mutex_.ReaderTryLock()) return false;
+  const bool finished = finished_;
+  mutex_.ReaderUnlock();
+  return finished;
+}
+
 SessionState Session::State(absl::Time now) const {
   absl::ReaderMutexLock lock(&mutex_);
   return log_.State(now);
@@ -278,8 +288,17 @@ absl::StatusOr<StreamCursor> Session::OpenCursor(int64_t after_seq,
 }
 
 StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
-  absl::MutexLock lock(&mutex_);
-  return log_.Next(cursor, NotBeforeLocked(now));
+  // Streams run on the wake scheduler's few threads: while this session is
+  // being written (a database round trip under the lock), look again shortly
+  // rather than hold up every other stream on the thread.
+  if (!mutex_.TryLock()) {
+    StreamAction wait;
+    wait.wake = now + kBusyRetry;
+    return wait;
+  }
+  StreamAction action = log_.Next(cursor, NotBeforeLocked(now));
+  mutex_.Unlock();
+  return action;
 }
 
 absl::StatusOr<int> Session::AddStream(std::function<void()> wake,
@@ -312,10 +331,13 @@ bool Session::HasStreams() const {
 }
 
 bool Session::ExpireIfIdle(absl::Time now, absl::Duration idle) {
-  absl::MutexLock lock(&mutex_);
-  if (!streams_.empty() || now - last_activity_ < idle) return false;
-  expired_ = true;
-  return true;
+  // Housekeeping runs on a wake scheduler thread: a session being written is
+  // not idle anyway.
+  if (!mutex_.TryLock()) return false;
+  const bool idle_now = streams_.empty() && now - last_activity_ >= idle;
+  if (idle_now) expired_ = true;
+  mutex_.Unlock();
+  return idle_now;
 }
 
 yoga::session::v1::Session Session::ToProto(absl::Time now) const {

@@ -73,16 +73,21 @@ class Session {
   // practice). Writes only the first time.
   absl::Status MarkStreamed(absl::Time now, storage::Store* store);
   // Deals with the session's end once it has come: a completed session gets
-  // its practice record; a session paused for `idle` is stopped (and gets
-  // its record). Does nothing before then, or once done.
+  // its practice record; a session paused for `idle` with no stream here is
+  // stopped (and gets its record). `idle_in_store`: the store says nobody
+  // wrote it for `idle` (a session just read back has no idle time of its
+  // own). Does nothing before then, or once done.
   absl::Status FinishIfDue(absl::Time now, absl::Duration idle,
-                           storage::Store& store);
+                           bool idle_in_store, storage::Store& store);
   // Takes on a version written elsewhere; older or equal versions are
   // ignored. Wakes the streams.
   absl::Status Adopt(const storage::SessionRow& row,
                      const yoga::storage::v1::StoredSession& stored);
   int64_t version() const;
   bool finished() const;
+  // finished(), or false at once if the session is being written: for the
+  // wake scheduler's threads, which must not wait on the database.
+  bool FinishedIfFree() const;
 
   yoga::session::v1::Session ToProto(absl::Time now) const;
   // The timeline as planned, before any jump.
@@ -95,7 +100,8 @@ class Session {
   // A cursor for a stream that already has every cue up to `after_seq`.
   // INVALID_ARGUMENT when after_seq is beyond the log's last cue.
   absl::StatusOr<StreamCursor> OpenCursor(int64_t after_seq, absl::Time now);
-  // The next event for the stream at `now`; moves the cursor past it.
+  // The next event for the stream at `now`; moves the cursor past it. Never
+  // waits for a write in progress: it answers kWait a few ms ahead instead.
   StreamAction Next(StreamCursor& cursor, absl::Time now);
 
   // Streams following the session, and who to tell when a control changes

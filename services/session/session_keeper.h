@@ -1,4 +1,4 @@
-// The session service's work on its store, on a thread of its own so that a
+// The session service's work on its store, on threads of its own so that a
 // slow database never delays a cue: every `poll` it brings the sessions that
 // have streams up to date with controls other replicas wrote (shared stores
 // only), every `sweep` it deals with the ends of due sessions, and it
@@ -34,7 +34,11 @@ class SessionKeeper {
   void FinishSoon(std::shared_ptr<Session> session, std::function<void()> done);
 
  private:
-  void Run();
+  // Waits up to `timeout`, or until stopping (or, with `for_finishes`, until
+  // a finish is asked for). False once stopping.
+  bool WaitFor(absl::Duration timeout, bool for_finishes);
+  void FinishLoop();  // Finishes asked for, and the sweep.
+  void PollLoop();    // CatchUp, with a shared store.
 
   SessionRegistry& registry_;
   const absl::Duration poll_;
@@ -46,7 +50,7 @@ class SessionKeeper {
     std::function<void()> done;
   };
   std::vector<Finish> to_finish_ ABSL_GUARDED_BY(mutex_);
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace yoga::session

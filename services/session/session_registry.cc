@@ -1,10 +1,13 @@
 #include "services/session/session_registry.h"
 
+#include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/common/log.h"
+#include "services/common/proto_time.h"
 
 namespace yoga::session {
 namespace {
@@ -146,14 +149,40 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Control(
   }
 }
 
+absl::Status SessionRegistry::Retried(
+    Session& session, const std::function<absl::Status()>& write) {
+  for (int attempt = 1;; ++attempt) {
+    absl::Status status = write();
+    if (!absl::IsAborted(status) || attempt == kWriteAttempts) return status;
+    if (absl::Status refreshed = Refresh(session); !refreshed.ok())
+      return refreshed;
+  }
+}
+
+absl::Status SessionRegistry::MarkStreamed(Session& session) {
+  return Retried(session,
+                 [&] { return session.MarkStreamed(clock_.Now(), store_); });
+}
+
+absl::Status SessionRegistry::Finish(Session& session) {
+  if (store_ == nullptr) return absl::OkStatus();
+  return Retried(session, [&] {
+    return session.FinishIfDue(clock_.Now(), limits_.idle_timeout,
+                               /*idle_in_store=*/false, *store_);
+  });
+}
+
 absl::StatusOr<int> SessionRegistry::CatchUp() {
   if (store_ == nullptr) return 0;
-  std::vector<std::shared_ptr<Session>> watched;
+  std::vector<std::shared_ptr<Session>> held;
   {
     absl::ReaderMutexLock lock(&mutex_);
-    for (const auto& [id, session] : sessions_) {
-      if (session->HasStreams()) watched.push_back(session);
-    }
+    for (const auto& [id, session] : sessions_) held.push_back(session);
+  }
+  // Outside the registry's lock: a session being written holds its own.
+  std::vector<std::shared_ptr<Session>> watched;
+  for (auto& session : held) {
+    if (session->HasStreams()) watched.push_back(std::move(session));
   }
   if (watched.empty()) return 0;
   std::vector<std::string> ids;
@@ -166,10 +195,56 @@ absl::StatusOr<int> SessionRegistry::CatchUp() {
     auto stored = versions->find(session->id());
     if (stored == versions->end() || stored->second <= session->version())
       continue;
-    if (absl::Status status = Refresh(*session); !status.ok()) return status;
+    absl::Status status = Refresh(*session);
+    if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status))
+      return status;  // The store is away: all the others would fail too.
+    if (!status.ok()) {
+      // One damaged row must not keep the others from catching up.
+      Log(LogLevel::kWarning, "session_catch_up_failed",
+          {{"session", session->id()}, {"error", status.ToString()}});
+      continue;
+    }
     ++changed;
   }
   return changed;
+}
+
+absl::Status SessionRegistry::CloseUnplayable(absl::string_view id,
+                                              absl::Time now) {
+  auto row = store_->GetSession(id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value() || (*row)->finished) return absl::OkStatus();
+  storage::SessionRow closed = **row;
+  std::optional<storage::PracticeRecord> record;
+  yoga::storage::v1::StoredSession stored;
+  if (stored.ParseFromString(closed.data)) {
+    // What the row itself says of the time practised, with no timeline.
+    const auto& progress = stored.progress();
+    const bool completed = closed.phase == storage::SessionPhase::kRunning &&
+                           closed.ends_at <= now;
+    const absl::Time end = completed ? closed.ends_at : closed.updated_at;
+    absl::Duration practised = absl::Milliseconds(progress.base_ms());
+    if (progress.running() && !progress.stopped())
+      practised += end - FromProtoTimestamp(progress.running_since());
+    if (!stored.profile_id().empty() && progress.streamed()) {
+      record.emplace();
+      record->session_id = closed.id;
+      record->profile_id = stored.profile_id();
+      record->routine_id = stored.routine().id();
+      record->routine_title = stored.routine().title();
+      record->start_time = FromProtoTimestamp(stored.create_time());
+      record->end_time = end;
+      record->practised = std::max(practised, absl::ZeroDuration());
+      record->completed = completed;
+    }
+    closed.phase = completed ? storage::SessionPhase::kCompleted
+                             : storage::SessionPhase::kStopped;
+  }
+  closed.version++;
+  closed.finished = true;
+  closed.ends_at = absl::InfiniteFuture();
+  closed.updated_at = now;
+  return store_->UpdateSession(closed, record ? &*record : nullptr);
 }
 
 absl::StatusOr<int> SessionRegistry::FinishDue(int limit) {
@@ -179,31 +254,37 @@ absl::StatusOr<int> SessionRegistry::FinishDue(int limit) {
   if (!due.ok()) return due.status();
   int finished = 0;
   for (const std::string& id : *due) {
+    const bool held = [&] {
+      absl::ReaderMutexLock lock(&mutex_);
+      return sessions_.contains(id);
+    }();
     auto session = Find(id, /*latest=*/true);
     absl::Status status = session.status();
-    for (int attempt = 1; status.ok(); ++attempt) {
-      status = (*session)->FinishIfDue(now, limits_.idle_timeout, *store_);
-      if (!absl::IsAborted(status) || attempt == kWriteAttempts) break;
-      status = Refresh(**session);
+    if (status.ok()) {
+      status = Retried(**session, [&] {
+        return (*session)->FinishIfDue(now, limits_.idle_timeout,
+                                       /*idle_in_store=*/true, *store_);
+      });
     }
     if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status))
       return status;  // The store is away: try again at the next sweep.
-    if (!status.ok()) {
-      // A session this server cannot rebuild (its catalog changed) would be
-      // due forever: close it without a record.
-      Log(LogLevel::kWarning, "session_closed_unfinished",
+    if (absl::IsDataLoss(status) || absl::IsFailedPrecondition(status)) {
+      // This server cannot play it (a damaged row, another catalog): it
+      // would be due forever. Close it with what the row says.
+      Log(LogLevel::kWarning, "session_closed_unplayable",
           {{"session", id}, {"why", std::string(status.message())}});
-      auto row = store_->GetSession(id);
-      if (row.ok() && row->has_value() && !(*row)->finished) {
-        storage::SessionRow closed = **row;
-        closed.version++;
-        closed.finished = true;
-        closed.updated_at = now;
-        store_->UpdateSession(closed, nullptr).IgnoreError();
-      }
+      if (absl::Status closed = CloseUnplayable(id, now); !closed.ok())
+        return closed;
+      ++finished;
       continue;
     }
-    if (session.ok() && (*session)->finished()) ++finished;
+    if (!status.ok()) continue;  // Busy or contended: the next sweep.
+    if ((*session)->finished()) ++finished;
+    // Read back only to be finished: memory need not keep it.
+    if (!held && !(*session)->HasStreams()) {
+      absl::MutexLock lock(&mutex_);
+      sessions_.erase(id);
+    }
   }
   return finished;
 }

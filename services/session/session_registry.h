@@ -73,6 +73,13 @@ class SessionRegistry {
   absl::StatusOr<std::shared_ptr<Session>> Control(
       absl::string_view id, yoga::session::v1::ControlAction action);
 
+  // Records that `session` is streamed (Session::MarkStreamed), reading it
+  // again and retrying when another replica changed it meanwhile.
+  absl::Status MarkStreamed(Session& session);
+  // Writes the end of `session` if it has come (Session::FinishIfDue), with
+  // the same retry.
+  absl::Status Finish(Session& session);
+
   // Shared store: reads the stored versions of the sessions that have
   // streams and takes on the newer ones. Returns how many changed.
   absl::StatusOr<int> CatchUp();
@@ -93,6 +100,12 @@ class SessionRegistry {
   absl::Status Refresh(Session& session);
   // Makes room for one more session in memory.
   absl::Status RoomForOne();
+  // Runs `write`, and on ABORTED reads `session` again and runs it again.
+  absl::Status Retried(Session& session,
+                       const std::function<absl::Status()>& write);
+  // Ends a due session this server cannot rebuild, writing the practice
+  // record from what its row says.
+  absl::Status CloseUnplayable(absl::string_view id, absl::Time now);
 
   const Clock& clock_;
   const SessionLimits limits_;

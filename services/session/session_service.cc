@@ -104,7 +104,7 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
           case StreamAction::kFinish:
             // A completed session's record is written before the stream
             // ends, so a client that asks for its history next finds it.
-            if (service_.keeper_ != nullptr && !session_->finished()) {
+            if (service_.keeper_ != nullptr && !session_->FinishedIfFree()) {
               if (!record_asked_) record_asked_ = ask_record = true;
             } else {
               ending_ = grpc::Status::OK;
@@ -285,7 +285,11 @@ absl::StatusOr<storage::Store*> SessionServiceImpl::HistoryStore() const {
   return config_.store;
 }
 
-SessionServiceImpl::~SessionServiceImpl() { Shutdown(); }
+SessionServiceImpl::~SessionServiceImpl() {
+  Shutdown();
+  // Its thread wakes streams through the scheduler: stop it first.
+  keeper_.reset();
+}
 
 void SessionServiceImpl::Shutdown() {
   std::vector<std::shared_ptr<CueStream>> open;
@@ -375,8 +379,6 @@ grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
     auto found = registry_.Find(request->session_id(), /*latest=*/true);
     if (found.ok()) {
       session = *std::move(found);
-      // Someone hears it: when it ends, it is practice.
-      refusal = session->MarkStreamed(clock_.Now(), config_.store);
     } else {
       refusal = found.status();
     }
@@ -390,6 +392,8 @@ grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
       refusal = opened.status();
     }
   }
+  // Someone hears it: when it ends, it is practice.
+  if (refusal.ok()) refusal = registry_.MarkStreamed(*session);
   auto stream = std::make_shared<CueStream>(*this, std::move(session));
   {
     absl::MutexLock lock(&mutex_);

@@ -113,7 +113,17 @@ absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url) {
   absl::string_view rest = url;
   if (absl::ConsumePrefix(&rest, "sqlite:")) return ParseSqliteUrl(url, rest);
   const absl::string_view scheme = SchemeOf(url);
-  if (scheme.empty()) return ParseSqliteUrl(url, url);
+  if (scheme.empty()) {
+    // "host=db user=yoga password=..." would otherwise become a file of
+    // that name, and its password a log line.
+    if (absl::StrContains(url, '=')) {
+      return BadUrl("(not shown: it may hold a password)",
+                    "a libpq key=value string is not accepted; give a "
+                    "postgresql://USER@HOST:PORT/DB URL (password in "
+                    "PGPASSWORD) or a file path without '='");
+    }
+    return ParseSqliteUrl(url, url);
+  }
   if (scheme == "postgresql" || scheme == "postgres") {
     return ParsePostgresUrl(url);
   }

@@ -343,6 +343,26 @@ TEST_F(SessionStoreTest, DamagedRowIsDataLossNotACrash) {
   EXPECT_THAT(found.status().message(), HasSubstr("off the timeline"));
 }
 
+TEST_F(SessionStoreTest, EndedSessionThisServerCannotPlayIsStillRecorded) {
+  std::shared_ptr<Session> session = Start(*Server());
+  ASSERT_TRUE(session->MarkStreamed(clock_.Now(), store_.get()).ok());
+  const int64_t end_ms = PresetTimeline()->end_ms;
+  clock_.Advance(absl::Milliseconds(end_ms) + absl::Minutes(1));
+  // A server whose catalog changed meanwhile cannot rebuild the timeline; its
+  // sweep still closes the session, with the record the row allows.
+  auto other_catalog = Server([](const yoga::storage::v1::StoredSession&) {
+    auto timeline = std::make_shared<Timeline>(*PresetTimeline());
+    timeline->fingerprint = "another catalog";
+    return absl::StatusOr<std::shared_ptr<const Timeline>>(timeline);
+  });
+  EXPECT_EQ(*other_catalog->FinishDue(), 1);
+  std::vector<storage::PracticeRecord> records = Records("runner-1");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_TRUE(records[0].completed);
+  EXPECT_EQ(records[0].practised, absl::Milliseconds(end_ms));
+  EXPECT_EQ(*other_catalog->FinishDue(), 0);  // Not due again.
+}
+
 TEST_F(SessionStoreTest, UnknownSessionIsNotFound) {
   auto found = Server()->Find("0123456789abcdef01234567");
   EXPECT_EQ(found.status().code(), absl::StatusCode::kNotFound);

@@ -79,6 +79,14 @@ TEST(StoreUrlTest, PostgresUrlsKeepEveryOptionButDescribeNoPassword) {
               Contains(Pair("password", "p@ss")));
 }
 
+TEST(StoreUrlTest, LibpqKeyValueStringIsNotTakenForAFile) {
+  const absl::Status status =
+      ErrorFor("host=db user=yoga password=s3cret dbname=yoga");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("postgresql://"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("s3cret")));
+}
+
 TEST(StoreUrlTest, ErrorsNeverShowThePassword) {
   for (absl::string_view url :
        {"postgresql://u:s3cret@[::1/x", "postgresql://u:s3cret@h/x?bogus=1",
