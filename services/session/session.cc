@@ -147,11 +147,11 @@ absl::Status Session::CommitLocked(SessionLog next, absl::Time now,
     }
     const storage::SessionRow row =
         RowLocked(next, version_ + 1, finished_ || finishing, now);
-    if (absl::Status status =
-            store->UpdateSession(row, record ? &*record : nullptr);
-        !status.ok()) {
-      return status;
-    }
+    writing_.store(true, std::memory_order_release);
+    absl::Status status =
+        store->UpdateSession(row, record ? &*record : nullptr);
+    writing_.store(false, std::memory_order_release);
+    if (!status.ok()) return status;
   }
   log_ = std::move(next);
   ++version_;
@@ -260,10 +260,8 @@ bool Session::finished() const {
 }
 
 bool Session::FinishedIfFree() const {
-  if (!mutex_.ReaderTryLock()) return false;
-  const bool finished = finished_;
-  mutex_.ReaderUnlock();
-  return finished;
+  if (writing_.load(std::memory_order_acquire)) return false;
+  return finished();
 }
 
 SessionState Session::State(absl::Time now) const {
@@ -290,15 +288,15 @@ absl::StatusOr<StreamCursor> Session::OpenCursor(int64_t after_seq,
 StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
   // Streams run on the wake scheduler's few threads: while this session is
   // being written (a database round trip under the lock), look again shortly
-  // rather than hold up every other stream on the thread.
-  if (!mutex_.TryLock()) {
+  // rather than hold up every other stream on the thread. The write wakes
+  // every stream when it is done anyway.
+  if (writing_.load(std::memory_order_acquire)) {
     StreamAction wait;
     wait.wake = now + kBusyRetry;
     return wait;
   }
-  StreamAction action = log_.Next(cursor, NotBeforeLocked(now));
-  mutex_.Unlock();
-  return action;
+  absl::MutexLock lock(&mutex_);
+  return log_.Next(cursor, NotBeforeLocked(now));
 }
 
 absl::StatusOr<int> Session::AddStream(std::function<void()> wake,
@@ -333,11 +331,11 @@ bool Session::HasStreams() const {
 bool Session::ExpireIfIdle(absl::Time now, absl::Duration idle) {
   // Housekeeping runs on a wake scheduler thread: a session being written is
   // not idle anyway.
-  if (!mutex_.TryLock()) return false;
-  const bool idle_now = streams_.empty() && now - last_activity_ >= idle;
-  if (idle_now) expired_ = true;
-  mutex_.Unlock();
-  return idle_now;
+  if (writing_.load(std::memory_order_acquire)) return false;
+  absl::MutexLock lock(&mutex_);
+  if (!streams_.empty() || now - last_activity_ < idle) return false;
+  expired_ = true;
+  return true;
 }
 
 yoga::session::v1::Session Session::ToProto(absl::Time now) const {

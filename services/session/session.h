@@ -12,6 +12,7 @@
 #ifndef YOGA_SERVICES_SESSION_SESSION_H_
 #define YOGA_SERVICES_SESSION_SESSION_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -85,8 +86,8 @@ class Session {
                      const yoga::storage::v1::StoredSession& stored);
   int64_t version() const;
   bool finished() const;
-  // finished(), or false at once if the session is being written: for the
-  // wake scheduler's threads, which must not wait on the database.
+  // finished(), or false at once while the session is being written: for
+  // the wake scheduler's threads, which must not wait on the database.
   bool FinishedIfFree() const;
 
   yoga::session::v1::Session ToProto(absl::Time now) const;
@@ -101,7 +102,8 @@ class Session {
   // INVALID_ARGUMENT when after_seq is beyond the log's last cue.
   absl::StatusOr<StreamCursor> OpenCursor(int64_t after_seq, absl::Time now);
   // The next event for the stream at `now`; moves the cursor past it. Never
-  // waits for a write in progress: it answers kWait a few ms ahead instead.
+  // waits for a database write in progress: it answers kWait a few ms ahead
+  // instead (the write wakes the streams when done).
   StreamAction Next(StreamCursor& cursor, absl::Time now);
 
   // Streams following the session, and who to tell when a control changes
@@ -152,6 +154,9 @@ class Session {
   absl::Time last_activity_ ABSL_GUARDED_BY(mutex_);
   absl::Time latest_now_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
   bool expired_ ABSL_GUARDED_BY(mutex_) = false;
+  // A database write of this session is in flight (under mutex_): readers on
+  // the wake scheduler's threads do not wait for it.
+  std::atomic<bool> writing_{false};
 };
 
 }  // namespace yoga::session
