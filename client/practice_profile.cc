@@ -8,11 +8,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
+#include "services/common/profile_id.h"
 
 namespace yoga::client {
 namespace {
-
-constexpr size_t kMaxProfileIdLength = 128;
 
 // The zone name in a path into a zoneinfo folder, or `name` itself.
 std::string WithoutZoneinfoFolder(absl::string_view name) {
@@ -35,14 +34,6 @@ std::optional<std::string> LoadableZoneName(absl::string_view candidate) {
 }
 
 }  // namespace
-
-bool IsProfileId(absl::string_view id) {
-  return !id.empty() && id.size() <= kMaxProfileIdLength &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-                  c == '.' || c == '_' || c == '@' || c == '+' || c == '-';
-         });
-}
 
 std::string DefaultProfileId(const char* user) {
   if (user != nullptr && IsProfileId(user)) return user;

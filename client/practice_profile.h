@@ -14,10 +14,6 @@ namespace yoga::client {
 // The profile when --profile is not given.
 inline constexpr char kFallbackProfileId[] = "runner";
 
-// Whether `id` is a profile id the session service takes: 1 to 128 of
-// A-Z a-z 0-9 . _ @ + -.
-bool IsProfileId(absl::string_view id);
-
 // `user` (the USER variable; may be null) when it is a valid profile id, else
 // kFallbackProfileId.
 std::string DefaultProfileId(const char* user);

@@ -4,11 +4,11 @@
 #include <set>
 #include <string>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "services/common/content_hash.h"
 #include "services/common/errors.h"
+#include "services/common/page_token.h"
 #include "services/common/slug.h"
 
 namespace yoga::catalog {
@@ -37,32 +37,6 @@ std::string FilterHash(const ListPosesRequest& request) {
   if (filters.has_props_available())
     sort(filters.mutable_props_available()->mutable_props());
   return ContentHashOf(filters);
-}
-
-std::string MakePageToken(const std::string& filter_hash,
-                          const std::string& last_id) {
-  return absl::WebSafeBase64Escape(absl::StrCat(filter_hash, ":", last_id));
-}
-
-// The id after which the page starts; empty for the first page.
-std::string ReadPageToken(const std::string& token,
-                          const std::string& filter_hash,
-                          FieldViolations& violations) {
-  if (token.empty()) return "";
-  std::string decoded;
-  const size_t colon = filter_hash.size();
-  if (!absl::WebSafeBase64Unescape(token, &decoded) ||
-      decoded.size() <= colon + 1 || decoded[colon] != ':' ||
-      !IsSlug(decoded.substr(colon + 1))) {
-    violations.Add("page_token", "is not a token this service issued");
-    return "";
-  }
-  if (decoded.substr(0, colon) != filter_hash) {
-    violations.Add("page_token",
-                   "was issued for different filters; start again without it");
-    return "";
-  }
-  return decoded.substr(colon + 1);
 }
 
 bool Matches(const Pose& pose, const ListPosesRequest& request) {
@@ -143,7 +117,12 @@ absl::StatusOr<ListPosesResponse> ListPoses(const Catalog& catalog,
   }
   const std::string filter_hash = FilterHash(request);
   const std::string after_id =
-      ReadPageToken(request.page_token(), filter_hash, violations);
+      ReadPageToken(request.page_token(), filter_hash,
+                    "was issued for different filters; start again without it",
+                    violations)
+          .value_or("");
+  if (!after_id.empty() && !IsSlug(after_id))
+    violations.Add("page_token", "is not a token this server made");
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
 
   const int page_size = request.page_size() == 0

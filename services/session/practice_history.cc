@@ -16,6 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "services/common/content_hash.h"
+#include "services/common/page_token.h"
+#include "services/common/profile_id.h"
 #include "services/common/proto_time.h"
 
 namespace yoga::session {
@@ -26,24 +28,8 @@ using yoga::session::v1::ListPracticeRecordsRequest;
 using yoga::session::v1::ListPracticeRecordsResponse;
 using yoga::session::v1::PracticeSummary;
 
-constexpr size_t kMaxProfileIdLength = 128;
-
-// Marks the tokens of this format, so another format can follow one day.
-constexpr absl::string_view kPageTokenVersion = "p1";
-
 // IANA names are at most 32 characters ("America/Argentina/ComodRivadavia").
 constexpr size_t kMaxTimeZoneLength = 64;
-
-bool IsProfileIdChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' ||
-         c == '+' || c == '-';
-}
-
-bool IsProfileId(absl::string_view id) {
-  return !id.empty() && id.size() <= kMaxProfileIdLength &&
-         std::all_of(id.begin(), id.end(), IsProfileIdChar);
-}
 
 // Whether `name` looks like an IANA zone name ("Europe/Berlin", "Etc/GMT+2").
 // Checked before loading: absl reads any file a name points to, and a path
@@ -90,51 +76,27 @@ absl::Time StartOfDay(absl::CivilDay day, const absl::TimeZone& zone) {
                                                             : midnight.pre;
 }
 
-// Where the next page starts: after this record, for this profile.
-struct PageStart {
-  std::string profile_id;
-  absl::Time start_time;
-  std::string session_id;
-};
-
-// Hex digits of the check on a token's body: a token cut short or mistyped
-// is refused rather than read as another position.
-constexpr size_t kPageTokenCheckLength = 8;
-
-std::string PageTokenCheck(absl::string_view body) {
-  return ContentHash(body).substr(0, kPageTokenCheckLength);
+// A page starts after the record at this position: "MICROS:SESSION_ID".
+std::string PagePosition(const storage::PracticeRecord& last) {
+  return absl::StrCat(absl::ToUnixMicros(last.start_time), ":",
+                      last.session_id);
 }
 
-// base64url of "p1:CHECK:MICROS:PROFILE:SESSION".
-std::string MakePageToken(const storage::PracticeRecord& last) {
-  const std::string body =
-      absl::StrCat(absl::ToUnixMicros(last.start_time), ":", last.profile_id,
-                   ":", last.session_id);
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(kPageTokenVersion, ":", PageTokenCheck(body), ":", body));
+// The records of one profile are one listing.
+std::string PageScope(absl::string_view profile_id) {
+  return ContentHash(profile_id);
 }
 
-// nullopt when `token` is not one MakePageToken made.
-std::optional<PageStart> ReadPageToken(absl::string_view token) {
-  std::string decoded;
-  if (!absl::WebSafeBase64Unescape(token, &decoded)) return std::nullopt;
-  std::vector<absl::string_view> head =
-      absl::StrSplit(decoded, absl::MaxSplits(':', 2));
-  if (head.size() != 3 || head[0] != kPageTokenVersion ||
-      head[1] != PageTokenCheck(head[2])) {
-    return std::nullopt;
-  }
-  // Profile ids hold no ':'; session ids may.
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(head[2], absl::MaxSplits(':', 2));
+// (start time, session id) of a position PagePosition wrote.
+std::optional<std::pair<absl::Time, std::string>> ReadPagePosition(
+    absl::string_view position) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(position, absl::MaxSplits(':', 1));
   int64_t micros = 0;
-  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &micros) ||
-      parts[2].empty() || !IsProfileId(parts[1])) {
+  if (!absl::SimpleAtoi(parts.first, &micros) || parts.second.empty())
     return std::nullopt;
-  }
-  return PageStart{.profile_id = std::string(parts[1]),
-                   .start_time = absl::FromUnixMicros(micros),
-                   .session_id = std::string(parts[2])};
+  return std::make_pair(absl::FromUnixMicros(micros),
+                        std::string(parts.second));
 }
 
 }  // namespace
@@ -258,15 +220,14 @@ absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
                  violations);
   if (request.page_size() < 0)
     violations.Add("page_size", "must not be negative");
-  std::optional<PageStart> page_start;
-  if (!request.page_token().empty()) {
-    page_start = ReadPageToken(request.page_token());
-    if (!page_start.has_value()) {
+  std::optional<std::pair<absl::Time, std::string>> page_start;
+  if (std::optional<std::string> position = ReadPageToken(
+          request.page_token(), PageScope(request.profile_id()),
+          "was made for another profile_id; start again without it",
+          violations)) {
+    page_start = ReadPagePosition(*position);
+    if (!page_start.has_value())
       violations.Add("page_token", "is not a token this server made");
-    } else if (page_start->profile_id != request.profile_id()) {
-      violations.Add("page_token",
-                     "was made for another profile_id; start again without it");
-    }
   }
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
 
@@ -276,10 +237,7 @@ absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
           : std::min<int>(request.page_size(), kMaxPracticePageSize);
   storage::PracticeQuery query;
   query.profile_id = request.profile_id();
-  if (page_start.has_value()) {
-    query.before =
-        std::make_pair(page_start->start_time, page_start->session_id);
-  }
+  query.before = page_start;
   query.limit = page_size + 1;  // One more tells whether a next page exists.
   absl::StatusOr<std::vector<storage::PracticeRecord>> records =
       store.ListPracticeRecords(query);
@@ -290,7 +248,8 @@ absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
   for (int i = 0; i < shown; ++i)
     *response.add_records() = RecordToProto((*records)[i]);
   if (static_cast<int>(records->size()) > page_size)
-    response.set_next_page_token(MakePageToken((*records)[shown - 1]));
+    response.set_next_page_token(MakePageToken(
+        PageScope(request.profile_id()), PagePosition((*records)[shown - 1])));
   return response;
 }
 
