@@ -129,7 +129,9 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Control(
     absl::string_view id, yoga::session::v1::ControlAction action) {
-  auto session = Find(id, /*latest=*/true);
+  // No read first: the versioned write finds a copy that is behind (ABORTED)
+  // and the loop reads it again then, so a fresh copy costs one round trip.
+  auto session = Find(id);
   if (!session.ok()) return session.status();
   for (int attempt = 1;; ++attempt) {
     absl::Status status = (*session)->Control(action, clock_.Now(), store_);
