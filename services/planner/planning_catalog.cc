@@ -5,35 +5,50 @@
 #include "services/catalog/effective_pose.h"
 
 namespace yoga::planner {
+
+absl::Duration SpeakingTime(absl::string_view text) {
+  // Festival's voice takes at most 0.4 s a word, hyphenated parts counted
+  // apart ("Downward-Facing"), plus 0.85 s (measured on the default pack;
+  // planning_catalog_test holds every prompt to it).
+  constexpr absl::Duration kPerWord = absl::Milliseconds(380);
+  constexpr absl::Duration kPerSentence = absl::Milliseconds(600);
+  int64_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool apart = c == ' ' || c == '-';
+    if (!apart && !in_word) ++words;
+    in_word = !apart;
+  }
+  return words * kPerWord + kPerSentence;
+}
+
 namespace {
 
 using yoga::catalog::v1::Cue;
 
-// Speaking pace used to leave room for cues: about 150 words a minute, with a
-// short pause after each sentence.
-constexpr absl::Duration kPerWord = absl::Milliseconds(400);
-constexpr absl::Duration kAfterCue = absl::Milliseconds(600);
+// The timeline leaves this much after an instruction, to do it.
+constexpr absl::Duration kDoIt = absl::Milliseconds(2000);
+// ... and this much after a name or a short word.
+constexpr absl::Duration kGap = absl::Milliseconds(500);
 
-absl::Duration SpeakingTime(const Cue& cue) {
-  int64_t words = 0;
-  bool in_word = false;
-  for (char c : cue.text()) {
-    const bool space = c == ' ';
-    if (!space && !in_word) ++words;
-    in_word = !space;
-  }
-  return words * kPerWord + kAfterCue;
-}
-
+// Adds each cue's time to every side it is said on. `skip_first` leaves out
+// the starting position (an unsided, untagged first cue).
 void AddCues(const google::protobuf::RepeatedPtrField<Cue>& cues,
-             absl::Duration (&all)[3], absl::Duration (*sided)[3]) {
-  for (const Cue& cue : cues) {
-    const absl::Duration time = SpeakingTime(cue);
+             absl::Duration (&all)[3], int (&movements)[3],
+             absl::Duration (*sided)[3], bool skip_first) {
+  for (int i = 0; i < cues.size(); ++i) {
+    const Cue& cue = cues[i];
+    if (skip_first && i == 0 && cue.breath() == yoga::catalog::v1::BREATH_UNSPECIFIED &&
+        cue.side() == yoga::type::v1::SIDE_UNSPECIFIED)
+      continue;
+    const absl::Duration time = SpeakingTime(cue.text()) + kDoIt;
     for (int side = 0; side < 3; ++side) {
       const bool applies =
           cue.side() == yoga::type::v1::SIDE_UNSPECIFIED || cue.side() == side;
       if (!applies) continue;
       all[side] += time;
+      if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED)
+        ++movements[side];
       if (sided != nullptr && cue.side() != yoga::type::v1::SIDE_UNSPECIFIED) {
         (*sided)[side] += time;
       }
@@ -44,9 +59,25 @@ void AddCues(const google::protobuf::RepeatedPtrField<Cue>& cues,
 CueTimes Compute(const yoga::catalog::v1::Pose& pose,
                  const yoga::catalog::v1::Variation* variation) {
   CueTimes times;
-  AddCues(catalog::SetupCuesOf(pose, variation), times.setup,
-          &times.setup_sided);
-  AddCues(catalog::ReleaseCuesOf(pose, variation), times.release, nullptr);
+  const auto& setup = catalog::SetupCuesOf(pose, variation);
+  AddCues(setup, times.setup, times.setup_movements, &times.setup_sided,
+          false);
+  AddCues(setup, times.setup_again, times.setup_again_movements, nullptr,
+          true);
+  AddCues(catalog::ReleaseCuesOf(pose, variation), times.release,
+          times.release_movements, nullptr, false);
+  times.name = SpeakingTime(variation != nullptr ? variation->name()
+                                                 : pose.name()) +
+               kGap;
+  auto add_cautions = [&](const auto& cautions) {
+    for (const auto& caution : cautions) {
+      if (caution.action() == yoga::catalog::v1::CAUTION_ACTION_MENTION &&
+          caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED)
+        times.cautions += SpeakingTime(caution.cue().text()) + kDoIt;
+    }
+  };
+  add_cautions(pose.cautions());
+  if (variation != nullptr) add_cautions(variation->cautions());
   return times;
 }
 

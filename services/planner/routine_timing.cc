@@ -2,37 +2,30 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
 
 #include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
+#include "services/planner/step_relation.h"
 
 namespace yoga::planner {
 namespace {
 
-using yoga::type::v1::BodyPosition;
 using yoga::type::v1::RoutineStep;
 
-constexpr absl::Duration kFirstStepSettle = absl::Seconds(3);
-constexpr absl::Duration kSideSwitch = absl::Seconds(3);
-constexpr absl::Duration kRestBetweenSets = absl::Seconds(10);
-constexpr absl::Duration kPerLevelOfHeight = absl::Seconds(4);
-constexpr absl::Duration kNewPosition = absl::Seconds(3);
+// Pieces of the timeline's speech the budget adds up (timeline_builder.h).
+constexpr absl::Duration kGap = absl::Milliseconds(500);
+constexpr absl::Duration kChime = absl::Milliseconds(2000);
+constexpr absl::Duration kRestBeforeOtherSide = absl::Seconds(8);
+constexpr absl::Duration kRestBetweenSets = absl::Seconds(12);
+constexpr int kMaxOpeningNames = 8;
 
-// How high the body is, for the effort of moving between positions.
-int Height(BodyPosition position) {
-  switch (position) {
-    case yoga::type::v1::BODY_POSITION_STANDING:
-      return 3;
-    case yoga::type::v1::BODY_POSITION_KNEELING:
-    case yoga::type::v1::BODY_POSITION_TABLETOP:
-      return 2;
-    case yoga::type::v1::BODY_POSITION_SEATED:
-      return 1;
-    default:
-      return 0;
-  }
+absl::Duration Said(absl::string_view text) {
+  return SpeakingTime(text) + kGap;
 }
 
 absl::Duration RoundUpToSecond(absl::Duration duration) {
@@ -41,6 +34,81 @@ absl::Duration RoundUpToSecond(absl::Duration duration) {
 
 google::protobuf::Duration ToProto(absl::Duration duration) {
   return ToProtoDuration(duration);
+}
+
+bool IsFlow(const TimedStep& step) {
+  if (catalog::HoldOf(*step.pose, step.variation).unit() !=
+      yoga::type::v1::HOLD_UNIT_REPETITIONS)
+    return false;
+  const auto& cues = step.variation != nullptr &&
+                             !step.variation->hold_cues().empty()
+                         ? step.variation->hold_cues()
+                         : step.pose->hold_cues();
+  for (const auto& cue : cues) {
+    if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) return true;
+  }
+  return false;
+}
+
+// The setup cues of `step`'s version that `previous`'s did not have.
+absl::Duration Deepening(const TimedStep& previous, const TimedStep& step,
+                         int* movements) {
+  absl::Duration time;
+  const auto& before = catalog::SetupCuesOf(*previous.pose, previous.variation);
+  for (const auto& cue : catalog::SetupCuesOf(*step.pose, step.variation)) {
+    if (cue.side() != yoga::type::v1::SIDE_UNSPECIFIED && cue.side() != step.side)
+      continue;
+    bool said = false;
+    for (const auto& old : before) said |= old.key() == cue.key();
+    if (said) continue;
+    time += SpeakingTime(cue.text()) + absl::Milliseconds(2000);
+    if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) ++*movements;
+  }
+  return time;
+}
+
+// The opening's words: welcome, length, the poses ahead, the props.
+absl::Duration Opening(const PlanningCatalog& planning,
+                       const yoga::type::v1::Routine& routine) {
+  absl::Duration time = Said("Welcome. Let's begin your practice.") +
+                        Said("This practice takes about twenty-five minutes.");
+  std::set<std::string> poses;
+  std::map<int, bool> props;
+  absl::Duration names;
+  for (const RoutineStep& step : routine.steps()) {
+    const auto& pose = *planning.catalog().FindPose(step.pose_id());
+    const auto* variation = catalog::FindVariation(pose, step.variation_id());
+    if (poses.insert(pose.id()).second)
+      names += Said(variation != nullptr ? variation->name() : pose.name());
+    for (const auto& use : pose.props()) props[use.prop()] |= use.required();
+    if (variation != nullptr)
+      for (const auto& use : variation->props())
+        props[use.prop()] |= use.required();
+  }
+  if (poses.size() <= kMaxOpeningNames)
+    time += Said("Today's poses:") + names;
+  time += static_cast<int64_t>(props.size()) *
+          Said("If you have a cushion, keep it nearby.");
+  return time;
+}
+
+// Cautions of the routine's conditions the entry of `step` says.
+absl::Duration ConditionCautions(const TimedStep& step,
+                                 const yoga::type::v1::Routine& routine) {
+  absl::Duration time;
+  auto add = [&](const auto& cautions) {
+    for (const auto& caution : cautions) {
+      if (caution.action() != yoga::catalog::v1::CAUTION_ACTION_MENTION)
+        continue;
+      for (int condition : routine.conditions()) {
+        if (caution.condition() == condition)
+          time += SpeakingTime(caution.cue().text()) + absl::Milliseconds(2000);
+      }
+    }
+  };
+  add(step.pose->cautions());
+  if (step.variation != nullptr) add(step.variation->cautions());
+  return time;
 }
 
 }  // namespace
@@ -64,51 +132,97 @@ absl::Duration HoldDuration(const yoga::type::v1::HoldRange& range,
 
 absl::Duration TransitionDuration(const TimedStep* previous,
                                   const TimedStep& step) {
+  using yoga::planner::StepRelation;
   const CueTimes& times = *step.cue_times;
-  if (previous == nullptr) {
-    // The runner starts standing.
-    const int drop = Height(yoga::type::v1::BODY_POSITION_STANDING) -
-                     Height(step.pose->position());
-    return RoundUpToSecond(kFirstStepSettle + drop * kPerLevelOfHeight +
-                           times.setup[step.side]);
+  const int side = step.side;
+  const absl::Duration breath = step.breath;
+  const StepRelation relation =
+      previous == nullptr
+          ? StepRelation::kFirst
+          : Relate(previous->pose, previous->variation, previous->side,
+                   previous->set, step.pose, step.variation, step.side,
+                   step.set);
+  absl::Duration time;
+  if (previous != nullptr && relation != StepRelation::kDeepen) {
+    const CueTimes& before = *previous->cue_times;
+    time += kChime + before.release[previous->side] +
+            before.release_movements[previous->side] * breath;
   }
-  const bool same_version =
-      previous->pose == step.pose && previous->variation == step.variation;
-  if (same_version && previous->side != step.side) {
-    // The other side: switch and hear only what differs by side.
-    return RoundUpToSecond(kSideSwitch + times.setup_sided[step.side]);
+  const bool sided = step.side != yoga::type::v1::SIDE_UNSPECIFIED;
+  const absl::Duration side_word = sided ? Said("Right side.") : absl::ZeroDuration();
+  int movements = 0;
+  switch (relation) {
+    case StepRelation::kNewPose:
+      time += Said("Next pose.");
+      [[fallthrough]];
+    case StepRelation::kFirst:
+      time += times.name + side_word + times.cautions + times.setup[side];
+      movements = times.setup_movements[side];
+      break;
+    case StepRelation::kOtherSide:
+      if (step.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD)
+        time += std::max(kRestBeforeOtherSide, 2 * breath) +
+                Said("Rest for a breath or two.");
+      time += Said("Switch sides.") + side_word + times.setup_again[side];
+      if (previous->variation != step.variation) time += times.name;
+      movements = times.setup_again_movements[side];
+      break;
+    case StepRelation::kNextSet:
+      time += std::max(kRestBetweenSets, 3 * breath) +
+              Said("Rest here for a few breaths.") + Said("Set three.") +
+              times.name + side_word + times.setup_again[side];
+      movements = times.setup_again_movements[side];
+      break;
+    case StepRelation::kDeepen:
+      time += times.name + Deepening(*previous, step, &movements);
+      break;
   }
-  if (same_version) return kRestBetweenSets;  // Another set.
-  absl::Duration moving = std::abs(Height(previous->pose->position()) -
-                                   Height(step.pose->position())) *
-                          kPerLevelOfHeight;
-  if (previous->pose->position() != step.pose->position())
-    moving += kNewPosition;
-  return RoundUpToSecond(previous->cue_times->release[previous->side] + moving +
-                         times.setup[step.side]);
+  // Each movement waits up to a breath for its own, and the runner settles a
+  // breath after the last one; a flow's announcement comes before its first
+  // movement.
+  time += movements * breath;
+  if (movements > 0) time += breath + breath / 2;
+  if (IsFlow(step))
+    time += Said("Ten rounds, moving with the breath.") + breath / 2;
+  return RoundUpToSecond(time);
 }
 
 void TimeRoutine(const PlanningCatalog& planning, absl::Duration breath,
                  yoga::type::v1::Routine& routine) {
+  // Whole milliseconds, the session's clock: breaths stay on their beat.
+  breath = absl::Trunc(breath, absl::Milliseconds(1));
   absl::Duration total;
   TimedStep previous{};
   bool first = true;
   for (RoutineStep& step : *routine.mutable_steps()) {
+    if (step.set() == 0) step.set_set(1);
     const auto& pose = *planning.catalog().FindPose(step.pose_id());
     const auto* variation = catalog::FindVariation(pose, step.variation_id());
-    const TimedStep timed{&pose, variation, &planning.TimesOf(pose, variation),
-                          step.side()};
+    const TimedStep timed{&pose,        variation,  &planning.TimesOf(pose, variation),
+                          step.side(), step.set(), breath};
     const auto& range = catalog::HoldOf(pose, variation);
     step.set_hold_unit(range.unit());
     const absl::Duration hold = HoldDuration(range, step.hold_count(), breath);
-    const absl::Duration transition =
+    absl::Duration transition =
         TransitionDuration(first ? nullptr : &previous, timed);
+    if (first) transition += RoundUpToSecond(Opening(planning, routine));
+    if (first || previous.pose != timed.pose)
+      transition += RoundUpToSecond(ConditionCautions(timed, routine));
     *step.mutable_hold() = ToProto(hold);
     *step.mutable_transition() = ToProto(transition);
-    if (step.set() == 0) step.set_set(1);
     total += hold + transition;
     previous = timed;
     first = false;
+  }
+  if (!first) {
+    // The last exit and the closing words.
+    const CueTimes& last = *previous.cue_times;
+    total += RoundUpToSecond(
+        kChime + last.release[previous.side] +
+        last.release_movements[previous.side] * breath +
+        Said("You practised for twenty-five minutes,") +
+        Said("and moved through twenty poses.") +
+        Said("Well done. Your practice is complete."));
   }
   *routine.mutable_total_duration() = ToProto(total);
   *routine.mutable_breath_length() = ToProto(breath);

@@ -1,7 +1,11 @@
 // How long each step of a routine takes: the hold, from its count and unit,
-// and the transition into it (moving between body positions, hearing the
-// release of the last pose and the setup of this one). The planner times every
-// routine with these rules, so presets, composed and custom routines agree.
+// and the transition into it: the previous pose's exit, a rest, and this
+// pose's entry as the session's timeline speaks them (step_relation.h; the
+// session opens before the first step and closes after the last). The
+// transition is a budget the timeline fits in with the default voice pack, so
+// holds start where the planner put them and total_duration is what the
+// session lasts. The planner times every routine with these rules, so
+// presets, composed and custom routines agree.
 #ifndef YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
 #define YOGA_SERVICES_PLANNER_ROUTINE_TIMING_H_
 
@@ -28,9 +32,12 @@ struct TimedStep {
   const yoga::catalog::v1::Variation* variation;  // Null for the base pose.
   const CueTimes* cue_times;
   yoga::type::v1::Side side;
+  uint32_t set = 1;
+  absl::Duration breath = kDefaultBreath;
 };
 
-// Time to get from `previous` (null at the start) into `step`.
+// Time from the end of `previous`'s hold (the session's opening, for null)
+// into `step`'s hold.
 absl::Duration TransitionDuration(const TimedStep* previous,
                                   const TimedStep& step);
 

@@ -26,26 +26,48 @@ inline constexpr char kChimeKeyPrefix[] = "chime.";
 // English words for 1 to 999: 21 -> "twenty-one".
 std::string NumberWords(int number);
 
-// The largest numbers the summary speaks; longer sessions skip that sentence.
+// A length of time as a person says it: "forty-five seconds", "one minute",
+// "a minute and a half", "two minutes and ten seconds".
+std::string SecondsWords(int seconds);
+
+// The largest numbers the opening and the summary speak; longer sessions
+// skip those sentences.
 inline constexpr int kMaxSummaryMinutes = 120;
 inline constexpr int kMaxSummaryPoses = 60;
+inline constexpr int kMaxOpeningMinutes = 60;
 
 namespace phrases {
+// The opening: welcome, length, what is coming, what to have at hand.
 Phrase SessionStart();
+Phrase SessionLength(int minutes);  // "This practice takes about ten minutes."
+Phrase PosesAhead();                // "Today's poses:" (then their names).
+// A prop to have at hand: required by a pose, or only helpful.
+Phrase PropAtHand(yoga::type::v1::Prop prop, bool required);
 Phrase NextPose();
 // The name of a pose, or of one of its variations.
 Phrase NameOf(const yoga::catalog::v1::Pose& pose,
               const yoga::catalog::v1::Variation* variation);
 Phrase SideName(yoga::type::v1::Side side);
 Phrase SwitchSides();
+// After one-leg strength work, before the other side.
+Phrase RestBeforeOtherSide();
 Phrase RestBetweenSets();
 Phrase SetNumber(int set);
-// "Hold for five breaths." / "Hold for thirty seconds." / "Ten rounds..."
+// The hold announced by kind (seconds said in steps of five: a 47-second hold
+// is "forty-five seconds"): strength holds "Hold for eight breaths.",
+// static and restorative holds "Stay here for two minutes.", flows "Ten
+// rounds, moving with the breath." Lengths as a person says them.
 Phrase HoldFor(yoga::type::v1::HoldUnit unit, int count);
+Phrase StayFor(yoga::type::v1::HoldUnit unit, int count);
 // "Hold." when the hold is too short for HoldFor.
 Phrase HoldShort();
 Phrase BreatheIn();
 Phrase BreatheOut();
+// Calm words inside a long static hold, in turn.
+inline constexpr int kCalmPhrases = 3;
+Phrase Calm(int index);  // index modulo kCalmPhrases.
+// A flow cue's few words for one half breath (Cue.short_text).
+Phrase ShortOf(const yoga::catalog::v1::Cue& cue);
 Phrase Halfway();
 Phrase BreathsLeft(int breaths);  // 2 or more.
 Phrase LastBreath();

@@ -9,13 +9,17 @@
 #include "services/catalog/effective_pose.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
+#include "services/planner/step_relation.h"
 
 namespace yoga::session {
 namespace {
 
+using yoga::catalog::v1::Breath;
 using yoga::catalog::v1::Cue;
 using yoga::catalog::v1::Pose;
 using yoga::catalog::v1::Variation;
+using yoga::planner::StepRelation;
+using yoga::planner::StepVersion;
 using yoga::session::v1::CueEvent;
 using yoga::session::v1::CueKind;
 using yoga::session::v1::Verbosity;
@@ -23,50 +27,99 @@ using yoga::type::v1::RoutineStep;
 using yoga::type::v1::Side;
 using Cues = google::protobuf::RepeatedPtrField<Cue>;
 
-// Silence after an instruction before the next one starts.
+constexpr Breath kNoBreath = yoga::catalog::v1::BREATH_UNSPECIFIED;
+constexpr Breath kIn = yoga::catalog::v1::BREATH_INHALE;
+constexpr Breath kOut = yoga::catalog::v1::BREATH_EXHALE;
+
+// Silence after a cue before the next one starts.
 constexpr int64_t kGapMs = 500;
-// Silence around counts and breath cues inside a hold, where time is short.
+// After an instruction, time to do it before the next one.
+constexpr int64_t kDoItMs = 2000;
+// Silence around cues inside a hold, where time is short.
 constexpr int64_t kTightGapMs = 150;
 // How far a hold instruction may slide from its ideal moment to find room.
 constexpr int64_t kSlideStepMs = 100;
+// Counts of strength holds in seconds.
 constexpr int64_t kHalfwayFromMs = 30'000;
 constexpr int64_t kCountdownFromMs = 8'000;
 constexpr int64_t kSecondsLeftFromMs = 25'000;
-// Breaths paced aloud at the start of each hold, for a first-timer.
+// Strength holds in breaths say "three more breaths" from this many on.
+constexpr int kBreathsLeftFromCount = kBreathsLeftAt + 2;
+// Breaths paced aloud at the start of each hold at FULL, for a first-timer.
 constexpr int kPacedBreaths = 2;
+// At FULL a hold's silences are filled once longer than this, so none reaches
+// kMaxQuietMs (the header's promise).
+constexpr int64_t kFillQuietFromMs = 14'000;
+// Rests after an exit: before the other side of one-leg strength work, and
+// between sets. At least this long, and at least two (three) breaths.
+constexpr int64_t kRestBeforeOtherSideMs = 8'000;
+constexpr int64_t kRestBetweenSetsMs = 12'000;
+// The opening names the poses ahead when there are no more than this many.
+constexpr int kMaxOpeningNames = 8;
 
 int64_t Ms(absl::Duration duration) {
   return absl::ToInt64Milliseconds(duration);
 }
 
-// How the step relates to the one before it.
-enum class Relation { kFirst, kNewPose, kOtherSide, kNextSet };
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
-struct ResolvedStep {
-  const RoutineStep* step;
-  const Pose* pose;
-  const Variation* variation;
-};
+Breath Opposite(Breath breath) { return breath == kIn ? kOut : kIn; }
+
+Phrase BreathPhrase(Breath breath) {
+  return breath == kIn ? phrases::BreatheIn() : phrases::BreatheOut();
+}
+
+Phrase PhraseOf(const Cue& cue) { return {cue.key(), cue.text()}; }
 
 bool AppliesTo(const Cue& cue, Side side) {
   return cue.side() == yoga::type::v1::SIDE_UNSPECIFIED || cue.side() == side;
 }
 
-// The instructions of one phase a verbosity keeps: FULL every one, BRIEF the
-// first plus those specific to the side (they say which leg goes where),
-// MINIMAL none. `sided_only` keeps just the side-specific ones (a side switch).
-std::vector<const Cue*> Instructions(const Cues& cues, Side side,
-                                     Verbosity verbosity, bool sided_only) {
+bool IsFlow(const StepVersion& step) {
+  const auto& range = catalog::HoldOf(*step.pose, step.variation);
+  if (range.unit() != yoga::type::v1::HOLD_UNIT_REPETITIONS) return false;
+  const Cues& cues = step.variation != nullptr &&
+                             !step.variation->hold_cues().empty()
+                         ? step.variation->hold_cues()
+                         : step.pose->hold_cues();
+  for (const Cue& cue : cues) {
+    if (cue.breath() != kNoBreath) return true;
+  }
+  return false;
+}
+
+const Cues& HoldCuesOf(const StepVersion& step) {
+  return step.variation != nullptr && !step.variation->hold_cues().empty()
+             ? step.variation->hold_cues()
+             : step.pose->hold_cues();
+}
+
+// The breaths of one step. In-breaths start at anchor + k * breath, out-breaths
+// half a breath later; entry, hold and exit all keep this one rhythm.
+struct BreathGrid {
+  int64_t anchor = 0;
+  int64_t breath = 5000;
+
+  int64_t half() const { return breath / 2; }
+  // The first moment at or after `at` when `phase` starts.
+  int64_t NextStart(Breath phase, int64_t at) const {
+    const int64_t base = anchor + (phase == kOut ? half() : 0);
+    return base - FloorDiv(base - at, breath) * breath;
+  }
+};
+
+// The cues of a phase a verbosity keeps: FULL every one, BRIEF the first, the
+// movements (breath-tagged) and those specific to the side, MINIMAL none.
+std::vector<const Cue*> Kept(const Cues& cues, Side side, Verbosity verbosity) {
   std::vector<const Cue*> kept;
   if (verbosity == yoga::session::v1::VERBOSITY_MINIMAL) return kept;
   for (const Cue& cue : cues) {
-    if (!AppliesTo(cue, side) ||
-        cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED)
-      continue;
-    const bool side_specific = cue.side() != yoga::type::v1::SIDE_UNSPECIFIED;
-    if (sided_only && !side_specific) continue;
+    if (!AppliesTo(cue, side)) continue;
     const bool keep = verbosity == yoga::session::v1::VERBOSITY_FULL ||
-                      kept.empty() || side_specific;
+                      kept.empty() || cue.breath() != kNoBreath ||
+                      cue.side() != yoga::type::v1::SIDE_UNSPECIFIED;
     if (keep) kept.push_back(&cue);
   }
   return kept;
@@ -93,6 +146,18 @@ class HoldWindow {
     placed_.push_back(std::move(cue));
     return true;
   }
+  // Places both or neither: a breath pair must stay whole for in and out to
+  // alternate.
+  bool PlacePair(CueEvent first, CueEvent second) {
+    if (!Fits(first.offset_ms(), first.duration_ms()) ||
+        !Fits(second.offset_ms(), second.duration_ms()) ||
+        first.offset_ms() + first.duration_ms() + kTightGapMs >
+            second.offset_ms())
+      return false;
+    placed_.push_back(std::move(first));
+    placed_.push_back(std::move(second));
+    return true;
+  }
   // Places `cue` at its offset or the first free moment up to `latest`.
   bool PlaceFrom(CueEvent cue, int64_t latest) {
     for (int64_t at = cue.offset_ms(); at <= latest; at += kSlideStepMs) {
@@ -103,6 +168,40 @@ class HoldWindow {
       }
     }
     return false;
+  }
+  // Places `cue` to end just before `before`, or as close to it as it fits
+  // after `earliest`.
+  bool PlaceBefore(CueEvent cue, int64_t before, int64_t earliest) {
+    for (int64_t at = before - cue.duration_ms() - kTightGapMs; at >= earliest;
+         at -= kSlideStepMs) {
+      if (Fits(at, cue.duration_ms())) {
+        cue.set_offset_ms(at);
+        placed_.push_back(std::move(cue));
+        return true;
+      }
+    }
+    return false;
+  }
+  // The longest silence in the window: its start and length.
+  std::pair<int64_t, int64_t> LongestQuiet() const {
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    for (const CueEvent& placed : placed_)
+      spans.emplace_back(placed.offset_ms(),
+                         placed.offset_ms() + placed.duration_ms());
+    std::sort(spans.begin(), spans.end());
+    int64_t quiet_from = start_, best_from = start_, best = 0;
+    for (const auto& [from, to] : spans) {
+      if (from - quiet_from > best) {
+        best = from - quiet_from;
+        best_from = quiet_from;
+      }
+      quiet_from = std::max(quiet_from, to);
+    }
+    if (end_ - quiet_from > best) {
+      best = end_ - quiet_from;
+      best_from = quiet_from;
+    }
+    return {best_from, best};
   }
   std::vector<CueEvent> TakeSorted() {
     std::sort(placed_.begin(), placed_.end(),
@@ -118,7 +217,8 @@ class HoldWindow {
   std::vector<CueEvent> placed_;
 };
 
-// One build: the cues so far and the end of the last one.
+// One build: the cues so far, when the next may start, and the last breath
+// spoken (in and out always alternate).
 class Writer {
  public:
   Writer(const PromptDurations& durations, Verbosity verbosity)
@@ -130,7 +230,10 @@ class Writer {
     return verbosity_ == yoga::session::v1::VERBOSITY_MINIMAL;
   }
   Timeline& timeline() { return timeline_; }
-  int64_t cursor() const { return cursor_; }
+  int64_t free_at() const { return free_at_; }
+  void WaitUntil(int64_t at) { free_at_ = std::max(free_at_, at); }
+  Breath last_breath() const { return last_breath_; }
+  int64_t last_movement_at() const { return last_movement_at_; }
   int next_index() const { return static_cast<int>(timeline_.cues.size()); }
 
   // The context later cues belong to.
@@ -140,7 +243,11 @@ class Writer {
     side_ = side;
   }
 
-  CueEvent Make(const Phrase& phrase, CueKind kind, int64_t at) const {
+  int64_t DurationOf(const Phrase& phrase) const {
+    return std::max<int64_t>(Ms(durations_.Of(phrase)), 1);
+  }
+  CueEvent Make(const Phrase& phrase, CueKind kind, int64_t at,
+                Breath breath = kNoBreath) const {
     CueEvent cue;
     cue.set_offset_ms(at);
     cue.set_kind(kind);
@@ -149,246 +256,726 @@ class Writer {
     cue.set_pose_id(pose_id_);
     cue.set_side(side_);
     cue.set_step_index(step_index_);
-    cue.set_duration_ms(std::max<int64_t>(Ms(durations_.Of(phrase)), 1));
+    cue.set_duration_ms(DurationOf(phrase));
+    cue.set_breath(breath);
     return cue;
   }
-  int64_t DurationOf(const Phrase& phrase) const {
-    return std::max<int64_t>(Ms(durations_.Of(phrase)), 1);
+
+  // Says `phrase` at `at`, or as soon as the last cue allows; `after` is the
+  // silence it leaves before the next cue.
+  void Say(const Phrase& phrase, CueKind kind, int64_t at = 0,
+           int64_t after = kGapMs) {
+    Append(Make(phrase, kind, std::max(at, free_at_)), after);
+  }
+  // Says a movement (or a breath) at the start of its breath on `grid`, no
+  // earlier than `at`. When the breath said last was the same one, the other
+  // is said first, on its own breath, so that in and out alternate.
+  void SayOnBreath(const Phrase& phrase, CueKind kind, Breath breath,
+                   const BreathGrid& grid, int64_t at = 0) {
+    int64_t earliest = std::max(at, free_at_);
+    if (last_breath_ == breath) {
+      const Breath other = Opposite(breath);
+      Append(Make(BreathPhrase(other), yoga::session::v1::CUE_KIND_BREATH,
+                  grid.NextStart(other, earliest), other),
+             kGapMs);
+      earliest = free_at_;
+    }
+    const int64_t start = grid.NextStart(breath, earliest);
+    Append(Make(phrase, kind, start, breath), kDoItMs);
+    last_movement_at_ = start;
+  }
+  void Append(CueEvent cue, int64_t after = kGapMs) {
+    cue.set_seq(next_index() + 1);
+    free_at_ = cue.offset_ms() + cue.duration_ms() + after;
+    if (cue.breath() != kNoBreath) last_breath_ = cue.breath();
+    timeline_.cues.push_back(std::move(cue));
   }
 
-  // Appends a cue at `at`, or as soon after the last one as the gap allows.
-  void Say(const Phrase& phrase, CueKind kind, int64_t at = 0) {
-    const int64_t start =
-        timeline_.cues.empty() ? at : std::max(at, cursor_ + kGapMs);
-    Append(Make(phrase, kind, start));
+  // A point to move what follows from.
+  struct Mark {
+    size_t cues;
+    int64_t free_at;
+  };
+  Mark mark() {
+    last_movement_at_ = -1;
+    return {timeline_.cues.size(), free_at_};
   }
-  void Append(CueEvent cue) {
-    cue.set_seq(next_index() + 1);
-    cursor_ = cue.offset_ms() + cue.duration_ms();
-    timeline_.cues.push_back(std::move(cue));
+  // Moves every cue since `mark` later by `by` ms.
+  void ShiftSince(const Mark& mark, int64_t by) {
+    for (size_t i = mark.cues; i < timeline_.cues.size(); ++i) {
+      CueEvent& cue = timeline_.cues[i];
+      cue.set_offset_ms(cue.offset_ms() + by);
+    }
+    free_at_ += by;
+    if (last_movement_at_ >= 0) last_movement_at_ += by;
   }
 
  private:
   const PromptDurations& durations_;
   const Verbosity verbosity_;
   Timeline timeline_;
-  int64_t cursor_ = 0;
+  int64_t free_at_ = 0;
+  Breath last_breath_ = kNoBreath;
+  int64_t last_movement_at_ = -1;
   int step_index_ = -1;
   std::string pose_id_;
   Side side_ = yoga::type::v1::SIDE_UNSPECIFIED;
 };
 
-Phrase PhraseOf(const Cue& cue) { return {cue.key(), cue.text()}; }
+// A movement of a flow and the half breaths it has in each round.
+struct Beat {
+  const Cue* cue;
+  int slot;  // Half breaths from the round's start.
+  int span;  // Half breaths until the next beat.
+  const Cue* holding = nullptr;  // Said on its second half breath, if any.
+};
 
-void SayReleases(Writer& writer, const ResolvedStep& step) {
-  for (const Cue* cue :
-       Instructions(catalog::ReleaseCuesOf(*step.pose, step.variation),
-                    step.step->side(), writer.verbosity(), false)) {
-    writer.Say(PhraseOf(*cue), yoga::session::v1::CUE_KIND_RELEASE);
+// Lays a flow's movements on the half breaths of one round of
+// `breaths_per_round` breaths: each movement on the next half breath of its
+// phase; a still moment between two movements (bird dog's "hold") gets the
+// breaths the round has beyond its movements. INTERNAL when the movements
+// need more breaths than the round has.
+absl::StatusOr<std::vector<Beat>> FlowBeats(const Cues& cues, Side side,
+                                            int breaths_per_round) {
+  std::vector<Beat> beats;
+  const int slots = 2 * std::max(breaths_per_round, 1);
+  Breath first = kNoBreath;
+  for (const Cue& cue : cues) {
+    if (!AppliesTo(cue, side)) continue;
+    if (cue.breath() == kNoBreath) {
+      if (!beats.empty() && beats.back().holding == nullptr)
+        beats.back().holding = &cue;
+      continue;
+    }
+    if (beats.empty()) {
+      first = cue.breath();
+      beats.push_back({&cue, 0, 1});
+      continue;
+    }
+    const int after = beats.back().slot + 1;
+    const Breath at_after = after % 2 == 0 ? first : Opposite(first);
+    beats.push_back({&cue, at_after == cue.breath() ? after : after + 1, 1});
+  }
+  if (beats.empty()) return beats;
+  // Where the next round's first movement would come, with no still moments.
+  const int last = beats.back().slot;
+  const int needed = last + 1 + ((last + 1) % 2 == 0 ? 0 : 1);
+  if (needed > slots) {
+    return absl::InternalError(absl::StrCat(
+        "the flow's movements need ", needed / 2, " breaths a round, not ",
+        breaths_per_round));
+  }
+  int holders = 0;
+  for (const Beat& beat : beats) holders += beat.holding != nullptr ? 1 : 0;
+  int spare_breaths = (slots - needed) / 2;
+  int shift = 0;
+  for (size_t i = 0; i < beats.size(); ++i) {
+    beats[i].slot += shift;
+    if (beats[i].holding != nullptr && holders > 0) {
+      const int extra = (spare_breaths + holders - 1) / holders;
+      shift += 2 * extra;
+      spare_breaths -= extra;
+      --holders;
+    }
+  }
+  for (size_t i = 0; i < beats.size(); ++i) {
+    const int next = i + 1 < beats.size() ? beats[i + 1].slot : slots;
+    beats[i].span = next - beats[i].slot;
+  }
+  return beats;
+}
+
+// Lays out one routine; Build() below runs it.
+class Layout {
+ public:
+  Layout(const catalog::Catalog& catalog, const PromptDurations& durations,
+         const yoga::type::v1::Routine& routine, const TimelineOptions& options,
+         std::vector<StepVersion> steps)
+      : catalog_(catalog),
+        routine_(routine),
+        steps_(std::move(steps)),
+        writer_(durations, options.verbosity),
+        lead_in_(Ms(options.lead_in)),
+        breath_(std::max<int64_t>(
+            Ms(FromProtoDuration(routine.breath_length())), 1000)) {
+    for (int condition : routine.conditions()) conditions_.insert(condition);
+  }
+
+  absl::StatusOr<Timeline> Run();
+
+ private:
+  void SayOpening();
+  void SayCautions(const StepVersion& step);
+  void SayEntry(int index, StepRelation relation, const BreathGrid& grid);
+  void SayExit(const StepVersion& step, const BreathGrid& grid);
+  void SayRest(const StepVersion& step, StepRelation relation);
+  absl::Status SayHold(const StepVersion& step, int index, int64_t start,
+                       int64_t end, const BreathGrid& grid);
+  absl::Status SayFlow(const StepVersion& step, int index, int64_t start,
+                       int64_t end, const BreathGrid& grid);
+  void FillQuiet(HoldWindow& window, const BreathGrid& grid, int64_t from,
+                 Breath pair_first);
+  void SayClosing(int64_t last_hold_end);
+  Phrase HoldPhrase(const StepVersion& step) const;
+  void Use(const StepVersion& step) {
+    writer_.SetStep(static_cast<int>(&step - steps_.data()), step.pose->id(),
+                    step.step->side());
+  }
+
+  const catalog::Catalog& catalog_;
+  const yoga::type::v1::Routine& routine_;
+  const std::vector<StepVersion> steps_;
+  Writer writer_;
+  const int64_t lead_in_;
+  const int64_t breath_;
+  std::set<int> conditions_;
+  std::set<std::string> cautions_said_;  // Of the current pose.
+  int calm_said_ = 0;
+};
+
+void Layout::SayOpening() {
+  writer_.Say(phrases::SessionStart(),
+              yoga::session::v1::CUE_KIND_SESSION_START, lead_in_);
+  const int64_t total = Ms(FromProtoDuration(routine_.total_duration()));
+  const int minutes = std::max<int>(1, std::lround(total / 60000.0));
+  if (minutes <= kMaxOpeningMinutes && total > 0) {
+    writer_.Say(phrases::SessionLength(minutes),
+                yoga::session::v1::CUE_KIND_SESSION_START);
+  }
+  if (writer_.minimal()) return;
+  // The poses ahead, each once, by the name of its first version.
+  std::vector<const StepVersion*> distinct;
+  std::set<const Pose*> seen;
+  for (const StepVersion& step : steps_) {
+    if (seen.insert(step.pose).second) distinct.push_back(&step);
+  }
+  if (writer_.full() && distinct.size() <= kMaxOpeningNames) {
+    writer_.Say(phrases::PosesAhead(),
+                yoga::session::v1::CUE_KIND_SESSION_START);
+    for (const StepVersion* step : distinct) {
+      writer_.Say(phrases::NameOf(*step->pose, step->variation),
+                  yoga::session::v1::CUE_KIND_SESSION_START);
+    }
+  }
+  // Props: those a pose needs, then those that only help.
+  std::map<int, bool> props;  // Prop -> required.
+  auto add = [&](const auto& uses) {
+    for (const auto& use : uses) props[use.prop()] |= use.required();
+  };
+  for (const StepVersion& step : steps_) {
+    add(step.pose->props());
+    if (step.variation != nullptr) add(step.variation->props());
+  }
+  for (bool required : {true, false}) {
+    for (const auto& [prop, needed] : props) {
+      if (needed != required) continue;
+      writer_.Say(phrases::PropAtHand(static_cast<yoga::type::v1::Prop>(prop),
+                                      required),
+                  yoga::session::v1::CUE_KIND_SESSION_START);
+    }
   }
 }
 
-void Announce(Writer& writer, const ResolvedStep& step, Relation relation) {
+// Cautions for everyone and for the routine's conditions, each once per pose.
+void Layout::SayCautions(const StepVersion& step) {
+  if (writer_.minimal()) return;
+  auto say = [&](const auto& cautions) {
+    for (const auto& caution : cautions) {
+      if (caution.action() != yoga::catalog::v1::CAUTION_ACTION_MENTION)
+        continue;
+      const bool everyone =
+          caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED;
+      if (!everyone && !conditions_.contains(caution.condition())) continue;
+      if (!cautions_said_.insert(caution.cue().key()).second) continue;
+      writer_.Say(PhraseOf(caution.cue()), yoga::session::v1::CUE_KIND_CAUTION,
+                  0, kDoItMs);
+    }
+  };
+  say(step.pose->cautions());
+  if (step.variation != nullptr) say(step.variation->cautions());
+}
+
+void Layout::SayEntry(int index, StepRelation relation,
+                      const BreathGrid& grid) {
+  const StepVersion& step = steps_[index];
   const Side side = step.step->side();
   const bool sided = side != yoga::type::v1::SIDE_UNSPECIFIED;
+  const StepVersion* previous = index > 0 ? &steps_[index - 1] : nullptr;
+  using yoga::session::v1::CUE_KIND_POSE;
   switch (relation) {
-    case Relation::kOtherSide:
-      writer.Say(phrases::SwitchSides(),
-                 yoga::session::v1::CUE_KIND_SIDE_SWITCH);
-      writer.Say(phrases::SideName(side), yoga::session::v1::CUE_KIND_POSE);
-      return;
-    case Relation::kNextSet:
-      writer.Say(phrases::RestBetweenSets(), yoga::session::v1::CUE_KIND_REST);
-      // A custom routine may repeat a step without numbering its sets.
-      if (step.step->set() >= 2) {
-        writer.Say(phrases::SetNumber(step.step->set()),
-                   yoga::session::v1::CUE_KIND_COUNT);
-      } else {
-        writer.Say(phrases::NameOf(*step.pose, step.variation),
-                   yoga::session::v1::CUE_KIND_POSE);
-      }
-      return;
-    case Relation::kNewPose:
-      if (writer.full())
-        writer.Say(phrases::NextPose(), yoga::session::v1::CUE_KIND_TRANSITION);
+    case StepRelation::kNewPose:
+      cautions_said_.clear();
+      if (writer_.full())
+        writer_.Say(phrases::NextPose(),
+                    yoga::session::v1::CUE_KIND_TRANSITION);
       [[fallthrough]];
-    case Relation::kFirst:
-      writer.Say(phrases::NameOf(*step.pose, step.variation),
-                 yoga::session::v1::CUE_KIND_POSE);
-      if (sided)
-        writer.Say(phrases::SideName(side), yoga::session::v1::CUE_KIND_POSE);
-      return;
+    case StepRelation::kFirst:
+      writer_.Say(phrases::NameOf(*step.pose, step.variation), CUE_KIND_POSE);
+      if (sided) writer_.Say(phrases::SideName(side), CUE_KIND_POSE);
+      break;
+    case StepRelation::kOtherSide:
+      writer_.Say(phrases::SwitchSides(),
+                  yoga::session::v1::CUE_KIND_SIDE_SWITCH);
+      if (previous->variation != step.variation)
+        writer_.Say(phrases::NameOf(*step.pose, step.variation), CUE_KIND_POSE);
+      writer_.Say(phrases::SideName(side), CUE_KIND_POSE);
+      break;
+    case StepRelation::kNextSet:
+      // A custom routine may repeat a step without numbering its sets.
+      if (step.step->set() >= 2)
+        writer_.Say(phrases::SetNumber(step.step->set()),
+                    yoga::session::v1::CUE_KIND_COUNT);
+      if (previous->variation != step.variation || step.step->set() < 2)
+        writer_.Say(phrases::NameOf(*step.pose, step.variation), CUE_KIND_POSE);
+      if (sided) writer_.Say(phrases::SideName(side), CUE_KIND_POSE);
+      break;
+    case StepRelation::kDeepen:
+      writer_.Say(phrases::NameOf(*step.pose, step.variation), CUE_KIND_POSE);
+      break;
+  }
+  SayCautions(step);
+
+  // The setup cues this entry says: all of them for a new pose; again after
+  // an exit, but not the first one (the starting position the exit left the
+  // runner in); only the deepening ones when the hold goes on.
+  std::set<std::string> already;
+  if (relation == StepRelation::kDeepen) {
+    for (const Cue& cue :
+         catalog::SetupCuesOf(*previous->pose, previous->variation))
+      already.insert(cue.key());
+  }
+  const std::vector<const Cue*> setup =
+      Kept(catalog::SetupCuesOf(*step.pose, step.variation), side,
+           writer_.verbosity());
+  for (size_t i = 0; i < setup.size(); ++i) {
+    const Cue& cue = *setup[i];
+    const bool again = relation == StepRelation::kOtherSide ||
+                       relation == StepRelation::kNextSet;
+    if (again && i == 0 && cue.breath() == kNoBreath &&
+        cue.side() == yoga::type::v1::SIDE_UNSPECIFIED &&
+        catalog::SetupCuesOf(*step.pose, step.variation)[0].key() == cue.key())
+      continue;
+    if (already.contains(cue.key())) continue;
+    if (cue.breath() != kNoBreath) {
+      writer_.SayOnBreath(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION,
+                          cue.breath(), grid);
+    } else {
+      writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
+                  kDoItMs);
+    }
   }
 }
 
-// Setup instructions, each followed by an equal share of the time left before
-// the planned start of the hold: the runner hears a step, then has time to do
-// it. Returns when the hold starts.
-int64_t SaySetup(Writer& writer, const ResolvedStep& step, Relation relation,
-                 int64_t planned_hold_start) {
-  std::vector<const Cue*> cues;
-  if (relation == Relation::kFirst || relation == Relation::kNewPose ||
-      relation == Relation::kOtherSide) {
-    cues = Instructions(catalog::SetupCuesOf(*step.pose, step.variation),
-                        step.step->side(), writer.verbosity(),
-                        relation == Relation::kOtherSide);
+void Layout::SayExit(const StepVersion& step, const BreathGrid& grid) {
+  Use(step);
+  for (const Cue* cue :
+       Kept(catalog::ReleaseCuesOf(*step.pose, step.variation),
+            step.step->side(), writer_.verbosity())) {
+    if (cue->breath() != kNoBreath) {
+      writer_.SayOnBreath(PhraseOf(*cue), yoga::session::v1::CUE_KIND_RELEASE,
+                          cue->breath(), grid);
+    } else {
+      writer_.Say(PhraseOf(*cue), yoga::session::v1::CUE_KIND_RELEASE, 0,
+                  kDoItMs);
+    }
   }
-  int64_t speaking = 0;
-  for (const Cue* cue : cues) speaking += writer.DurationOf(PhraseOf(*cue));
-  const int64_t count = static_cast<int64_t>(cues.size());
-  const int64_t slack =
-      planned_hold_start - writer.cursor() - speaking - (count + 1) * kGapMs;
-  const int64_t after_each =
-      kGapMs + std::max<int64_t>(slack, 0) / std::max<int64_t>(count, 1);
-  for (size_t i = 0; i < cues.size(); ++i) {
-    writer.Say(PhraseOf(*cues[i]), yoga::session::v1::CUE_KIND_INSTRUCTION,
-               writer.cursor() + (i == 0 ? kGapMs : after_each));
-  }
-  return std::max(planned_hold_start,
-                  writer.cursor() + (cues.empty() ? kGapMs : after_each));
 }
 
-// Everything said during the hold [start, end), the HOLD_START cue first.
-absl::Status SayHold(Writer& writer, const ResolvedStep& resolved, int index,
-                     int64_t start, int64_t end, int64_t breath_ms) {
-  const RoutineStep& step = *resolved.step;
-  const auto& range = catalog::HoldOf(*resolved.pose, resolved.variation);
+// The rest after an exit: between the sides of one-leg strength work, and
+// between sets.
+void Layout::SayRest(const StepVersion& step, StepRelation relation) {
+  const bool sides = relation == StepRelation::kOtherSide &&
+                     yoga::planner::RestsBetweenSides(step);
+  if (!sides && relation != StepRelation::kNextSet) return;
+  const int64_t rest =
+      sides ? std::max(kRestBeforeOtherSideMs, 2 * breath_)
+            : std::max(kRestBetweenSetsMs, 3 * breath_);
+  const int64_t start = writer_.free_at();
+  writer_.Say(sides ? phrases::RestBeforeOtherSide()
+                    : phrases::RestBetweenSets(),
+              yoga::session::v1::CUE_KIND_REST);
+  writer_.WaitUntil(start + rest);
+}
+
+Phrase Layout::HoldPhrase(const StepVersion& step) const {
+  const auto& range = catalog::HoldOf(*step.pose, step.variation);
+  const int count = static_cast<int>(step.step->hold_count());
+  return step.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD
+             ? phrases::HoldFor(range.unit(), count)
+             : phrases::StayFor(range.unit(), count);
+}
+
+// FULL: breath reminders, then calm words, wherever the hold has been quiet
+// for longer than kFillQuietFromMs. Breath reminders come as pairs starting
+// with `pair_first`, so in and out keep alternating around them.
+void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid,
+                       int64_t from, Breath pair_first) {
+  for (int tries = 0; tries < 64; ++tries) {
+    const auto [quiet_from, quiet] = window.LongestQuiet();
+    if (quiet <= kFillQuietFromMs) return;
+    // Ten seconds into the silence (or its middle), so the voice comes back
+    // about that often and no oftener.
+    const int64_t middle =
+        std::max(from, quiet_from + std::min<int64_t>(quiet / 2, 10'000) -
+                           breath_ / 2);
+    bool placed = false;
+    if (tries % 2 == 0) {
+      const int64_t first = grid.NextStart(pair_first, middle);
+      placed = window.PlacePair(
+          writer_.Make(BreathPhrase(pair_first),
+                       yoga::session::v1::CUE_KIND_BREATH, first, pair_first),
+          writer_.Make(BreathPhrase(Opposite(pair_first)),
+                       yoga::session::v1::CUE_KIND_BREATH,
+                       grid.NextStart(Opposite(pair_first), first + 1),
+                       Opposite(pair_first)));
+    }
+    if (!placed) {
+      placed = window.PlaceFrom(
+          writer_.Make(phrases::Calm(calm_said_),
+                       yoga::session::v1::CUE_KIND_INSTRUCTION,
+                       std::max(from, quiet_from +
+                                          std::min<int64_t>(quiet / 2, 10'000) -
+                                          1500)),
+          quiet_from + quiet);
+      if (placed) ++calm_said_;
+    }
+    if (!placed) return;
+  }
+}
+
+// Everything said during a held pose, [start, end): the HOLD_START cue first,
+// counts for strength holds, then hold cues, breath pacing and, at FULL, no
+// long silence.
+absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
+                             int64_t end, const BreathGrid& grid) {
+  const auto& range = catalog::HoldOf(*step.pose, step.variation);
   const auto unit = range.unit();
-  const int count = static_cast<int>(step.hold_count());
+  const int count = static_cast<int>(step.step->hold_count());
   const int64_t length = end - start;
+  const bool strength =
+      step.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD;
   HoldWindow window(start, end);
   using yoga::session::v1::CUE_KIND_BREATH;
   using yoga::session::v1::CUE_KIND_COUNT;
   using yoga::session::v1::CUE_KIND_COUNTDOWN;
 
-  // The cue that starts the hold; a plain "Hold." when the full one is too
-  // long.
-  if (!window.PlaceAt(writer.Make(phrases::HoldFor(unit, count),
-                                  yoga::session::v1::CUE_KIND_HOLD_START,
-                                  start)) &&
-      !window.PlaceAt(writer.Make(phrases::HoldShort(),
-                                  yoga::session::v1::CUE_KIND_HOLD_START,
-                                  start))) {
+  if (!window.PlaceAt(writer_.Make(HoldPhrase(step),
+                                   yoga::session::v1::CUE_KIND_HOLD_START,
+                                   start)) &&
+      !window.PlaceAt(writer_.Make(phrases::HoldShort(),
+                                   yoga::session::v1::CUE_KIND_HOLD_START,
+                                   start))) {
     return absl::FailedPreconditionError(absl::StrCat(
         "routine.steps[", index, "].hold: ", length,
         " ms is too short to announce the hold and end it with a chime"));
   }
 
-  // Counts and the final countdown, at exact moments: every verbosity.
-  const int64_t breath = std::max<int64_t>(breath_ms, 1);
-  switch (unit) {
-    case yoga::type::v1::HOLD_UNIT_BREATHS:
-      if (count >= 2)
-        window.PlaceAt(writer.Make(phrases::LastBreath(), CUE_KIND_COUNTDOWN,
-                                   end - breath));
-      if (count >= kBreathsLeftAt + 2)
-        window.PlaceAt(writer.Make(phrases::BreathsLeft(kBreathsLeftAt),
-                                   CUE_KIND_COUNT,
-                                   end - kBreathsLeftAt * breath));
-      break;
-    case yoga::type::v1::HOLD_UNIT_REPETITIONS: {
-      const int64_t round = length / std::max(count, 1);
-      if (count >= 2)
-        window.PlaceAt(
-            writer.Make(phrases::LastRound(), CUE_KIND_COUNTDOWN, end - round));
-      if (count >= kRoundsLeftAt + 2)
-        window.PlaceAt(writer.Make(phrases::RoundsLeft(kRoundsLeftAt),
-                                   CUE_KIND_COUNT,
-                                   end - kRoundsLeftAt * round));
-      break;
-    }
-    default:
-      if (length >= kCountdownFromMs) {
-        for (int number = kCountdownFrom; number >= 1; --number)
-          window.PlaceAt(writer.Make(phrases::Countdown(number),
-                                     CUE_KIND_COUNTDOWN, end - number * 1000));
+  // Strength holds are counted, at exact moments, at every verbosity.
+  if (strength) {
+    switch (unit) {
+      case yoga::type::v1::HOLD_UNIT_BREATHS:
+        if (count >= 2)
+          window.PlaceAt(writer_.Make(phrases::LastBreath(),
+                                      CUE_KIND_COUNTDOWN, end - breath_));
+        if (count >= kBreathsLeftFromCount)
+          window.PlaceAt(writer_.Make(phrases::BreathsLeft(kBreathsLeftAt),
+                                      CUE_KIND_COUNT,
+                                      end - kBreathsLeftAt * breath_));
+        break;
+      case yoga::type::v1::HOLD_UNIT_REPETITIONS: {
+        const int64_t round = length / std::max(count, 1);
+        if (count >= 2)
+          window.PlaceAt(writer_.Make(phrases::LastRound(), CUE_KIND_COUNTDOWN,
+                                      end - round));
+        if (count >= kRoundsLeftAt + 2)
+          window.PlaceAt(writer_.Make(phrases::RoundsLeft(kRoundsLeftAt),
+                                      CUE_KIND_COUNT,
+                                      end - kRoundsLeftAt * round));
+        break;
       }
-      if (length >= kSecondsLeftFromMs)
-        window.PlaceAt(writer.Make(phrases::SecondsLeft(kSecondsLeftAt),
-                                   CUE_KIND_COUNT,
-                                   end - kSecondsLeftAt * 1000));
-      break;
+      default:
+        if (length >= kCountdownFromMs) {
+          for (int number = kCountdownFrom; number >= 1; --number)
+            window.PlaceAt(writer_.Make(phrases::Countdown(number),
+                                        CUE_KIND_COUNTDOWN,
+                                        end - number * 1000));
+        }
+        if (length >= kSecondsLeftFromMs)
+          window.PlaceAt(writer_.Make(phrases::SecondsLeft(kSecondsLeftAt),
+                                      CUE_KIND_COUNT,
+                                      end - kSecondsLeftAt * 1000));
+        if (length >= kHalfwayFromMs)
+          window.PlaceAt(writer_.Make(phrases::Halfway(),
+                                      yoga::session::v1::CUE_KIND_HALFWAY,
+                                      start + length / 2));
+        break;
+    }
   }
-  if (length >= kHalfwayFromMs) {
-    int64_t halfway = start + length / 2;
-    if (unit == yoga::type::v1::HOLD_UNIT_BREATHS)
-      halfway = start + (count / 2) * breath;  // On a breath.
-    window.PlaceAt(writer.Make(phrases::Halfway(),
-                               yoga::session::v1::CUE_KIND_HALFWAY, halfway));
-  }
-  if (writer.minimal()) {
-    for (CueEvent& cue : window.TakeSorted()) writer.Append(std::move(cue));
+  if (writer_.minimal()) {
+    for (CueEvent& cue : window.TakeSorted()) writer_.Append(std::move(cue));
     return absl::OkStatus();
   }
 
-  // Hold instructions, spread over the hold.
-  const Cues& hold_cues =
-      resolved.variation != nullptr && !resolved.variation->hold_cues().empty()
-          ? resolved.variation->hold_cues()
-          : resolved.pose->hold_cues();
+  // Breaths come in pairs, the first the opposite of the last one said
+  // before the hold, so in and out alternate through it.
+  const Breath last = writer_.last_breath() == kNoBreath
+                          ? kOut
+                          : writer_.last_breath();
+  const Breath pair_first = Opposite(last);
+  auto pair = [&](int64_t at, const Cue* movement) {
+    const int64_t first = grid.NextStart(pair_first, at);
+    const int64_t second = grid.NextStart(Opposite(pair_first), first + 1);
+    auto make = [&](Breath breath, int64_t when) {
+      if (movement != nullptr && movement->breath() == breath)
+        return writer_.Make(PhraseOf(*movement),
+                            yoga::session::v1::CUE_KIND_INSTRUCTION, when,
+                            breath);
+      return writer_.Make(BreathPhrase(breath), CUE_KIND_BREATH, when, breath);
+    };
+    return window.PlacePair(make(pair_first, first),
+                            make(Opposite(pair_first), second));
+  };
+
+  const int64_t announced =
+      start + writer_.DurationOf(HoldPhrase(step)) + kTightGapMs;
+  // Pacing first, so a first-timer hears the rhythm.
+  if (writer_.full()) {
+    int64_t at = announced;
+    for (int k = 0; k < kPacedBreaths; ++k) {
+      pair(at, nullptr);
+      at = grid.NextStart(pair_first, at) + breath_;
+    }
+  }
+  // Hold cues spread over the hold; those on a breath ride it.
   const std::vector<const Cue*> spoken =
-      Instructions(hold_cues, step.side(), writer.verbosity(), false);
+      Kept(HoldCuesOf(step), step.step->side(), writer_.verbosity());
   for (size_t i = 0; i < spoken.size(); ++i) {
     const int64_t ideal = start + length * static_cast<int64_t>(i + 1) /
                                       static_cast<int64_t>(spoken.size() + 1);
     const int64_t latest = start + length * static_cast<int64_t>(i + 2) /
                                        static_cast<int64_t>(spoken.size() + 1);
-    window.PlaceFrom(
-        writer.Make(PhraseOf(*spoken[i]),
-                    yoga::session::v1::CUE_KIND_INSTRUCTION, ideal),
-        latest);
-  }
-
-  // Breath pacing. Flows ride the breath: each half breath gets its phase's
-  // cue, in the catalog's words for the first rounds, then "Breathe in/out".
-  std::vector<const Cue*> phases;
-  for (const Cue& cue : hold_cues) {
-    if (AppliesTo(cue, step.side()) &&
-        cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED)
-      phases.push_back(&cue);
-  }
-  if (unit == yoga::type::v1::HOLD_UNIT_REPETITIONS && !phases.empty()) {
-    // The first round in the catalog's words: every sentence is said, each at
-    // its half breath or as soon after as the one before allows (a flow's
-    // sentences can be longer than half a breath). Then FULL keeps the beat
-    // with "Breathe in/out"; BRIEF goes quiet.
-    const int64_t half = std::max<int64_t>(breath / 2, 1);
-    const int64_t phases_in_words =
-        2 * std::max<int64_t>(range.breaths_per_repetition(), 1);
-    for (int64_t k = 0; start + k * half < end; ++k) {
-      const Cue& phase = *phases[k % phases.size()];
-      const int64_t slot = start + k * half;
-      if (k < phases_in_words) {
-        window.PlaceFrom(writer.Make(PhraseOf(phase), CUE_KIND_BREATH, slot),
-                         end);
-      } else if (writer.full()) {
-        window.PlaceAt(
-            writer.Make(phase.breath() == yoga::catalog::v1::BREATH_INHALE
-                            ? phrases::BreatheIn()
-                            : phrases::BreatheOut(),
-                        CUE_KIND_BREATH, slot));
+    if (spoken[i]->breath() != kNoBreath) {
+      for (int64_t at = ideal; at <= latest && !pair(at, spoken[i]);
+           at += breath_) {
       }
+      continue;
     }
-  } else if (writer.full()) {
-    // The first breath starts once the hold has been announced.
-    for (int k = 0; k < kPacedBreaths; ++k) {
-      window.PlaceAt(writer.Make(phrases::BreatheIn(), CUE_KIND_BREATH,
-                                 start + breath / 2 + k * breath));
-      window.PlaceAt(writer.Make(phrases::BreatheOut(), CUE_KIND_BREATH,
-                                 start + (k + 1) * breath));
-    }
+    window.PlaceFrom(writer_.Make(PhraseOf(*spoken[i]),
+                                  yoga::session::v1::CUE_KIND_INSTRUCTION,
+                                  ideal),
+                     latest);
   }
-  for (CueEvent& cue : window.TakeSorted()) writer.Append(std::move(cue));
+  if (writer_.full()) FillQuiet(window, grid, announced, pair_first);
+  for (CueEvent& cue : window.TakeSorted()) writer_.Append(std::move(cue));
   return absl::OkStatus();
 }
 
-Relation RelationOf(const ResolvedStep* previous, const ResolvedStep& step) {
-  if (previous == nullptr) return Relation::kFirst;
-  const bool same_version =
-      previous->pose == step.pose && previous->variation == step.variation;
-  if (!same_version) return Relation::kNewPose;
-  if (previous->step->side() != step.step->side()) return Relation::kOtherSide;
-  return Relation::kNextSet;
+// A flow: every round names each movement inside its half breath; the first
+// round in the catalog's words where they fit, later rounds in short ones.
+// `start` is the first movement of the first round; the hold was announced
+// before it. The chime at `end` closes the last round.
+absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
+                             int64_t end, const BreathGrid& grid) {
+  const auto& range = catalog::HoldOf(*step.pose, step.variation);
+  const int count = std::max<int>(static_cast<int>(step.step->hold_count()), 1);
+  absl::StatusOr<std::vector<Beat>> beats =
+      FlowBeats(HoldCuesOf(step), step.step->side(),
+                static_cast<int>(range.breaths_per_repetition()));
+  if (!beats.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("routine.steps[", index, "]: ", step.pose->id(), ": ",
+                     beats.status().message()));
+  }
+  const int64_t round = (end - start) / count;
+  const int64_t half = grid.half();
+  HoldWindow window(start, end);
+  for (int r = 0; r < count && !writer_.minimal(); ++r) {
+    for (const Beat& beat : *beats) {
+      // On the grid: with an odd breath, in to out and out to in differ by
+      // a millisecond.
+      const int64_t at = grid.NextStart(
+          beat.cue->breath(),
+          start + r * round + beat.slot / 2 * breath_ + beat.slot % 2 * half - 2);
+      const int64_t room = beat.span * half;
+      const Cue& cue = *beat.cue;
+      // In the first round at FULL a still moment's words take the second
+      // half breath, if the movement's words leave it; otherwise a movement
+      // has every half breath up to the next one.
+      const bool holding_said = beat.holding != nullptr && r == 0 &&
+                                writer_.full();
+      const Phrase full_words = PhraseOf(cue);
+      const Phrase short_words = phrases::ShortOf(cue);
+      auto fits = [&](const Phrase& phrase, int64_t within) {
+        return (&phrase != &short_words || !cue.short_text().empty()) &&
+               writer_.DurationOf(phrase) + kTightGapMs <= within;
+      };
+      Phrase said = BreathPhrase(cue.breath());
+      if (holding_said && fits(full_words, half)) {
+        said = full_words;
+      } else if (holding_said && fits(short_words, half)) {
+        said = short_words;
+      } else if (r == 0 && fits(full_words, room)) {
+        said = full_words;
+      } else if (fits(short_words, room)) {
+        said = short_words;
+      } else if (fits(full_words, room)) {
+        said = full_words;
+      }
+      window.PlaceAt(writer_.Make(said, yoga::session::v1::CUE_KIND_BREATH, at,
+                                  cue.breath()));
+    }
+  }
+  // A still moment's words, in the first round, where they fit between the
+  // movements.
+  if (writer_.full()) {
+    for (const Beat& beat : *beats) {
+      if (beat.holding == nullptr) continue;
+      const int64_t at = grid.NextStart(
+          Opposite(beat.cue->breath()),
+          start + beat.slot / 2 * breath_ + beat.slot % 2 * half + 1);
+      window.PlaceAt(writer_.Make(PhraseOf(*beat.holding),
+                                  yoga::session::v1::CUE_KIND_INSTRUCTION, at));
+    }
+  }
+  // Counts just before a round begins, never on a movement's breath.
+  if (count >= kRoundsLeftAt + 2) {
+    const int64_t round_start = start + (count - kRoundsLeftAt) * round;
+    window.PlaceBefore(writer_.Make(phrases::RoundsLeft(kRoundsLeftAt),
+                                    yoga::session::v1::CUE_KIND_COUNT, 0),
+                       round_start, round_start - half);
+  }
+  if (count >= 2) {
+    const int64_t round_start = start + (count - 1) * round;
+    window.PlaceBefore(writer_.Make(phrases::LastRound(),
+                                    yoga::session::v1::CUE_KIND_COUNTDOWN, 0),
+                       round_start, round_start - half);
+  }
+  for (CueEvent& cue : window.TakeSorted()) writer_.Append(std::move(cue));
+  return absl::OkStatus();
+}
+
+void Layout::SayClosing(int64_t last_hold_end) {
+  writer_.SetStep(-1, "", yoga::type::v1::SIDE_UNSPECIFIED);
+  writer_.timeline().ending_cue = writer_.next_index();
+  const Writer::Mark closing = writer_.mark();
+  if (!writer_.minimal()) {
+    std::set<std::string> poses;
+    for (const StepVersion& step : steps_) poses.insert(step.pose->id());
+    const int64_t total = Ms(FromProtoDuration(routine_.total_duration()));
+    const int minutes = std::max<int>(
+        1, static_cast<int>(std::lround(
+               (total > 0 ? total : last_hold_end - lead_in_) / 60000.0)));
+    if (minutes <= kMaxSummaryMinutes && poses.size() <= kMaxSummaryPoses) {
+      writer_.Say(phrases::SummaryMinutes(minutes),
+                  yoga::session::v1::CUE_KIND_SUMMARY);
+      writer_.Say(phrases::SummaryPoses(static_cast<int>(poses.size())),
+                  yoga::session::v1::CUE_KIND_SUMMARY);
+    }
+  }
+  writer_.Say(phrases::SessionEnd(), yoga::session::v1::CUE_KIND_END);
+  // The session lasts what the routine says: a moment of stillness before
+  // the closing words takes up what the planner's budget left.
+  const int64_t planned_end =
+      lead_in_ + Ms(FromProtoDuration(routine_.total_duration()));
+  const Timeline& timeline = writer_.timeline();
+  const int64_t end = timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
+  if (routine_.has_total_duration() && end < planned_end)
+    writer_.ShiftSince(closing, planned_end - end);
+}
+
+absl::StatusOr<Timeline> Layout::Run() {
+  SayOpening();
+  int64_t previous_hold_end = lead_in_;
+  BreathGrid previous_grid;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const StepVersion& step = steps_[i];
+    const StepVersion* previous = i == 0 ? nullptr : &steps_[i - 1];
+    const StepRelation relation = yoga::planner::RelationOf(previous, step);
+    if (previous != nullptr && relation != StepRelation::kDeepen) {
+      SayExit(*previous, previous_grid);
+      SayRest(step, relation);
+    }
+    Use(step);
+    const bool flow = IsFlow(step);
+    const int64_t planned =
+        previous_hold_end + Ms(FromProtoDuration(step.step->transition()));
+    // One rhythm for the step, with a breath starting at the planned hold
+    // (a flow's first movement).
+    BreathGrid grid{planned, breath_};
+    if (flow) {
+      absl::StatusOr<std::vector<Beat>> beats = FlowBeats(
+          HoldCuesOf(step), step.step->side(),
+          static_cast<int>(catalog::HoldOf(*step.pose, step.variation)
+                               .breaths_per_repetition()));
+      if (beats.ok() && !beats->empty() && beats->front().cue->breath() == kOut)
+        grid.anchor = planned - grid.half();
+    }
+
+    TimelineStep placed;
+    placed.first_cue = writer_.next_index();
+    const Writer::Mark entry = writer_.mark();
+    SayEntry(static_cast<int>(i), relation, grid);
+    // Settle: a breath after the last movement before the hold begins.
+    int64_t ready = writer_.free_at();
+    if (writer_.last_movement_at() >= 0)
+      ready = std::max(ready, writer_.last_movement_at() + grid.half() + breath_);
+    const Phrase hold_phrase = HoldPhrase(step);
+    Breath flow_first = kNoBreath;
+    if (flow) {
+      // The announcement, and the breath before the first movement when the
+      // last one said was the same, come before the hold.
+      flow_first = grid.NextStart(kIn, planned) == planned ? kIn : kOut;
+      ready += writer_.DurationOf(hold_phrase) + kGapMs;
+      if (writer_.last_breath() == flow_first) ready += grid.half();
+    }
+    int64_t hold_start = planned;
+    if (ready > planned) {
+      hold_start += (ready - planned + breath_ - 1) / breath_ * breath_;
+    } else {
+      // Time to spare: half of it to move before the entry, in whole breaths
+      // so movements stay on their breath; the rest to settle.
+      writer_.ShiftSince(entry, (planned - ready) / 2 / breath_ * breath_);
+    }
+    placed.begin_ms = writer_.timeline().cues[placed.first_cue].offset_ms();
+    const int64_t hold_end =
+        hold_start + Ms(FromProtoDuration(step.step->hold()));
+    placed.hold_start_cue = writer_.next_index();
+    placed.hold_start_ms = hold_start;
+    absl::Status status;
+    if (flow) {
+      int64_t first_breath_at = hold_start;
+      if (writer_.last_breath() == flow_first)
+        first_breath_at =
+            grid.NextStart(Opposite(flow_first), hold_start - breath_);
+      const int64_t announce_at =
+          first_breath_at - writer_.DurationOf(hold_phrase) - kGapMs;
+      writer_.Say(hold_phrase, yoga::session::v1::CUE_KIND_HOLD_START,
+                  announce_at);
+      if (writer_.last_breath() == flow_first) {
+        writer_.Append(writer_.Make(BreathPhrase(Opposite(flow_first)),
+                                    yoga::session::v1::CUE_KIND_BREATH,
+                                    first_breath_at, Opposite(flow_first)));
+      }
+      status = SayFlow(step, static_cast<int>(i), hold_start, hold_end, grid);
+    } else {
+      status = SayHold(step, static_cast<int>(i), hold_start, hold_end, grid);
+    }
+    if (!status.ok()) return status;
+    placed.hold_end_cue = writer_.next_index();
+    placed.hold_end_ms = hold_end;
+    writer_.Append(writer_.Make(phrases::HoldEndChime(),
+                                yoga::session::v1::CUE_KIND_CHIME, hold_end));
+    writer_.timeline().steps.push_back(placed);
+    previous_hold_end = hold_end;
+    previous_grid = grid;
+  }
+  SayExit(steps_.back(), previous_grid);
+  SayClosing(previous_hold_end);
+
+  Timeline timeline = std::move(writer_.timeline());
+  timeline.end_ms = timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
+  timeline.fingerprint = Sha256Hex(timeline.ToProto().SerializeAsString());
+  return timeline;
 }
 
 }  // namespace
@@ -403,7 +990,7 @@ int Timeline::StepAt(int64_t offset_ms) const {
 absl::StatusOr<Timeline> TimelineBuilder::Build(
     const yoga::type::v1::Routine& routine,
     const TimelineOptions& options) const {
-  std::vector<ResolvedStep> steps;
+  std::vector<StepVersion> steps;
   for (int i = 0; i < routine.steps_size(); ++i) {
     const RoutineStep& step = routine.steps(i);
     const Pose* pose = catalog_.FindPose(step.pose_id());
@@ -423,71 +1010,8 @@ absl::StatusOr<Timeline> TimelineBuilder::Build(
   }
   if (steps.empty())
     return absl::FailedPreconditionError("routine.steps: the routine is empty");
-
-  Writer writer(durations_, options.verbosity);
-  const int64_t lead_in = Ms(options.lead_in);
-  const int64_t breath_ms = Ms(FromProtoDuration(routine.breath_length()));
-  writer.Say(phrases::SessionStart(), yoga::session::v1::CUE_KIND_SESSION_START,
-             lead_in);
-  int64_t previous_hold_end = lead_in;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const ResolvedStep& step = steps[i];
-    const ResolvedStep* previous = i == 0 ? nullptr : &steps[i - 1];
-    const Relation relation = RelationOf(previous, step);
-    if (previous != nullptr && relation != Relation::kOtherSide) {
-      writer.SetStep(static_cast<int>(i) - 1, previous->pose->id(),
-                     previous->step->side());
-      SayReleases(writer, *previous);
-    }
-    writer.SetStep(static_cast<int>(i), step.pose->id(), step.step->side());
-    TimelineStep placed;
-    placed.first_cue = writer.next_index();
-    Announce(writer, step, relation);
-    placed.begin_ms = writer.timeline().cues[placed.first_cue].offset_ms();
-    const int64_t hold_start = SaySetup(
-        writer, step, relation,
-        previous_hold_end + Ms(FromProtoDuration(step.step->transition())));
-    const int64_t hold_end =
-        hold_start + Ms(FromProtoDuration(step.step->hold()));
-    placed.hold_start_cue = writer.next_index();
-    placed.hold_start_ms = hold_start;
-    if (absl::Status status = SayHold(writer, step, static_cast<int>(i),
-                                      hold_start, hold_end, breath_ms);
-        !status.ok()) {
-      return status;
-    }
-    placed.hold_end_cue = writer.next_index();
-    placed.hold_end_ms = hold_end;
-    writer.Append(writer.Make(phrases::HoldEndChime(),
-                              yoga::session::v1::CUE_KIND_CHIME, hold_end));
-    writer.timeline().steps.push_back(placed);
-    previous_hold_end = hold_end;
-  }
-  writer.SetStep(static_cast<int>(steps.size()) - 1, steps.back().pose->id(),
-                 steps.back().step->side());
-  SayReleases(writer, steps.back());
-
-  writer.SetStep(-1, "", yoga::type::v1::SIDE_UNSPECIFIED);
-  writer.timeline().ending_cue = writer.next_index();
-  if (!writer.minimal()) {
-    std::set<std::pair<std::string, std::string>> versions;
-    for (const ResolvedStep& step : steps)
-      versions.emplace(step.step->pose_id(), step.step->variation_id());
-    const int minutes = std::max<int>(
-        1,
-        static_cast<int>(std::lround((previous_hold_end - lead_in) / 60000.0)));
-    if (minutes <= kMaxSummaryMinutes && versions.size() <= kMaxSummaryPoses) {
-      writer.Say(phrases::SummaryMinutes(minutes),
-                 yoga::session::v1::CUE_KIND_SUMMARY);
-      writer.Say(phrases::SummaryPoses(static_cast<int>(versions.size())),
-                 yoga::session::v1::CUE_KIND_SUMMARY);
-    }
-  }
-  writer.Say(phrases::SessionEnd(), yoga::session::v1::CUE_KIND_END);
-  Timeline timeline = std::move(writer.timeline());
-  timeline.end_ms = timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
-  timeline.fingerprint = Sha256Hex(timeline.ToProto().SerializeAsString());
-  return timeline;
+  Layout layout(catalog_, durations_, routine, options, std::move(steps));
+  return layout.Run();
 }
 
 yoga::session::v1::SessionTimeline Timeline::ToProto() const {

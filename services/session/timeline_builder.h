@@ -1,16 +1,40 @@
-// Turns a routine into its timeline: what the guide says and sounds, and when.
+// Turns a routine into its timeline: what the guide says and sounds, and when,
+// spoken as a teacher cues a class for someone whose eyes are closed.
 //
-// Each step is: its announcement (name and side, or "switch sides", or a rest
-// between sets), the setup instructions spread over the time the planner gave
-// for getting into the pose, the hold from its HOLD_START cue to the chime that
-// ends it (exactly the step's planned hold), with counts, breath pacing and
-// hold instructions placed where they fit, then the release instructions. The
-// session opens with a welcome after the lead-in and closes with a summary.
+// The session opens (after the lead-in) with its length, the poses ahead and
+// the props to have at hand. Each step is then (planner/step_relation.h says
+// how a step follows the one before):
+//   entry   the name (and side), the pose's cautions for everyone and for the
+//           routine's conditions, then every setup cue in order. A cue tagged
+//           with a breath is a movement and starts on that breath: in-breaths
+//           begin every breath_length from the planned hold, out-breaths half
+//           a breath later, and in and out always alternate (the other breath
+//           is said first when a movement would repeat the last one). After
+//           another side or set the starting position is not repeated; when a
+//           variation deepens the hold only its new cues are said.
+//   settle  at least one breath after the last movement.
+//   hold    from its HOLD_START cue to the chime, exactly the planned hold.
+//           Strength holds are counted ("last breath", 3-2-1); static and
+//           restorative holds get calm guidance and no countdown. At FULL the
+//           first breaths are paced aloud and no silence in a hold is longer
+//           than kMaxQuietMs. A flow names every movement on its half breath,
+//           in the catalog's words where they fit and its short words after;
+//           its HOLD_START comes just before the first movement and the chime
+//           closes the last round.
+//   exit    every release cue, movements on their breath; then a rest between
+//           the sides of one-leg strength work and between sets.
+// The session closes with a summary; the last word ends at lead-in plus the
+// routine's total_duration (a moment of stillness takes up what the planner's
+// budget left), unless the prompts need longer.
+//
+// Verbosity: BRIEF keeps every movement, every side's cue, the first cue of a
+// phase, the cautions and the counts; MINIMAL keeps names, sides, counts and
+// chimes. Both keep every hold where FULL has it.
 //
 // Guarantees, checked by the tests: offsets rise; no prompt starts before the
 // previous one has finished; every hold lasts its planned time to the
-// millisecond. When prompts take longer than the planner allowed, the
-// transition grows rather than the hold shrinking.
+// millisecond. When prompts take longer than the planner allowed, the hold
+// starts later by whole breaths rather than shrinking.
 #ifndef YOGA_SERVICES_SESSION_TIMELINE_BUILDER_H_
 #define YOGA_SERVICES_SESSION_TIMELINE_BUILDER_H_
 
@@ -26,6 +50,8 @@ namespace yoga::session {
 
 inline constexpr absl::Duration kDefaultLeadIn = absl::Seconds(5);
 inline constexpr absl::Duration kMaxLeadIn = absl::Seconds(60);
+// At FULL, the longest silence inside a hold.
+inline constexpr int64_t kMaxQuietMs = 15'000;
 
 struct TimelineOptions {
   yoga::session::v1::Verbosity verbosity = yoga::session::v1::VERBOSITY_FULL;

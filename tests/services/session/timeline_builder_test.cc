@@ -1,6 +1,7 @@
 #include "services/session/timeline_builder.h"
 
 #include <cstdlib>
+#include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
@@ -16,6 +18,7 @@
 #include "services/common/proto_time.h"
 #include "services/planner/composer.h"
 #include "services/session/cue_text.h"
+#include "tests/services/session/guidance_checker.h"
 #include "tests/services/planner/random_constraints.h"
 #include "tests/services/session/session_test_routines.h"
 
@@ -30,13 +33,36 @@ using yoga::type::v1::Routine;
 
 const std::string kGoldenDir = YOGA_SOURCE_DIR "/tests/services/session/golden";
 
-Timeline BuildOrDie(
-    const Routine& routine, TimelineOptions options = {},
-    const PromptDurations& durations = PromptDurations(kDefaultVoicePack)) {
+// The shipped default voice pack's durations: what a runner really hears.
+const PromptDurations& ShippedVoice() {
+  static const PromptDurations* durations = [] {
+    auto packs = LoadVoicePacks(YOGA_SOURCE_DIR "/assets/voice");
+    if (!packs.ok()) {
+      std::cerr << packs.status() << "\n";
+      std::abort();
+    }
+    return new PromptDurations(*packs->at(kDefaultVoicePack));
+  }();
+  return *durations;
+}
+
+Timeline BuildOrDie(const Routine& routine, TimelineOptions options = {},
+                    const PromptDurations& durations = ShippedVoice()) {
   TimelineBuilder builder(testing::ShippedCatalog(), durations);
   absl::StatusOr<Timeline> timeline = builder.Build(routine, options);
   EXPECT_TRUE(timeline.ok()) << timeline.status();
   return timeline.ok() ? *std::move(timeline) : Timeline();
+}
+
+std::string GoldenText(const Timeline& timeline) {
+  std::string text;
+  for (const CueEvent& cue : timeline.cues) {
+    absl::StrAppend(
+        &text, absl::StrFormat("%s %6d  %-42s %s\n",
+                               SessionClock(cue.offset_ms()), cue.duration_ms(),
+                               cue.prompt_key(), CueLine(cue).substr(11)));
+  }
+  return text;
 }
 
 int64_t Ms(const google::protobuf::Duration& duration) {
@@ -45,7 +71,8 @@ int64_t Ms(const google::protobuf::Duration& duration) {
 
 // Every guarantee of timeline_builder.h, for one routine.
 void ExpectTimelineKeepsItsPromises(const Routine& routine,
-                                    const Timeline& timeline) {
+                                    const Timeline& timeline,
+                                    int64_t lead_in_ms = 5000) {
   ASSERT_FALSE(timeline.cues.empty());
   ASSERT_EQ(timeline.steps.size(), static_cast<size_t>(routine.steps_size()));
   for (size_t i = 0; i < timeline.cues.size(); ++i) {
@@ -62,8 +89,10 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
   }
   EXPECT_EQ(timeline.cues.back().kind(), yoga::session::v1::CUE_KIND_END);
   EXPECT_EQ(timeline.end_ms, timeline.EndOf(timeline.cues.size() - 1));
-  // Each hold lasts its planned time: HOLD_START to the chime that ends it.
+  // Each hold lasts its planned time, to the chime that ends it; the hold is
+  // announced at its start (a flow's just before its first movement).
   std::map<std::pair<std::string, std::string>, std::map<int, int64_t>> sides;
+  int64_t planned = lead_in_ms;
   for (int i = 0; i < routine.steps_size(); ++i) {
     const auto& step = routine.steps(i);
     const TimelineStep& placed = timeline.steps[i];
@@ -73,15 +102,16 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
     EXPECT_EQ(end.kind(), yoga::session::v1::CUE_KIND_CHIME);
     EXPECT_EQ(start.step_index(), i);
     EXPECT_EQ(end.step_index(), i);
-    EXPECT_NEAR(end.offset_ms() - start.offset_ms(), Ms(step.hold()), 50)
+    EXPECT_LE(start.offset_ms(), placed.hold_start_ms);
+    EXPECT_EQ(end.offset_ms(), placed.hold_end_ms);
+    EXPECT_EQ(placed.hold_end_ms - placed.hold_start_ms, Ms(step.hold()))
         << "step " << i;
     EXPECT_EQ(timeline.cues[placed.first_cue].step_index(), i);
     EXPECT_EQ(timeline.cues[placed.first_cue].offset_ms(), placed.begin_ms);
-    // The transition is at least what the planner planned.
-    const int64_t previous_end = i == 0 ? timeline.cues[0].offset_ms()
-                                        : timeline.steps[i - 1].hold_end_ms;
-    EXPECT_GE(placed.hold_start_ms - previous_end, Ms(step.transition()) - 1)
-        << "step " << i;
+    // The hold starts where the planner put it, or later.
+    planned += Ms(step.transition());
+    EXPECT_GE(placed.hold_start_ms, planned) << "step " << i;
+    planned = placed.hold_end_ms;
     if (step.side() != yoga::type::v1::SIDE_UNSPECIFIED) {
       sides[{step.pose_id(), step.variation_id()}][step.side()] +=
           end.offset_ms() - start.offset_ms();
@@ -95,23 +125,37 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
   }
 }
 
-std::string GoldenText(const Timeline& timeline) {
-  std::string text;
-  for (const CueEvent& cue : timeline.cues) {
-    absl::StrAppend(
-        &text, absl::StrFormat("%s %6d  %-42s %s\n",
-                               SessionClock(cue.offset_ms()), cue.duration_ms(),
-                               cue.prompt_key(), CueLine(cue).substr(11)));
+// With the default voice pack the planner's budget holds: every hold starts
+// exactly where the routine puts it and the session lasts total_duration.
+void ExpectPlannedTiming(const Routine& routine, const Timeline& timeline,
+                         int64_t lead_in_ms = 5000) {
+  int64_t planned = lead_in_ms;
+  for (int i = 0; i < routine.steps_size(); ++i) {
+    planned += Ms(routine.steps(i).transition());
+    EXPECT_EQ(timeline.steps[i].hold_start_ms, planned)
+        << "step " << i << " (" << routine.steps(i).pose_id()
+        << ") starts late: the planner's budget is too small";
+    planned += Ms(routine.steps(i).hold());
   }
-  return text;
+  EXPECT_EQ(timeline.end_ms, lead_in_ms + Ms(routine.total_duration()));
 }
+
+void ExpectGoodGuidance(const Routine& routine, const Timeline& timeline,
+                        Verbosity verbosity) {
+  const std::vector<std::string> findings = testing::CheckGuidance(
+      testing::ShippedCatalog(), routine, timeline, verbosity);
+  EXPECT_THAT(findings, ::testing::IsEmpty())
+      << GoldenText(timeline) << "\n" << absl::StrJoin(findings, "\n");
+}
+
+constexpr Verbosity kVerbosities[] = {yoga::session::v1::VERBOSITY_FULL,
+                                      yoga::session::v1::VERBOSITY_BRIEF,
+                                      yoga::session::v1::VERBOSITY_MINIMAL};
 
 TEST(TimelineBuilderTest, PresetsMatchTheGoldenTimelinesAtEachVerbosity) {
   const bool update = std::getenv("UPDATE_GOLDEN") != nullptr;
   for (const auto& preset : testing::ShippedPresets()) {
-    for (Verbosity verbosity :
-         {yoga::session::v1::VERBOSITY_FULL, yoga::session::v1::VERBOSITY_BRIEF,
-          yoga::session::v1::VERBOSITY_MINIMAL}) {
+    for (Verbosity verbosity : kVerbosities) {
       const std::string name = absl::StrCat(
           preset.id(), ".",
           EnumLabel<yoga::session::v1::Verbosity>(verbosity, '-'), ".txt");
@@ -138,24 +182,39 @@ TEST(TimelineBuilderTest, PresetsMatchTheGoldenTimelinesAtEachVerbosity) {
   }
 }
 
-TEST(TimelineBuilderTest, ComposedRoutinesKeepEveryPromiseAtEveryVerbosity) {
+TEST(TimelineBuilderTest, PresetsGuideAsATeacherWouldAtEachVerbosity) {
+  for (const auto& preset : testing::ShippedPresets()) {
+    for (Verbosity verbosity : kVerbosities) {
+      SCOPED_TRACE(absl::StrCat(preset.id(), " verbosity ", verbosity));
+      const Timeline timeline =
+          BuildOrDie(preset.routine(), {.verbosity = verbosity});
+      ExpectGoodGuidance(preset.routine(), timeline, verbosity);
+      ExpectPlannedTiming(preset.routine(), timeline);
+    }
+  }
+}
+
+TEST(TimelineBuilderTest, ComposedRoutinesKeepEveryPromiseAndGuideWell) {
   std::mt19937_64 random(4);
   int built = 0;
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < 500; ++i) {
     const auto constraints = planner::testing::RandomConstraints(random);
     auto routine = planner::ComposeRoutine(
         planner::testing::ShippedPlanningCatalog(), constraints);
     if (!routine.ok()) continue;
     SCOPED_TRACE(constraints.ShortDebugString());
-    const auto verbosity = static_cast<Verbosity>(1 + i % 3);
+    const auto verbosity = kVerbosities[i % 3];
+    const int64_t lead_in = random() % 10000;
     const Timeline timeline =
         BuildOrDie(*routine, {.verbosity = verbosity,
-                              .lead_in = absl::Milliseconds(random() % 10000)});
-    ExpectTimelineKeepsItsPromises(*routine, timeline);
+                              .lead_in = absl::Milliseconds(lead_in)});
+    ExpectTimelineKeepsItsPromises(*routine, timeline, lead_in);
+    ExpectGoodGuidance(*routine, timeline, verbosity);
+    ExpectPlannedTiming(*routine, timeline, lead_in);
     if (HasFailure()) return;
     ++built;
   }
-  EXPECT_GT(built, 250);
+  EXPECT_GT(built, 300);
 }
 
 TEST(TimelineBuilderTest, LeadInIsSilence) {
@@ -190,16 +249,25 @@ TEST(TimelineBuilderTest, VerbositySaysLessButKeepsNamesCountsAndChimes) {
   auto brief_counts = KindCounts(brief);
   auto minimal_counts = KindCounts(minimal);
   using namespace yoga::session::v1;
-  // Names, holds, counts and chimes in every verbosity, the same number.
-  for (int kind : {CUE_KIND_HOLD_START, CUE_KIND_CHIME, CUE_KIND_COUNTDOWN,
-                   CUE_KIND_SIDE_SWITCH, CUE_KIND_END}) {
+  // Holds, sides and chimes in every verbosity, the same number.
+  for (int kind : {CUE_KIND_HOLD_START, CUE_KIND_CHIME, CUE_KIND_SIDE_SWITCH,
+                   CUE_KIND_END}) {
     EXPECT_EQ(full_counts[kind], minimal_counts[kind]) << kind;
     EXPECT_EQ(brief_counts[kind], minimal_counts[kind]) << kind;
   }
+  // Counts too, but a flow's "last round" gives way to its movements where
+  // they fill every half breath.
+  EXPECT_GE(minimal_counts[CUE_KIND_COUNTDOWN], full_counts[CUE_KIND_COUNTDOWN]);
+  EXPECT_GT(full_counts[CUE_KIND_COUNTDOWN], 0);
+  // Every verbosity lasts as long: the holds are where FULL has them.
+  EXPECT_EQ(full.end_ms, brief.end_ms);
+  EXPECT_EQ(full.end_ms, minimal.end_ms);
   EXPECT_GT(minimal_counts[CUE_KIND_POSE], 0);
   EXPECT_EQ(minimal_counts[CUE_KIND_INSTRUCTION], 0);
   EXPECT_EQ(minimal_counts[CUE_KIND_RELEASE], 0);
+  EXPECT_EQ(minimal_counts[CUE_KIND_CAUTION], 0);
   EXPECT_GT(brief_counts[CUE_KIND_INSTRUCTION], 0);
+  EXPECT_EQ(brief_counts[CUE_KIND_CAUTION], full_counts[CUE_KIND_CAUTION]);
   EXPECT_GT(full_counts[CUE_KIND_INSTRUCTION],
             brief_counts[CUE_KIND_INSTRUCTION]);
   EXPECT_GT(full_counts[CUE_KIND_BREATH], brief_counts[CUE_KIND_BREATH]);
@@ -216,13 +284,14 @@ Routine OneStep(const std::string& pose_id, int count, absl::Duration hold) {
   auto* step = routine.add_steps();
   step->set_pose_id(pose_id);
   step->set_hold_count(count);
+  step->set_set(1);
   *step->mutable_hold() = ToProtoDuration(hold);
-  *step->mutable_transition() = ToProtoDuration(absl::Seconds(20));
+  *step->mutable_transition() = ToProtoDuration(absl::Seconds(60));
   return routine;
 }
 
-// The hold's cues other than instructions and breath pacing, as
-// "key@ms after the hold starts".
+// The hold's cues other than instructions and breaths, as "key@ms after the
+// hold starts".
 std::vector<std::string> HoldMarks(const Timeline& timeline) {
   std::vector<std::string> marks;
   const TimelineStep& step = timeline.steps[0];
@@ -238,9 +307,9 @@ std::vector<std::string> HoldMarks(const Timeline& timeline) {
   return marks;
 }
 
-TEST(TimelineBuilderTest, HoldsInSecondsGetHalfwayCountsAndACountdown) {
+TEST(TimelineBuilderTest, StrengthHoldsInSecondsGetHalfwayCountsAndACountdown) {
   const Timeline timeline =
-      BuildOrDie(OneStep("childs-pose", 50, absl::Seconds(50)),
+      BuildOrDie(OneStep("bridge", 50, absl::Seconds(50)),
                  {.verbosity = yoga::session::v1::VERBOSITY_MINIMAL});
   EXPECT_THAT(HoldMarks(timeline),
               ElementsAre("hold.seconds.50@0", "count.halfway@25000",
@@ -249,52 +318,152 @@ TEST(TimelineBuilderTest, HoldsInSecondsGetHalfwayCountsAndACountdown) {
                           "chime.hold-end@50000"));
 }
 
-TEST(TimelineBuilderTest, HoldsInBreathsCountBreaths) {
+TEST(TimelineBuilderTest, StrengthHoldsInBreathsCountBreaths) {
   const Timeline timeline =
-      BuildOrDie(OneStep("bound-angle", 8, absl::Seconds(40)),
+      BuildOrDie(OneStep("locust", 8, absl::Seconds(40)),
                  {.verbosity = yoga::session::v1::VERBOSITY_MINIMAL});
   EXPECT_THAT(HoldMarks(timeline),
-              ElementsAre("hold.breaths.8@0", "count.halfway@20000",
-                          "count.breaths-left.3@25000",
+              ElementsAre("hold.breaths.8@0", "count.breaths-left.3@25000",
                           "count.last-breath@35000", "chime.hold-end@40000"));
 }
 
-TEST(TimelineBuilderTest, FlowsRideTheBreath) {
-  // Ten rounds of cat-cow, one breath each: the first round in the catalog's
-  // words, every sentence said, then "Breathe in/out" on each half breath.
-  const Timeline timeline =
-      BuildOrDie(OneStep("cat-cow", 10, absl::Seconds(50)),
-                 {.verbosity = yoga::session::v1::VERBOSITY_FULL});
-  const TimelineStep& step = timeline.steps[0];
-  std::vector<std::string> worded;
-  int beats = 0;
-  for (const CueEvent& cue : timeline.cues) {
-    if (cue.kind() != yoga::session::v1::CUE_KIND_BREATH) continue;
-    if (absl::StartsWith(cue.prompt_key(), "cat-cow.")) {
-      worded.push_back(cue.prompt_key());
-    } else {
-      EXPECT_EQ((cue.offset_ms() - step.hold_start_ms) % 2500, 0)
-          << cue.prompt_key() << " off the beat";
-      ++beats;
-    }
+TEST(TimelineBuilderTest, StaticHoldsAreCalmAndNeverQuietForLong) {
+  const Routine routine = OneStep("childs-pose", 120, absl::Seconds(120));
+  const Timeline minimal =
+      BuildOrDie(routine, {.verbosity = yoga::session::v1::VERBOSITY_MINIMAL});
+  // No countdown, no halfway: a soft bell ends it. Said as a person says it.
+  EXPECT_THAT(HoldMarks(minimal),
+              ElementsAre("stay.seconds.120@0", "chime.hold-end@120000"));
+  const Timeline full = BuildOrDie(routine);
+  EXPECT_EQ(full.cues[full.steps[0].hold_start_cue].text(),
+            "Stay here for two minutes.");
+  ExpectGoodGuidance(routine, full, yoga::session::v1::VERBOSITY_FULL);
+  // The longest silence inside the hold.
+  int64_t quiet_from = full.steps[0].hold_start_ms, longest = 0;
+  for (int i = full.steps[0].hold_start_cue; i <= full.steps[0].hold_end_cue;
+       ++i) {
+    longest = std::max(longest, full.cues[i].offset_ms() - quiet_from);
+    quiet_from = full.EndOf(i);
   }
-  EXPECT_THAT(worded, ElementsAre("cat-cow.hold.round", "cat-cow.hold.arch"));
-  EXPECT_GE(beats, 10);
-  // BRIEF says the first round only.
-  const Timeline brief =
-      BuildOrDie(OneStep("cat-cow", 10, absl::Seconds(50)),
-                 {.verbosity = yoga::session::v1::VERBOSITY_BRIEF});
-  int brief_breaths = 0;
-  for (const CueEvent& cue : brief.cues)
-    brief_breaths += cue.kind() == yoga::session::v1::CUE_KIND_BREATH;
-  EXPECT_EQ(brief_breaths, 2);
+  EXPECT_LE(longest, kMaxQuietMs);
+  EXPECT_GT(longest, 3000);  // Calm, not chattering.
 }
 
-TEST(TimelineBuilderTest, LongRecordedPromptsLengthenTheTransitionNotTheHold) {
+TEST(TimelineBuilderTest, MovementsLandOnTheirBreathAndTheHoldWaitsABreath) {
+  // The supine twist: knees lower on an out-breath, then a settle breath.
+  Routine routine = OneStep("supine-twist", 60, absl::Seconds(60));
+  routine.mutable_steps(0)->set_side(yoga::type::v1::SIDE_RIGHT);
+  const Timeline timeline = BuildOrDie(routine);
+  ExpectGoodGuidance(routine, timeline, yoga::session::v1::VERBOSITY_FULL);
+  const TimelineStep& step = timeline.steps[0];
+  const CueEvent* lower = nullptr;
+  for (const CueEvent& cue : timeline.cues) {
+    if (cue.prompt_key() == "supine-twist.setup.knees-to-right") lower = &cue;
+  }
+  ASSERT_NE(lower, nullptr) << GoldenText(timeline);
+  EXPECT_EQ(lower->breath(), yoga::catalog::v1::BREATH_EXHALE);
+  // Out-breaths start half a breath after the planned hold's in-breaths.
+  EXPECT_EQ((step.hold_start_ms - lower->offset_ms()) % 5000, 2500);
+  EXPECT_GE(step.hold_start_ms - lower->offset_ms(), 5000);
+}
+
+TEST(TimelineBuilderTest, FlowsNameEveryMovementOnItsHalfBreath) {
+  // Ten rounds of cat-cow, one breath each: a movement every half breath,
+  // in and out in turn, from the first movement to the chime.
+  const Timeline timeline =
+      BuildOrDie(OneStep("cat-cow", 10, absl::Seconds(50)));
+  const TimelineStep& step = timeline.steps[0];
+  std::vector<std::string> beats;
+  for (const CueEvent& cue : timeline.cues) {
+    if (cue.offset_ms() < step.hold_start_ms ||
+        cue.offset_ms() >= step.hold_end_ms ||
+        cue.kind() != yoga::session::v1::CUE_KIND_BREATH)
+      continue;
+    EXPECT_EQ((cue.offset_ms() - step.hold_start_ms) % 2500, 0)
+        << cue.prompt_key() << " off the beat";
+    beats.push_back(cue.prompt_key());
+  }
+  ASSERT_EQ(beats.size(), 20u) << GoldenText(timeline);
+  // The first round in the catalog's words, later ones in short words.
+  for (size_t i = 0; i < beats.size(); ++i) {
+    EXPECT_EQ(beats[i], absl::StrCat(i % 2 == 0 ? "cat-cow.hold.round"
+                                                : "cat-cow.hold.arch",
+                                     i < 2 ? "" : ".short"));
+  }
+  // The hold is announced before the first movement; the chime closes the
+  // last round.
+  EXPECT_LT(timeline.EndOf(step.hold_start_cue), step.hold_start_ms);
+  EXPECT_EQ(step.hold_end_ms - step.hold_start_ms, 50000);
+  ExpectGoodGuidance(OneStep("cat-cow", 10, absl::Seconds(50)), timeline,
+                     yoga::session::v1::VERBOSITY_FULL);
+}
+
+TEST(TimelineBuilderTest, LongFlowsNameEachMovementInShortWordsAndCountRounds) {
+  // Three sun salutations of six breaths: twelve movements a round, each
+  // named inside its half breath; "last round" before the round, never on a
+  // movement's breath.
+  const Routine routine = OneStep("sun-salutation", 3, absl::Seconds(90));
+  const Timeline timeline = BuildOrDie(routine);
+  ExpectGoodGuidance(routine, timeline, yoga::session::v1::VERBOSITY_FULL);
+  const TimelineStep& step = timeline.steps[0];
+  int named = 0;
+  int64_t last_round_at = -1;
+  for (const CueEvent& cue : timeline.cues) {
+    if (cue.offset_ms() < step.hold_start_ms ||
+        cue.offset_ms() >= step.hold_end_ms)
+      continue;
+    if (cue.kind() == yoga::session::v1::CUE_KIND_BREATH) {
+      EXPECT_TRUE(absl::StartsWith(cue.prompt_key(), "sun-salutation."))
+          << cue.prompt_key() << " names no movement";
+      EXPECT_LE(cue.duration_ms(), 2500) << cue.prompt_key();
+      ++named;
+    }
+    if (cue.prompt_key() == "count.last-round") last_round_at = cue.offset_ms();
+  }
+  EXPECT_EQ(named, 36) << GoldenText(timeline);
+  ASSERT_GE(last_round_at, 0);
+  EXPECT_LE(last_round_at + 800, step.hold_start_ms + 60000);
+  EXPECT_GE(last_round_at, step.hold_start_ms + 57500);
+}
+
+TEST(TimelineBuilderTest, SideTwoComesAfterSideOnesExit) {
+  const Routine& routine = testing::PresetRoutine("runners-lower-back-four");
+  const Timeline timeline = BuildOrDie(routine);
+  // The lunge: side one steps back before "switch sides".
+  int switch_at = -1, release_at = -1;
+  for (size_t i = 0; i < timeline.cues.size(); ++i) {
+    const CueEvent& cue = timeline.cues[i];
+    if (cue.kind() == yoga::session::v1::CUE_KIND_SIDE_SWITCH && switch_at < 0)
+      switch_at = static_cast<int>(i);
+    if (cue.kind() == yoga::session::v1::CUE_KIND_RELEASE &&
+        cue.pose_id() == "low-lunge" && switch_at < 0)
+      release_at = static_cast<int>(i);
+  }
+  ASSERT_GE(switch_at, 0);
+  EXPECT_GE(release_at, 0) << "no exit before the side switch";
+  EXPECT_LT(release_at, switch_at);
+}
+
+TEST(TimelineBuilderTest, ConditionsAddTheirCautions) {
+  Routine routine = OneStep("downward-facing-dog", 60, absl::Seconds(60));
+  const Timeline plain = BuildOrDie(routine);
+  routine.add_conditions(yoga::type::v1::CONDITION_SENSITIVE_WRISTS);
+  const Timeline wrists = BuildOrDie(routine);
+  auto says = [](const Timeline& timeline, absl::string_view key) {
+    for (const CueEvent& cue : timeline.cues)
+      if (cue.prompt_key() == key) return true;
+    return false;
+  };
+  EXPECT_FALSE(says(plain, "downward-facing-dog.caution.wrists"));
+  EXPECT_TRUE(says(wrists, "downward-facing-dog.caution.wrists"));
+  ExpectGoodGuidance(routine, wrists, yoga::session::v1::VERBOSITY_FULL);
+}
+
+TEST(TimelineBuilderTest, LongRecordedPromptsDelayTheHoldByWholeBreaths) {
   const Routine& routine = testing::PresetRoutine("runners-lower-back-four");
   yoga::session::v1::VoicePackManifest manifest;
   manifest.set_id("slow");
-  // Every catalog instruction recorded at 9 s: far longer than estimated.
+  // Every catalog instruction recorded at 9 s: far longer than budgeted.
   auto record_slowly = [&](const auto& cues) {
     for (const auto& cue : cues) {
       auto* prompt = manifest.add_prompts();
@@ -311,6 +480,12 @@ TEST(TimelineBuilderTest, LongRecordedPromptsLengthenTheTransitionNotTheHold) {
   const Timeline slow = BuildOrDie(routine, {}, PromptDurations(manifest));
   ExpectTimelineKeepsItsPromises(routine, slow);
   EXPECT_GT(slow.end_ms, normal.end_ms + 30000);
+  for (size_t i = 0; i < slow.steps.size(); ++i) {
+    EXPECT_EQ((slow.steps[i].hold_start_ms - normal.steps[i].hold_start_ms) %
+                  5000,
+              0)
+        << "step " << i;
+  }
   for (const CueEvent& cue : slow.cues) {
     if (cue.kind() == yoga::session::v1::CUE_KIND_INSTRUCTION &&
         absl::StrContains(cue.prompt_key(), ".setup.")) {
