@@ -181,7 +181,7 @@ absl::Duration TransitionDuration(const TimedStep* previous,
   // breath after the last one; a flow's announcement comes before its first
   // movement.
   time += movements * breath;
-  if (movements > 0) time += breath + breath / 2;
+  if (movements > 0) time += breath;
   if (IsFlow(step))
     time += Said("Ten rounds, moving with the breath.") + breath / 2;
   return RoundUpToSecond(time);

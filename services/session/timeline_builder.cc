@@ -54,6 +54,11 @@ constexpr int64_t kFillQuietFromMs = 14'000;
 // between sets. At least this long, and at least two (three) breaths.
 constexpr int64_t kRestBeforeOtherSideMs = 8'000;
 constexpr int64_t kRestBetweenSetsMs = 12'000;
+// Of the time an entry has to spare, at most this much comes before it.
+constexpr int64_t kMostBeforeEntryMs = 6'000;
+// In and out alternate: a breath is not said twice in a row unless this many
+// breaths have passed in silence since the first.
+constexpr int64_t kBreathMemory = 2;
 // The opening names the poses ahead when there are no more than this many.
 constexpr int kMaxOpeningNames = 8;
 
@@ -221,8 +226,9 @@ class HoldWindow {
 // spoken (in and out always alternate).
 class Writer {
  public:
-  Writer(const PromptDurations& durations, Verbosity verbosity)
-      : durations_(durations), verbosity_(verbosity) {}
+  Writer(const PromptDurations& durations, Verbosity verbosity,
+         int64_t breath)
+      : durations_(durations), verbosity_(verbosity), breath_(breath) {}
 
   Verbosity verbosity() const { return verbosity_; }
   bool full() const { return verbosity_ == yoga::session::v1::VERBOSITY_FULL; }
@@ -232,7 +238,13 @@ class Writer {
   Timeline& timeline() { return timeline_; }
   int64_t free_at() const { return free_at_; }
   void WaitUntil(int64_t at) { free_at_ = std::max(free_at_, at); }
-  Breath last_breath() const { return last_breath_; }
+  // The breath said last, if it was said within kBreathMemory breaths of
+  // `at`: after a longer silence the runner's breath has moved on and either
+  // breath may be said next.
+  Breath last_breath(int64_t at) const {
+    return at - last_breath_at_ < kBreathMemory * breath_ ? last_breath_
+                                                          : kNoBreath;
+  }
   int64_t last_movement_at() const { return last_movement_at_; }
   int next_index() const { return static_cast<int>(timeline_.cues.size()); }
 
@@ -273,7 +285,7 @@ class Writer {
   void SayOnBreath(const Phrase& phrase, CueKind kind, Breath breath,
                    const BreathGrid& grid, int64_t at = 0) {
     int64_t earliest = std::max(at, free_at_);
-    if (last_breath_ == breath) {
+    if (last_breath(grid.NextStart(breath, earliest)) == breath) {
       const Breath other = Opposite(breath);
       Append(Make(BreathPhrase(other), yoga::session::v1::CUE_KIND_BREATH,
                   grid.NextStart(other, earliest), other),
@@ -287,7 +299,10 @@ class Writer {
   void Append(CueEvent cue, int64_t after = kGapMs) {
     cue.set_seq(next_index() + 1);
     free_at_ = cue.offset_ms() + cue.duration_ms() + after;
-    if (cue.breath() != kNoBreath) last_breath_ = cue.breath();
+    if (cue.breath() != kNoBreath) {
+      last_breath_ = cue.breath();
+      last_breath_at_ = cue.offset_ms();
+    }
     timeline_.cues.push_back(std::move(cue));
   }
 
@@ -313,9 +328,11 @@ class Writer {
  private:
   const PromptDurations& durations_;
   const Verbosity verbosity_;
+  const int64_t breath_;
   Timeline timeline_;
   int64_t free_at_ = 0;
   Breath last_breath_ = kNoBreath;
+  int64_t last_breath_at_ = 0;
   int64_t last_movement_at_ = -1;
   int step_index_ = -1;
   std::string pose_id_;
@@ -394,10 +411,10 @@ class Layout {
       : catalog_(catalog),
         routine_(routine),
         steps_(std::move(steps)),
-        writer_(durations, options.verbosity),
-        lead_in_(Ms(options.lead_in)),
         breath_(std::max<int64_t>(
-            Ms(FromProtoDuration(routine.breath_length())), 1000)) {
+            Ms(FromProtoDuration(routine.breath_length())), 1000)),
+        writer_(durations, options.verbosity, breath_),
+        lead_in_(Ms(options.lead_in)) {
     for (int condition : routine.conditions()) conditions_.insert(condition);
   }
 
@@ -416,6 +433,7 @@ class Layout {
   void FillQuiet(HoldWindow& window, const BreathGrid& grid, int64_t from,
                  Breath pair_first);
   void SayClosing(int64_t last_hold_end);
+  void SettleAloud(const BreathGrid& grid, int64_t until);
   Phrase HoldPhrase(const StepVersion& step) const;
   void Use(const StepVersion& step) {
     writer_.SetStep(static_cast<int>(&step - steps_.data()), step.pose->id(),
@@ -425,9 +443,9 @@ class Layout {
   const catalog::Catalog& catalog_;
   const yoga::type::v1::Routine& routine_;
   const std::vector<StepVersion> steps_;
+  const int64_t breath_;
   Writer writer_;
   const int64_t lead_in_;
-  const int64_t breath_;
   std::set<int> conditions_;
   std::set<std::string> cautions_said_;  // Of the current pose.
   int calm_said_ = 0;
@@ -643,6 +661,29 @@ void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid,
   }
 }
 
+// FULL: a long settle before the hold gets a breath in and out, and another,
+// so the voice is never away for long.
+void Layout::SettleAloud(const BreathGrid& grid, int64_t until) {
+  if (!writer_.full()) return;
+  while (until - writer_.free_at() > kFillQuietFromMs) {
+    const int64_t from = writer_.free_at() + kFillQuietFromMs / 2;
+    const Breath first =
+        writer_.last_breath(from) == kIn ? kOut : kIn;
+    const int64_t first_at = grid.NextStart(first, from);
+    const int64_t second_at = grid.NextStart(Opposite(first), first_at + 1);
+    if (second_at + writer_.DurationOf(BreathPhrase(Opposite(first))) +
+            kGapMs >
+        until)
+      return;
+    writer_.Append(writer_.Make(BreathPhrase(first),
+                                yoga::session::v1::CUE_KIND_BREATH, first_at,
+                                first));
+    writer_.Append(writer_.Make(BreathPhrase(Opposite(first)),
+                                yoga::session::v1::CUE_KIND_BREATH, second_at,
+                                Opposite(first)));
+  }
+}
+
 // Everything said during a held pose, [start, end): the HOLD_START cue first,
 // counts for strength holds, then hold cues, breath pacing and, at FULL, no
 // long silence.
@@ -718,9 +759,9 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
 
   // Breaths come in pairs, the first the opposite of the last one said
   // before the hold, so in and out alternate through it.
-  const Breath last = writer_.last_breath() == kNoBreath
+  const Breath last = writer_.last_breath(start) == kNoBreath
                           ? kOut
-                          : writer_.last_breath();
+                          : writer_.last_breath(start);
   const Breath pair_first = Opposite(last);
   auto pair = [&](int64_t at, const Cue* movement) {
     const int64_t first = grid.NextStart(pair_first, at);
@@ -755,7 +796,8 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
     const int64_t latest = start + length * static_cast<int64_t>(i + 2) /
                                        static_cast<int64_t>(spoken.size() + 1);
     if (spoken[i]->breath() != kNoBreath) {
-      for (int64_t at = ideal; at <= latest && !pair(at, spoken[i]);
+      // Its pair of breaths at the first free breath from its moment on.
+      for (int64_t at = ideal; at < end && !pair(at, spoken[i]);
            at += breath_) {
       }
       continue;
@@ -926,32 +968,39 @@ absl::StatusOr<Timeline> Layout::Run() {
       // last one said was the same, come before the hold.
       flow_first = grid.NextStart(kIn, planned) == planned ? kIn : kOut;
       ready += writer_.DurationOf(hold_phrase) + kGapMs;
-      if (writer_.last_breath() == flow_first) ready += grid.half();
+      if (writer_.last_breath(planned) == flow_first) ready += grid.half();
     }
     int64_t hold_start = planned;
     if (ready > planned) {
       hold_start += (ready - planned + breath_ - 1) / breath_ * breath_;
     } else {
-      // Time to spare: half of it to move before the entry, in whole breaths
+      // Time to spare: some of it to move before the entry, in whole breaths
       // so movements stay on their breath; the rest to settle.
-      writer_.ShiftSince(entry, (planned - ready) / 2 / breath_ * breath_);
+      writer_.ShiftSince(entry,
+                         std::min((planned - ready) / 2, kMostBeforeEntryMs) /
+                             breath_ * breath_);
     }
     placed.begin_ms = writer_.timeline().cues[placed.first_cue].offset_ms();
     const int64_t hold_end =
         hold_start + Ms(FromProtoDuration(step.step->hold()));
+    // A long settle is breathed aloud, up to the announcement.
+    SettleAloud(grid, flow ? hold_start - breath_ -
+                                 writer_.DurationOf(hold_phrase) - kGapMs
+                           : hold_start);
     placed.hold_start_cue = writer_.next_index();
     placed.hold_start_ms = hold_start;
     absl::Status status;
     if (flow) {
       int64_t first_breath_at = hold_start;
-      if (writer_.last_breath() == flow_first)
+      const bool other_first = writer_.last_breath(hold_start) == flow_first;
+      if (other_first)
         first_breath_at =
             grid.NextStart(Opposite(flow_first), hold_start - breath_);
       const int64_t announce_at =
           first_breath_at - writer_.DurationOf(hold_phrase) - kGapMs;
       writer_.Say(hold_phrase, yoga::session::v1::CUE_KIND_HOLD_START,
                   announce_at);
-      if (writer_.last_breath() == flow_first) {
+      if (other_first) {
         writer_.Append(writer_.Make(BreathPhrase(Opposite(flow_first)),
                                     yoga::session::v1::CUE_KIND_BREATH,
                                     first_breath_at, Opposite(flow_first)));

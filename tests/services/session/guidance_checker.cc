@@ -207,7 +207,9 @@ class Checker {
     std::map<int, const CueEvent*> first_of_step;
     for (const CueEvent& cue : timeline_.cues) {
       if (cue.breath() == kNoBreath) continue;
-      if (last != nullptr && last->breath() == cue.breath())
+      // After two silent breaths the runner's breath has moved on.
+      if (last != nullptr && last->breath() == cue.breath() &&
+          cue.offset_ms() - last->offset_ms() < 2 * breath)
         Fail(cue, absl::StrCat("the same breath as the breath cue at ",
                                SessionClock(last->offset_ms())));
       last = &cue;
