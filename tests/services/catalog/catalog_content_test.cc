@@ -128,6 +128,41 @@ TEST(CatalogContentTest, EveryPoseCanBeGuidedByVoice) {
   }
 }
 
+// A setup or release cue that is a movement on a breath says which breath, in
+// words the runner hears, and one that is not tagged does not pretend to be.
+TEST(CatalogContentTest, MovementCuesSayTheirBreath) {
+  int tagged = 0;
+  auto check = [&](const auto& cues) {
+    for (const Cue& cue : cues) {
+      SCOPED_TRACE(cue.key());
+      const std::string& text = cue.text();
+      switch (cue.breath()) {
+        case yoga::catalog::v1::BREATH_INHALE:
+          ++tagged;
+          EXPECT_THAT(text, ::testing::StartsWith("Breathe in and "));
+          break;
+        case yoga::catalog::v1::BREATH_EXHALE:
+          ++tagged;
+          EXPECT_THAT(text, ::testing::StartsWith("Breathe out and "));
+          break;
+        default:
+          EXPECT_THAT(text, ::testing::Not(::testing::StartsWith("Breathe in")));
+          EXPECT_THAT(text,
+                      ::testing::Not(::testing::StartsWith("Breathe out")));
+      }
+    }
+  };
+  for (const Pose& pose : Shipped().poses()) {
+    check(pose.setup_cues());
+    check(pose.release_cues());
+    for (const auto& variation : pose.variations()) {
+      check(variation.setup_cues());
+      check(variation.release_cues());
+    }
+  }
+  EXPECT_GT(tagged, 40) << "the main movements of the poses are on a breath";
+}
+
 TEST(CatalogContentTest, SeatedTwistReplacesTheReclingTwistWithoutFloor) {
   const Pose* twist = Shipped().FindPose("supine-twist");
   ASSERT_NE(twist, nullptr);
