@@ -163,6 +163,47 @@ TEST(CatalogContentTest, MovementCuesSayTheirBreath) {
   EXPECT_GT(tagged, 40) << "the main movements of the poses are on a breath";
 }
 
+// The modifications the seeds give out loud ("if X, do Y") are said to
+// everyone as the pose is set up: cautions with no condition.
+TEST(CatalogContentTest, TheSeedsModificationsAreSaidToEveryone) {
+  auto everyone_cautions = [](const auto& cautions) {
+    std::set<std::string> keys;
+    for (const auto& caution : cautions) {
+      if (caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED &&
+          caution.action() == yoga::catalog::v1::CAUTION_ACTION_MENTION)
+        keys.insert(caution.cue().key());
+    }
+    return keys;
+  };
+  auto pose_cautions = [&](const char* id) {
+    const Pose* pose = Shipped().FindPose(id);
+    return pose == nullptr ? std::set<std::string>()
+                           : everyone_cautions(pose->cautions());
+  };
+  // Seed 000: knees slightly bent in Down Dog when the hamstrings are tight.
+  EXPECT_THAT(pose_cautions("downward-facing-dog"),
+              ::testing::Contains("downward-facing-dog.caution.bend-knees"));
+  // Seed 001: a prop under the higher sit bone.
+  EXPECT_THAT(pose_cautions("deep-hip-stretch"),
+              ::testing::Contains("deep-hip-stretch.caution.high-sit-bone"));
+  // Seed 002: bent legs make the reclining twist easier.
+  const Pose* twist = Shipped().FindPoseOfVariation("supine-twist-legs-extended");
+  ASSERT_NE(twist, nullptr);
+  for (const auto& variation : twist->variations()) {
+    if (variation.id() != "supine-twist-legs-extended") continue;
+    EXPECT_THAT(everyone_cautions(variation.cautions()),
+                ::testing::Contains("supine-twist-legs-extended.caution.easier"));
+  }
+  // Seed 004: soft elbows, cramping arches, no pain in the low back.
+  EXPECT_THAT(pose_cautions("reverse-tabletop"),
+              ::testing::Contains("reverse-tabletop.caution.elbows"));
+  EXPECT_THAT(pose_cautions("reverse-plank"),
+              ::testing::IsSupersetOf({"reverse-plank.caution.elbows",
+                                       "reverse-plank.caution.arches"}));
+  EXPECT_THAT(pose_cautions("bow"),
+              ::testing::Contains("bow.caution.low-back-pain"));
+}
+
 TEST(CatalogContentTest, SeatedTwistReplacesTheReclingTwistWithoutFloor) {
   const Pose* twist = Shipped().FindPose("supine-twist");
   ASSERT_NE(twist, nullptr);
