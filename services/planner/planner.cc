@@ -32,11 +32,11 @@ void SetBreathOf(const google::protobuf::Duration& breath,
   const absl::Duration own = FromProtoDuration(spec.breath_length());
   const absl::Duration asked = FromProtoDuration(breath);
   if (own == asked) return;
-  violations.Add("breath_length",
-                 absl::StrCat("is ", absl::FormatDuration(asked), " but ",
-                              spec_name, ".breath_length is ",
-                              absl::FormatDuration(own),
-                              "; set one of them, or both the same"));
+  violations.Add(
+      "breath_length",
+      absl::StrCat("is ", absl::FormatDuration(asked), " but ", spec_name,
+                   ".breath_length is ", absl::FormatDuration(own),
+                   "; set one of them, or both the same"));
 }
 
 }  // namespace
@@ -128,20 +128,23 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
       if (!violations.empty()) return violations.ToStatus();
       const Routine* preset = nullptr;
       for (const auto& candidate : (*snapshot)->presets) {
-        if (candidate.id() == request.preset_id()) preset = &candidate.routine();
+        if (candidate.id() == request.preset_id()) {
+          preset = &candidate.routine();
+          break;
+        }
       }
       if (preset == nullptr) {
         return absl::NotFoundError(
             absl::StrCat("no preset \"", request.preset_id(), "\""));
       }
-      const absl::Duration breath =
-          has_breath ? FromProtoDuration(request.breath_length())
-                     : FromProtoDuration(preset->breath_length());
-      if (breath == FromProtoDuration(preset->breath_length())) return *preset;
+      if (!has_breath || FromProtoDuration(request.breath_length()) ==
+                             FromProtoDuration(preset->breath_length())) {
+        return *preset;
+      }
       // The preset at the runner's pace: holds in breaths and repetitions
       // follow the breath, holds in seconds stay.
       Routine paced = *preset;
-      TimeRoutine(catalog, breath, paced);
+      TimeRoutine(catalog, FromProtoDuration(request.breath_length()), paced);
       routine = std::move(paced);
       break;
     }

@@ -146,7 +146,8 @@ TEST(CatalogContentTest, MovementCuesSayTheirBreath) {
           EXPECT_THAT(text, ::testing::StartsWith("Breathe out and "));
           break;
         default:
-          EXPECT_THAT(text, ::testing::Not(::testing::StartsWith("Breathe in")));
+          EXPECT_THAT(text,
+                      ::testing::Not(::testing::StartsWith("Breathe in")));
           EXPECT_THAT(text,
                       ::testing::Not(::testing::StartsWith("Breathe out")));
       }
@@ -187,12 +188,14 @@ TEST(CatalogContentTest, TheSeedsModificationsAreSaidToEveryone) {
   EXPECT_THAT(pose_cautions("deep-hip-stretch"),
               ::testing::Contains("deep-hip-stretch.caution.high-sit-bone"));
   // Seed 002: bent legs make the reclining twist easier.
-  const Pose* twist = Shipped().FindPoseOfVariation("supine-twist-legs-extended");
+  const Pose* twist =
+      Shipped().FindPoseOfVariation("supine-twist-legs-extended");
   ASSERT_NE(twist, nullptr);
   for (const auto& variation : twist->variations()) {
     if (variation.id() != "supine-twist-legs-extended") continue;
-    EXPECT_THAT(everyone_cautions(variation.cautions()),
-                ::testing::Contains("supine-twist-legs-extended.caution.easier"));
+    EXPECT_THAT(
+        everyone_cautions(variation.cautions()),
+        ::testing::Contains("supine-twist-legs-extended.caution.easier"));
   }
   // Seed 004: soft elbows, cramping arches, no pain in the low back.
   EXPECT_THAT(pose_cautions("reverse-tabletop"),
@@ -241,7 +244,8 @@ TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
       EXPECT_EQ(yoga::testing::CopiedRun(cue->text(), seed_runs), "")
           << cue->key() << " copies the seed";
     }
-    EXPECT_EQ(yoga::testing::CopiedRun(pose.benefit(), seed_runs), "") << pose.id();
+    EXPECT_EQ(yoga::testing::CopiedRun(pose.benefit(), seed_runs), "")
+        << pose.id();
   }
 }
 

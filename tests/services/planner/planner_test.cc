@@ -155,7 +155,8 @@ TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
     SCOPED_TRACE(preset.id());
     const auto& listed = preset.routine();
     ASSERT_EQ(FromProtoDuration(listed.breath_length()), absl::Seconds(5));
-    auto paced = planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(7)));
+    auto paced =
+        planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(7)));
     ASSERT_TRUE(paced.ok()) << paced.status();
     EXPECT_NE(paced->id(), listed.id());
     EXPECT_EQ(paced->preset_id(), preset.id());
@@ -174,7 +175,8 @@ TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
         EXPECT_EQ(FromProtoDuration(after.hold()), hold) << "step " << i;
       } else {
         ++breath_holds;
-        EXPECT_EQ(FromProtoDuration(after.hold()), hold * 7 / 5) << "step " << i;
+        EXPECT_EQ(FromProtoDuration(after.hold()), hold * 7 / 5)
+            << "step " << i;
       }
       total += FromProtoDuration(after.hold()) +
                FromProtoDuration(after.transition());
@@ -182,7 +184,8 @@ TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
     EXPECT_EQ(FromProtoDuration(paced->total_duration()), total);
 
     // The same request, the same routine; and it can be fetched again.
-    auto again = planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(7)));
+    auto again =
+        planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(7)));
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->SerializeAsString(), paced->SerializeAsString());
     yoga::planner::v1::GetRoutineRequest get;
@@ -192,7 +195,8 @@ TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
     EXPECT_EQ(fetched->SerializeAsString(), paced->SerializeAsString());
 
     // The preset's own breath gives the listed routine.
-    auto own = planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(5)));
+    auto own =
+        planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(5)));
     ASSERT_TRUE(own.ok());
     EXPECT_EQ(own->SerializeAsString(), listed.SerializeAsString());
   }
@@ -206,24 +210,28 @@ TEST(PlannerTest, ABreathOutOfRangeOrInConflictNamesTheField) {
   for (absl::Duration breath :
        {absl::Seconds(1), absl::Milliseconds(12001), absl::Seconds(-5)}) {
     SCOPED_TRACE(absl::FormatDuration(breath));
-    EXPECT_THAT(BadFields(planner.ComposeRoutine(
-                    PresetAtBreath("runners-lower-back-four", breath)).status()),
+    EXPECT_THAT(BadFields(planner
+                              .ComposeRoutine(PresetAtBreath(
+                                  "runners-lower-back-four", breath))
+                              .status()),
                 ::testing::ElementsAre("breath_length"));
   }
   // The bounds themselves are fine.
   for (absl::Duration breath : {absl::Seconds(2), absl::Seconds(12)}) {
-    EXPECT_TRUE(planner.ComposeRoutine(
-                    PresetAtBreath("runners-lower-back-four", breath)).ok());
+    EXPECT_TRUE(
+        planner
+            .ComposeRoutine(PresetAtBreath("runners-lower-back-four", breath))
+            .ok());
   }
   // Every bad field at once.
   ComposeRoutineRequest both = PresetAtBreath("Not An Id", absl::Seconds(30));
   EXPECT_THAT(BadFields(planner.ComposeRoutine(both).status()),
               ::testing::UnorderedElementsAre("breath_length", "preset_id"));
-  EXPECT_EQ(planner.ComposeRoutine(PresetAtBreath("no-such-preset",
-                                                  absl::Seconds(7)))
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      planner.ComposeRoutine(PresetAtBreath("no-such-preset", absl::Seconds(7)))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
 
   // With constraints: the request's breath is theirs, unless they disagree.
   ComposeRoutineRequest composed;
@@ -241,7 +249,8 @@ TEST(PlannerTest, ABreathOutOfRangeOrInConflictNamesTheField) {
       ToProtoDuration(absl::Seconds(6));
   EXPECT_THAT(BadFields(planner.ComposeRoutine(composed).status()),
               ::testing::ElementsAre("breath_length"));
-  composed.mutable_constraints()->mutable_target_duration()->set_seconds(5 * 3600);
+  composed.mutable_constraints()->mutable_target_duration()->set_seconds(5 *
+                                                                         3600);
   EXPECT_THAT(BadFields(planner.ComposeRoutine(composed).status()),
               ::testing::UnorderedElementsAre("breath_length",
                                               "constraints.target_duration"));

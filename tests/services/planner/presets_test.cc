@@ -118,7 +118,8 @@ bool Deepens(const RoutineStep& before, const RoutineStep& step) {
 
 int FlowCount(const std::vector<RoutineStep>& steps) {
   int flows = 0;
-  for (size_t i = 1; i < steps.size(); ++i) flows += Deepens(steps[i - 1], steps[i]);
+  for (size_t i = 1; i < steps.size(); ++i)
+    flows += Deepens(steps[i - 1], steps[i]);
   return flows;
 }
 
@@ -158,10 +159,10 @@ TEST(PresetsTest, RunnersLowerBackFourFollowsSeed000) {
 // Pose as long as needed.
 TEST(PresetsTest, LowBackTightHipsShortFollowsSeed001) {
   const auto steps = StepsOf("low-back-tight-hips-short");
-  EXPECT_THAT(PoseOrder(steps),
-              ::testing::ElementsAre("tabletop", "deep-hip-stretch", "cat-cow",
-                                     "deep-hip-stretch", "tabletop",
-                                     "childs-pose"));
+  EXPECT_THAT(
+      PoseOrder(steps),
+      ::testing::ElementsAre("tabletop", "deep-hip-stretch", "cat-cow",
+                             "deep-hip-stretch", "tabletop", "childs-pose"));
   for (size_t i = 0; i < steps.size(); ++i) {
     const auto& step = steps[i];
     if (step.pose_id() == "cat-cow") {
@@ -190,10 +191,10 @@ TEST(PresetsTest, LowBackTightHipsShortFollowsSeed001) {
 // deepened by the side bend in the same hold, each side.
 TEST(PresetsTest, PostrunLowBackStretchesFollowsSeed002) {
   const auto steps = StepsOf("postrun-low-back-stretches");
-  EXPECT_THAT(PoseOrder(steps),
-              ::testing::ElementsAre("bound-angle", "supine-twist",
-                                     "seated-twist",
-                                     "kneeling-hip-flexor-stretch"));
+  EXPECT_THAT(
+      PoseOrder(steps),
+      ::testing::ElementsAre("bound-angle", "supine-twist", "seated-twist",
+                             "kneeling-hip-flexor-stretch"));
   ASSERT_GE(steps.size(), 2u);
   EXPECT_EQ(steps[0].hold_unit(), yoga::type::v1::HOLD_UNIT_BREATHS);
   EXPECT_EQ(steps[0].hold_count(), 5u);
@@ -201,8 +202,8 @@ TEST(PresetsTest, PostrunLowBackStretchesFollowsSeed002) {
   EXPECT_TRUE(Deepens(steps[0], steps[1]));
   EXPECT_EQ(steps[1].hold_unit(), yoga::type::v1::HOLD_UNIT_BREATHS);
   EXPECT_TRUE(steps[1].hold_count() >= 2 && steps[1].hold_count() <= 5);
-  for (const auto& twist : Version(steps, "supine-twist",
-                                   "supine-twist-legs-extended")) {
+  for (const auto& twist :
+       Version(steps, "supine-twist", "supine-twist-legs-extended")) {
     EXPECT_EQ(twist.hold_unit(), yoga::type::v1::HOLD_UNIT_BREATHS);
     EXPECT_GE(twist.hold_count(), 5u);
   }
@@ -226,7 +227,8 @@ TEST(PresetsTest, PostrunLowBackStretchesFollowsSeed002) {
   EXPECT_EQ(FlowCount(steps), 3);
 }
 
-// Seed 003: the standing hamstring stretch 10 to 20 s; a 15 to 20 minute session.
+// Seed 003: the standing hamstring stretch 10 to 20 s; a 15 to 20 minute
+// session.
 TEST(PresetsTest, LowerBackReliefSessionFollowsSeed003) {
   for (const auto& preset : ShippedPresets()) {
     if (preset.id() != "lower-back-relief-session") continue;
@@ -259,9 +261,9 @@ TEST(PresetsTest, BacksideStrengthFollowsSeed004) {
     if (pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD)
       strength.push_back(id);
   }
-  EXPECT_THAT(strength, ::testing::ElementsAre("locust", "bow",
-                                               "reverse-tabletop",
-                                               "reverse-plank"));
+  EXPECT_THAT(strength,
+              ::testing::ElementsAre("locust", "bow", "reverse-tabletop",
+                                     "reverse-plank"));
   for (const std::string& id : strength) {
     SCOPED_TRACE(id);
     std::map<uint32_t, std::set<std::string>> versions_by_set;
@@ -289,10 +291,10 @@ TEST(PresetsTest, BacksideStrengthFollowsSeed004) {
   for (size_t i = 0; i < steps.size(); ++i) {
     if (steps[i].side() != yoga::type::v1::SIDE_UNSPECIFIED &&
         steps[i].pose_id() != "supine-twist") {
-      const size_t other = (i > 0 && steps[i - 1].variation_id() ==
-                                         steps[i].variation_id())
-                               ? i - 1
-                               : i + 1;
+      const size_t other =
+          (i > 0 && steps[i - 1].variation_id() == steps[i].variation_id())
+              ? i - 1
+              : i + 1;
       ASSERT_LT(other, steps.size());
       EXPECT_EQ(steps[other].variation_id(), steps[i].variation_id());
       EXPECT_NE(steps[other].side(), steps[i].side());
@@ -317,19 +319,22 @@ TEST(PresetsTest, ADeepeningBuildsOnTheHoldItDeepens) {
       SCOPED_TRACE(absl::StrCat(preset.id(), " step ", i));
       const auto* pose = catalog.FindPose(steps[i].pose_id());
       ASSERT_NE(pose, nullptr);
-      const auto* before = catalog::FindVariation(*pose, steps[i - 1].variation_id());
-      const auto* deeper = catalog::FindVariation(*pose, steps[i].variation_id());
+      const auto* before =
+          catalog::FindVariation(*pose, steps[i - 1].variation_id());
+      const auto* deeper =
+          catalog::FindVariation(*pose, steps[i].variation_id());
       const auto first_setup = Keys(catalog::SetupCuesOf(*pose, before));
       const auto setup = Keys(catalog::SetupCuesOf(*pose, deeper));
       ASSERT_GT(setup.size(), first_setup.size());
-      EXPECT_TRUE(std::equal(first_setup.begin(), first_setup.end(),
-                             setup.begin()))
+      EXPECT_TRUE(
+          std::equal(first_setup.begin(), first_setup.end(), setup.begin()))
           << "setup does not start with the setup of the hold it deepens";
       const auto first_release = Keys(catalog::ReleaseCuesOf(*pose, before));
       const auto release = Keys(catalog::ReleaseCuesOf(*pose, deeper));
       ASSERT_FALSE(release.empty());
       EXPECT_EQ(release.back(), first_release.back());
-      EXPECT_THAT(first_release, ::testing::Not(::testing::Contains(release[0])))
+      EXPECT_THAT(first_release,
+                  ::testing::Not(::testing::Contains(release[0])))
           << "the release starts by undoing the deepening";
       bool in_base = false;
       for (const std::string& key : release) {
@@ -346,14 +351,15 @@ TEST(PresetsTest, ADeepeningBuildsOnTheHoldItDeepens) {
 // "Four poses" counts poses, not the versions of a pose.
 TEST(PresetsTest, SummariesCountPosesNotVersions) {
   const std::map<std::string, int> numbers = {
-      {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
+      {"two", 2},   {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
       {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}};
   for (const auto& preset : ShippedPresets()) {
     SCOPED_TRACE(preset.id());
     std::set<std::string> poses;
-    for (const auto& step : preset.routine().steps()) poses.insert(step.pose_id());
-    const std::vector<std::string> words =
-        yoga::testing::Words(absl::StrCat(preset.title(), " ", preset.summary()));
+    for (const auto& step : preset.routine().steps())
+      poses.insert(step.pose_id());
+    const std::vector<std::string> words = yoga::testing::Words(
+        absl::StrCat(preset.title(), " ", preset.summary()));
     for (size_t i = 0; i + 1 < words.size(); ++i) {
       const auto number = numbers.find(words[i]);
       if (number == numbers.end()) continue;

@@ -356,7 +356,8 @@ TEST_F(SessionServiceTest, PlaysAPresetAtTheBreathAskedFor) {
   constexpr char kBreathPreset[] = "postrun-low-back-stretches";
   StartSessionRequest request;
   request.mutable_compose()->set_preset_id(kBreathPreset);
-  request.mutable_options()->set_verbosity(yoga::session::v1::VERBOSITY_MINIMAL);
+  request.mutable_options()->set_verbosity(
+      yoga::session::v1::VERBOSITY_MINIMAL);
   *request.mutable_options()->mutable_lead_in() =
       ToProtoDuration(absl::ZeroDuration());
   *request.mutable_options()->mutable_breath_length() =
@@ -383,13 +384,14 @@ TEST_F(SessionServiceTest, PlaysAPresetAtTheBreathAskedFor) {
   }
   ASSERT_GE(step, 0);
   const int64_t hold_ms = routine.steps(step).hold_count() * 7000;
-  EXPECT_EQ(absl::ToInt64Milliseconds(
-                FromProtoDuration(routine.steps(step).hold())),
-            hold_ms);
+  EXPECT_EQ(
+      absl::ToInt64Milliseconds(FromProtoDuration(routine.steps(step).hold())),
+      hold_ms);
 
   CueReader reader(*stub_, session.id());
   grpc::Status status;
-  const std::vector<CueEvent> events = PlayToTheEnd(reader, session.id(), &status);
+  const std::vector<CueEvent> events =
+      PlayToTheEnd(reader, session.id(), &status);
   EXPECT_TRUE(status.ok()) << status.error_message();
   int64_t hold_start = -1;
   int64_t hold_end = -1;
