@@ -57,7 +57,8 @@ ABSL_FLAG(std::vector<std::string>, exclude, {}, "plan: pose ids to leave out");
 ABSL_FLAG(std::vector<std::string>, condition, {},
           "plan: e.g. flexion-sensitive-back,sensitive-knees");
 ABSL_FLAG(double, breath, 0,
-          "plan: seconds per breath (0: the planner's default)");
+          "plan/play/render: seconds per breath, 2 to 12, for a preset or "
+          "constraints (0: the planner's default, 5)");
 ABSL_FLAG(uint64_t, seed, 0, "plan: variety seed");
 ABSL_FLAG(std::string, routine, "",
           "play/render: a routine file (text yoga.type.v1.Routine) instead "
@@ -99,8 +100,8 @@ constexpr char kUsage[] =
     "  poses POSE_ID    show one pose with its holds, cues, variations and "
     "sources\n"
     "  presets          list the routines taken from the seed articles\n"
-    "  plan             plan a routine: --preset=ID, or --minutes=N with\n"
-    "                   --focus, --level, --moment, --no-floor, --props,\n"
+    "  plan             plan a routine: --preset=ID [--breath=S], or --minutes=N\n"
+    "                   with --focus, --level, --moment, --no-floor, --props,\n"
     "                   --exclude, --condition, --breath, --seed\n"
     "  play             start a session and play it: --preset=ID, constraints\n"
     "                   as for plan, or --routine=FILE; "

@@ -34,6 +34,12 @@ absl::StatusOr<Enum> ParseName(const std::string& flag,
       "--", flag, "=", name, ": not one of ", absl::StrJoin(known, ", ")));
 }
 
+// --breath=6.5 as a Duration.
+google::protobuf::Duration BreathLength(double seconds) {
+  return TimeUtil::MillisecondsToDuration(
+      static_cast<int64_t>(std::llround(seconds * 1000)));
+}
+
 }  // namespace
 
 absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
@@ -41,6 +47,9 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
   yoga::planner::v1::ComposeRoutineRequest request;
   if (!options.preset.empty()) {
     request.set_preset_id(options.preset);
+    // The preset at the runner's pace: its breath-counted holds follow it.
+    if (options.breath_seconds != 0)
+      *request.mutable_breath_length() = BreathLength(options.breath_seconds);
     return request;
   }
   auto& constraints = *request.mutable_constraints();
@@ -83,10 +92,8 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
     if (!condition.ok()) return condition.status();
     constraints.add_conditions(*condition);
   }
-  if (options.breath_seconds != 0) {
-    *constraints.mutable_breath_length() = TimeUtil::MillisecondsToDuration(
-        static_cast<int64_t>(std::llround(options.breath_seconds * 1000)));
-  }
+  if (options.breath_seconds != 0)
+    *constraints.mutable_breath_length() = BreathLength(options.breath_seconds);
   constraints.set_seed(options.seed);
   return request;
 }

@@ -1,8 +1,8 @@
 // Turns the command line of `yoga-guide plan`, `play` and `render` into a
-// ComposeRoutineRequest or a StartSessionRequest: --preset=ID, or constraints
-// from --minutes,
-// --focus, --level, --moment, --no-floor, --props, --exclude, --condition,
-// --breath and --seed. Names are written as on the command line:
+// ComposeRoutineRequest or a StartSessionRequest: --preset=ID (with --breath,
+// the preset at that breath), or constraints from --minutes, --focus,
+// --level, --moment, --no-floor, --props, --exclude, --condition, --breath and
+// --seed. Names are written as on the command line:
 // --focus=lower-back,hips --level=intermediate --condition=sensitive-knees.
 #ifndef YOGA_CLIENT_PLAN_REQUEST_H_
 #define YOGA_CLIENT_PLAN_REQUEST_H_
@@ -27,7 +27,7 @@ struct PlanOptions {
   std::vector<std::string> props;  // An empty list means "a mat".
   std::vector<std::string> exclude;
   std::vector<std::string> conditions;
-  double breath_seconds = 0;  // 0: the planner's default.
+  double breath_seconds = 0;  // 0: the planner's default; presets too.
   uint64_t seed = 0;
 };
 

@@ -9,6 +9,7 @@
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
 #include "services/planner/routine_rules.h"
+#include "services/planner/breath_length.h"
 #include "services/planner/routine_timing.h"
 
 namespace yoga::planner {
@@ -33,13 +34,10 @@ absl::StatusOr<Routine> BuildCustomRoutine(
     return violations.ToStatus();
   }
   absl::Duration breath = kDefaultBreath;
-  if (custom.has_breath_length()) {
+  if (custom.has_breath_length() &&
+      CheckBreathLength(custom.breath_length(), "custom.breath_length",
+                        violations)) {
     breath = FromProtoDuration(custom.breath_length());
-    if (breath < kMinBreath || breath > kMaxBreath) {
-      violations.Add("custom.breath_length",
-                     absl::StrCat("must be ", absl::FormatDuration(kMinBreath),
-                                  " to ", absl::FormatDuration(kMaxBreath)));
-    }
   }
   std::set<int> malformed;  // Steps whose pose id is not even an id.
   Routine routine;

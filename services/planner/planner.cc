@@ -6,13 +6,40 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"
+#include "services/common/proto_time.h"
 #include "services/common/slug.h"
+#include "services/planner/breath_length.h"
 #include "services/planner/composer.h"
 #include "services/planner/custom_routine.h"
+#include "services/planner/routine_timing.h"
 
 namespace yoga::planner {
 
 using yoga::type::v1::Routine;
+
+namespace {
+
+// Gives `spec` (constraints or a custom routine) the request's breath, which
+// must equal the spec's own when that is set too.
+template <typename Spec>
+void SetBreathOf(const google::protobuf::Duration& breath,
+                 absl::string_view spec_name, Spec& spec,
+                 FieldViolations& violations) {
+  if (!spec.has_breath_length()) {
+    *spec.mutable_breath_length() = breath;
+    return;
+  }
+  const absl::Duration own = FromProtoDuration(spec.breath_length());
+  const absl::Duration asked = FromProtoDuration(breath);
+  if (own == asked) return;
+  violations.Add(
+      "breath_length",
+      absl::StrCat("is ", absl::FormatDuration(asked), " but ", spec_name,
+                   ".breath_length is ", absl::FormatDuration(own),
+                   "; set one of them, or both the same"));
+}
+
+}  // namespace
 
 Planner::Planner(std::vector<PresetFile> preset_files, size_t store_capacity,
                  storage::Store* database)
@@ -72,25 +99,54 @@ absl::StatusOr<yoga::planner::v1::ListPresetsResponse> Planner::ListPresets()
 }
 
 absl::StatusOr<Routine> Planner::ComposeRoutine(
-    const yoga::planner::v1::ComposeRoutineRequest& request) {
+    const yoga::planner::v1::ComposeRoutineRequest& given) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
   if (!snapshot.ok()) return snapshot.status();
   const PlanningCatalog& catalog = (*snapshot)->catalog;
+  // The request's breath_length goes where the spec keeps its own.
+  yoga::planner::v1::ComposeRoutineRequest request = given;
+  FieldViolations violations;
+  const bool has_breath =
+      request.has_breath_length() &&
+      CheckBreathLength(request.breath_length(), "breath_length", violations);
+  if (has_breath && request.has_constraints()) {
+    SetBreathOf(request.breath_length(), "constraints",
+                *request.mutable_constraints(), violations);
+  } else if (has_breath && request.has_custom()) {
+    SetBreathOf(request.breath_length(), "custom", *request.mutable_custom(),
+                violations);
+  }
   absl::StatusOr<Routine> routine;
   switch (request.spec_case()) {
     case yoga::planner::v1::ComposeRoutineRequest::kPresetId: {
       if (!IsSlug(request.preset_id())) {
-        FieldViolations violations;
         violations.Add(
             "preset_id",
             "must be a preset id such as \"runners-lower-back-four\"");
         return violations.ToStatus();
       }
-      for (const auto& preset : (*snapshot)->presets) {
-        if (preset.id() == request.preset_id()) return preset.routine();
+      if (!violations.empty()) return violations.ToStatus();
+      const Routine* preset = nullptr;
+      for (const auto& candidate : (*snapshot)->presets) {
+        if (candidate.id() == request.preset_id()) {
+          preset = &candidate.routine();
+          break;
+        }
       }
-      return absl::NotFoundError(
-          absl::StrCat("no preset \"", request.preset_id(), "\""));
+      if (preset == nullptr) {
+        return absl::NotFoundError(
+            absl::StrCat("no preset \"", request.preset_id(), "\""));
+      }
+      if (!has_breath || FromProtoDuration(request.breath_length()) ==
+                             FromProtoDuration(preset->breath_length())) {
+        return *preset;
+      }
+      // The preset at the runner's pace: holds in breaths and repetitions
+      // follow the breath, holds in seconds stay.
+      Routine paced = *preset;
+      TimeRoutine(catalog, FromProtoDuration(request.breath_length()), paced);
+      routine = std::move(paced);
+      break;
     }
     case yoga::planner::v1::ComposeRoutineRequest::kConstraints:
       routine = planner::ComposeRoutine(catalog, request.constraints());
@@ -98,11 +154,19 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
     case yoga::planner::v1::ComposeRoutineRequest::kCustom:
       routine = BuildCustomRoutine(catalog, request.custom());
       break;
-    default: {
-      FieldViolations violations;
+    default:
       violations.Add("spec", "set one of preset_id, constraints or custom");
       return violations.ToStatus();
+  }
+  if (!violations.empty()) {
+    // Every bad field at once: the breath's and the spec's own.
+    if (!routine.ok()) {
+      if (auto bad = BadRequestOf(routine.status())) {
+        for (const auto& violation : bad->field_violations())
+          violations.Add(violation.field(), violation.description());
+      }
     }
+    return violations.ToStatus();
   }
   if (!routine.ok()) return routine;
   // Written before the id is handed out, so that any replica (or this one

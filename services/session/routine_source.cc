@@ -46,8 +46,9 @@ absl::Status CheckBreath(const Routine& routine,
                  absl::StrCat("this routine was timed with a breath of ",
                               absl::FormatDuration(own), ", not ",
                               absl::FormatDuration(asked),
-                              "; leave it unset, or compose from constraints "
-                              "with the breath you want"));
+                              "; leave it unset, or start from compose (a "
+                              "preset or constraints) with the breath you "
+                              "want"));
   return violations.ToStatus();
 }
 
@@ -103,20 +104,23 @@ void RoutineSource::Resolve(
     }
     default: {
       call->compose = request.compose();
+      // Composed with the session's breath, whatever breath the compose
+      // request named: a preset's breath-counted holds follow it too.
       if (options.has_breath_length()) {
+        *call->compose.mutable_breath_length() = options.breath_length();
         if (call->compose.has_constraints()) {
           *call->compose.mutable_constraints()->mutable_breath_length() =
               options.breath_length();
-          check_breath = false;
         } else if (call->compose.has_custom()) {
           *call->compose.mutable_custom()->mutable_breath_length() =
               options.breath_length();
-          check_breath = false;
         }
+        check_breath = false;
       }
       rename = [](absl::Status status) {
         status = RenameFields(status, "constraints.", "compose.constraints.");
         status = RenameFields(status, "custom.", "compose.custom.");
+        status = RenameFields(status, "breath_length", "compose.breath_length");
         return RenameFields(status, "preset_id", "compose.preset_id");
       };
       break;

@@ -6,7 +6,7 @@
 #include "services/common/call_admission.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
-#include "services/planner/routine_timing.h"
+#include "services/planner/breath_length.h"
 #include "services/session/practice_history.h"
 
 namespace yoga::session {
@@ -176,14 +176,8 @@ absl::StatusOr<yoga::session::v1::SessionOptions> FilledOptions(
     options.set_verbosity(yoga::session::v1::VERBOSITY_FULL);
   }
   if (options.has_breath_length()) {
-    const absl::Duration breath = FromProtoDuration(options.breath_length());
-    if (breath < planner::kMinBreath || breath > planner::kMaxBreath) {
-      violations.Add(
-          "options.breath_length",
-          absl::StrCat("must be ", absl::FormatDuration(planner::kMinBreath),
-                       " to ", absl::FormatDuration(planner::kMaxBreath),
-                       ", not ", absl::FormatDuration(breath)));
-    }
+    planner::CheckBreathLength(options.breath_length(), "options.breath_length",
+                               violations);
   }
   if (options.voice_pack().empty()) options.set_voice_pack(kDefaultVoicePack);
   if (!packs.contains(options.voice_pack())) {

@@ -15,6 +15,26 @@ TEST(PlanRequestTest, APresetIsAskedForByIdAlone) {
   auto request = MakePlanRequest(options);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->preset_id(), "backside-strength");
+  EXPECT_FALSE(request->has_breath_length()) << "the preset's own breath";
+}
+
+TEST(PlanRequestTest, APresetCanBeAskedForAtTheRunnersBreath) {
+  PlanOptions options;
+  options.preset = "postrun-low-back-stretches";
+  options.breath_seconds = 6.5;
+  auto request = MakePlanRequest(options);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->preset_id(), "postrun-low-back-stretches");
+  EXPECT_EQ(request->breath_length().seconds(), 6);
+  EXPECT_EQ(request->breath_length().nanos(), 500000000);
+
+  // play and render send the same compose request.
+  SessionRequestOptions session;
+  session.plan = options;
+  auto start = MakeSessionRequest(session);
+  ASSERT_TRUE(start.ok()) << start.status();
+  EXPECT_EQ(start->compose().preset_id(), "postrun-low-back-stretches");
+  EXPECT_EQ(start->compose().breath_length().seconds(), 6);
 }
 
 TEST(PlanRequestTest, ConstraintsComeFromCommandLineNames) {

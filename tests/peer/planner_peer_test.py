@@ -116,6 +116,42 @@ class PresetTest(StudioTestCase):
                                  routine.SerializeToString(deterministic=True))
 
 
+    def test_preset_at_the_runners_breath(self):
+        listed = {preset.id: preset.routine for preset in self.list_presets()}
+        preset_id = "postrun-low-back-stretches"
+        request = planner_service_pb2.ComposeRoutineRequest(preset_id=preset_id)
+        request.breath_length.FromSeconds(7)
+        routine = self.planner.ComposeRoutine(request, timeout=RPC_TIMEOUT)
+        own = listed[preset_id]
+        self.assertNotEqual(routine.id, own.id)
+        self.assertEqual(routine.preset_id, preset_id)
+        self.assertEqual(routine.breath_length.ToSeconds(), 7)
+        self.assertEqual(len(routine.steps), len(own.steps))
+        for paced, step in zip(routine.steps, own.steps):
+            with self.subTest(pose=step.pose_id, variation=step.variation_id):
+                if step.hold_unit == practice_pb2.HOLD_UNIT_SECONDS:
+                    self.assertEqual(paced.hold, step.hold)
+                else:
+                    self.assertEqual(paced.hold.ToMilliseconds(),
+                                     step.hold.ToMilliseconds() * 7 // 5)
+        self.assertEqual(self.get_routine(routine.id), routine)
+
+    def test_bad_breath_length(self):
+        request = planner_service_pb2.ComposeRoutineRequest(
+            preset_id="runners-lower-back-four")
+        request.breath_length.FromSeconds(30)
+        self.assert_invalid(
+            lambda: self.planner.ComposeRoutine(request, timeout=RPC_TIMEOUT),
+            "breath_length")
+        clash = planner_service_pb2.ComposeRoutineRequest(
+            constraints=constraints(minutes=10))
+        clash.constraints.breath_length.FromSeconds(6)
+        clash.breath_length.FromSeconds(7)
+        self.assert_invalid(
+            lambda: self.planner.ComposeRoutine(clash, timeout=RPC_TIMEOUT),
+            "breath_length")
+
+
 class ConstraintsTest(StudioTestCase):
 
     TARGET_SECONDS = 600

@@ -48,16 +48,17 @@ BREATH_SECONDS = 5
 session_service_pb2 = None
 session_service_pb2_grpc = None
 planner_service_pb2 = None
+practice_pb2 = None
 routine_pb2 = None
 
 
 def load_generated_modules(args):
     """Loads this test's generated modules (args.python_path is on sys.path)."""
     global session_service_pb2, session_service_pb2_grpc, planner_service_pb2
-    global routine_pb2
+    global practice_pb2, routine_pb2
     from yoga.session.v1 import session_service_pb2, session_service_pb2_grpc
     from yoga.planner.v1 import planner_service_pb2
-    from yoga.type.v1 import routine_pb2
+    from yoga.type.v1 import practice_pb2, routine_pb2
 
 
 def short_routine(hold_count=HOLD_COUNT):
@@ -465,6 +466,33 @@ class ErrorTest(StudioTestCase):
         same.breath_length.FromSeconds(BREATH_SECONDS)
         started = self.start(routine=short_routine(), options=same)
         self.control(started.id, session_service_pb2.CONTROL_ACTION_STOP)
+
+    def test_preset_at_the_breath_asked_for(self):
+        # A preset is composed at the session's breath: breath-counted holds
+        # follow it, holds in seconds stay.
+        slower = options()
+        slower.breath_length.FromSeconds(7)
+        compose = planner_service_pb2.ComposeRoutineRequest(
+            preset_id="postrun-low-back-stretches")
+        started = self.start(compose=compose, options=slower)
+        self.addCleanup(self.stop_quietly, started.id)
+        self.assertEqual(started.options.breath_length.ToSeconds(), 7)
+        self.assertEqual(started.routine.preset_id, "postrun-low-back-stretches")
+        self.assertEqual(started.routine.breath_length.ToSeconds(), 7)
+        for step in started.routine.steps:
+            with self.subTest(pose=step.pose_id, variation=step.variation_id):
+                if step.hold_unit == practice_pb2.HOLD_UNIT_BREATHS:
+                    self.assertEqual(step.hold.ToMilliseconds(), step.hold_count * 7000)
+                elif step.hold_unit == practice_pb2.HOLD_UNIT_SECONDS:
+                    self.assertEqual(step.hold.ToMilliseconds(), step.hold_count * 1000)
+        # A compose request whose own breaths disagree is refused in its terms.
+        clash = planner_service_pb2.ComposeRoutineRequest(
+            constraints=planner_service_pb2.Constraints())
+        clash.constraints.target_duration.FromSeconds(600)
+        clash.constraints.breath_length.FromSeconds(6)
+        clash.breath_length.FromSeconds(7)
+        self.assert_invalid(lambda: self.start(compose=clash, options=options()),
+                            "compose.breath_length")
 
     def test_no_source(self):
         self.assert_invalid(lambda: self.start(options=options()), "source")

@@ -128,6 +128,85 @@ TEST(CatalogContentTest, EveryPoseCanBeGuidedByVoice) {
   }
 }
 
+// A setup or release cue that is a movement on a breath says which breath, in
+// words the runner hears, and one that is not tagged does not pretend to be.
+TEST(CatalogContentTest, MovementCuesSayTheirBreath) {
+  int tagged = 0;
+  auto check = [&](const auto& cues) {
+    for (const Cue& cue : cues) {
+      SCOPED_TRACE(cue.key());
+      const std::string& text = cue.text();
+      switch (cue.breath()) {
+        case yoga::catalog::v1::BREATH_INHALE:
+          ++tagged;
+          EXPECT_THAT(text, ::testing::StartsWith("Breathe in and "));
+          break;
+        case yoga::catalog::v1::BREATH_EXHALE:
+          ++tagged;
+          EXPECT_THAT(text, ::testing::StartsWith("Breathe out and "));
+          break;
+        default:
+          EXPECT_THAT(text,
+                      ::testing::Not(::testing::StartsWith("Breathe in")));
+          EXPECT_THAT(text,
+                      ::testing::Not(::testing::StartsWith("Breathe out")));
+      }
+    }
+  };
+  for (const Pose& pose : Shipped().poses()) {
+    check(pose.setup_cues());
+    check(pose.release_cues());
+    for (const auto& variation : pose.variations()) {
+      check(variation.setup_cues());
+      check(variation.release_cues());
+    }
+  }
+  EXPECT_GT(tagged, 40) << "the main movements of the poses are on a breath";
+}
+
+// The modifications the seeds give out loud ("if X, do Y") are said to
+// everyone as the pose is set up: cautions with no condition.
+TEST(CatalogContentTest, TheSeedsModificationsAreSaidToEveryone) {
+  auto everyone_cautions = [](const auto& cautions) {
+    std::set<std::string> keys;
+    for (const auto& caution : cautions) {
+      if (caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED &&
+          caution.action() == yoga::catalog::v1::CAUTION_ACTION_MENTION)
+        keys.insert(caution.cue().key());
+    }
+    return keys;
+  };
+  auto pose_cautions = [&](const char* id) {
+    const Pose* pose = Shipped().FindPose(id);
+    return pose == nullptr ? std::set<std::string>()
+                           : everyone_cautions(pose->cautions());
+  };
+  // Seed 000: knees slightly bent in Down Dog when the hamstrings are tight.
+  EXPECT_THAT(pose_cautions("downward-facing-dog"),
+              ::testing::Contains("downward-facing-dog.caution.bend-knees"));
+  // Seed 001: a prop under the higher sit bone.
+  EXPECT_THAT(pose_cautions("deep-hip-stretch"),
+              ::testing::Contains("deep-hip-stretch.caution.high-sit-bone"));
+  // Seed 002: bent legs make the reclining twist easier.
+  const Pose* twist =
+      Shipped().FindPoseOfVariation("supine-twist-legs-extended");
+  ASSERT_NE(twist, nullptr);
+  for (const auto& variation : twist->variations()) {
+    if (variation.id() != "supine-twist-legs-extended") continue;
+    EXPECT_THAT(
+        everyone_cautions(variation.cautions()),
+        ::testing::Contains("supine-twist-legs-extended.caution.easier"));
+  }
+  // Seed 004: soft elbows, cramping arches, no pain in the low back.
+  EXPECT_THAT(pose_cautions("reverse-tabletop"),
+              ::testing::Contains("reverse-tabletop.caution.elbows"));
+  EXPECT_THAT(pose_cautions("reverse-plank"),
+              ::testing::IsSupersetOf({"reverse-plank.caution.elbows",
+                                       "reverse-plank.caution.arches"}));
+  EXPECT_THAT(pose_cautions("bow"),
+              ::testing::Contains("bow.caution.low-back-pain"));
+}
+
 TEST(CatalogContentTest, SeatedTwistReplacesTheReclingTwistWithoutFloor) {
   const Pose* twist = Shipped().FindPose("supine-twist");
   ASSERT_NE(twist, nullptr);
@@ -165,7 +244,8 @@ TEST(CatalogContentTest, CuesAreOurOwnWordsNotTheSeeds) {
       EXPECT_EQ(yoga::testing::CopiedRun(cue->text(), seed_runs), "")
           << cue->key() << " copies the seed";
     }
-    EXPECT_EQ(yoga::testing::CopiedRun(pose.benefit(), seed_runs), "") << pose.id();
+    EXPECT_EQ(yoga::testing::CopiedRun(pose.benefit(), seed_runs), "")
+        << pose.id();
   }
 }
 

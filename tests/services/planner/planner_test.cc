@@ -5,6 +5,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
+#include "services/common/proto_time.h"
 #include "tests/services/planner/planner_test_catalog.h"
 
 namespace yoga::planner {
@@ -119,6 +120,153 @@ TEST(PlannerTest, KeepsItsCatalogWhenPresetsDoNotFitANewOne) {
   EXPECT_THAT(std::string(status.message()),
               ::testing::HasSubstr("childs-pose"));
   EXPECT_TRUE(planner.ListPresets().ok());
+}
+
+// The field names of an INVALID_ARGUMENT's BadRequest.
+std::vector<std::string> BadFields(const absl::Status& status) {
+  std::vector<std::string> fields;
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  if (auto bad = BadRequestOf(status)) {
+    for (const auto& violation : bad->field_violations())
+      fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+ComposeRoutineRequest PresetAtBreath(const std::string& id,
+                                     absl::Duration breath) {
+  ComposeRoutineRequest request;
+  request.set_preset_id(id);
+  *request.mutable_breath_length() = ToProtoDuration(breath);
+  return request;
+}
+
+// A runner who breathes slower or faster gets every preset at their pace:
+// holds counted in breaths or repetitions stretch with the breath, holds in
+// seconds stay.
+TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
+  std::unique_ptr<Planner> ready = ReadyPlanner();
+  Planner& planner = *ready;
+  auto presets = planner.ListPresets();
+  ASSERT_TRUE(presets.ok());
+  int breath_holds = 0;
+  int seconds_holds = 0;
+  for (const auto& preset : presets->presets()) {
+    SCOPED_TRACE(preset.id());
+    const auto& listed = preset.routine();
+    ASSERT_EQ(FromProtoDuration(listed.breath_length()), absl::Seconds(5));
+    auto paced =
+        planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(7)));
+    ASSERT_TRUE(paced.ok()) << paced.status();
+    EXPECT_NE(paced->id(), listed.id());
+    EXPECT_EQ(paced->preset_id(), preset.id());
+    EXPECT_EQ(paced->title(), listed.title());
+    EXPECT_EQ(FromProtoDuration(paced->breath_length()), absl::Seconds(7));
+    ASSERT_EQ(paced->steps_size(), listed.steps_size());
+    absl::Duration total;
+    for (int i = 0; i < listed.steps_size(); ++i) {
+      const auto& before = listed.steps(i);
+      const auto& after = paced->steps(i);
+      EXPECT_EQ(after.pose_id(), before.pose_id());
+      EXPECT_EQ(after.hold_count(), before.hold_count());
+      const absl::Duration hold = FromProtoDuration(before.hold());
+      if (before.hold_unit() == yoga::type::v1::HOLD_UNIT_SECONDS) {
+        ++seconds_holds;
+        EXPECT_EQ(FromProtoDuration(after.hold()), hold) << "step " << i;
+      } else {
+        ++breath_holds;
+        EXPECT_EQ(FromProtoDuration(after.hold()), hold * 7 / 5)
+            << "step " << i;
+      }
+      total += FromProtoDuration(after.hold()) +
+               FromProtoDuration(after.transition());
+    }
+    EXPECT_EQ(FromProtoDuration(paced->total_duration()), total);
+
+    // The same request, the same routine; and it can be fetched again.
+    auto again =
+        planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(7)));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->SerializeAsString(), paced->SerializeAsString());
+    yoga::planner::v1::GetRoutineRequest get;
+    get.set_id(paced->id());
+    auto fetched = planner.GetRoutine(get);
+    ASSERT_TRUE(fetched.ok()) << fetched.status();
+    EXPECT_EQ(fetched->SerializeAsString(), paced->SerializeAsString());
+
+    // The preset's own breath gives the listed routine.
+    auto own =
+        planner.ComposeRoutine(PresetAtBreath(preset.id(), absl::Seconds(5)));
+    ASSERT_TRUE(own.ok());
+    EXPECT_EQ(own->SerializeAsString(), listed.SerializeAsString());
+  }
+  EXPECT_GT(breath_holds, 20);
+  EXPECT_GT(seconds_holds, 20);
+}
+
+TEST(PlannerTest, ABreathOutOfRangeOrInConflictNamesTheField) {
+  std::unique_ptr<Planner> ready = ReadyPlanner();
+  Planner& planner = *ready;
+  for (absl::Duration breath :
+       {absl::Seconds(1), absl::Milliseconds(12001), absl::Seconds(-5)}) {
+    SCOPED_TRACE(absl::FormatDuration(breath));
+    EXPECT_THAT(BadFields(planner
+                              .ComposeRoutine(PresetAtBreath(
+                                  "runners-lower-back-four", breath))
+                              .status()),
+                ::testing::ElementsAre("breath_length"));
+  }
+  // The bounds themselves are fine.
+  for (absl::Duration breath : {absl::Seconds(2), absl::Seconds(12)}) {
+    EXPECT_TRUE(
+        planner
+            .ComposeRoutine(PresetAtBreath("runners-lower-back-four", breath))
+            .ok());
+  }
+  // Every bad field at once.
+  ComposeRoutineRequest both = PresetAtBreath("Not An Id", absl::Seconds(30));
+  EXPECT_THAT(BadFields(planner.ComposeRoutine(both).status()),
+              ::testing::UnorderedElementsAre("breath_length", "preset_id"));
+  EXPECT_EQ(
+      planner.ComposeRoutine(PresetAtBreath("no-such-preset", absl::Seconds(7)))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
+
+  // With constraints: the request's breath is theirs, unless they disagree.
+  ComposeRoutineRequest composed;
+  composed.mutable_constraints()->mutable_target_duration()->set_seconds(600);
+  *composed.mutable_breath_length() = ToProtoDuration(absl::Seconds(7));
+  auto routine = planner.ComposeRoutine(composed);
+  ASSERT_TRUE(routine.ok()) << routine.status();
+  EXPECT_EQ(FromProtoDuration(routine->breath_length()), absl::Seconds(7));
+  *composed.mutable_constraints()->mutable_breath_length() =
+      ToProtoDuration(absl::Seconds(7));
+  auto same = planner.ComposeRoutine(composed);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->id(), routine->id());
+  *composed.mutable_constraints()->mutable_breath_length() =
+      ToProtoDuration(absl::Seconds(6));
+  EXPECT_THAT(BadFields(planner.ComposeRoutine(composed).status()),
+              ::testing::ElementsAre("breath_length"));
+  composed.mutable_constraints()->mutable_target_duration()->set_seconds(5 *
+                                                                         3600);
+  EXPECT_THAT(BadFields(planner.ComposeRoutine(composed).status()),
+              ::testing::UnorderedElementsAre("breath_length",
+                                              "constraints.target_duration"));
+
+  // With a custom routine, the same.
+  ComposeRoutineRequest custom;
+  auto* step = custom.mutable_custom()->add_steps();
+  step->set_pose_id("childs-pose");
+  *custom.mutable_breath_length() = ToProtoDuration(absl::Seconds(3));
+  auto timed = planner.ComposeRoutine(custom);
+  ASSERT_TRUE(timed.ok()) << timed.status();
+  EXPECT_EQ(FromProtoDuration(timed->breath_length()), absl::Seconds(3));
+  *custom.mutable_custom()->mutable_breath_length() =
+      ToProtoDuration(absl::Seconds(4));
+  EXPECT_THAT(BadFields(planner.ComposeRoutine(custom).status()),
+              ::testing::ElementsAre("breath_length"));
 }
 
 }  // namespace

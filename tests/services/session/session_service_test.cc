@@ -300,13 +300,23 @@ TEST_F(SessionServiceTest, BadRequestsNameTheField) {
              ToProtoDuration(absl::Seconds(30));
        },
        grpc::StatusCode::INVALID_ARGUMENT, "options.breath_length"},
-      {"breath other than the preset's",
+      {"breath other than the routine's",
        [](StartSessionRequest& r) {
-         r.mutable_compose()->set_preset_id(kPreset);
+         *r.mutable_routine() = testing::PresetRoutine(kPreset);
          *r.mutable_options()->mutable_breath_length() =
              ToProtoDuration(absl::Seconds(7));
        },
        grpc::StatusCode::INVALID_ARGUMENT, "options.breath_length"},
+      {"compose breaths that disagree",
+       [](StartSessionRequest& r) {
+         auto& compose = *r.mutable_compose();
+         compose.mutable_constraints()->mutable_target_duration()->set_seconds(
+             600);
+         *compose.mutable_constraints()->mutable_breath_length() =
+             ToProtoDuration(absl::Seconds(6));
+         *compose.mutable_breath_length() = ToProtoDuration(absl::Seconds(7));
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "compose.breath_length"},
       {"bad inline step",
        [](StartSessionRequest& r) {
          *r.mutable_routine() = testing::PresetRoutine(kPreset);
@@ -337,6 +347,66 @@ TEST_F(SessionServiceTest, BadRequestsNameTheField) {
           << status.error_message();
     }
   }
+}
+
+// A runner who asks for a slower breath gets the preset at that pace: the
+// planner retimes its breath-counted holds and the session plays them so.
+TEST_F(SessionServiceTest, PlaysAPresetAtTheBreathAskedFor) {
+  Start();
+  constexpr char kBreathPreset[] = "postrun-low-back-stretches";
+  StartSessionRequest request;
+  request.mutable_compose()->set_preset_id(kBreathPreset);
+  request.mutable_options()->set_verbosity(
+      yoga::session::v1::VERBOSITY_MINIMAL);
+  *request.mutable_options()->mutable_lead_in() =
+      ToProtoDuration(absl::ZeroDuration());
+  *request.mutable_options()->mutable_breath_length() =
+      ToProtoDuration(absl::Seconds(7));
+  yoga::session::v1::Session session;
+  const grpc::Status started = StartSession(request, &session);
+  ASSERT_TRUE(started.ok()) << started.error_message();
+  EXPECT_EQ(FromProtoDuration(session.options().breath_length()),
+            absl::Seconds(7));
+  const auto& routine = session.routine();
+  EXPECT_EQ(routine.preset_id(), kBreathPreset);
+  EXPECT_EQ(FromProtoDuration(routine.breath_length()), absl::Seconds(7));
+  EXPECT_NE(routine.id(), testing::PresetRoutine(kBreathPreset).id());
+
+  // A sided step held in breaths (no deepening around it): its hold, from
+  // the hold-start cue to the chime that ends it, is its breaths at 7 s.
+  int step = -1;
+  for (int i = 0; i < routine.steps_size(); ++i) {
+    if (routine.steps(i).hold_unit() == yoga::type::v1::HOLD_UNIT_BREATHS &&
+        routine.steps(i).side() != yoga::type::v1::SIDE_UNSPECIFIED) {
+      step = i;
+      break;
+    }
+  }
+  ASSERT_GE(step, 0);
+  const int64_t hold_ms = routine.steps(step).hold_count() * 7000;
+  EXPECT_EQ(
+      absl::ToInt64Milliseconds(FromProtoDuration(routine.steps(step).hold())),
+      hold_ms);
+
+  CueReader reader(*stub_, session.id());
+  grpc::Status status;
+  const std::vector<CueEvent> events =
+      PlayToTheEnd(reader, session.id(), &status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  int64_t hold_start = -1;
+  int64_t hold_end = -1;
+  for (const CueEvent& event : events) {
+    if (event.seq() == 0 || event.step_index() != step) continue;
+    if (event.kind() == yoga::session::v1::CUE_KIND_HOLD_START &&
+        hold_start < 0) {
+      hold_start = event.offset_ms();
+    } else if (event.kind() == yoga::session::v1::CUE_KIND_CHIME &&
+               hold_start >= 0 && hold_end < 0) {
+      hold_end = event.offset_ms();
+    }
+  }
+  ASSERT_GE(hold_start, 0) << "no hold start for step " << step;
+  EXPECT_EQ(hold_end - hold_start, hold_ms);
 }
 
 TEST_F(SessionServiceTest, UnknownSessionsAndBadControlsAreRefused) {
