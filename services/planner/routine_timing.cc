@@ -191,6 +191,7 @@ void TimeRoutine(const PlanningCatalog& planning, absl::Duration breath,
                  yoga::type::v1::Routine& routine) {
   // Whole milliseconds, the session's clock: breaths stay on their beat.
   breath = absl::Trunc(breath, absl::Milliseconds(1));
+  *routine.mutable_breath_length() = ToProto(breath);
   absl::Duration total;
   TimedStep previous{};
   bool first = true;
@@ -214,21 +215,28 @@ void TimeRoutine(const PlanningCatalog& planning, absl::Duration breath,
     previous = timed;
     first = false;
   }
-  if (!first) {
-    // The last exit and the closing words.
-    const CueTimes& last = *previous.cue_times;
-    total += RoundUpToSecond(
-        kChime + last.release[previous.side] +
-        last.release_movements[previous.side] * breath +
-        Said("You practised for twenty-five minutes,") +
-        Said("and moved through twenty poses.") +
-        Said("Well done. Your practice is complete."));
-  }
+  total += ClosingDuration(planning, routine);
   *routine.mutable_total_duration() = ToProto(total);
-  *routine.mutable_breath_length() = ToProto(breath);
   routine.set_catalog_etag(planning.catalog().etag());
   routine.clear_id();  // The id is a hash of everything else.
   routine.set_id(ContentHashOf(routine));
+}
+
+absl::Duration ClosingDuration(const PlanningCatalog& planning,
+                               const yoga::type::v1::Routine& routine) {
+  if (routine.steps().empty()) return absl::ZeroDuration();
+  const RoutineStep& step = *routine.steps().rbegin();
+  const auto& pose = *planning.catalog().FindPose(step.pose_id());
+  const auto* variation = catalog::FindVariation(pose, step.variation_id());
+  const CueTimes& last = planning.TimesOf(pose, variation);
+  const absl::Duration breath =
+      absl::Trunc(FromProtoDuration(routine.breath_length()),
+                  absl::Milliseconds(1));
+  return RoundUpToSecond(kChime + last.release[step.side()] +
+                         last.release_movements[step.side()] * breath +
+                         Said("You practised for twenty-five minutes,") +
+                         Said("and moved through twenty poses.") +
+                         Said("Well done. Your practice is complete."));
 }
 
 std::string RoutineId(const yoga::type::v1::Routine& routine) {

@@ -41,6 +41,11 @@ struct TimedStep {
 absl::Duration TransitionDuration(const TimedStep* previous,
                                   const TimedStep& step);
 
+// The last step's exit and the closing words, after the last hold: what
+// total_duration adds to the steps' transitions and holds.
+absl::Duration ClosingDuration(const PlanningCatalog& catalog,
+                               const yoga::type::v1::Routine& routine);
+
 // Fills every step's hold and transition, the routine's total_duration,
 // breath_length and catalog_etag, then its id (a hash of everything else).
 // The steps must name poses and variations of the catalog, hold counts set.

@@ -1,6 +1,7 @@
 // The planner behind the service: readiness, request checks, presets, the
 // store.
 #include "services/planner/planner.h"
+#include "services/planner/routine_timing.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -181,7 +182,8 @@ TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
       total += FromProtoDuration(after.hold()) +
                FromProtoDuration(after.transition());
     }
-    EXPECT_EQ(FromProtoDuration(paced->total_duration()), total);
+    EXPECT_EQ(FromProtoDuration(paced->total_duration()),
+              total + ClosingDuration(testing::ShippedPlanningCatalog(), *paced));
 
     // The same request, the same routine; and it can be fetched again.
     auto again =

@@ -38,7 +38,12 @@ TEST(RoutineTimingTest, TotalsHoldsAndTransitions) {
     EXPECT_GT(step.transition().seconds(), 0);
     total += step.hold().seconds() + step.transition().seconds();
   }
-  EXPECT_EQ(routine.total_duration().seconds(), total);
+  // Then the last exit and the closing words.
+  EXPECT_EQ(routine.total_duration().seconds(),
+            total + absl::ToInt64Seconds(ClosingDuration(
+                        testing::ShippedPlanningCatalog(), routine)));
+  EXPECT_GT(ClosingDuration(testing::ShippedPlanningCatalog(), routine),
+            absl::Seconds(5));
   EXPECT_EQ(routine.steps(0).hold().seconds(), 30);
   EXPECT_EQ(routine.steps(0).hold_unit(), yoga::type::v1::HOLD_UNIT_SECONDS);
   // Switching sides is quicker than moving to a new pose.
