@@ -96,6 +96,9 @@ Phrase HoldFor(HoldUnit unit, int count) {
   }
 }
 Phrase HoldShort() { return {"hold.short", "Hold."}; }
+Phrase StayLonger() {
+  return {"hold.stay-longer", "Stay for one more breath."};
+}
 Phrase BreatheIn() { return {"breath.in", "Breathe in."}; }
 Phrase BreatheOut() { return {"breath.out", "Breathe out."}; }
 Phrase Halfway() { return {"count.halfway", "Halfway."}; }
@@ -189,6 +192,7 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
         phrases::SessionEnd()}) {
     add(phrase);
   }
+  add(phrases::StayLonger());  // Said by a control, not by the builder.
   std::vector<Phrase> list;
   list.reserve(by_key.size());
   for (auto& [key, text] : by_key) list.push_back({key, text});

@@ -44,6 +44,8 @@ Phrase SetNumber(int set);
 Phrase HoldFor(yoga::type::v1::HoldUnit unit, int count);
 // "Hold." when the hold is too short for HoldFor.
 Phrase HoldShort();
+// What CONTROL_ACTION_STAY_LONGER says as it lengthens a hold by a breath.
+Phrase StayLonger();
 Phrase BreatheIn();
 Phrase BreatheOut();
 Phrase Halfway();
