@@ -61,14 +61,15 @@ class SessionStoreTest : public ::testing::Test {
   }
 
   // A registry on the store, as a server that has just started has.
-  std::unique_ptr<SessionRegistry> Server(TimelineRebuilder rebuild = nullptr) {
+  std::unique_ptr<SessionRegistry> Server(TimelineRebuilder rebuild = nullptr,
+                                          StreamTiming timing = kTiming) {
     if (rebuild == nullptr) {
       rebuild = [](const yoga::storage::v1::StoredSession&) {
         return absl::StatusOr<std::shared_ptr<const Timeline>>(
             PresetTimeline());
       };
     }
-    return std::make_unique<SessionRegistry>(clock_, SessionLimits{}, kTiming,
+    return std::make_unique<SessionRegistry>(clock_, SessionLimits{}, timing,
                                              store_.get(), std::move(rebuild));
   }
 
@@ -293,6 +294,81 @@ TEST_F(SessionStoreTest, ExtendedSessionContinuesExactlyOnceAfterRestarts) {
       FromProtoDuration(reference->ToProto(clock_.Now()).duration());
   EXPECT_EQ(records[0].practised, lasted);
   EXPECT_EQ(records[0].end_time, start + lasted);
+}
+
+// Two replicas on one database: a stream on one hears STAY_LONGERs made
+// through the other (even through a copy that is behind) once each, as soon
+// as it catches up, and every seq once.
+TEST_F(SessionStoreTest, StayLongerThroughAnotherReplicaReachesTheStreamOnce) {
+  // Replicas see each other's controls a poll late: cuts keep that much more.
+  const StreamTiming shared{.lookahead = absl::Milliseconds(1500),
+                            .cut_margin = absl::Milliseconds(500)};
+  auto streaming = Server(nullptr, shared);
+  auto other = Server(nullptr, shared);
+  std::shared_ptr<Session> session = Start(*streaming);
+  ASSERT_TRUE(session->AddStream([] {}, 4, clock_.Now()).ok());
+  const TimelineStep& hold = PresetTimeline()->steps[0];
+  const int64_t breath_ms = absl::ToInt64Milliseconds(
+      FromProtoDuration(testing::PresetRoutine(kPreset).breath_length()));
+  StreamCursor cursor = *session->OpenCursor(0, clock_.Now());
+  std::vector<CueEvent> heard;
+  auto listen_until = [&](int64_t session_ms) {
+    while (session->SessionTimeMs(clock_.Now()) < session_ms) {
+      clock_.Advance(absl::Milliseconds(std::min<int64_t>(
+          250, session_ms - session->SessionTimeMs(clock_.Now()))));
+      auto more = Drain(*session, cursor);
+      heard.insert(heard.end(), more.begin(), more.end());
+    }
+  };
+  // The chime that ends the first hold has been sent ahead.
+  listen_until(hold.hold_end_ms - 1000);
+  ASSERT_GE(cursor.last_seq, hold.hold_end_cue + 1);
+
+  ASSERT_TRUE(other
+                  ->Control(session->id(),
+                            yoga::session::v1::CONTROL_ACTION_STAY_LONGER)
+                  .ok());
+  EXPECT_EQ(*streaming->CatchUp(), 1);
+  listen_until(hold.hold_end_ms - 500);
+  // Through the stream's replica now; the other one's copy is behind, and
+  // its write is refused, read again and applied on the newest version.
+  ASSERT_TRUE(streaming
+                  ->Control(session->id(),
+                            yoga::session::v1::CONTROL_ACTION_STAY_LONGER)
+                  .ok());
+  ASSERT_TRUE(other
+                  ->Control(session->id(),
+                            yoga::session::v1::CONTROL_ACTION_STAY_LONGER)
+                  .ok());
+  EXPECT_EQ(*streaming->CatchUp(), 1);
+  bool finished = false;
+  for (int second = 0; second < 3600 && !finished; ++second) {
+    clock_.Advance(absl::Seconds(1));
+    auto more = Drain(*session, cursor, &finished);
+    heard.insert(heard.end(), more.begin(), more.end());
+  }
+  ASSERT_TRUE(finished);
+
+  const std::vector<CueEvent> cues = Cues(heard);
+  ASSERT_EQ(static_cast<int64_t>(cues.size()), session->LastSeq());
+  for (size_t i = 0; i < cues.size(); ++i)
+    ASSERT_EQ(cues[i].seq(), static_cast<int64_t>(i) + 1);
+  EXPECT_EQ(std::count_if(cues.begin(), cues.end(),
+                          [](const CueEvent& cue) {
+                            return cue.prompt_key() == "hold.stay-longer";
+                          }),
+            3);
+  // The chime the stream plays (the last one it got for the first step)
+  // comes three breaths late.
+  const auto chime =
+      std::find_if(cues.rbegin(), cues.rend(), [](const CueEvent& cue) {
+        return cue.kind() == yoga::session::v1::CUE_KIND_CHIME &&
+               cue.step_index() == 0;
+      });
+  ASSERT_NE(chime, cues.rend());
+  EXPECT_EQ(chime->offset_ms(), hold.hold_end_ms + 3 * breath_ms);
+  EXPECT_EQ(FromProtoDuration(session->ToProto(clock_.Now()).duration()),
+            absl::Milliseconds(PresetTimeline()->end_ms + 3 * breath_ms));
 }
 
 TEST_F(SessionStoreTest, StaleCopyCannotOverwriteANewerVersion) {
