@@ -13,9 +13,10 @@
 
 namespace yoga::session {
 
-// Most breaths STAY_LONGER adds to one hold. The seeds say "or longer", not
-// "for ever": past a minute or so more the runner is better served by the
-// next pose, and a stuck key cannot stretch one hold without end.
+// Most breaths STAY_LONGER adds to one pass through a hold: 30 s more at the
+// usual 5 s breath, a minute at the slowest. The seeds say "or longer", not
+// "for ever": past that the runner is better served by the next pose, and a
+// stuck key cannot stretch one hold without end.
 inline constexpr int kMaxExtraBreaths = 6;
 
 struct HoldExtension {
