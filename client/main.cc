@@ -29,6 +29,7 @@
 #include "client/history_text.h"
 #include "client/plan_request.h"
 #include "client/player.h"
+#include "client/player_keys.h"
 #include "client/pose_text.h"
 #include "client/practice_profile.h"
 #include "client/routine_text.h"
@@ -78,7 +79,7 @@ ABSL_FLAG(std::string, voice_dir, YOGA_DEFAULT_VOICE_DIR,
 ABSL_FLAG(absl::Duration, retry_for, absl::Seconds(30),
           "how long to keep retrying while the server cannot be reached");
 ABSL_FLAG(bool, keys, true,
-          "play/join: read keys from stdin (space, n, p, q, +, -)");
+          "play/join: read keys from stdin (space, n, p, l, q, +, -)");
 ABSL_FLAG(std::string, profile,
           yoga::client::DefaultProfileId(std::getenv("USER")),
           "play/history: whose practice (default: $USER, else runner); play "
@@ -107,8 +108,8 @@ constexpr char kUsage[] =
     "                   as for plan, or --routine=FILE; "
     "--verbosity=full|brief|\n"
     "                   minimal, --lead-in=SECONDS, --device=N, --volume=0..1\n"
-    "                   keys: space pause/resume, n next, p previous, q quit,\n"
-    "                   + and - volume\n"
+    "                   keys: space pause/resume, n next, p previous,\n"
+    "                   l stay longer (one more breath), q quit, +/- volume\n"
     "                   --profile=ID: whose practice (default: $USER)\n"
     "  join SESSION_ID  follow a session started elsewhere (q leaves it "
     "running)\n"
@@ -326,10 +327,7 @@ int PlayPlan(const yoga::client::SessionPlan& plan,
           absl::Trunc(playback.output->output_latency(), absl::Milliseconds(1)))
           .c_str());
   if (absl::GetFlag(FLAGS_keys)) {
-    std::printf(
-        "keys: space pause/resume · n next · p previous · q %s · "
-        "+/- volume\n",
-        quit_stops_session ? "stop" : "leave");
+    std::printf("%s\n", yoga::client::KeysHelpLine(quit_stops_session).c_str());
   }
   std::fflush(stdout);
   yoga::client::PlayerOptions options;

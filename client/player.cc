@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/cue_follower.h"
+#include "client/player_keys.h"
 #include "client/session_setup.h"
 #include "client/status_line.h"
 #include "services/common/proto_time.h"
@@ -54,8 +55,9 @@ class Player {
       ReportStarted();
       terminal_.SetStatus(Status());
       if (std::optional<char> key = terminal_.ReadKey(kTick)) {
-        if (*key == 'q') return Quit();
-        OnKey(*key);
+        const KeyCommand command = CommandForKey(*key, scheduler_.paused());
+        if (command.action == KeyAction::kQuit) return Quit();
+        OnKey(command);
       }
       if (std::optional<absl::Status> result = follower_.result()) {
         TakeEvents();
@@ -123,27 +125,19 @@ class Player {
     return FormatStatusLine(state, session_.routine(), timeline_, names_);
   }
 
-  void OnKey(char key) {
-    switch (key) {
-      case ' ':
-        Control(scheduler_.paused() ? yoga::session::v1::CONTROL_ACTION_RESUME
-                                    : yoga::session::v1::CONTROL_ACTION_PAUSE);
+  void OnKey(const KeyCommand& command) {
+    switch (command.action) {
+      case KeyAction::kControl:
+        Control(command.control);
         return;
-      case 'n':
-        Control(yoga::session::v1::CONTROL_ACTION_NEXT);
-        return;
-      case 'p':
-        Control(yoga::session::v1::CONTROL_ACTION_PREVIOUS);
-        return;
-      case '+':
-      case '=':
+      case KeyAction::kVolumeUp:
         SetVolume(volume_ + kVolumeStep);
         return;
-      case '-':
+      case KeyAction::kVolumeDown:
         SetVolume(volume_ - kVolumeStep);
         return;
       default:
-        return;  // Enter and the like, from a pipe or a hurried finger.
+        return;
     }
   }
 
@@ -152,6 +146,8 @@ class Player {
         ControlSession(stub_, session_.id(), action, Calls());
     if (session.ok()) {
       session_ = *std::move(session);
+      if (std::string line = ControlTakenLine(action); !line.empty())
+        terminal_.Print(line);
     } else {
       terminal_.Print(absl::StrCat("yoga-guide: ", session.status().message()));
     }

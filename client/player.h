@@ -2,9 +2,10 @@
 // (CueFollower), schedules each prompt on its frame (CueScheduler, Mixer),
 // takes the runner's keys and keeps the status line.
 //
-// Keys: space pauses or resumes, n next step, p previous step, q quits
-// (stopping the session when `quit_stops_session`, leaving it running for
-// others otherwise), + and - change the volume by 10 %. Controls go to the
+// Keys (client/player_keys.h): space pauses or resumes, n next step, p
+// previous step, l one more breath in the current hold, q quits (stopping
+// the session when `quit_stops_session`, leaving it running for others
+// otherwise), + and - change the volume by 10 %. Controls go to the
 // server; the stream's PAUSED/SKIPPED events then move the audio, so every
 // client following the session hears the same.
 //

@@ -171,6 +171,9 @@ Phrase StayFor(HoldUnit unit, int count) {
   return {key, absl::StrCat("Stay here for ", SecondsWords(count), ".")};
 }
 Phrase HoldShort() { return {"hold.short", "Hold."}; }
+Phrase StayLonger() {
+  return {"hold.stay-longer", "Stay for one more breath."};
+}
 Phrase BreatheIn() { return {"breath.in", "Breathe in."}; }
 Phrase BreatheOut() { return {"breath.out", "Breathe out."}; }
 Phrase Calm(int index) {
@@ -297,6 +300,7 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
         phrases::HoldEndChime(), phrases::SessionEnd()}) {
     add(phrase);
   }
+  add(phrases::StayLonger());  // Said by a control, not by the builder.
   std::vector<Phrase> list;
   list.reserve(by_key.size());
   for (auto& [key, text] : by_key) list.push_back({key, text});

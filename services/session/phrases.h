@@ -61,6 +61,8 @@ Phrase HoldFor(yoga::type::v1::HoldUnit unit, int count);
 Phrase StayFor(yoga::type::v1::HoldUnit unit, int count);
 // "Hold." when the hold is too short for HoldFor.
 Phrase HoldShort();
+// What CONTROL_ACTION_STAY_LONGER says as it lengthens a hold by a breath.
+Phrase StayLonger();
 Phrase BreatheIn();
 Phrase BreatheOut();
 // Calm words inside a long static hold, in turn.

@@ -38,15 +38,16 @@ Session::Session(std::string id, std::string profile_id,
                  yoga::type::v1::Routine routine,
                  yoga::session::v1::SessionOptions options,
                  std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-                 absl::Time now)
+                 absl::Time now, const PromptDurations* prompts)
     : id_(std::move(id)),
       profile_id_(std::move(profile_id)),
       routine_(std::move(routine)),
       options_(std::move(options)),
       timeline_(std::move(timeline)),
+      extension_(MakeHoldExtension(routine_, options_, prompts)),
       timing_(timing),
       create_time_(now),
-      log_(timeline_, timing_, now) {
+      log_(timeline_, extension_, timing_, now) {
   absl::MutexLock lock(&mutex_);
   last_activity_ = now;
 }
@@ -55,21 +56,22 @@ absl::StatusOr<std::shared_ptr<Session>> Session::Restore(
     const storage::SessionRow& row,
     const yoga::storage::v1::StoredSession& stored,
     std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-    absl::Time now) {
+    absl::Time now, const PromptDurations* prompts) {
   if (stored.timeline_fingerprint() != timeline->fingerprint) {
     return absl::FailedPreconditionError(absl::StrCat(
         "session ", row.id,
         " was started with another catalog or voice pack than this server "
         "has, so its cues cannot continue; start a new session"));
   }
-  auto log = SessionLog::FromProto(timeline, timing, stored.progress());
+  auto session = std::make_shared<Session>(
+      row.id, stored.profile_id(), stored.routine(), stored.options(), timeline,
+      timing, FromProtoTimestamp(stored.create_time()), prompts);
+  auto log = SessionLog::FromProto(std::move(timeline), session->extension_,
+                                   timing, stored.progress());
   if (!log.ok()) {
     return absl::DataLossError(
         absl::StrCat("session ", row.id, ": ", log.status().message()));
   }
-  auto session = std::make_shared<Session>(
-      row.id, stored.profile_id(), stored.routine(), stored.options(),
-      std::move(timeline), timing, FromProtoTimestamp(stored.create_time()));
   absl::MutexLock lock(&session->mutex_);
   session->log_ = *std::move(log);
   session->version_ = row.version;
@@ -235,7 +237,8 @@ absl::Status Session::Adopt(const storage::SessionRow& row,
   {
     absl::MutexLock lock(&mutex_);
     if (row.version <= version_) return absl::OkStatus();
-    auto log = SessionLog::FromProto(timeline_, timing_, stored.progress());
+    auto log = SessionLog::FromProto(timeline_, extension_, timing_,
+                                     stored.progress());
     if (!log.ok()) {
       return absl::DataLossError(
           absl::StrCat("session ", id_, ": ", log.status().message()));

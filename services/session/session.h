@@ -25,8 +25,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/session/hold_extension.h"
 #include "services/session/session_log.h"
 #include "services/session/timeline.h"
+#include "services/session/voice_pack.h"
 #include "services/storage/store.h"
 #include "yoga/session/v1/session_service.pb.h"
 #include "yoga/storage/v1/stored_session.pb.h"
@@ -36,18 +38,20 @@ namespace yoga::session {
 class Session {
  public:
   // A new session, starting at `now`. With a store, call Create before use.
+  // `prompts` is its voice pack, for the prompt STAY_LONGER adds (null:
+  // estimated); not kept.
   Session(std::string id, std::string profile_id,
           yoga::type::v1::Routine routine,
           yoga::session::v1::SessionOptions options,
           std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-          absl::Time now);
+          absl::Time now, const PromptDurations* prompts = nullptr);
   // Convenience for callers without a profile.
   Session(std::string id, yoga::type::v1::Routine routine,
           yoga::session::v1::SessionOptions options,
           std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-          absl::Time now)
+          absl::Time now, const PromptDurations* prompts = nullptr)
       : Session(std::move(id), "", std::move(routine), std::move(options),
-                std::move(timeline), timing, now) {}
+                std::move(timeline), timing, now, prompts) {}
   // A stored session (`row`) whose timeline was rebuilt as `timeline`.
   // DATA_LOSS when the row cannot be read back; FAILED_PRECONDITION when the
   // timeline is not the one the session started with.
@@ -55,7 +59,7 @@ class Session {
       const storage::SessionRow& row,
       const yoga::storage::v1::StoredSession& stored,
       std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-      absl::Time now);
+      absl::Time now, const PromptDurations* prompts = nullptr);
 
   const std::string& id() const { return id_; }
   const std::string& profile_id() const { return profile_id_; }
@@ -63,10 +67,9 @@ class Session {
   // Writes the new session to `store` as version 1.
   absl::Status Create(storage::Store& store, absl::Time now);
 
-  // PAUSE, RESUME, NEXT, PREVIOUS or STOP at `now`, written to `store` first
-  // when there is one. FAILED_PRECONDITION when the state does not allow it
-  // (pausing a paused session, NEXT at the end, PREVIOUS at the first step,
-  // anything once completed or stopped); the store's error when the write
+  // PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER at `now`, written to
+  // `store` first when there is one. FAILED_PRECONDITION when the state does
+  // not allow it (see SessionLog::Apply); the store's error when the write
   // fails (ABORTED: changed elsewhere since this copy was read).
   absl::Status Control(yoga::session::v1::ControlAction action, absl::Time now,
                        storage::Store* store = nullptr);
@@ -141,6 +144,7 @@ class Session {
   const yoga::type::v1::Routine routine_;
   const yoga::session::v1::SessionOptions options_;
   const std::shared_ptr<const Timeline> timeline_;
+  const HoldExtension extension_;
   const StreamTiming timing_;
   const absl::Time create_time_;
 

@@ -14,12 +14,14 @@ using yoga::session::v1::CueEvent;
 using yoga::session::v1::CueKind;
 using yoga::session::v1::SessionState;
 
-// Silence between the prompt heard when a jump came and the jump's first cue.
+// Silence between the prompt heard when a jump or STAY_LONGER came and the
+// first cue it brings.
 constexpr int64_t kAfterJumpMs = 300;
 // PAUSED/RESUMED events kept for streams that are behind.
 constexpr size_t kControlsKept = 64;
-// NEXT/PREVIOUS jumps one session may take: each adds a log segment, and a
-// runner needs a few dozen at most; a client looping on them gets refused.
+// NEXT/PREVIOUS/STAY_LONGER one session may take: each adds a log segment,
+// and a runner needs a few dozen at most; a client looping on them gets
+// refused.
 constexpr size_t kMaxSegments = 1000;
 // Controls of any kind one session may take: each is kept in its history.
 constexpr size_t kMaxControls = 5000;
@@ -37,21 +39,25 @@ StreamAction Finished() {
 }  // namespace
 
 SessionLog::SessionLog(std::shared_ptr<const Timeline> timeline,
-                       StreamTiming timing, absl::Time start)
-    : timeline_(std::move(timeline)), timing_(timing), running_since_(start) {
+                       HoldExtension extension, StreamTiming timing,
+                       absl::Time start)
+    : timeline_(std::move(timeline)),
+      extension_(std::move(extension)),
+      timing_(timing),
+      running_since_(start) {
   segments_.push_back({/*first_seq=*/1, /*template_begin=*/0, /*shift_ms=*/0});
 }
 
 absl::StatusOr<SessionLog> SessionLog::FromProto(
-    std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-    const yoga::storage::v1::SessionProgress& progress) {
+    std::shared_ptr<const Timeline> timeline, HoldExtension extension,
+    StreamTiming timing, const yoga::storage::v1::SessionProgress& progress) {
   const int cues = static_cast<int>(timeline->cues.size());
   auto damaged = [](absl::string_view why) {
     return absl::DataLossError(
         absl::StrCat("stored session progress is damaged: ", why));
   };
   if (progress.segments().empty()) return damaged("no log segments");
-  SessionLog log(std::move(timeline), timing, absl::UnixEpoch());
+  SessionLog log(timeline, std::move(extension), timing, absl::UnixEpoch());
   log.segments_.clear();
   int64_t next_seq = 1;
   for (int i = 0; i < progress.segments_size(); ++i) {
@@ -62,14 +68,20 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
     if (stored.first_seq() != next_seq)
       return damaged(absl::StrCat("segment ", i, " starts at seq ",
                                   stored.first_seq(), ", not ", next_seq));
-    if (!last && stored.last_seq() < stored.first_seq() - 1)
+    const int leads = stored.has_lead_cue() ? 1 : 0;
+    if (!last && stored.last_seq() < stored.first_seq() - 1 + leads)
       return damaged(absl::StrCat("segment ", i, " is cut before its start"));
     if (stored.last_seq() >= 0 && stored.last_seq() - stored.first_seq() >=
-                                      cues - stored.template_begin())
+                                      cues - stored.template_begin() + leads)
       return damaged(absl::StrCat("segment ", i, " runs off the timeline"));
-    log.segments_.push_back({stored.first_seq(), stored.template_begin(),
-                             stored.shift_ms(), stored.last_seq(),
-                             stored.cut_ms()});
+    if (leads > 0 && stored.lead_cue().offset_ms() >
+                         timeline->cues[stored.template_begin()].offset_ms() +
+                             stored.shift_ms())
+      return damaged(absl::StrCat("segment ", i, " says its lead cue late"));
+    Segment& segment = log.segments_.emplace_back(
+        Segment{stored.first_seq(), stored.template_begin(), stored.shift_ms(),
+                stored.last_seq(), stored.cut_ms()});
+    if (leads > 0) segment.lead = stored.lead_cue();
     next_seq = stored.last_seq() + 1;
   }
   log.running_ = progress.running();
@@ -97,6 +109,7 @@ yoga::storage::v1::SessionProgress SessionLog::ToProto() const {
     stored->set_shift_ms(segment.shift_ms);
     stored->set_last_seq(segment.last_seq);
     stored->set_cut_ms(segment.cut_ms);
+    if (segment.lead) *stored->mutable_lead_cue() = *segment.lead;
   }
   progress.set_running(running_);
   progress.set_stopped(stopped_);
@@ -136,7 +149,7 @@ SessionState SessionLog::State(absl::Time now) const {
 int64_t SessionLog::LastSeq() const {
   const Segment& current = segments_.back();
   if (current.last_seq >= 0) return current.last_seq;
-  return current.first_seq - 1 +
+  return current.first_seq - 1 + current.leads() +
          (static_cast<int64_t>(timeline_->cues.size()) -
           current.template_begin);
 }
@@ -144,12 +157,15 @@ int64_t SessionLog::LastSeq() const {
 int64_t SessionLog::ReleasedSeq(int64_t session_ms) const {
   const Segment& current = segments_.back();
   if (current.last_seq >= 0) return current.last_seq;  // Stopped: all of it.
-  const int64_t horizon = session_ms + Ms(timing_.lookahead) - current.shift_ms;
+  const int64_t horizon = session_ms + Ms(timing_.lookahead);
+  // The lead comes before every timeline cue of its segment.
+  if (current.lead && current.lead->offset_ms() > horizon)
+    return current.first_seq - 1;
   const auto begin = timeline_->cues.begin() + current.template_begin;
   const auto released = std::upper_bound(
-      begin, timeline_->cues.end(), horizon,
+      begin, timeline_->cues.end(), horizon - current.shift_ms,
       [](int64_t at, const CueEvent& cue) { return at < cue.offset_ms(); });
-  return current.first_seq - 1 + (released - begin);
+  return current.first_seq - 1 + current.leads() + (released - begin);
 }
 
 int64_t SessionLog::CutSeq(int64_t session_ms) const {
@@ -167,17 +183,23 @@ size_t SessionLog::SegmentOf(int64_t seq) const {
 
 int64_t SessionLog::OffsetOf(int64_t seq) const {
   const Segment& segment = segments_[SegmentOf(seq)];
-  return timeline_->cues[segment.template_begin + (seq - segment.first_seq)]
-             .offset_ms() +
+  const int64_t index = seq - segment.first_seq - segment.leads();
+  if (index < 0) return segment.lead->offset_ms();
+  return timeline_->cues[segment.template_begin + index].offset_ms() +
          segment.shift_ms;
 }
 
 CueEvent SessionLog::CueAt(int64_t seq) const {
   const Segment& segment = segments_[SegmentOf(seq)];
-  CueEvent cue =
-      timeline_->cues[segment.template_begin + (seq - segment.first_seq)];
+  const int64_t index = seq - segment.first_seq - segment.leads();
+  CueEvent cue;
+  if (index < 0) {
+    cue = *segment.lead;
+  } else {
+    cue = timeline_->cues[segment.template_begin + index];
+    cue.set_offset_ms(cue.offset_ms() + segment.shift_ms);
+  }
   cue.set_seq(seq);
-  cue.set_offset_ms(cue.offset_ms() + segment.shift_ms);
   return cue;
 }
 
@@ -186,10 +208,57 @@ absl::Time SessionLog::WallTimeOf(int64_t session_ms) const {
   return running_since_ + absl::Milliseconds(session_ms - base_ms_);
 }
 
-int SessionLog::StepAt(int64_t session_ms) const {
+SessionLog::Place SessionLog::PlaceAt(int64_t session_ms) const {
+  const Timeline& timeline = *timeline_;
   const Segment& current = segments_.back();
-  const int64_t first = timeline_->cues[current.template_begin].offset_ms();
-  return timeline_->StepAt(std::max(session_ms - current.shift_ms, first));
+  const int64_t first = timeline.cues[current.template_begin].offset_ms();
+  const int64_t at = session_ms - current.shift_ms;
+  Place place;
+  place.at_ms = std::max(at, first);
+  place.step = timeline.StepAt(place.at_ms);
+  const TimelineStep& step = timeline.steps[place.step];
+  if (at < first && current.lead) {
+    // The breath STAY_LONGER added: its segment goes on inside the hold it
+    // lengthened (at the latest with the chime that ends it).
+    place.in_hold = true;
+  } else {
+    place.in_hold =
+        place.at_ms >= step.hold_start_ms && place.at_ms < step.hold_end_ms;
+  }
+  return place;
+}
+
+int SessionLog::StepAt(int64_t session_ms) const {
+  return PlaceAt(session_ms).step;
+}
+
+int SessionLog::ExtraBreaths(int64_t session_ms) const {
+  const Place place = PlaceAt(session_ms);
+  if (!place.in_hold) return 0;
+  // STAY_LONGERs of this hold are the segments, from the last one back, that
+  // begin with their prompt and go on inside this hold; a jump's segment (a
+  // new pass through the hold) ends the run.
+  const TimelineStep& step = timeline_->steps[place.step];
+  int extra = 0;
+  for (auto segment = segments_.rbegin();
+       segment != segments_.rend() && segment->lead &&
+       segment->template_begin > step.hold_start_cue &&
+       segment->template_begin <= step.hold_end_cue;
+       ++segment) {
+    ++extra;
+  }
+  return extra;
+}
+
+int64_t SessionLog::BusyUntil(int64_t last_kept, int64_t at_ms) const {
+  const Segment& current = segments_.back();
+  for (int64_t seq = last_kept; seq >= current.first_seq; --seq) {
+    if (OffsetOf(seq) <= at_ms) {
+      const CueEvent cue = CueAt(seq);
+      return std::max(busy_until_ms_, cue.offset_ms() + cue.duration_ms());
+    }
+  }
+  return busy_until_ms_;
 }
 
 CueEvent SessionLog::StreamEvent(CueKind kind, int64_t offset_ms,
@@ -212,12 +281,11 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
   const Timeline& timeline = *timeline_;
   const int steps = static_cast<int>(timeline.steps.size());
   Segment& current = segments_.back();
-  const int64_t at =
-      std::max(session_ms - current.shift_ms,
-               timeline.cues[current.template_begin].offset_ms());
+  const Place place = PlaceAt(session_ms);
+  const int64_t at = place.at_ms;
   const bool before_first = at < timeline.steps.front().begin_ms;
   const bool in_ending = at >= timeline.cues[timeline.ending_cue].offset_ms();
-  const int step = timeline.StepAt(at);
+  const int step = place.step;
   const TimelineStep& here = timeline.steps[step];
   int target;
   if (action == yoga::session::v1::CONTROL_ACTION_NEXT) {
@@ -229,7 +297,7 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
                                        : timeline.ending_cue;
     if (before_first) {
       target = timeline.steps.front().first_cue;
-    } else if (at >= here.hold_start_ms && at < here.hold_end_ms) {
+    } else if (place.in_hold) {
       target = here.hold_end_cue;  // Ends the hold now, then moves on.
     } else {
       target = after;
@@ -248,16 +316,7 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
   // Cut the log where it stands. The prompt heard last (offset at or before
   // now) may still be playing: the jump starts after it.
   const int64_t released = CutSeq(session_ms);
-  for (int64_t seq = released; seq >= current.first_seq; --seq) {
-    const CueEvent& cue =
-        timeline.cues[current.template_begin + (seq - current.first_seq)];
-    if (cue.offset_ms() + current.shift_ms <= session_ms) {
-      busy_until_ms_ =
-          std::max(busy_until_ms_,
-                   cue.offset_ms() + current.shift_ms + cue.duration_ms());
-      break;
-    }
-  }
+  busy_until_ms_ = BusyUntil(released, session_ms);
   int64_t next_seq;
   if (released < current.first_seq) {
     // Nothing of this segment went out: it is replaced, not cut.
@@ -271,6 +330,94 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
   const int64_t start = std::max(session_ms, busy_until_ms_ + kAfterJumpMs);
   segments_.push_back(
       {next_seq, target, start - timeline.cues[target].offset_ms()});
+  return absl::OkStatus();
+}
+
+absl::Status SessionLog::StayLonger(int64_t session_ms,
+                                    absl::string_view session_id) {
+  if (!running_) {
+    return absl::FailedPreconditionError(
+        "STAY_LONGER: the session is paused; RESUME it, then ask during a "
+        "hold");
+  }
+  const Timeline& timeline = *timeline_;
+  const Place place = PlaceAt(session_ms);
+  const TimelineStep& here = timeline.steps[place.step];
+  const std::string& pose = timeline.cues[here.hold_start_cue].pose_id();
+  if (!place.in_hold) {
+    std::string where;
+    if (place.at_ms < timeline.steps.front().begin_ms) {
+      where = "the session is still in its opening words";
+    } else if (place.at_ms >= timeline.cues[timeline.ending_cue].offset_ms()) {
+      where = "the session is in its closing words";
+    } else if (place.at_ms < here.hold_start_ms) {
+      where = absl::StrCat("the hold of step ", place.step, " (", pose,
+                           ") has not begun");
+    } else {
+      where = absl::StrCat("the hold of step ", place.step, " (", pose,
+                           ") is over");
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "STAY_LONGER lengthens a hold, and ", where, "; ask during a hold"));
+  }
+  if (ExtraBreaths(session_ms) >= kMaxExtraBreaths) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "STAY_LONGER: the hold of step ", place.step, " (", pose,
+        ") is already ", kMaxExtraBreaths,
+        " breaths longer, the most one hold may be; NEXT moves on"));
+  }
+  if (segments_.size() >= kMaxSegments) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "session ", session_id, " has been skipped or lengthened ",
+        kMaxSegments - 1, " times, the most one session may; start a new one"));
+  }
+
+  // Cut as a jump does, keeping also this segment's own prompt if an earlier
+  // STAY_LONGER put one here that has not begun: each is said.
+  Segment& current = segments_.back();
+  int64_t kept = CutSeq(session_ms);
+  int64_t cut_ms = session_ms;
+  if (current.lead) {
+    kept = std::max(kept, current.first_seq);
+    cut_ms = std::max(cut_ms, current.lead->offset_ms());
+  }
+  busy_until_ms_ = BusyUntil(kept, cut_ms);
+  // The timeline goes on from its first cue after the cut: a cue sent
+  // already but withdrawn by the cut's SKIPPED is sent again, moved.
+  const auto begin = timeline.cues.begin() + current.template_begin;
+  const int resume = static_cast<int>(
+      std::upper_bound(begin, timeline.cues.end(), cut_ms - current.shift_ms,
+                       [](int64_t at, const CueEvent& cue) {
+                         return at < cue.offset_ms();
+                       }) -
+      timeline.cues.begin());
+  // In a hold, the chime that ends it is still ahead.
+  const int target = std::min(resume, here.hold_end_cue);
+
+  CueEvent prompt = extension_.cue;
+  prompt.set_offset_ms(std::max(session_ms, busy_until_ms_ + kAfterJumpMs));
+  const CueEvent& hold_start = timeline.cues[here.hold_start_cue];
+  prompt.set_pose_id(hold_start.pose_id());
+  prompt.set_side(hold_start.side());
+  prompt.set_step_index(hold_start.step_index());
+  // One breath; more only if the prompt would still be speaking when the
+  // next cue, moved by a breath, begins.
+  const int64_t was_due = timeline.cues[target].offset_ms() + current.shift_ms;
+  const int64_t added =
+      std::max(extension_.breath_ms,
+               prompt.offset_ms() + prompt.duration_ms() - was_due);
+
+  Segment next{kept + 1, target, current.shift_ms + added};
+  next.lead = std::move(prompt);
+  if (kept < current.first_seq) {
+    // Nothing of it went out: replaced, not cut (only a segment without a
+    // prompt can be here).
+    segments_.pop_back();
+  } else {
+    current.last_seq = kept;
+    current.cut_ms = cut_ms;
+  }
+  segments_.push_back(std::move(next));
   return absl::OkStatus();
 }
 
@@ -314,6 +461,11 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
           !status.ok())
         return status;
       break;
+    case yoga::session::v1::CONTROL_ACTION_STAY_LONGER:
+      if (absl::Status status = StayLonger(session_ms, session_id);
+          !status.ok())
+        return status;
+      break;
     case yoga::session::v1::CONTROL_ACTION_STOP:
       segments_.back().last_seq = CutSeq(session_ms);
       segments_.back().cut_ms = session_ms;
@@ -324,7 +476,8 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
       break;
     default:
       return absl::InvalidArgumentError(
-          "action: must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
+          "action: must be PAUSE, RESUME, NEXT, PREVIOUS, STOP or "
+          "STAY_LONGER");
   }
   if (action == yoga::session::v1::CONTROL_ACTION_PAUSE ||
       action == yoga::session::v1::CONTROL_ACTION_RESUME) {

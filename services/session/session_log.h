@@ -11,17 +11,37 @@
 // stream gets after them; the timeline then continues from the target step
 // with the next seq. So seq rises by one with no gaps and no reuse, and a
 // stream resuming after any seq gets every later cue exactly once.
+//
+// STAY_LONGER is a cut of the same kind. At session time t inside a hold, the
+// log is cut as for a jump (released cues keep their seq; SKIPPED withdraws
+// those whose offset is after the cut), then a new segment begins with the
+// extension's prompt ("Stay for one more breath.") at t, or just after the
+// prompt playing at t, and goes on with the rest of the same timeline, from
+// the first cue not yet begun, one breath later than before. Cues that were
+// sent ahead and moved are therefore sent again with new seqs, not changed
+// under their old ones: a client drops the old copies on SKIPPED, as after a
+// jump, and hears each moved cue once, at its new time. (Placing the
+// extension beyond the lookahead instead would need no SKIPPED, but would
+// speak 1.5 s or more after the key and could not lengthen the last seconds
+// of a hold, whose chime is already out.) Session time keeps running: the
+// session, its hold and its end all grow by the breath. When the prompt is
+// longer than a breath (a very fast pace), the cues move by the prompt's
+// length instead, so that no two prompts overlap. Each STAY_LONGER says its
+// own prompt: one pressed before the previous prompt has begun keeps that one
+// in the log and follows it.
 #ifndef YOGA_SERVICES_SESSION_SESSION_LOG_H_
 #define YOGA_SERVICES_SESSION_SESSION_LOG_H_
 
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/session/hold_extension.h"
 #include "services/session/timeline.h"
 #include "yoga/session/v1/session_service.pb.h"
 #include "yoga/storage/v1/stored_session.pb.h"
@@ -59,22 +79,26 @@ struct StreamAction {
 
 class SessionLog {
  public:
-  // A session that starts playing `timeline` at `start`.
-  SessionLog(std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-             absl::Time start);
+  // A session that starts playing `timeline` at `start`; STAY_LONGER adds
+  // `extension` (kept as configuration, like `timing`: each extension made is
+  // stored with the progress).
+  SessionLog(std::shared_ptr<const Timeline> timeline, HoldExtension extension,
+             StreamTiming timing, absl::Time start);
   // A stored session on `timeline`. DATA_LOSS when the progress does not fit
   // the timeline (a damaged row).
   static absl::StatusOr<SessionLog> FromProto(
-      std::shared_ptr<const Timeline> timeline, StreamTiming timing,
-      const yoga::storage::v1::SessionProgress& progress);
+      std::shared_ptr<const Timeline> timeline, HoldExtension extension,
+      StreamTiming timing, const yoga::storage::v1::SessionProgress& progress);
   yoga::storage::v1::SessionProgress ToProto() const;
 
   const Timeline& timeline() const { return *timeline_; }
 
-  // PAUSE, RESUME, NEXT, PREVIOUS or STOP at `now`. FAILED_PRECONDITION when
-  // the state does not allow it (pausing a paused session, NEXT at the end,
-  // PREVIOUS at the first step, anything once completed or stopped).
-  // `session_id` is for messages.
+  // PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER at `now`.
+  // FAILED_PRECONDITION when the state does not allow it (pausing a paused
+  // session, NEXT at the end, PREVIOUS at the first step, STAY_LONGER outside
+  // a hold, while paused or past kMaxExtraBreaths in one hold, anything once
+  // completed or stopped); RESOURCE_EXHAUSTED past the most cuts or controls
+  // one session may take. `session_id` is for messages.
   absl::Status Apply(yoga::session::v1::ControlAction action, absl::Time now,
                      absl::string_view session_id);
 
@@ -88,6 +112,9 @@ class SessionLog {
   int64_t LastSeq() const;
   // Index of the routine step being done at `session_ms`.
   int StepAt(int64_t session_ms) const;
+  // Breaths STAY_LONGER added to the hold being done at `session_ms` since
+  // it was last entered; 0 outside a hold.
+  int ExtraBreaths(int64_t session_ms) const;
   bool streamed() const { return streamed_; }
   void set_streamed() { streamed_ = true; }
 
@@ -101,10 +128,21 @@ class SessionLog {
   // A stretch of the log played from one place in the timeline.
   struct Segment {
     int64_t first_seq;
-    int template_begin;     // Timeline index of first_seq.
+    int template_begin;     // Timeline index of its first timeline cue.
     int64_t shift_ms;       // Session offset = timeline offset + shift.
     int64_t last_seq = -1;  // Set when cut; -1 while open.
     int64_t cut_ms = 0;     // Session time of the cut.
+    // STAY_LONGER's prompt, said before the timeline cues: its seq is
+    // first_seq and its offset is in session time.
+    std::optional<yoga::session::v1::CueEvent> lead = std::nullopt;
+
+    int64_t leads() const { return lead ? 1 : 0; }
+  };
+  // Where a session time falls on the timeline, as the log stands.
+  struct Place {
+    int64_t at_ms;  // Timeline time, not before the segment's first cue.
+    int step;       // Timeline step being done.
+    bool in_hold;   // In that step's hold, breaths STAY_LONGER added included.
   };
   struct ControlEvent {
     yoga::session::v1::CueKind kind;
@@ -119,12 +157,18 @@ class SessionLog {
   yoga::session::v1::CueEvent CueAt(int64_t seq) const;
   int64_t OffsetOf(int64_t seq) const;
   size_t SegmentOf(int64_t seq) const;
+  Place PlaceAt(int64_t session_ms) const;
+  // The end of the latest prompt heard by `at_ms`: of the current segment's
+  // cues up to `last_kept`, the last one begun by then, or busy_until_ms_.
+  int64_t BusyUntil(int64_t last_kept, int64_t at_ms) const;
   absl::Status Jump(yoga::session::v1::ControlAction action, int64_t session_ms,
                     absl::string_view session_id);
+  absl::Status StayLonger(int64_t session_ms, absl::string_view session_id);
   static yoga::session::v1::CueEvent StreamEvent(
       yoga::session::v1::CueKind kind, int64_t offset_ms, int64_t session_ms);
 
   std::shared_ptr<const Timeline> timeline_;
+  HoldExtension extension_;
   StreamTiming timing_;
   std::vector<Segment> segments_;
   bool running_ = true;
@@ -133,8 +177,8 @@ class SessionLog {
   // Session time = base + (now - running_since) while running, base otherwise.
   int64_t base_ms_ = 0;
   absl::Time running_since_;
-  // End of the last prompt heard before the latest jump, so the next segment
-  // does not start over it.
+  // End of the last prompt heard before the latest jump or STAY_LONGER, so
+  // the next segment does not start over it.
   int64_t busy_until_ms_ = 0;
   // The most recent PAUSED/RESUMED events; controls_total_ counts all ever.
   std::deque<ControlEvent> controls_;

@@ -35,6 +35,13 @@ std::string SessionRegistry::NewId() {
                          absl::Uniform<uint64_t>(random_));
 }
 
+const PromptDurations* SessionRegistry::PromptsOf(
+    const yoga::session::v1::SessionOptions& options) const {
+  auto pack = voice_packs_.find(
+      options.voice_pack().empty() ? kDefaultVoicePack : options.voice_pack());
+  return pack == voice_packs_.end() ? nullptr : pack->second.get();
+}
+
 absl::Status SessionRegistry::RoomForOne() {
   if (size() >= static_cast<size_t>(limits_.max_sessions)) ExpireIdle();
   absl::ReaderMutexLock lock(&mutex_);
@@ -58,8 +65,9 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
       id = NewId();
       while (sessions_.contains(id)) id = NewId();
     }
-    session = std::make_shared<Session>(id, profile_id, routine, options,
-                                        timeline, timing_, clock_.Now());
+    session =
+        std::make_shared<Session>(id, profile_id, routine, options, timeline,
+                                  timing_, clock_.Now(), PromptsOf(options));
     if (store_ == nullptr) break;
     absl::Status written = session->Create(*store_, clock_.Now());
     if (written.ok()) break;
@@ -82,7 +90,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
   auto timeline = rebuild_(*stored);
   if (!timeline.ok()) return timeline.status();
   auto session = Session::Restore(**row, *stored, *std::move(timeline), timing_,
-                                  clock_.Now());
+                                  clock_.Now(), PromptsOf(stored->options()));
   if (!session.ok()) return session.status();
   if (absl::Status room = RoomForOne(); !room.ok()) return room;
   absl::MutexLock lock(&mutex_);

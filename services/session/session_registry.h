@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "services/session/clock.h"
 #include "services/session/session.h"
+#include "services/session/voice_pack.h"
 #include "services/storage/store.h"
 
 namespace yoga::session {
@@ -41,15 +42,18 @@ using TimelineRebuilder =
 class SessionRegistry {
  public:
   // `store` may be null (sessions live in memory only); with a store,
-  // `rebuild` is required.
+  // `rebuild` is required. `voice_packs` time the prompts controls add
+  // (STAY_LONGER's) in each session's pack; a pack not there is estimated.
   SessionRegistry(const Clock& clock, SessionLimits limits, StreamTiming timing,
                   storage::Store* store = nullptr,
-                  TimelineRebuilder rebuild = nullptr)
+                  TimelineRebuilder rebuild = nullptr,
+                  VoicePacks voice_packs = {})
       : clock_(clock),
         limits_(limits),
         timing_(timing),
         store_(store),
-        rebuild_(std::move(rebuild)) {}
+        rebuild_(std::move(rebuild)),
+        voice_packs_(std::move(voice_packs)) {}
 
   const Clock& clock() const { return clock_; }
   const SessionLimits& limits() const { return limits_; }
@@ -106,12 +110,16 @@ class SessionRegistry {
   // Ends a due session this server cannot rebuild, writing the practice
   // record from what its row says.
   absl::Status CloseUnplayable(absl::string_view id, absl::Time now);
+  // The voice pack a session with `options` plays; null when not held.
+  const PromptDurations* PromptsOf(
+      const yoga::session::v1::SessionOptions& options) const;
 
   const Clock& clock_;
   const SessionLimits limits_;
   const StreamTiming timing_;
   storage::Store* const store_;
   const TimelineRebuilder rebuild_;
+  const VoicePacks voice_packs_;
   mutable absl::Mutex mutex_;
   absl::BitGen random_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_

@@ -240,10 +240,12 @@ SessionServiceImpl::SessionServiceImpl(
       voice_packs_(std::move(voice_packs)),
       catalog_(std::move(catalog)),
       routines_(std::move(planner), config.planner_timeout),
-      registry_(clock, config_.limits, config_.timing, config_.store,
-                [this](const yoga::storage::v1::StoredSession& stored) {
-                  return Rebuild(stored);
-                }),
+      registry_(
+          clock, config_.limits, config_.timing, config_.store,
+          [this](const yoga::storage::v1::StoredSession& stored) {
+            return Rebuild(stored);
+          },
+          voice_packs_),
       keeper_(config_.store == nullptr
                   ? nullptr
                   : std::make_unique<SessionKeeper>(
@@ -412,7 +414,8 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     violations.Add("session_id", "is required");
   if (request->action() == yoga::session::v1::CONTROL_ACTION_UNSPECIFIED ||
       !yoga::session::v1::ControlAction_IsValid(request->action())) {
-    violations.Add("action", "must be PAUSE, RESUME, NEXT, PREVIOUS or STOP");
+    violations.Add(
+        "action", "must be PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER");
   }
   if (!violations.empty()) return Answer(context, violations.ToStatus());
   auto session = registry_.Control(request->session_id(), request->action());

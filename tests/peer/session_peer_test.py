@@ -413,7 +413,8 @@ class ControlTest(StudioTestCase):
                        session_service_pb2.CONTROL_ACTION_RESUME,
                        session_service_pb2.CONTROL_ACTION_NEXT,
                        session_service_pb2.CONTROL_ACTION_PREVIOUS,
-                       session_service_pb2.CONTROL_ACTION_STOP):
+                       session_service_pb2.CONTROL_ACTION_STOP,
+                       session_service_pb2.CONTROL_ACTION_STAY_LONGER):
             with self.subTest(action=session_service_pb2.ControlAction.Name(action)):
                 self.assert_rpc_error(lambda: self.control(started.id, action),
                                       grpc.StatusCode.FAILED_PRECONDITION)

@@ -586,6 +586,109 @@ TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
   for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], int64_t(i) + 1);
 }
 
+// STAY_LONGER late in a hold, when its chime was already sent ahead: the
+// stream withdraws it and sends it again, one breath later and with a new
+// seq, after "Stay for one more breath."; a client that drops away and comes
+// back with after_seq gets every later cue once.
+TEST_F(SessionServiceTest, StayLongerMovesTheChimeOneBreathAndResumesOnce) {
+  Start();
+  const auto session = StartPreset();
+  grpc::ClientContext timeline_context;
+  SetDeadline(timeline_context);
+  yoga::session::v1::GetSessionTimelineRequest timeline_request;
+  timeline_request.set_session_id(session.id());
+  yoga::session::v1::SessionTimeline timeline;
+  ASSERT_TRUE(
+      stub_->GetSessionTimeline(&timeline_context, timeline_request, &timeline)
+          .ok());
+  const yoga::session::v1::StepTiming& hold = timeline.steps(0);
+  const int64_t breath_ms = absl::ToInt64Milliseconds(
+      FromProtoDuration(session.options().breath_length()));
+  ASSERT_EQ(breath_ms, 5000);
+
+  // Not in a hold yet: refused, and nothing changes.
+  const grpc::Status early =
+      Control(session.id(), yoga::session::v1::CONTROL_ACTION_STAY_LONGER);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(early.error_message(), HasSubstr("opening words"));
+
+  CueReader first(*stub_, session.id());
+  std::vector<CueEvent> heard =
+      first.ReadUntil([](const CueEvent&) { return true; });
+  // A second before the hold's end: its chime has gone out (lookahead 1.5 s).
+  const int64_t stay_ms = hold.hold_end_ms() - 1000;
+  for (int64_t now_ms = 0; now_ms < stay_ms;) {
+    const int64_t step = std::min<int64_t>(500, stay_ms - now_ms);
+    clock_.Advance(absl::Milliseconds(step));
+    now_ms += step;
+    for (const CueEvent& e : first.ReadUntil([&](const CueEvent& e) {
+           return e.session_time_ms() >= now_ms;
+         })) {
+      heard.push_back(e);
+    }
+  }
+  auto is_first_chime = [](const CueEvent& e) {
+    return e.kind() == yoga::session::v1::CUE_KIND_CHIME && e.step_index() == 0;
+  };
+  const auto sent_chime =
+      std::find_if(heard.begin(), heard.end(), is_first_chime);
+  ASSERT_NE(sent_chime, heard.end()) << "the chime was sent ahead";
+  EXPECT_EQ(sent_chime->offset_ms(), hold.hold_end_ms());
+  const int64_t old_chime_seq = sent_chime->seq();
+
+  yoga::session::v1::Session longer;
+  ASSERT_TRUE(Control(session.id(),
+                      yoga::session::v1::CONTROL_ACTION_STAY_LONGER, &longer)
+                  .ok());
+  EXPECT_EQ(longer.state(), yoga::session::v1::SESSION_STATE_RUNNING);
+  EXPECT_EQ(longer.current_step_index(), 0);
+  EXPECT_EQ(
+      FromProtoDuration(longer.duration()),
+      FromProtoDuration(session.duration()) + absl::Milliseconds(breath_ms));
+  EXPECT_EQ(FromProtoDuration(longer.elapsed()), absl::Milliseconds(stay_ms));
+
+  std::vector<CueEvent> events =
+      first.ReadUntilKind(yoga::session::v1::CUE_KIND_SKIPPED);
+  EXPECT_EQ(events.back().offset_ms(), stay_ms);
+  heard.insert(heard.end(), events.begin(), events.end());
+  events = first.ReadUntil([](const CueEvent& e) { return e.seq() > 0; });
+  heard.insert(heard.end(), events.begin(), events.end());
+  const CueEvent& prompt = events.back();
+  EXPECT_EQ(prompt.prompt_key(), "hold.stay-longer");
+  EXPECT_EQ(prompt.text(), "Stay for one more breath.");
+  EXPECT_GE(prompt.offset_ms(), stay_ms);
+  EXPECT_GT(prompt.seq(), old_chime_seq);
+  // The client drops away; a breath later it comes back after its last seq.
+  first.Cancel();
+  first.Finish();
+  clock_.Advance(absl::Seconds(2));
+  CueReader second(*stub_, session.id(), first.last_seq());
+  grpc::Status status;
+  for (const CueEvent& e : PlayToTheEnd(second, session.id(), &status))
+    heard.push_back(e);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // Every seq once, in order, and the session one breath longer.
+  const std::vector<int64_t> seqs = Seqs(heard);
+  const yoga::session::v1::Session ended = Get(session.id());
+  ASSERT_EQ(seqs.size(), static_cast<size_t>(ended.last_seq()));
+  for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], int64_t(i) + 1);
+  EXPECT_EQ(ended.state(), yoga::session::v1::SESSION_STATE_COMPLETED);
+  EXPECT_EQ(FromProtoDuration(ended.duration()),
+            FromProtoDuration(longer.duration()));
+  // The chime that ends the hold, sent again after the SKIPPED: one breath
+  // later than planned.
+  const auto skipped =
+      std::find_if(heard.begin(), heard.end(), [](const CueEvent& e) {
+        return e.kind() == yoga::session::v1::CUE_KIND_SKIPPED;
+      });
+  const auto chime = std::find_if(skipped, heard.end(), is_first_chime);
+  ASSERT_NE(chime, heard.end());
+  EXPECT_EQ(chime->offset_ms(), hold.hold_end_ms() + breath_ms);
+  EXPECT_GT(chime->seq(), prompt.seq());
+  EXPECT_GE(chime->offset_ms(), prompt.offset_ms() + prompt.duration_ms());
+}
+
 TEST_F(SessionServiceTest, TwoClientsFollowOneSessionAndSeeEachOthersControls) {
   Start();
   const auto session = StartPreset();

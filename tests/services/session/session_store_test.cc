@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/proto_time.h"
 #include "services/session/clock.h"
 #include "services/session/session_registry.h"
 #include "services/session/timeline_builder.h"
@@ -60,14 +61,15 @@ class SessionStoreTest : public ::testing::Test {
   }
 
   // A registry on the store, as a server that has just started has.
-  std::unique_ptr<SessionRegistry> Server(TimelineRebuilder rebuild = nullptr) {
+  std::unique_ptr<SessionRegistry> Server(TimelineRebuilder rebuild = nullptr,
+                                          StreamTiming timing = kTiming) {
     if (rebuild == nullptr) {
       rebuild = [](const yoga::storage::v1::StoredSession&) {
         return absl::StatusOr<std::shared_ptr<const Timeline>>(
             PresetTimeline());
       };
     }
-    return std::make_unique<SessionRegistry>(clock_, SessionLimits{}, kTiming,
+    return std::make_unique<SessionRegistry>(clock_, SessionLimits{}, timing,
                                              store_.get(), std::move(rebuild));
   }
 
@@ -193,6 +195,180 @@ TEST_F(SessionStoreTest, RestartedServerContinuesEverySessionExactlyOnce) {
     ++expected;
   }
   EXPECT_EQ(expected - 1, reference->LastSeq());
+}
+
+// STAY_LONGER is kept with the log: a server that restarts after each control
+// (two of them in one breath, one when the hold's chime was already sent)
+// continues the lengthened session exactly as one that never stopped, and
+// the practice record counts the added breaths.
+TEST_F(SessionStoreTest, ExtendedSessionContinuesExactlyOnceAfterRestarts) {
+  const Timeline& timeline = *PresetTimeline();
+  const int64_t breath_ms = absl::ToInt64Milliseconds(
+      FromProtoDuration(testing::PresetRoutine(kPreset).breath_length()));
+  ASSERT_GT(breath_ms, 0);
+  const TimelineStep& first = timeline.steps[0];
+  const TimelineStep& second = timeline.steps[1];
+  // Session times of the controls; no pause before the last one, so session
+  // time is the time since the start.
+  const std::vector<std::pair<int64_t, ControlAction>> script = {
+      {first.hold_start_ms + 5000,
+       yoga::session::v1::CONTROL_ACTION_STAY_LONGER},
+      {first.hold_start_ms + 5200,
+       yoga::session::v1::CONTROL_ACTION_STAY_LONGER},
+      {first.hold_end_ms + 2 * breath_ms - 1000,
+       yoga::session::v1::CONTROL_ACTION_STAY_LONGER},
+      {second.hold_start_ms + 3 * breath_ms + 2000,
+       yoga::session::v1::CONTROL_ACTION_STAY_LONGER},
+      {second.hold_start_ms + 3 * breath_ms + 4000,
+       yoga::session::v1::CONTROL_ACTION_NEXT},
+  };
+  SessionRegistry memory(clock_, SessionLimits{}, kTiming);
+  std::shared_ptr<Session> reference = Start(memory);
+  auto server = Server();
+  std::shared_ptr<Session> durable = Start(*server);
+  ASSERT_TRUE(server->MarkStreamed(*durable).ok());
+  const std::string id = durable->id();
+  const absl::Time start = clock_.Now();
+
+  StreamCursor reference_cursor = *reference->OpenCursor(0, clock_.Now());
+  std::vector<CueEvent> reference_heard;
+  std::vector<CueEvent> durable_heard;
+  int64_t last_seq = 0;
+  for (const auto& [at_ms, action] : script) {
+    // Hear what is due, at most a second at a time, from a server that has
+    // just read the session back.
+    while (clock_.Now() - start < absl::Milliseconds(at_ms)) {
+      clock_.Advance(std::min(absl::Seconds(1), absl::Milliseconds(at_ms) -
+                                                    (clock_.Now() - start)));
+      auto more = Drain(*reference, reference_cursor);
+      reference_heard.insert(reference_heard.end(), more.begin(), more.end());
+      auto session = server->Find(id);
+      ASSERT_TRUE(session.ok()) << session.status();
+      StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
+      auto heard = Drain(**session, cursor);
+      durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
+      last_seq = cursor.last_seq;
+    }
+    ASSERT_TRUE(reference->Control(action, clock_.Now()).ok()) << at_ms;
+    auto controlled = server->Control(id, action);
+    ASSERT_TRUE(controlled.ok()) << controlled.status();
+    server = Server();  // The server restarts: nothing in memory.
+  }
+  auto session = server->Find(id);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ((*session)->ToProto(clock_.Now()).duration().SerializeAsString(),
+            reference->ToProto(clock_.Now()).duration().SerializeAsString());
+  bool reference_done = false;
+  bool durable_done = false;
+  StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
+  for (int second = 0; second < 3600 && !(reference_done && durable_done);
+       ++second) {
+    clock_.Advance(absl::Seconds(1));
+    auto more = Drain(*reference, reference_cursor, &reference_done);
+    reference_heard.insert(reference_heard.end(), more.begin(), more.end());
+    auto heard = Drain(**session, cursor, &durable_done);
+    durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
+  }
+  ASSERT_TRUE(reference_done && durable_done);
+
+  const std::vector<CueEvent> durable_cues = Cues(durable_heard);
+  EXPECT_EQ(Heard(durable_cues), Heard(Cues(reference_heard)));
+  int64_t expected = 1;
+  for (const CueEvent& event : durable_cues) {
+    ASSERT_EQ(event.seq(), expected);
+    ++expected;
+  }
+  EXPECT_EQ(expected - 1, reference->LastSeq());
+  EXPECT_EQ(std::count_if(durable_cues.begin(), durable_cues.end(),
+                          [](const CueEvent& cue) {
+                            return cue.prompt_key() == "hold.stay-longer";
+                          }),
+            4);
+
+  // Completed, and practised for as long as it lasted with its four breaths.
+  ASSERT_EQ(*Server()->FinishDue(), 1);
+  std::vector<storage::PracticeRecord> records = Records("runner-1");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_TRUE(records[0].completed);
+  const absl::Duration lasted =
+      FromProtoDuration(reference->ToProto(clock_.Now()).duration());
+  EXPECT_EQ(records[0].practised, lasted);
+  EXPECT_EQ(records[0].end_time, start + lasted);
+}
+
+// Two replicas on one database: a stream on one hears STAY_LONGERs made
+// through the other (even through a copy that is behind) once each, as soon
+// as it catches up, and every seq once.
+TEST_F(SessionStoreTest, StayLongerThroughAnotherReplicaReachesTheStreamOnce) {
+  // Replicas see each other's controls a poll late: cuts keep that much more.
+  const StreamTiming shared{.lookahead = absl::Milliseconds(1500),
+                            .cut_margin = absl::Milliseconds(500)};
+  auto streaming = Server(nullptr, shared);
+  auto other = Server(nullptr, shared);
+  std::shared_ptr<Session> session = Start(*streaming);
+  ASSERT_TRUE(session->AddStream([] {}, 4, clock_.Now()).ok());
+  const TimelineStep& hold = PresetTimeline()->steps[0];
+  const int64_t breath_ms = absl::ToInt64Milliseconds(
+      FromProtoDuration(testing::PresetRoutine(kPreset).breath_length()));
+  StreamCursor cursor = *session->OpenCursor(0, clock_.Now());
+  std::vector<CueEvent> heard;
+  auto listen_until = [&](int64_t session_ms) {
+    while (session->SessionTimeMs(clock_.Now()) < session_ms) {
+      clock_.Advance(absl::Milliseconds(std::min<int64_t>(
+          250, session_ms - session->SessionTimeMs(clock_.Now()))));
+      auto more = Drain(*session, cursor);
+      heard.insert(heard.end(), more.begin(), more.end());
+    }
+  };
+  // The chime that ends the first hold has been sent ahead.
+  listen_until(hold.hold_end_ms - 1000);
+  ASSERT_GE(cursor.last_seq, hold.hold_end_cue + 1);
+
+  ASSERT_TRUE(other
+                  ->Control(session->id(),
+                            yoga::session::v1::CONTROL_ACTION_STAY_LONGER)
+                  .ok());
+  EXPECT_EQ(*streaming->CatchUp(), 1);
+  listen_until(hold.hold_end_ms - 500);
+  // Through the stream's replica now; the other one's copy is behind, and
+  // its write is refused, read again and applied on the newest version.
+  ASSERT_TRUE(streaming
+                  ->Control(session->id(),
+                            yoga::session::v1::CONTROL_ACTION_STAY_LONGER)
+                  .ok());
+  ASSERT_TRUE(other
+                  ->Control(session->id(),
+                            yoga::session::v1::CONTROL_ACTION_STAY_LONGER)
+                  .ok());
+  EXPECT_EQ(*streaming->CatchUp(), 1);
+  bool finished = false;
+  for (int second = 0; second < 3600 && !finished; ++second) {
+    clock_.Advance(absl::Seconds(1));
+    auto more = Drain(*session, cursor, &finished);
+    heard.insert(heard.end(), more.begin(), more.end());
+  }
+  ASSERT_TRUE(finished);
+
+  const std::vector<CueEvent> cues = Cues(heard);
+  ASSERT_EQ(static_cast<int64_t>(cues.size()), session->LastSeq());
+  for (size_t i = 0; i < cues.size(); ++i)
+    ASSERT_EQ(cues[i].seq(), static_cast<int64_t>(i) + 1);
+  EXPECT_EQ(std::count_if(cues.begin(), cues.end(),
+                          [](const CueEvent& cue) {
+                            return cue.prompt_key() == "hold.stay-longer";
+                          }),
+            3);
+  // The chime the stream plays (the last one it got for the first step)
+  // comes three breaths late.
+  const auto chime =
+      std::find_if(cues.rbegin(), cues.rend(), [](const CueEvent& cue) {
+        return cue.kind() == yoga::session::v1::CUE_KIND_CHIME &&
+               cue.step_index() == 0;
+      });
+  ASSERT_NE(chime, cues.rend());
+  EXPECT_EQ(chime->offset_ms(), hold.hold_end_ms + 3 * breath_ms);
+  EXPECT_EQ(FromProtoDuration(session->ToProto(clock_.Now()).duration()),
+            absl::Milliseconds(PresetTimeline()->end_ms + 3 * breath_ms));
 }
 
 TEST_F(SessionStoreTest, StaleCopyCannotOverwriteANewerVersion) {
