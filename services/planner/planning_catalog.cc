@@ -32,10 +32,12 @@ constexpr absl::Duration kDoIt = absl::Milliseconds(2000);
 constexpr absl::Duration kGap = absl::Milliseconds(500);
 
 // Adds each cue's time to every side it is said on. `skip_first` leaves out
-// the starting position (an unsided, untagged first cue).
+// the starting position (an unsided, untagged first cue); `tail` gets the
+// time from the last movement's start to the end.
 void AddCues(const google::protobuf::RepeatedPtrField<Cue>& cues,
              absl::Duration (&all)[3], int (&movements)[3],
-             absl::Duration (*sided)[3], bool skip_first) {
+             absl::Duration (*sided)[3], bool skip_first,
+             absl::Duration (*tail)[3] = nullptr) {
   for (int i = 0; i < cues.size(); ++i) {
     const Cue& cue = cues[i];
     if (skip_first && i == 0 && cue.breath() == yoga::catalog::v1::BREATH_UNSPECIFIED &&
@@ -47,8 +49,16 @@ void AddCues(const google::protobuf::RepeatedPtrField<Cue>& cues,
           cue.side() == yoga::type::v1::SIDE_UNSPECIFIED || cue.side() == side;
       if (!applies) continue;
       all[side] += time;
-      if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED)
-        ++movements[side];
+      const bool movement =
+          cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED;
+      if (movement) ++movements[side];
+      if (tail != nullptr) {
+        if (movement) {
+          (*tail)[side] = time;
+        } else if ((*tail)[side] > absl::ZeroDuration()) {
+          (*tail)[side] += time;
+        }
+      }
       if (sided != nullptr && cue.side() != yoga::type::v1::SIDE_UNSPECIFIED) {
         (*sided)[side] += time;
       }
@@ -61,7 +71,7 @@ CueTimes Compute(const yoga::catalog::v1::Pose& pose,
   CueTimes times;
   const auto& setup = catalog::SetupCuesOf(pose, variation);
   AddCues(setup, times.setup, times.setup_movements, &times.setup_sided,
-          false);
+          false, &times.after_last_movement);
   AddCues(setup, times.setup_again, times.setup_again_movements, nullptr,
           true);
   AddCues(catalog::ReleaseCuesOf(pose, variation), times.release,

@@ -32,6 +32,8 @@ struct CueTimes {
   int setup_movements[3] = {};
   int setup_again_movements[3] = {};
   int release_movements[3] = {};
+  // From the start of the last setup movement to the end of the setup.
+  absl::Duration after_last_movement[3];
   absl::Duration name;      // The version's name.
   absl::Duration cautions;  // Its cautions for everyone.
 };

@@ -67,6 +67,43 @@ absl::Duration Deepening(const TimedStep& previous, const TimedStep& step,
   return time;
 }
 
+// A flow at FULL: one slow round in the catalog's words, each movement on the
+// next start of its breath, then a settle and the announcement just before
+// the first movement of the rounds (timeline_builder.h). Laid out here with
+// the budget's speaking times.
+absl::Duration SlowRoundAndAnnouncement(const TimedStep& step) {
+  const absl::Duration breath = step.breath;
+  const absl::Duration half = breath / 2;
+  const auto& cues = step.variation != nullptr &&
+                             !step.variation->hold_cues().empty()
+                         ? step.variation->hold_cues()
+                         : step.pose->hold_cues();
+  absl::Duration free = Said("Let's take the first round slowly.");
+  absl::Duration last_movement = -absl::InfiniteDuration();
+  for (const auto& cue : cues) {
+    if (cue.side() != yoga::type::v1::SIDE_UNSPECIFIED && cue.side() != step.side)
+      continue;
+    if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) {
+      // The first waits up to a breath; later ones start on the next
+      // half breath of the other phase that is free.
+      absl::Duration start = free + breath;
+      if (last_movement != -absl::InfiniteDuration()) {
+        const absl::Duration late = free - last_movement - half;
+        start = last_movement + half +
+                (late > absl::ZeroDuration()
+                     ? absl::Ceil(late, breath)
+                     : absl::ZeroDuration());
+      }
+      last_movement = start;
+      free = start;
+    }
+    free += SpeakingTime(cue.text()) + absl::Milliseconds(2000);
+  }
+  if (last_movement != -absl::InfiniteDuration())
+    free = std::max(free, last_movement + breath + half);
+  return free + Said("Ten rounds, moving with the breath.") + half;
+}
+
 // The opening's words: welcome, length, the poses ahead, the props.
 absl::Duration Opening(const PlanningCatalog& planning,
                        const yoga::type::v1::Routine& routine) {
@@ -177,13 +214,18 @@ absl::Duration TransitionDuration(const TimedStep* previous,
       time += times.name + Deepening(*previous, step, &movements);
       break;
   }
-  // Each movement waits up to a breath for its own, and the runner settles a
-  // breath after the last one; a flow's announcement comes before its first
-  // movement.
+  // Each movement waits up to a breath for its own, and the hold starts a
+  // breath and a half after the last one began (less what is said after
+  // it). A flow first goes through one slow round, then is announced just
+  // before its first movement.
   time += movements * breath;
-  if (movements > 0) time += breath;
-  if (IsFlow(step))
-    time += Said("Ten rounds, moving with the breath.") + breath / 2;
+  if (movements > 0) {
+    const absl::Duration after =
+        relation == StepRelation::kDeepen ? absl::ZeroDuration()
+                                          : times.after_last_movement[side];
+    time += std::max(absl::ZeroDuration(), breath + breath / 2 - after);
+  }
+  if (IsFlow(step)) time += SlowRoundAndAnnouncement(step);
   return RoundUpToSecond(time);
 }
 

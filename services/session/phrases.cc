@@ -134,6 +134,9 @@ Phrase RestBeforeOtherSide() {
 Phrase RestBetweenSets() {
   return {"rest.between-sets", "Rest here for a few breaths."};
 }
+Phrase SlowRound() {
+  return {"flow.slow-round", "Let's take the first round slowly."};
+}
 Phrase SetNumber(int set) {
   return {absl::StrCat("set.", set),
           absl::StrCat("Set ", NumberWords(set), ".")};
@@ -293,6 +296,7 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
         phrases::PosesAhead(), phrases::SideName(yoga::type::v1::SIDE_LEFT),
         phrases::SideName(yoga::type::v1::SIDE_RIGHT), phrases::SwitchSides(),
         phrases::RestBeforeOtherSide(), phrases::RestBetweenSets(),
+        phrases::SlowRound(),
         phrases::HoldShort(), phrases::BreatheIn(), phrases::BreatheOut(),
         phrases::Halfway(), phrases::BreathsLeft(kBreathsLeftAt),
         phrases::LastBreath(), phrases::RoundsLeft(kRoundsLeftAt),

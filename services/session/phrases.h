@@ -52,6 +52,8 @@ Phrase SwitchSides();
 // After one-leg strength work, before the other side.
 Phrase RestBeforeOtherSide();
 Phrase RestBetweenSets();
+// Before a flow's one slow round in full words.
+Phrase SlowRound();
 Phrase SetNumber(int set);
 // The hold announced by kind (seconds said in steps of five: a 47-second hold
 // is "forty-five seconds"): strength holds "Hold for eight breaths.",

@@ -425,7 +425,10 @@ class Layout {
   void SayCautions(const StepVersion& step);
   void SayEntry(int index, StepRelation relation, const BreathGrid& grid);
   void SayExit(const StepVersion& step, const BreathGrid& grid);
-  void SayRest(const StepVersion& step, StepRelation relation);
+  void SayRest(const StepVersion& step, StepRelation relation,
+               const BreathGrid& grid);
+  void SaySlowRound(const StepVersion& step, const BreathGrid& grid);
+  void SayBreathPair(const BreathGrid& grid, int64_t from);
   absl::Status SayHold(const StepVersion& step, int index, int64_t start,
                        int64_t end, const BreathGrid& grid);
   absl::Status SayFlow(const StepVersion& step, int index, int64_t start,
@@ -601,7 +604,8 @@ void Layout::SayExit(const StepVersion& step, const BreathGrid& grid) {
 
 // The rest after an exit: between the sides of one-leg strength work, and
 // between sets.
-void Layout::SayRest(const StepVersion& step, StepRelation relation) {
+void Layout::SayRest(const StepVersion& step, StepRelation relation,
+                     const BreathGrid& grid) {
   const bool sides = relation == StepRelation::kOtherSide &&
                      yoga::planner::RestsBetweenSides(step);
   if (!sides && relation != StepRelation::kNextSet) return;
@@ -612,7 +616,41 @@ void Layout::SayRest(const StepVersion& step, StepRelation relation) {
   writer_.Say(sides ? phrases::RestBeforeOtherSide()
                     : phrases::RestBetweenSets(),
               yoga::session::v1::CUE_KIND_REST);
+  // A longer rest is breathed through aloud at FULL.
+  if (writer_.full() && rest >= kRestBetweenSetsMs)
+    SayBreathPair(grid, writer_.free_at() + breath_ / 2);
   writer_.WaitUntil(start + rest);
+}
+
+// A breath in and out (out and in, after a recent in-breath) from `from` on.
+void Layout::SayBreathPair(const BreathGrid& grid, int64_t from) {
+  const Breath first = writer_.last_breath(from) == kIn ? kOut : kIn;
+  const int64_t first_at = grid.NextStart(first, from);
+  writer_.Append(writer_.Make(BreathPhrase(first),
+                              yoga::session::v1::CUE_KIND_BREATH, first_at,
+                              first));
+  writer_.Append(writer_.Make(BreathPhrase(Opposite(first)),
+                              yoga::session::v1::CUE_KIND_BREATH,
+                              grid.NextStart(Opposite(first), first_at + 1),
+                              Opposite(first)));
+}
+
+// FULL: a flow's movements once, slowly, in the catalog's words, each on its
+// own breath, so a first-timer learns them before the rounds keep the pace.
+void Layout::SaySlowRound(const StepVersion& step, const BreathGrid& grid) {
+  if (!writer_.full()) return;
+  writer_.Say(phrases::SlowRound(), yoga::session::v1::CUE_KIND_INSTRUCTION);
+  for (const Cue& cue : HoldCuesOf(step)) {
+    if (!AppliesTo(cue, step.step->side())) continue;
+    if (cue.breath() != kNoBreath) {
+      writer_.SayOnBreath(PhraseOf(cue),
+                          yoga::session::v1::CUE_KIND_INSTRUCTION,
+                          cue.breath(), grid);
+    } else {
+      writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
+                  kDoItMs);
+    }
+  }
 }
 
 Phrase Layout::HoldPhrase(const StepVersion& step) const {
@@ -667,20 +705,14 @@ void Layout::SettleAloud(const BreathGrid& grid, int64_t until) {
   if (!writer_.full()) return;
   while (until - writer_.free_at() > kFillQuietFromMs) {
     const int64_t from = writer_.free_at() + kFillQuietFromMs / 2;
-    const Breath first =
-        writer_.last_breath(from) == kIn ? kOut : kIn;
-    const int64_t first_at = grid.NextStart(first, from);
-    const int64_t second_at = grid.NextStart(Opposite(first), first_at + 1);
+    const Breath first = writer_.last_breath(from) == kIn ? kOut : kIn;
+    const int64_t second_at =
+        grid.NextStart(Opposite(first), grid.NextStart(first, from) + 1);
     if (second_at + writer_.DurationOf(BreathPhrase(Opposite(first))) +
             kGapMs >
         until)
       return;
-    writer_.Append(writer_.Make(BreathPhrase(first),
-                                yoga::session::v1::CUE_KIND_BREATH, first_at,
-                                first));
-    writer_.Append(writer_.Make(BreathPhrase(Opposite(first)),
-                                yoga::session::v1::CUE_KIND_BREATH, second_at,
-                                Opposite(first)));
+    SayBreathPair(grid, from);
   }
 }
 
@@ -812,8 +844,9 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
   return absl::OkStatus();
 }
 
-// A flow: every round names each movement inside its half breath; the first
-// round in the catalog's words where they fit, later rounds in short ones.
+// A flow: every round names each movement inside its half breath, in its
+// short words (FULL taught the catalog's words in a slow round first; BRIEF
+// says them in the first round where they fit).
 // `start` is the first movement of the first round; the hold was announced
 // before it. The chime at `end` closes the last round.
 absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
@@ -852,11 +885,12 @@ absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
                writer_.DurationOf(phrase) + kTightGapMs <= within;
       };
       Phrase said = BreathPhrase(cue.breath());
-      if (holding_said && fits(full_words, half)) {
-        said = full_words;
-      } else if (holding_said && fits(short_words, half)) {
+      if (holding_said && fits(short_words, half)) {
         said = short_words;
-      } else if (r == 0 && fits(full_words, room)) {
+      } else if (holding_said && fits(full_words, half)) {
+        said = full_words;
+      } else if (r == 0 && !writer_.full() && fits(full_words, room)) {
+        // BRIEF has no slow round: the first round in full words.
         said = full_words;
       } else if (fits(short_words, room)) {
         said = short_words;
@@ -935,7 +969,7 @@ absl::StatusOr<Timeline> Layout::Run() {
     const StepRelation relation = yoga::planner::RelationOf(previous, step);
     if (previous != nullptr && relation != StepRelation::kDeepen) {
       SayExit(*previous, previous_grid);
-      SayRest(step, relation);
+      SayRest(step, relation, previous_grid);
     }
     Use(step);
     const bool flow = IsFlow(step);
@@ -957,6 +991,7 @@ absl::StatusOr<Timeline> Layout::Run() {
     placed.first_cue = writer_.next_index();
     const Writer::Mark entry = writer_.mark();
     SayEntry(static_cast<int>(i), relation, grid);
+    if (flow) SaySlowRound(step, grid);
     // Settle: a breath after the last movement before the hold begins.
     int64_t ready = writer_.free_at();
     if (writer_.last_movement_at() >= 0)
