@@ -48,6 +48,13 @@ SetupCuesOf(const yoga::catalog::v1::Pose& pose,
              : pose.setup_cues();
 }
 inline const google::protobuf::RepeatedPtrField<yoga::catalog::v1::Cue>&
+HoldCuesOf(const yoga::catalog::v1::Pose& pose,
+           const yoga::catalog::v1::Variation* variation) {
+  return variation != nullptr && !variation->hold_cues().empty()
+             ? variation->hold_cues()
+             : pose.hold_cues();
+}
+inline const google::protobuf::RepeatedPtrField<yoga::catalog::v1::Cue>&
 ReleaseCuesOf(const yoga::catalog::v1::Pose& pose,
               const yoga::catalog::v1::Variation* variation) {
   return variation != nullptr && !variation->release_cues().empty()
@@ -66,6 +73,18 @@ inline bool NeedsFloor(const yoga::catalog::v1::Pose& pose,
                        const yoga::catalog::v1::Variation* variation) {
   return variation != nullptr ? NeedsFloor(pose, *variation)
                               : pose.needs_floor();
+}
+
+// A flow: held in repetitions, each named by breath-tagged hold cues (cat-cow,
+// sun salutation) that the guide says on their breath.
+inline bool IsFlow(const yoga::catalog::v1::Pose& pose,
+                   const yoga::catalog::v1::Variation* variation) {
+  if (HoldOf(pose, variation).unit() != yoga::type::v1::HOLD_UNIT_REPETITIONS)
+    return false;
+  for (const auto& cue : HoldCuesOf(pose, variation)) {
+    if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) return true;
+  }
+  return false;
 }
 
 // The level of the version done.

@@ -36,20 +36,6 @@ google::protobuf::Duration ToProto(absl::Duration duration) {
   return ToProtoDuration(duration);
 }
 
-bool IsFlow(const TimedStep& step) {
-  if (catalog::HoldOf(*step.pose, step.variation).unit() !=
-      yoga::type::v1::HOLD_UNIT_REPETITIONS)
-    return false;
-  const auto& cues = step.variation != nullptr &&
-                             !step.variation->hold_cues().empty()
-                         ? step.variation->hold_cues()
-                         : step.pose->hold_cues();
-  for (const auto& cue : cues) {
-    if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) return true;
-  }
-  return false;
-}
-
 // The setup cues of `step`'s version that `previous`'s did not have.
 absl::Duration Deepening(const TimedStep& previous, const TimedStep& step,
                          int* movements) {
@@ -74,10 +60,7 @@ absl::Duration Deepening(const TimedStep& previous, const TimedStep& step,
 absl::Duration SlowRoundAndAnnouncement(const TimedStep& step) {
   const absl::Duration breath = step.breath;
   const absl::Duration half = breath / 2;
-  const auto& cues = step.variation != nullptr &&
-                             !step.variation->hold_cues().empty()
-                         ? step.variation->hold_cues()
-                         : step.pose->hold_cues();
+  const auto& cues = catalog::HoldCuesOf(*step.pose, step.variation);
   absl::Duration free = Said("Let's take the first round slowly.");
   absl::Duration last_movement = -absl::InfiniteDuration();
   for (const auto& cue : cues) {
@@ -225,7 +208,8 @@ absl::Duration TransitionDuration(const TimedStep* previous,
                                           : times.after_last_movement[side];
     time += std::max(absl::ZeroDuration(), breath + breath / 2 - after);
   }
-  if (IsFlow(step)) time += SlowRoundAndAnnouncement(step);
+  if (catalog::IsFlow(*step.pose, step.variation))
+    time += SlowRoundAndAnnouncement(step);
   return RoundUpToSecond(time);
 }
 

@@ -4,11 +4,11 @@
 //
 //   kFirst      the routine's first step.
 //   kNewPose    another pose: the previous pose's exit, then a full entry.
-//   kOtherSide  the same pose on the other side (its version may differ, as
+//   kOtherSide  the same pose and set on the other side (its version may differ, as
 //               when a deepened first side is followed by the second side's
 //               base pose): side one's exit, "switch sides", side two's entry.
-//   kNextSet    the same pose and side in a higher set (or the same step
-//               again): the exit, a rest, then the entry once more.
+//   kNextSet    the same pose in another set (or the same step again): the
+//               exit, a rest, then the entry once more.
 //   kDeepen     the same pose, side and set in another version: the hold goes
 //               on into the deeper version (walking the hands forward into the
 //               fold) with no exit and no new entry.
@@ -41,11 +41,11 @@ inline StepRelation Relate(const yoga::catalog::v1::Pose* previous_pose,
                            yoga::type::v1::Side side, uint32_t set) {
   if (previous_pose == nullptr) return StepRelation::kFirst;
   if (previous_pose != pose) return StepRelation::kNewPose;
+  if (previous_set != set) return StepRelation::kNextSet;
   const auto none = yoga::type::v1::SIDE_UNSPECIFIED;
   if (previous_side != none && side != none && previous_side != side)
     return StepRelation::kOtherSide;
-  if (previous_variation != variation && previous_set == set)
-    return StepRelation::kDeepen;
+  if (previous_variation != variation) return StepRelation::kDeepen;
   return StepRelation::kNextSet;
 }
 

@@ -37,6 +37,8 @@ constexpr int64_t kGapMs = 500;
 constexpr int64_t kDoItMs = 2000;
 // Silence around cues inside a hold, where time is short.
 constexpr int64_t kTightGapMs = 150;
+// A hold instruction keeps this clear of the cues around it where it can.
+constexpr int64_t kHoldCueGapMs = 1000;
 // How far a hold instruction may slide from its ideal moment to find room.
 constexpr int64_t kSlideStepMs = 100;
 // Counts of strength holds in seconds.
@@ -83,22 +85,11 @@ bool AppliesTo(const Cue& cue, Side side) {
 }
 
 bool IsFlow(const StepVersion& step) {
-  const auto& range = catalog::HoldOf(*step.pose, step.variation);
-  if (range.unit() != yoga::type::v1::HOLD_UNIT_REPETITIONS) return false;
-  const Cues& cues = step.variation != nullptr &&
-                             !step.variation->hold_cues().empty()
-                         ? step.variation->hold_cues()
-                         : step.pose->hold_cues();
-  for (const Cue& cue : cues) {
-    if (cue.breath() != kNoBreath) return true;
-  }
-  return false;
+  return catalog::IsFlow(*step.pose, step.variation);
 }
 
 const Cues& HoldCuesOf(const StepVersion& step) {
-  return step.variation != nullptr && !step.variation->hold_cues().empty()
-             ? step.variation->hold_cues()
-             : step.pose->hold_cues();
+  return catalog::HoldCuesOf(*step.pose, step.variation);
 }
 
 // The breaths of one step. In-breaths start at anchor + k * breath, out-breaths
@@ -115,14 +106,21 @@ struct BreathGrid {
   }
 };
 
-// The cues of a phase a verbosity keeps: FULL every one, BRIEF the first, the
-// movements (breath-tagged) and those specific to the side, MINIMAL none.
-std::vector<const Cue*> Kept(const Cues& cues, Side side, Verbosity verbosity) {
+// How a phase's cues are kept: entries and exits whole at BRIEF (every
+// movement is needed, tagged or not), holds cut down.
+enum class Phase { kEntryOrExit, kHold };
+
+// The cues of a phase a verbosity keeps: FULL every one; BRIEF every setup and
+// release cue, and of a hold the first, the movements (breath-tagged) and
+// those specific to the side; MINIMAL none.
+std::vector<const Cue*> Kept(const Cues& cues, Side side, Verbosity verbosity,
+                             Phase phase) {
   std::vector<const Cue*> kept;
   if (verbosity == yoga::session::v1::VERBOSITY_MINIMAL) return kept;
   for (const Cue& cue : cues) {
     if (!AppliesTo(cue, side)) continue;
     const bool keep = verbosity == yoga::session::v1::VERBOSITY_FULL ||
+                      phase == Phase::kEntryOrExit ||
                       kept.empty() || cue.breath() != kNoBreath ||
                       cue.side() != yoga::type::v1::SIDE_UNSPECIFIED;
     if (keep) kept.push_back(&cue);
@@ -135,12 +133,12 @@ class HoldWindow {
  public:
   HoldWindow(int64_t start, int64_t end) : start_(start), end_(end) {}
 
-  bool Fits(int64_t at, int64_t duration) const {
+  // Whether a cue fits at `at`, `gap` clear of every other.
+  bool Fits(int64_t at, int64_t duration, int64_t gap = kTightGapMs) const {
     if (at < start_ || at + duration + kTightGapMs > end_) return false;
     for (const CueEvent& placed : placed_) {
       const int64_t placed_end = placed.offset_ms() + placed.duration_ms();
-      if (at < placed_end + kTightGapMs &&
-          at + duration + kTightGapMs > placed.offset_ms())
+      if (at < placed_end + gap && at + duration + gap > placed.offset_ms())
         return false;
     }
     return true;
@@ -163,10 +161,11 @@ class HoldWindow {
     placed_.push_back(std::move(second));
     return true;
   }
-  // Places `cue` at its offset or the first free moment up to `latest`.
-  bool PlaceFrom(CueEvent cue, int64_t latest) {
+  // Places `cue` at its offset or the first moment up to `latest` that is
+  // `gap` clear of the others.
+  bool PlaceFrom(CueEvent cue, int64_t latest, int64_t gap = kTightGapMs) {
     for (int64_t at = cue.offset_ms(); at <= latest; at += kSlideStepMs) {
-      if (Fits(at, cue.duration_ms())) {
+      if (Fits(at, cue.duration_ms(), gap)) {
         cue.set_offset_ms(at);
         placed_.push_back(std::move(cue));
         return true;
@@ -306,14 +305,24 @@ class Writer {
     timeline_.cues.push_back(std::move(cue));
   }
 
-  // A point to move what follows from.
+  // A point to move what follows from, or to go back to.
   struct Mark {
     size_t cues;
     int64_t free_at;
+    Breath last_breath;
+    int64_t last_breath_at;
   };
   Mark mark() {
     last_movement_at_ = -1;
-    return {timeline_.cues.size(), free_at_};
+    return {timeline_.cues.size(), free_at_, last_breath_, last_breath_at_};
+  }
+  // Forgets everything said since `mark`.
+  void Rewind(const Mark& mark) {
+    timeline_.cues.resize(mark.cues);
+    free_at_ = mark.free_at;
+    last_breath_ = mark.last_breath;
+    last_breath_at_ = mark.last_breath_at;
+    last_movement_at_ = -1;
   }
   // Moves every cue since `mark` later by `by` ms.
   void ShiftSince(const Mark& mark, int64_t by) {
@@ -567,7 +576,7 @@ void Layout::SayEntry(int index, StepRelation relation,
   }
   const std::vector<const Cue*> setup =
       Kept(catalog::SetupCuesOf(*step.pose, step.variation), side,
-           writer_.verbosity());
+           writer_.verbosity(), Phase::kEntryOrExit);
   for (size_t i = 0; i < setup.size(); ++i) {
     const Cue& cue = *setup[i];
     const bool again = relation == StepRelation::kOtherSide ||
@@ -591,7 +600,7 @@ void Layout::SayExit(const StepVersion& step, const BreathGrid& grid) {
   Use(step);
   for (const Cue* cue :
        Kept(catalog::ReleaseCuesOf(*step.pose, step.variation),
-            step.step->side(), writer_.verbosity())) {
+            step.step->side(), writer_.verbosity(), Phase::kEntryOrExit)) {
     if (cue->breath() != kNoBreath) {
       writer_.SayOnBreath(PhraseOf(*cue), yoga::session::v1::CUE_KIND_RELEASE,
                           cue->breath(), grid);
@@ -795,49 +804,73 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
                           ? kOut
                           : writer_.last_breath(start);
   const Breath pair_first = Opposite(last);
-  auto pair = [&](int64_t at, const Cue* movement) {
-    const int64_t first = grid.NextStart(pair_first, at);
-    const int64_t second = grid.NextStart(Opposite(pair_first), first + 1);
+  // A breath in and out from `at` on; a movement on the breath takes the
+  // place of its plain breath (two, of opposite breaths, share one pair).
+  auto pair = [&](int64_t at, const Cue* movement,
+                  const Cue* other_movement = nullptr) {
     auto make = [&](Breath breath, int64_t when) {
-      if (movement != nullptr && movement->breath() == breath)
-        return writer_.Make(PhraseOf(*movement),
-                            yoga::session::v1::CUE_KIND_INSTRUCTION, when,
-                            breath);
+      for (const Cue* said : {movement, other_movement}) {
+        if (said != nullptr && said->breath() == breath)
+          return writer_.Make(PhraseOf(*said),
+                              yoga::session::v1::CUE_KIND_INSTRUCTION, when,
+                              breath);
+      }
       return writer_.Make(BreathPhrase(breath), CUE_KIND_BREATH, when, breath);
     };
-    return window.PlacePair(make(pair_first, first),
-                            make(Opposite(pair_first), second));
+    CueEvent first = make(pair_first, grid.NextStart(pair_first, at));
+    // The other breath's words wait for the next such breath when the first
+    // words take longer than half a breath.
+    CueEvent second = make(
+        Opposite(pair_first),
+        grid.NextStart(Opposite(pair_first), first.offset_ms() +
+                                                 first.duration_ms() +
+                                                 kTightGapMs));
+    return window.PlacePair(std::move(first), std::move(second));
   };
 
   const int64_t announced =
       start + writer_.DurationOf(HoldPhrase(step)) + kTightGapMs;
-  // Pacing first, so a first-timer hears the rhythm.
-  if (writer_.full()) {
-    int64_t at = announced;
-    for (int k = 0; k < kPacedBreaths; ++k) {
-      pair(at, nullptr);
-      at = grid.NextStart(pair_first, at) + breath_;
-    }
-  }
-  // Hold cues spread over the hold; those on a breath ride it.
+  // Hold cues first, spread over the hold; those on a breath ride it.
   const std::vector<const Cue*> spoken =
-      Kept(HoldCuesOf(step), step.step->side(), writer_.verbosity());
+      Kept(HoldCuesOf(step), step.step->side(), writer_.verbosity(),
+           Phase::kHold);
   for (size_t i = 0; i < spoken.size(); ++i) {
     const int64_t ideal = start + length * static_cast<int64_t>(i + 1) /
                                       static_cast<int64_t>(spoken.size() + 1);
     const int64_t latest = start + length * static_cast<int64_t>(i + 2) /
                                        static_cast<int64_t>(spoken.size() + 1);
     if (spoken[i]->breath() != kNoBreath) {
-      // Its pair of breaths at the first free breath from its moment on.
-      for (int64_t at = ideal; at < end && !pair(at, spoken[i]);
+      // Its pair of breaths at the first free breath from its moment on; the
+      // next cue shares it when it rides the other breath (lengthen on the
+      // in-breath, twist on the out-breath).
+      const Cue* partner =
+          i + 1 < spoken.size() && spoken[i + 1]->breath() != kNoBreath &&
+                  spoken[i + 1]->breath() != spoken[i]->breath()
+              ? spoken[i + 1]
+              : nullptr;
+      for (int64_t at = ideal; at < end && !pair(at, spoken[i], partner);
            at += breath_) {
       }
+      if (partner != nullptr) ++i;
       continue;
     }
-    window.PlaceFrom(writer_.Make(PhraseOf(*spoken[i]),
-                                  yoga::session::v1::CUE_KIND_INSTRUCTION,
-                                  ideal),
-                     latest);
+    // At its moment or later, a second clear of the others so the runner
+    // can take it in; closer, or earlier, only when the hold is full.
+    CueEvent cue = writer_.Make(PhraseOf(*spoken[i]),
+                                yoga::session::v1::CUE_KIND_INSTRUCTION, ideal);
+    if (window.PlaceFrom(cue, latest, kHoldCueGapMs) ||
+        window.PlaceFrom(cue, end))
+      continue;
+    cue.set_offset_ms(announced);
+    window.PlaceFrom(cue, end);
+  }
+  // Then the first breaths paced aloud where they fit, for a first-timer.
+  if (writer_.full()) {
+    int64_t at = announced;
+    for (int k = 0; k < kPacedBreaths; ++k) {
+      pair(at, nullptr);
+      at = grid.NextStart(pair_first, at) + breath_;
+    }
   }
   if (writer_.full()) FillQuiet(window, grid, announced, pair_first);
   for (CueEvent& cue : window.TakeSorted()) writer_.Append(std::move(cue));
@@ -990,31 +1023,47 @@ absl::StatusOr<Timeline> Layout::Run() {
     TimelineStep placed;
     placed.first_cue = writer_.next_index();
     const Writer::Mark entry = writer_.mark();
-    SayEntry(static_cast<int>(i), relation, grid);
-    if (flow) SaySlowRound(step, grid);
-    // Settle: a breath after the last movement before the hold begins.
-    int64_t ready = writer_.free_at();
-    if (writer_.last_movement_at() >= 0)
-      ready = std::max(ready, writer_.last_movement_at() + grid.half() + breath_);
+    const std::set<std::string> cautions_before = cautions_said_;
     const Phrase hold_phrase = HoldPhrase(step);
-    Breath flow_first = kNoBreath;
-    if (flow) {
-      // The announcement, and the breath before the first movement when the
-      // last one said was the same, come before the hold.
-      flow_first = grid.NextStart(kIn, planned) == planned ? kIn : kOut;
-      ready += writer_.DurationOf(hold_phrase) + kGapMs;
-      if (writer_.last_breath(planned) == flow_first) ready += grid.half();
-    }
+    const Breath flow_first =
+        !flow ? kNoBreath
+              : (grid.NextStart(kIn, planned) == planned ? kIn : kOut);
+    // The entry, and when the hold could start after it: a breath after the
+    // last movement (a flow's announcement, and the breath before its first
+    // movement when the last one said was the same, come first).
+    auto say_entry = [&] {
+      SayEntry(static_cast<int>(i), relation, grid);
+      if (flow) SaySlowRound(step, grid);
+      int64_t ready = writer_.free_at();
+      if (writer_.last_movement_at() >= 0)
+        ready = std::max(ready,
+                         writer_.last_movement_at() + grid.half() + breath_);
+      if (flow) {
+        ready += writer_.DurationOf(hold_phrase) + kGapMs;
+        if (writer_.last_breath(planned) == flow_first) ready += grid.half();
+      }
+      return ready;
+    };
+    int64_t ready = say_entry();
     int64_t hold_start = planned;
-    if (ready > planned) {
-      hold_start += (ready - planned + breath_ - 1) / breath_ * breath_;
-    } else {
-      // Time to spare: some of it to move before the entry, in whole breaths
-      // so movements stay on their breath; the rest to settle.
-      writer_.ShiftSince(entry,
-                         std::min((planned - ready) / 2, kMostBeforeEntryMs) /
-                             breath_ * breath_);
+    // Time to spare goes before the entry, in whole breaths so movements
+    // stay on their breath: the runner then holds the pose for what the
+    // hold says, not longer. At FULL that wait is breathed aloud.
+    const int64_t spare =
+        ready <= planned ? (planned - ready) / breath_ * breath_ : 0;
+    if (spare > 0 && writer_.full() && spare > kFillQuietFromMs) {
+      writer_.Rewind(entry);
+      cautions_said_ = cautions_before;
+      const int64_t entry_from = entry.free_at + spare - breath_;
+      SettleAloud(grid, entry_from);
+      writer_.WaitUntil(entry_from);
+      ready = say_entry();
+    } else if (spare > 0) {
+      writer_.ShiftSince(entry, spare);
+      ready += spare;
     }
+    if (ready > planned)
+      hold_start += (ready - planned + breath_ - 1) / breath_ * breath_;
     placed.begin_ms = writer_.timeline().cues[placed.first_cue].offset_ms();
     const int64_t hold_end =
         hold_start + Ms(FromProtoDuration(step.step->hold()));

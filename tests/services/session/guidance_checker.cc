@@ -86,12 +86,9 @@ class Checker {
     return -1;
   }
 
-  // Whether this verbosity must say `cue` (timeline_builder.h).
-  bool MustSay(const Cue& cue) const {
-    if (minimal()) return false;
-    return full() || cue.breath() != kNoBreath ||
-           cue.side() != yoga::type::v1::SIDE_UNSPECIFIED;
-  }
+  // Whether this verbosity must say a setup or release cue: FULL and BRIEF
+  // say every one (timeline_builder.h).
+  bool MustSay(const Cue&) const { return !minimal(); }
 
   void CheckStep(int i) {
     const StepVersion& step = steps_[i];
@@ -169,6 +166,19 @@ class Checker {
       Fail(timeline_.cues[placed.hold_end_cue],
            absl::StrCat("the bell comes after ",
                         placed.hold_end_ms - quiet_from, " ms of silence"));
+
+    // FULL says every hold cue of a held pose (a flow's are its movements),
+    // when the hold has room for them: about six seconds each.
+    const auto& hold_cues = catalog::HoldCuesOf(*step.pose, step.variation);
+    if (full() && !flow &&
+        placed.hold_end_ms - placed.hold_start_ms >=
+            5000 + 6000 * static_cast<int64_t>(hold_cues.size())) {
+      for (const Cue& cue : hold_cues) {
+        if (AppliesTo(cue, side) &&
+            Find(cue.key(), entry_to, placed.hold_end_cue) < 0)
+          Fail(i, absl::StrCat("hold cue ", cue.key(), " is not said"));
+      }
+    }
 
     // The exit: every release cue after the chime and before the next step
     // begins (a side switch comes after side one's exit), unless the next

@@ -1,7 +1,7 @@
 // Reads a timeline as a teacher would sign it off (DESIGN.md, "What a step
 // sounds like") and lists every place it fails a runner with eyes closed:
-//   - a setup or release cue of a step missing at FULL (a movement or a side's
-//     cue missing at BRIEF);
+//   - a setup or release cue of a step missing at FULL or BRIEF, or a hold cue
+//     missing at FULL from a hold with room for it;
 //   - a side switch before side one's exit;
 //   - breath cues out of in/out alternation;
 //   - a movement cue not said on its breath, or not on the step's rhythm;
