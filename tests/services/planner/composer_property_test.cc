@@ -1,5 +1,7 @@
-// Over 10,000 random requests, every composed routine keeps every rule and the
-// duration bound, and every refusal names the constraint that blocks it.
+// Properties of every composed routine, over every length, level and floor
+// setting and over 10,000 random requests: the planner's rules, the runner's
+// constraints, the target within DurationTolerance, the class only ever moving
+// down, holds a teacher says, determinism; and every refusal names a field.
 #include <map>
 #include <random>
 
@@ -8,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "services/catalog/effective_pose.h"
 #include "services/planner/composer.h"
 #include "services/planner/routine_rules.h"
 #include "tests/services/planner/planner_test_catalog.h"
@@ -24,28 +27,122 @@ absl::Duration Of(const google::protobuf::Duration& duration) {
   return absl::Milliseconds(TimeUtil::DurationToMilliseconds(duration));
 }
 
-// Through the warm-up and the main work, leaving out inserted counterposes,
-// each body position is one contiguous run: the runner is not sent back to a
-// position already left.
-void ExpectGroupedByPosition(const Routine& routine) {
-  const auto& catalog = testing::ShippedCatalog();
-  std::vector<int> runs;
-  for (const auto& step : routine.steps()) {
-    if (step.phase() == yoga::type::v1::ROUTINE_PHASE_COOL_DOWN) continue;
-    if (absl::StartsWith(step.reason(), "Counterpose")) continue;
-    const int position = catalog.FindPose(step.pose_id())->position();
-    if (runs.empty() || runs.back() != position) runs.push_back(position);
+// How high the body is, written out here from the issue rather than taken
+// from the planner, so a wrong table there fails here: standing above
+// kneeling and all fours, above seated, above lying.
+int Height(yoga::type::v1::BodyPosition position) {
+  switch (position) {
+    case yoga::type::v1::BODY_POSITION_STANDING:
+      return 3;
+    case yoga::type::v1::BODY_POSITION_KNEELING:
+    case yoga::type::v1::BODY_POSITION_TABLETOP:
+      return 2;
+    case yoga::type::v1::BODY_POSITION_SEATED:
+      return 1;
+    default:
+      return 0;
   }
-  std::set<int> seen;
-  for (int position : runs) {
-    EXPECT_TRUE(seen.insert(position).second)
-        << "position " << position << " comes back in "
-        << routine.ShortDebugString();
+}
+
+const yoga::catalog::v1::Pose& PoseOf(const yoga::type::v1::RoutineStep& step) {
+  return *testing::ShippedCatalog().FindPose(step.pose_id());
+}
+
+// Every property a composed routine has, whatever was asked.
+void ExpectAsATeacherWouldCompose(const Constraints& constraints,
+                                  const Routine& routine) {
+  const auto& catalog = testing::ShippedCatalog();
+  for (const RuleViolation& v : CheckRoutineRules(catalog, routine.steps())) {
+    ADD_FAILURE() << "step " << v.step << " " << v.field << ": "
+                  << v.description;
+  }
+  for (const RuleViolation& v :
+       ConstraintViolations(catalog, constraints, routine)) {
+    ADD_FAILURE() << "step " << v.step << " " << v.field << ": "
+                  << v.description;
+  }
+  // Within 5% or 20 s (DurationTolerance): holds move in 5-second steps or
+  // whole breaths, and one step of a sided pose in two sets is already 20 s.
+  const absl::Duration target = Of(constraints.target_duration());
+  EXPECT_LE(absl::AbsDuration(Of(routine.total_duration()) - target),
+            DurationTolerance(target))
+      << "lasts " << Of(routine.total_duration()) << " for " << target;
+  ASSERT_GE(routine.steps_size(), 3);
+  EXPECT_EQ(routine.steps(0).phase(), yoga::type::v1::ROUTINE_PHASE_WARM_UP);
+  EXPECT_EQ(routine.steps().rbegin()->phase(),
+            yoga::type::v1::ROUTINE_PHASE_COOL_DOWN);
+  int main_steps = 0;
+  int highest_so_far = 3;  // The runner starts on their feet.
+  int phase = 0;
+  for (int i = 0; i < routine.steps_size(); ++i) {
+    const auto& step = routine.steps(i);
+    const auto& pose = PoseOf(step);
+    EXPECT_FALSE(step.reason().empty()) << "step " << i;
+    if (step.phase() == yoga::type::v1::ROUTINE_PHASE_MAIN) ++main_steps;
+    EXPECT_GE(step.phase(), phase) << "step " << i << " goes back a phase";
+    phase = step.phase();
+    const int height = Height(pose.position());
+    EXPECT_LE(height, highest_so_far)
+        << "step " << i << " (" << step.pose_id()
+        << ") gets back up after the class went down";
+    highest_so_far = std::min(highest_so_far, height);
+    if (step.hold_unit() == yoga::type::v1::HOLD_UNIT_SECONDS) {
+      EXPECT_EQ(step.hold_count() % 5, 0u)
+          << "step " << i << " (" << step.pose_id() << ") holds "
+          << step.hold_count() << " s, not a 5-second step";
+    }
+    EXPECT_NE(step.hold_unit(), yoga::type::v1::HOLD_UNIT_UNSPECIFIED);
+    const auto* variation = catalog::FindVariation(pose, step.variation_id());
+    if (constraints.no_floor() || constraints.standing_only()) {
+      EXPECT_FALSE(catalog::NeedsFloor(pose, variation))
+          << "step " << i << " (" << step.pose_id() << ") needs the floor";
+    }
+    if (constraints.standing_only()) {
+      EXPECT_EQ(pose.position(), yoga::type::v1::BODY_POSITION_STANDING)
+          << "step " << i << " (" << step.pose_id() << ") is not standing";
+    }
+  }
+  EXPECT_GT(main_steps, 0);
+  EXPECT_THAT(routine.conditions(),
+              ::testing::ElementsAreArray(constraints.conditions()));
+}
+
+enum class Floor { kFloor, kNoFloor, kStandingOnly };
+
+// Every target from 5 to 60 minutes, every level and floor setting, with the
+// default focus, props and moment: a teacher could fill each, so each
+// composes.
+TEST(ComposerPropertyTest, EveryTargetLevelAndFloorSettingComposes) {
+  for (int minutes = 5; minutes <= 60; minutes += 5) {
+    for (int level = 1; level <= 3; ++level) {
+      for (Floor floor :
+           {Floor::kFloor, Floor::kNoFloor, Floor::kStandingOnly}) {
+        for (uint64_t seed : {0, 1, 7}) {
+          Constraints constraints;
+          *constraints.mutable_target_duration() =
+              TimeUtil::SecondsToDuration(minutes * 60);
+          constraints.set_max_level(static_cast<yoga::type::v1::Level>(level));
+          constraints.set_no_floor(floor == Floor::kNoFloor);
+          constraints.set_standing_only(floor == Floor::kStandingOnly);
+          constraints.set_seed(seed);
+          SCOPED_TRACE(constraints.ShortDebugString());
+          absl::StatusOr<Routine> routine =
+              ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
+          ASSERT_TRUE(routine.ok()) << routine.status();
+          ExpectAsATeacherWouldCompose(constraints, *routine);
+          EXPECT_EQ(
+              ComposeRoutine(testing::ShippedPlanningCatalog(), constraints)
+                  ->SerializeAsString(),
+              routine->SerializeAsString())
+              << "not deterministic";
+          if (::testing::Test::HasFailure()) return;
+        }
+      }
+    }
   }
 }
 
 TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
-  const auto& catalog = testing::ShippedCatalog();
   std::mt19937_64 random(20261121);
   int composed = 0;
   std::map<std::string, int> refusals;
@@ -63,30 +160,7 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
       continue;
     }
     ++composed;
-    for (const RuleViolation& v :
-         CheckRoutineRules(catalog, routine->steps())) {
-      ADD_FAILURE() << "step " << v.step << " " << v.field << ": "
-                    << v.description;
-    }
-    for (const RuleViolation& v :
-         ConstraintViolations(catalog, constraints, *routine)) {
-      ADD_FAILURE() << "step " << v.step << " " << v.field << ": "
-                    << v.description;
-    }
-    const absl::Duration target = Of(constraints.target_duration());
-    EXPECT_LE(absl::AbsDuration(Of(routine->total_duration()) - target),
-              DurationTolerance(target));
-    ASSERT_GE(routine->steps_size(), 2);
-    EXPECT_EQ(routine->steps(0).phase(), yoga::type::v1::ROUTINE_PHASE_WARM_UP);
-    EXPECT_EQ(routine->steps().rbegin()->phase(),
-              yoga::type::v1::ROUTINE_PHASE_COOL_DOWN);
-    int main_steps = 0;
-    for (const auto& step : routine->steps()) {
-      EXPECT_FALSE(step.reason().empty());
-      if (step.phase() == yoga::type::v1::ROUTINE_PHASE_MAIN) ++main_steps;
-    }
-    EXPECT_GT(main_steps, 0);
-    ExpectGroupedByPosition(*routine);
+    ExpectAsATeacherWouldCompose(constraints, *routine);
     if (i % 10 == 0) {  // Determinism: the same request gives the same bytes.
       EXPECT_EQ(ComposeRoutine(testing::ShippedPlanningCatalog(), constraints)
                     ->SerializeAsString(),
@@ -98,12 +172,14 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
   for (const auto& [field, count] : refusals)
     absl::StrAppend(&summary, field, "=", count, " ");
   std::cout << composed << " composed; refused: " << summary << "\n";
-  EXPECT_GT(composed, 6000) << "refused: " << summary;
+  // Refusals come from the runner's own exclusions, props and conditions,
+  // never from the length alone (only the shortest targets are too short).
+  EXPECT_GT(composed, 9000) << "refused: " << summary;
 }
 
-// Without constraints every length from 4 to 45 minutes can be composed, for
-// every moment and level; shorter or longer targets either work or are refused
-// on target_duration, saying what the catalog allows.
+// Without constraints every length from 4 to 60 minutes composes, for every
+// moment and level; shorter targets either work or are refused on
+// target_duration, saying what the catalog allows.
 TEST(ComposerPropertyTest, EveryLengthWorksWithoutConstraints) {
   for (int seconds = 120; seconds <= 3600; seconds += 30) {
     Constraints constraints;
@@ -115,7 +191,7 @@ TEST(ComposerPropertyTest, EveryLengthWorksWithoutConstraints) {
         constraints.set_max_level(static_cast<yoga::type::v1::Level>(level));
         auto routine =
             ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
-        if (seconds >= 240 && seconds <= 45 * 60) {
+        if (seconds >= 240) {
           EXPECT_TRUE(routine.ok())
               << seconds << " s, moment " << moment << ", level " << level
               << ": " << routine.status();
