@@ -1,7 +1,6 @@
 #include "services/planner/composer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
@@ -9,28 +8,23 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
 #include "services/planner/class_order.h"
 #include "services/planner/hold_fit.h"
+#include "services/planner/pose_candidates.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
 
 namespace yoga::planner {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using yoga::catalog::v1::Pose;
-using yoga::catalog::v1::PoseKind;
-using yoga::catalog::v1::Variation;
 using yoga::planner::v1::Constraints;
-using yoga::planner::v1::Moment;
 using yoga::type::v1::BodyArea;
 using yoga::type::v1::Routine;
 using yoga::type::v1::RoutinePhase;
@@ -40,45 +34,7 @@ absl::Duration FromProto(const google::protobuf::Duration& duration) {
   return FromProtoDuration(duration);
 }
 
-// splitmix64: a tiny, fully specified generator, so a seed means the same
-// routine on every machine and compiler.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// A number in [0, 1) fixed by the seed and a name.
-double Jitter(uint64_t seed, absl::string_view name) {
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
-  for (char c : name)
-    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return static_cast<double>(Mix(seed ^ hash) >> 11) /
-         static_cast<double>(1ULL << 53);
-}
-
 std::string AreaLabel(int area) { return EnumLabel<BodyArea>(area); }
-
-// One version of a pose, ready to use, and why it stands where it does.
-struct Version {
-  const Pose* pose = nullptr;
-  const Variation* variation = nullptr;
-  const CueTimes* cue_times = nullptr;
-  // When an alternative replaced the asked-for version: its name and why.
-  const std::string* replaced_name = nullptr;
-  const char* blocker = nullptr;
-  double score = 0;
-  int neutraliser =
-      -1;  // Index in Composer::neutralisers_, for intense versions.
-
-  const std::string& Name() const {
-    return variation != nullptr ? variation->name() : pose->name();
-  }
-  const std::string& Key() const {
-    return variation != nullptr ? variation->id() : pose->id();
-  }
-};
 
 enum class Role { kWarmUp, kMain, kCounterpose, kCoolDown };
 
@@ -111,10 +67,6 @@ const char* HeightName(int height) {
   }
 }
 
-int HeightOf(const Version& version) {
-  return BodyHeight(version.pose->position());
-}
-
 // Within one body height: flows first (they warm that position up), then
 // stretches, then backbends and strength holds (so their neutralising pose can
 // lead on to the next height).
@@ -128,50 +80,30 @@ class Composer {
  public:
   Composer(const PlanningCatalog& planning, const Constraints& constraints)
       : planning_(planning),
-        catalog_(planning.catalog()),
-        constraints_(constraints) {
-    for (int area : constraints.focus_areas()) focus_.insert(area);
-    if (focus_.empty()) {
-      focus_ = {yoga::type::v1::BODY_AREA_LOWER_BACK,
-                yoga::type::v1::BODY_AREA_HIPS};
-    }
+        constraints_(constraints),
+        focus_(FocusAreas(constraints)),
+        candidates_(CollectCandidates(planning, constraints)) {
     target_ = FromProto(constraints.target_duration());
     tolerance_ = DurationTolerance(target_);
     breath_ = constraints.has_breath_length()
                   ? FromProto(constraints.breath_length())
                   : kDefaultBreath;
-    max_level_ = constraints.max_level() == yoga::type::v1::LEVEL_UNSPECIFIED
-                     ? yoga::type::v1::LEVEL_BEGINNER
-                     : constraints.max_level();
-    moment_ = constraints.moment() == yoga::planner::v1::MOMENT_UNSPECIFIED
-                  ? yoga::planner::v1::MOMENT_POST_RUN
-                  : constraints.moment();
-    if (constraints.has_props_available()) {
-      for (int prop : constraints.props_available().props())
-        props_.insert(prop);
-    } else {
-      props_ = {yoga::type::v1::PROP_MAT};
-    }
-    for (int condition : constraints.conditions())
-      conditions_.insert(condition);
-    for (const std::string& id : constraints.excluded_pose_ids()) {
-      if (const Pose* pose = catalog_.FindPose(id)) excluded_.insert(pose);
-    }
   }
 
   absl::StatusOr<Routine> Run() {
-    CollectCandidates();
     std::optional<Version> warm_up = HighestWarmUp();
-    if (!warm_up) return Blocked("no warm-up flow is left", warm_up_blocks_);
+    if (!warm_up)
+      return Blocked("no warm-up flow is left", candidates_.warm_up_blocks);
     std::optional<Version> cool_down = LowestFinish(*warm_up);
     if (!cool_down)
-      return Blocked("no restorative finish is left", cool_down_blocks_);
+      return Blocked("no restorative finish is left",
+                     candidates_.cool_down_blocks);
     entries_ = {Entry{*warm_up, Role::kWarmUp},
                 Entry{*cool_down, Role::kCoolDown}};
     used_ = {warm_up->pose, cool_down->pose};
     // Main work lies between the warm-up's height and the finish's, so the
     // class only ever moves down.
-    for (const Version& version : mains_) {
+    for (const Version& version : candidates_.mains) {
       const int height = HeightOf(version);
       if (height <= HeightOf(*warm_up) && height >= HeightOf(*cool_down) &&
           !used_.contains(version.pose)) {
@@ -228,211 +160,18 @@ class Composer {
  private:
   static constexpr int kMaxAttempts = 400;
 
-  // --- Which versions of which poses are allowed -------------------------
-
-  // Why a version is ruled out, as the request field that rules it out.
-  const char* RuledOutBy(const Pose& pose, const Variation* variation) const {
-    if (excluded_.contains(&pose)) return "constraints.excluded_pose_ids";
-    for (const auto* cautions :
-         {&pose.cautions(), variation ? &variation->cautions() : nullptr}) {
-      if (cautions == nullptr) continue;
-      for (const auto& caution : *cautions) {
-        if (!conditions_.contains(caution.condition())) continue;
-        if (caution.action() == yoga::catalog::v1::CAUTION_ACTION_AVOID) {
-          return "constraints.conditions";
-        }
-        if (caution.action() ==
-                yoga::catalog::v1::CAUTION_ACTION_USE_VARIATION &&
-            (variation == nullptr ||
-             variation->id() != caution.variation_id())) {
-          return "constraints.conditions";
-        }
-      }
-    }
-    if (catalog::LevelOf(pose, variation) > max_level_)
-      return "constraints.max_level";
-    if (constraints_.no_floor() && catalog::NeedsFloor(pose, variation)) {
-      return "constraints.no_floor";
-    }
-    if (constraints_.standing_only() &&
-        (pose.position() != yoga::type::v1::BODY_POSITION_STANDING ||
-         catalog::NeedsFloor(pose, variation))) {
-      return "constraints.standing_only";
-    }
-    auto missing_prop = [&](const auto& uses) {
-      for (const auto& use : uses) {
-        if (use.required() && !props_.contains(use.prop())) return true;
-      }
-      return false;
-    };
-    if (missing_prop(pose.props()) ||
-        (variation && missing_prop(variation->props()))) {
-      return "constraints.props_available";
-    }
-    return nullptr;
-  }
-
-  Version Make(const Pose& pose, const Variation* variation) const {
-    return Version{&pose, variation, &planning_.TimesOf(pose, variation)};
-  }
-
-  // The version to use for `pose` asked as `variation`: itself, the variation a
-  // condition asks for, or the pose's alternative for what rules it out.
-  std::optional<Version> Resolve(const Pose& pose, const Variation* variation,
-                                 std::map<std::string, int>* blocks) const {
-    const char* blocker = RuledOutBy(pose, variation);
-    if (blocker == nullptr) return Make(pose, variation);
-    // A condition that asks for a variation: use it if it is allowed.
-    for (const auto& caution : pose.cautions()) {
-      if (conditions_.contains(caution.condition()) &&
-          caution.action() == yoga::catalog::v1::CAUTION_ACTION_USE_VARIATION) {
-        const Variation* asked =
-            catalog::FindVariation(pose, caution.variation_id());
-        if (asked != nullptr && asked != variation &&
-            RuledOutBy(pose, asked) == nullptr) {
-          return Make(pose, asked);
-        }
-      }
-    }
-    // A variation that is ruled out is simply not used; the pose's base
-    // version and its alternatives stand for the pose.
-    if (variation != nullptr) return std::nullopt;
-    if (std::string_view(blocker) != "constraints.excluded_pose_ids") {
-      for (const auto& alternative : pose.alternatives()) {
-        if (!AnswersBlocker(alternative, blocker)) continue;
-        const Pose* other = catalog_.FindPose(alternative.pose_id());
-        if (other == nullptr) continue;
-        const Variation* other_variation =
-            catalog::FindVariation(*other, alternative.variation_id());
-        if (RuledOutBy(*other, other_variation) != nullptr) continue;
-        Version version = Make(*other, other_variation);
-        version.replaced_name = variation ? &variation->name() : &pose.name();
-        version.blocker = blocker;
-        return version;
-      }
-    }
-    if (blocks != nullptr) ++(*blocks)[blocker];
-    return std::nullopt;
-  }
-
-  // Whether an alternative is meant for what ruled the pose out.
-  bool AnswersBlocker(const yoga::catalog::v1::Alternative& alternative,
-                      std::string_view blocker) const {
-    switch (alternative.reason()) {
-      case yoga::catalog::v1::ALTERNATIVE_REASON_NO_FLOOR:
-        // The alternative is checked again, so one that is not standing
-        // never answers standing_only.
-        return blocker == "constraints.no_floor" ||
-               blocker == "constraints.standing_only";
-      case yoga::catalog::v1::ALTERNATIVE_REASON_NO_PROP:
-        return blocker == "constraints.props_available";
-      case yoga::catalog::v1::ALTERNATIVE_REASON_EASIER:
-        return blocker == "constraints.max_level";
-      case yoga::catalog::v1::ALTERNATIVE_REASON_CONDITION:
-        return blocker == "constraints.conditions" &&
-               conditions_.contains(alternative.condition());
-      default:
-        return false;
-    }
-  }
-
-  static const char* BlockerText(std::string_view field) {
-    if (field == "constraints.no_floor")
-      return "you asked not to lie on the floor";
-    if (field == "constraints.standing_only")
-      return "you asked for standing poses only";
-    if (field == "constraints.conditions")
-      return "not right for your condition";
-    if (field == "constraints.max_level") return "above your level";
-    if (field == "constraints.props_available")
-      return "it needs a prop you don't have";
-    return "excluded";
-  }
-
-  void CollectCandidates() {
-    for (const Pose& pose : catalog_.poses()) {
-      const PoseKind kind = pose.kind();
-      if (kind == yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      auto& blocks =
-          kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW  ? warm_up_blocks_
-          : kind == yoga::catalog::v1::POSE_KIND_RESTORATIVE ? cool_down_blocks_
-                                                             : main_blocks_;
-      for (int v = -1; v < pose.variations_size(); ++v) {
-        const Variation* variation = v < 0 ? nullptr : &pose.variations(v);
-        std::optional<Version> version =
-            Resolve(pose, variation, v < 0 ? &blocks : nullptr);
-        if (!version) continue;
-        version->score = Score(*version) + (v < 0 ? 0.3 : 0.0) +
-                         0.9 * Jitter(constraints_.seed(), version->Key());
-        const PoseKind resolved_kind = version->pose->kind();
-        if (resolved_kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW) {
-          warm_ups_.push_back(*version);
-          mains_.push_back(*version);  // Also main work, scored by the moment.
-        } else if (resolved_kind == yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
-          cool_downs_.push_back(*version);
-        } else if (resolved_kind != yoga::catalog::v1::POSE_KIND_NEUTRAL) {
-          mains_.push_back(*version);
-          // A gentle stretch can close the routine when no restorative pose is
-          // left.
-          if (!IsIntense(*version->pose, version->variation)) {
-            Version finish = *version;
-            finish.score -= 2.0;
-            cool_downs_.push_back(finish);
-          }
-        }
-      }
-    }
-    // A backbend or strength hold is only usable with a neutralising pose.
-    std::vector<Version> usable;
-    for (Version& version : mains_) {
-      if (IsIntense(*version.pose, version.variation)) {
-        std::optional<Version> neutraliser = Neutraliser(version);
-        if (!neutraliser) continue;
-        version.neutraliser = static_cast<int>(neutralisers_.size());
-        neutralisers_.push_back(*neutraliser);
-      }
-      usable.push_back(version);
-    }
-    mains_ = std::move(usable);
-  }
-
-  double Score(const Version& version) const {
-    double score = 0;
-    const bool rest_day = moment_ == yoga::planner::v1::MOMENT_REST_DAY;
-    const bool pre_run = moment_ == yoga::planner::v1::MOMENT_PRE_RUN;
-    for (int area : version.pose->stretches())
-      score += focus_.contains(area) ? 1.0 : 0.0;
-    for (int area : version.pose->strengthens()) {
-      score += focus_.contains(area) ? (rest_day ? 1.0 : 0.5) : 0.0;
-    }
-    switch (version.pose->kind()) {
-      case yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD:
-        score += rest_day ? 1.0 : -1.0;
-        break;
-      case yoga::catalog::v1::POSE_KIND_STATIC_STRETCH:
-        score += pre_run ? -0.5 : 0.5;
-        break;
-      case yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW:
-        score += pre_run ? 1.0 : 0.0;
-        break;
-      default:
-        break;
-    }
-    return score;
-  }
-
-  absl::Status Blocked(absl::string_view what,
-                       const std::map<std::string, int>& blocks,
-                       std::string field = "") const {
-    std::string blocker = field;
+  // FAILED_PRECONDITION on the field that rules out the most poses (on
+  // target_duration when none does), with what each field rules out.
+  static absl::Status Blocked(absl::string_view what,
+                              const std::map<std::string, int>& blocks) {
+    std::string blocker = "constraints.target_duration";
     int most = 0;
     for (const auto& [name, count] : blocks) {
       if (count > most) {
         most = count;
-        if (field.empty()) blocker = name;
+        blocker = name;
       }
     }
-    if (blocker.empty()) blocker = "constraints.target_duration";
     std::vector<std::string> counts;
     for (const auto& [name, count] : blocks) {
       counts.push_back(absl::StrCat(name, " rules out ", count));
@@ -449,7 +188,7 @@ class Composer {
   // the best scored of those.
   std::optional<Version> HighestWarmUp() const {
     const Version* best = nullptr;
-    for (const Version& version : warm_ups_) {
+    for (const Version& version : candidates_.warm_ups) {
       if (best == nullptr || HeightOf(version) > HeightOf(*best) ||
           (HeightOf(version) == HeightOf(*best) &&
            version.score > best->score)) {
@@ -470,7 +209,7 @@ class Composer {
     auto restorative = [](const Version& version) {
       return version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE;
     };
-    for (const Version& version : cool_downs_) {
+    for (const Version& version : candidates_.cool_downs) {
       if (version.pose == warm_up.pose ||
           HeightOf(version) > HeightOf(warm_up)) {
         continue;
@@ -631,35 +370,6 @@ class Composer {
 
   // --- Order -----------------------------------------------------------------
 
-  // A resolved version (perhaps an alternative) that neutralises `after`
-  // without being a backbend or strength hold itself, at the same height so
-  // the class need not get up for it.
-  static bool CanNeutralise(const Version& version, const Version& after) {
-    return !IsIntense(*version.pose, version.variation) &&
-           Neutralises(*version.pose, *after.pose) &&
-           HeightOf(version) == HeightOf(after);
-  }
-
-  // The neutralising pose to follow `after`: a counterpose that is allowed,
-  // else a restorative pose, else a neutral position (tabletop).
-  std::optional<Version> Neutraliser(const Version& after) const {
-    for (const std::string& id : after.pose->counterposes()) {
-      const Pose* pose = catalog_.FindPose(id);
-      if (pose == nullptr || IsIntense(*pose, nullptr)) continue;
-      std::optional<Version> version = Resolve(*pose, nullptr, nullptr);
-      if (version && CanNeutralise(*version, after)) return version;
-    }
-    for (const Version& version : cool_downs_) {
-      if (CanNeutralise(version, after)) return version;
-    }
-    for (const Pose& pose : catalog_.poses()) {
-      if (pose.kind() != yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      std::optional<Version> version = Resolve(pose, nullptr, nullptr);
-      if (version && CanNeutralise(*version, after)) return version;
-    }
-    return std::nullopt;
-  }
-
   // The whole plan in the order it is done: the warm-up; main work from the
   // highest body position to the lowest, each height's sequence done
   // RoundsAt(height) times (its repeats led by the warm-up flow when it stands
@@ -709,7 +419,8 @@ class Composer {
       const Version& version = flat[i].version;
       if (version.neutraliser < 0 || i + 1 == flat.size()) continue;
       if (Neutralises(*flat[i + 1].version.pose, *version.pose)) continue;
-      Entry counter{neutralisers_[version.neutraliser], Role::kCounterpose};
+      Entry counter{candidates_.neutralisers[version.neutraliser],
+                    Role::kCounterpose};
       const auto& range =
           catalog::HoldOf(*counter.version.pose, counter.version.variation);
       counter.hold_count = SpokenCounts(range).front();
@@ -845,7 +556,7 @@ class Composer {
     return Blocked(absl::StrCat("no main pose is left between the warm-up and "
                                 "the finish; the poses left are ",
                                 WhatIsLeft()),
-                   main_blocks_);
+                   candidates_.main_blocks);
   }
 
   absl::Status TooLittleLeft() const {
@@ -858,7 +569,7 @@ class Composer {
                          ? "no body height has two poses to repeat as a "
                            "sequence"
                          : "repeating a sequence would overshoot it"),
-        main_blocks_);
+        candidates_.main_blocks);
   }
 
   std::string FocusText(const Version& version) const {
@@ -962,20 +673,12 @@ class Composer {
   }
 
   const PlanningCatalog& planning_;
-  const catalog::Catalog& catalog_;
   const Constraints& constraints_;
-  std::set<int> focus_;
+  const std::set<int> focus_;
   absl::Duration target_;
   absl::Duration tolerance_;
   absl::Duration breath_;
-  int max_level_;
-  Moment moment_;
-  std::set<int> props_;
-  std::set<int> conditions_;
-  std::set<const Pose*> excluded_;
-
-  std::vector<Version> warm_ups_, mains_, cool_downs_, neutralisers_;
-  std::map<std::string, int> warm_up_blocks_, main_blocks_, cool_down_blocks_;
+  const Candidates candidates_;
 
   // The plan being fitted (see kFirstMain), the main candidates between the
   // warm-up's and the finish's heights (best first), and the poses in use.
