@@ -94,18 +94,24 @@ class Composer {
     std::optional<Version> warm_up = HighestWarmUp();
     if (!warm_up)
       return Blocked("no warm-up flow is left", candidates_.warm_up_blocks);
-    std::optional<Version> cool_down = LowestFinish(*warm_up);
-    if (!cool_down)
-      return Blocked("no restorative finish is left",
-                     candidates_.cool_down_blocks);
+    std::optional<Version> cool_down = RestorativeFinish(*warm_up);
+    // Main work lies between the warm-up's height and the finish's, so the
+    // class only ever moves down; a restorative finish is one last rise when
+    // it stands higher, so main work can go all the way down before it.
+    int lowest = 0;
+    if (!cool_down) {
+      cool_down = LowestFinish(*warm_up);
+      if (!cool_down)
+        return Blocked("no restorative finish is left",
+                       candidates_.cool_down_blocks);
+      lowest = HeightOf(*cool_down);
+    }
     entries_ = {Entry{*warm_up, Role::kWarmUp},
                 Entry{*cool_down, Role::kCoolDown}};
     used_ = {warm_up->pose, cool_down->pose};
-    // Main work lies between the warm-up's height and the finish's, so the
-    // class only ever moves down.
     for (const Version& version : candidates_.mains) {
       const int height = HeightOf(version);
-      if (height <= HeightOf(*warm_up) && height >= HeightOf(*cool_down) &&
+      if (height <= HeightOf(*warm_up) && height >= lowest &&
           !used_.contains(version.pose)) {
         pool_.push_back(version);
       }
@@ -199,29 +205,44 @@ class Composer {
     return *best;
   }
 
-  // The finish at the lowest height the warm-up can lead down to, so main work
-  // can use every height in between: the best restorative pose when one is
-  // that low, else the gentle stretch there that main work misses least (the
-  // lowest scored), so the best stretches get the main work's sets and
-  // repeats.
+  // A restorative pose to end on, whatever its height: a teacher ends a class
+  // after a run resting in child's pose even after lying work (seeds 000 and
+  // 001), so the class comes up onto its knees for this one last step. The
+  // lowest allowed (no rise when the catalog has one lying), the best scored
+  // of those. None when the runner's constraints rule out every restorative
+  // pose (child's pose is excluded, or standing_only).
+  std::optional<Version> RestorativeFinish(const Version& warm_up) const {
+    const Version* best = nullptr;
+    for (const Version& version : candidates_.cool_downs) {
+      if (version.pose == warm_up.pose ||
+          version.pose->kind() != yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
+        continue;
+      }
+      if (best == nullptr || HeightOf(version) < HeightOf(*best) ||
+          (HeightOf(version) == HeightOf(*best) &&
+           version.score > best->score)) {
+        best = &version;
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    return *best;
+  }
+
+  // Without a restorative pose: the gentle stretch at the lowest height the
+  // warm-up can lead down to, so main work can use every height in between;
+  // of those the one main work misses least (the lowest scored), so the best
+  // stretches get the main work's sets and repeats.
   std::optional<Version> LowestFinish(const Version& warm_up) const {
     const Version* best = nullptr;
-    auto restorative = [](const Version& version) {
-      return version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE;
-    };
     for (const Version& version : candidates_.cool_downs) {
       if (version.pose == warm_up.pose ||
           HeightOf(version) > HeightOf(warm_up)) {
         continue;
       }
-      if (best == nullptr || HeightOf(version) < HeightOf(*best)) {
+      if (best == nullptr || HeightOf(version) < HeightOf(*best) ||
+          (HeightOf(version) == HeightOf(*best) &&
+           version.score < best->score)) {
         best = &version;
-      } else if (HeightOf(version) == HeightOf(*best)) {
-        auto rank = [&](const Version& v) {
-          return std::make_pair(restorative(v),
-                                restorative(v) ? v.score : -v.score);
-        };
-        if (rank(version) > rank(*best)) best = &version;
       }
     }
     if (best == nullptr) return std::nullopt;

@@ -1,10 +1,14 @@
 // Composes a routine from a runner's constraints, the way a teacher moves a
 // class after a run:
 //   - a warm-up flow, main work, a restful finish, in that order;
-//   - from standing, down through kneeling and all fours, to seated and lying,
-//     never back up (class_order.h): the warm-up is the highest flow allowed,
-//     the finish the lowest restful pose (restorative when the catalog has one
-//     that low, else the gentlest stretch there), main work in between;
+//   - from standing, down through kneeling and all fours, to seated and lying
+//     (class_order.h), ending restorative: the warm-up is the highest flow
+//     allowed, main work goes down from there, and the finish is a
+//     restorative pose (child's pose: the class comes up onto its knees for
+//     this last step, the only time the body height goes up, as seeds 000 and
+//     001 end); when the runner's constraints rule every restorative pose
+//     out, the finish is the gentlest stretch at the lowest height the
+//     warm-up leads down to;
 //   - both sides of every sided pose with the same hold; a neutralising pose
 //     at the same height after every backbend or strength hold;
 //   - exclusions, conditions, props, floor, standing_only and level always

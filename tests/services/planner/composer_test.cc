@@ -243,7 +243,8 @@ void ExpectWithinTolerance(const Routine& routine, int minutes) {
 
 // The example: a 20-minute beginner routine used to start lying on
 // the back (pelvic tilts, supine twist), stand up for squats and sun
-// salutations, then go back down. Now it starts on its feet and ends lying.
+// salutations, then go back down. Now it starts on its feet, goes down to
+// lying, and ends resting in child's pose, as seeds 000 and 001 end.
 TEST(ComposerTest, ATwentyMinuteBeginnerRoutineMovesDownLikeAClass) {
   Constraints constraints = Minutes(20);
   constraints.set_max_level(yoga::type::v1::LEVEL_BEGINNER);
@@ -261,10 +262,38 @@ TEST(ComposerTest, ATwentyMinuteBeginnerRoutineMovesDownLikeAClass) {
     }
   }
   EXPECT_LT(last_standing, first_lying) << routine.ShortDebugString();
-  EXPECT_EQ(PositionOf(*routine.steps().rbegin()),
-            yoga::type::v1::BODY_POSITION_SUPINE);
+  ASSERT_GE(routine.steps_size(), 2);
+  EXPECT_EQ(PositionOf(routine.steps(routine.steps_size() - 2)),
+            yoga::type::v1::BODY_POSITION_SUPINE)
+      << "the lying work comes just before the finish";
+  EXPECT_EQ(routine.steps().rbegin()->pose_id(), "childs-pose");
   EXPECT_EQ(routine.steps().rbegin()->phase(),
             yoga::type::v1::ROUTINE_PHASE_COOL_DOWN);
+}
+
+// Without child's pose (excluded here) the class ends on the gentlest
+// stretch at the lowest height. Sensitive knees only add child's pose's
+// caution, and no_floor still kneels, so child's pose still ends the class.
+TEST(ComposerTest, WithoutChildsPoseTheClassEndsLow) {
+  Constraints constraints = Minutes(30);
+  constraints.set_max_level(yoga::type::v1::LEVEL_INTERMEDIATE);
+  constraints.set_moment(yoga::planner::v1::MOMENT_REST_DAY);
+  constraints.add_excluded_pose_ids("childs-pose");
+  const Routine routine = Compose(constraints);
+  const std::set<std::string> ids = PoseIds(routine);
+  for (const char* id : {"childs-pose", "locust", "bow", "reverse-tabletop",
+                         "reverse-plank"}) {
+    EXPECT_FALSE(ids.contains(id)) << id;
+  }
+  EXPECT_EQ(PositionOf(*routine.steps().rbegin()),
+            yoga::type::v1::BODY_POSITION_SUPINE);
+
+  Constraints knees = Minutes(30);
+  knees.add_conditions(yoga::type::v1::CONDITION_SENSITIVE_KNEES);
+  EXPECT_EQ(Compose(knees).steps().rbegin()->pose_id(), "childs-pose");
+  Constraints no_floor = Minutes(30);
+  no_floor.set_no_floor(true);
+  EXPECT_EQ(Compose(no_floor).steps().rbegin()->pose_id(), "childs-pose");
 }
 
 // The "done when": both used to be refused ("fill at most 29m36s").
