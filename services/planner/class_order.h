@@ -4,10 +4,12 @@
 // Height is what "back up" means: standing 3 > kneeling = tabletop 2 >
 // seated 1 > supine = prone 0. A composed routine's heights never rise from
 // one step to the next, except into a restorative pose (child's pose,
-// kneeling) as the final step (composer.h). Positions of one height follow
-// each other in class order (ClassOrder): kneeling before all fours, prone
-// before supine (the runner rolls onto their back). Other routines (presets,
-// partners' step lists) follow their authors and are not held to this order.
+// kneeling): as the counterpose the catalog lists after a prone backbend or a
+// strength hold, after which the class goes down again, and as the final step
+// (composer.h). Positions of one height follow each other in class order
+// (ClassOrder): kneeling before all fours, prone before supine (the runner
+// rolls onto their back). Other routines (presets, partners' step lists)
+// follow their authors and are not held to this order.
 #ifndef YOGA_SERVICES_PLANNER_CLASS_ORDER_H_
 #define YOGA_SERVICES_PLANNER_CLASS_ORDER_H_
 

@@ -69,11 +69,20 @@ const char* HeightName(int height) {
 
 // Within one body height: flows first (they warm that position up), then
 // stretches, then backbends and strength holds (so their neutralising pose can
-// lead on to the next height).
+// lead on to the next height), the easier of those first (seed 004: Locust
+// before Bow, Reverse Tabletop before Reverse Plank; see IntenseLevel).
 int EffortRank(const Version& version) {
   if (version.pose->kind() == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW)
     return 0;
   return IsIntense(*version.pose, version.variation) ? 2 : 1;
+}
+
+// The level of a backbend or strength hold, to do the easier first; 0 for
+// other poses, which keep their order by score.
+int IntenseLevel(const Version& version) {
+  return IsIntense(*version.pose, version.variation)
+             ? catalog::LevelOf(*version.pose, version.variation)
+             : 0;
 }
 
 class Composer {
@@ -403,7 +412,7 @@ class Composer {
       const Version& version = entries_[i].version;
       return std::make_tuple(-HeightOf(version),
                              ClassOrder(version.pose->position()),
-                             EffortRank(version));
+                             EffortRank(version), IntenseLevel(version));
     };
     std::stable_sort(main.begin(), main.end(),
                      [&](size_t a, size_t b) { return key(a) < key(b); });
@@ -440,16 +449,24 @@ class Composer {
       const Version& version = flat[i].version;
       if (version.neutraliser < 0 || i + 1 == flat.size()) continue;
       if (Neutralises(*flat[i + 1].version.pose, *version.pose)) continue;
-      Entry counter{candidates_.neutralisers[version.neutraliser],
-                    Role::kCounterpose};
-      const auto& range =
-          catalog::HoldOf(*counter.version.pose, counter.version.variation);
-      counter.hold_count = SpokenCounts(range).front();
-      counter.after = &version.Name();
+      Entry counter = CounterposeAfter(version);
       counter.round = flat[i].round;
       plan.push_back(counter);
     }
     return plan;
+  }
+
+  // The neutralising pose after a backbend or strength hold, held its
+  // shortest: it rests the back, the work is in the poses around it.
+  Entry CounterposeAfter(const Version& version) const {
+    Entry counter{candidates_.neutralisers[static_cast<size_t>(
+                      version.neutraliser)],
+                  Role::kCounterpose};
+    const auto& range =
+        catalog::HoldOf(*counter.version.pose, counter.version.variation);
+    counter.hold_count = SpokenCounts(range).front();
+    counter.after = &version.Name();
+    return counter;
   }
 
   uint32_t CountOf(const Entry& entry) const {
@@ -487,7 +504,8 @@ class Composer {
   // --- Length ----------------------------------------------------------------
 
   // About how long an entry takes with default holds: its holds, its cues and
-  // a little moving, without working out the order.
+  // a little moving, and for a backbend or strength hold its counterpose
+  // (a minute of child's pose after Locust), without working out the order.
   absl::Duration Estimate(const Entry& entry) const {
     constexpr absl::Duration kMoving = absl::Seconds(6);
     const CueTimes& times = *entry.version.cue_times;
@@ -495,11 +513,16 @@ class Composer {
         catalog::IsSided(*entry.version.pose, entry.version.variation);
     const auto& range =
         catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    return (sided ? 2 : 1) * HoldDuration(range, CountOf(entry), breath_) +
-           kMoving + times.release[0] +
-           (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
-                        times.setup_sided[yoga::type::v1::SIDE_LEFT]
-                  : times.setup[0]);
+    absl::Duration estimate =
+        (sided ? 2 : 1) * HoldDuration(range, CountOf(entry), breath_) +
+        kMoving + times.release[0] +
+        (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
+                     times.setup_sided[yoga::type::v1::SIDE_LEFT]
+               : times.setup[0]);
+    if (entry.version.neutraliser >= 0) {
+      estimate += Estimate(CounterposeAfter(entry.version));
+    }
+    return estimate;
   }
 
   // The plan as the fit sees it: everything but the fitted holds (transitions

@@ -5,12 +5,15 @@
 //     (class_order.h), ending restorative: the warm-up is the highest flow
 //     allowed, main work goes down from there, and the finish is a
 //     restorative pose (child's pose: the class comes up onto its knees for
-//     this last step, the only time the body height goes up, as seeds 000 and
-//     001 end); when the runner's constraints rule every restorative pose
-//     out, the finish is the gentlest stretch at the lowest height the
-//     warm-up leads down to;
+//     this last step, as seeds 000 and 001 end); when the runner's
+//     constraints rule every restorative pose out, the finish is the gentlest
+//     stretch at the lowest height the warm-up leads down to;
 //   - both sides of every sided pose with the same hold; a neutralising pose
-//     at the same height after every backbend or strength hold;
+//     after every backbend or strength hold, at its own height, else the
+//     restorative counterpose the catalog lists for it (child's pose after
+//     Locust, Bow, Reverse Tabletop, Reverse Plank), after which the class
+//     goes down again. These two rises into child's pose are the only times
+//     the body height goes up;
 //   - exclusions, conditions, props, floor, standing_only and level always
 //     respected;
 //   - holds a teacher says (hold_fit.h): seconds in 5-second steps, whole

@@ -1,5 +1,6 @@
 #include "services/planner/pose_candidates.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -255,8 +256,12 @@ class Collector {
            HeightOf(version) == HeightOf(after);
   }
 
-  // The neutralising pose to follow `after`: a counterpose that is allowed,
-  // else a restorative pose, else a neutral position (tabletop).
+  // The neutralising pose to follow `after`: at its own height, a counterpose
+  // that is allowed, else a restorative pose, else a neutral position
+  // (tabletop); failing those, a restorative pose the catalog lists among its
+  // counterposes, however high (child's pose after Locust, Bow, Reverse
+  // Tabletop and Reverse Plank: the class comes up onto its knees to rest the
+  // back, then goes down again).
   std::optional<Version> Neutraliser(const Version& after) const {
     for (const std::string& id : after.pose->counterposes()) {
       const Pose* pose = catalog_.FindPose(id);
@@ -271,6 +276,16 @@ class Collector {
       if (pose.kind() != yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
       std::optional<Version> version = Resolve(pose, nullptr, nullptr);
       if (version && CanNeutralise(*version, after)) return version;
+    }
+    for (const std::string& id : after.pose->counterposes()) {
+      const Pose* pose = catalog_.FindPose(id);
+      if (pose == nullptr ||
+          pose->kind() != yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
+        continue;
+      }
+      std::optional<Version> version = Resolve(*pose, nullptr, nullptr);
+      if (version && IsRestingCounterpose(*version, *after.pose))
+        return version;
     }
     return std::nullopt;
   }
@@ -318,6 +333,12 @@ const char* BlockerText(std::string_view field) {
 
 int HeightOf(const Version& version) {
   return BodyHeight(version.pose->position());
+}
+
+bool IsRestingCounterpose(const Version& version, const Pose& after) {
+  return version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE &&
+         std::find(after.counterposes().begin(), after.counterposes().end(),
+                   version.pose->id()) != after.counterposes().end();
 }
 
 }  // namespace yoga::planner

@@ -8,8 +8,11 @@
 //     catalog alternative answers is replaced by that alternative.
 //   - Flows are warm-ups and main work; restorative poses and gentle stretches
 //     can finish a routine; stretches and strength holds are main work.
-//   - A backbend or strength hold is a candidate only with a neutralising pose
-//     at its own height (class_order.h), so the class need not get up for it.
+//   - A backbend or strength hold is a candidate only with a neutralising pose:
+//     one at its own height (class_order.h), so the class need not get up for
+//     it, else a restorative counterpose the catalog lists for it
+//     (IsRestingCounterpose: child's pose after Locust, Bow, Reverse Tabletop
+//     and Reverse Plank), the one pose the class comes back up for mid-routine.
 //   - Scores: focus areas stretched (1) or strengthened (0.5, 1 on a rest day),
 //     the kind suited to the moment, 0.3 for the base version, and a jitter
 //     from the seed (splitmix64, the same on every machine) for variety.
@@ -71,6 +74,13 @@ const char* BlockerText(std::string_view field);
 
 // The body height of a version's position (class_order.h).
 int HeightOf(const Version& version);
+
+// A restorative pose that the catalog lists among `after`'s counterposes
+// (child's pose after a prone backbend or a strength hold): a teacher brings
+// the class up into it to rest the back, then down again, so it may stand
+// higher than the poses around it.
+bool IsRestingCounterpose(const Version& version,
+                          const yoga::catalog::v1::Pose& after);
 
 }  // namespace yoga::planner
 

@@ -1,9 +1,10 @@
 // Properties of every composed routine, over every length, level and floor
 // setting and over 10,000 random requests: the planner's rules, the runner's
 // constraints, the target within DurationTolerance, the class only ever moving
-// down (but into child's pose to finish), ending in child's pose when the
-// runner may do it, holds a teacher says, determinism; and every refusal
-// names a field.
+// down (but into child's pose to rest after a prone or strength pose and to
+// finish), ending in child's pose when the runner may do it, holds a teacher
+// says, determinism; every refusal names a field; and seed 004's backside
+// strength poses are composed for the runners who ask for that work.
 #include <algorithm>
 #include <map>
 #include <random>
@@ -93,11 +94,16 @@ bool AllowsChildsPose(const Constraints& constraints) {
   return true;
 }
 
-// A teacher brings the class back up in one place only: into child's pose,
-// to end the class resting.
+// A teacher brings the class back up in two places only, both into child's
+// pose: to rest the back straight after a prone pose or a strength hold (then
+// the class goes down again), and to end the class resting.
 bool IsARiseATeacherMakes(const Routine& routine, int i) {
-  return routine.steps(i).pose_id() == kChildsPose &&
-         i + 1 == routine.steps_size();
+  if (routine.steps(i).pose_id() != kChildsPose) return false;
+  if (i + 1 == routine.steps_size()) return true;
+  if (i == 0) return false;
+  const auto& before = PoseOf(routine.steps(i - 1));
+  return before.position() == yoga::type::v1::BODY_POSITION_PRONE ||
+         before.kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD;
 }
 
 // Every property a composed routine has, whatever was asked.
@@ -235,6 +241,48 @@ TEST(ComposerPropertyTest, TenThousandRandomRequestsKeepEveryRule) {
   // Refusals come from the runner's own exclusions, props and conditions,
   // never from the length alone (only the shortest targets are too short).
   EXPECT_GT(composed, 9000) << "refused: " << summary;
+}
+
+// Seed 004's backside strength poses are composed again where they fit: a
+// runner at intermediate level who asks for glutes, hamstrings and lower back
+// gets Locust in some routines and Bow in others (Reverse Tabletop and
+// Reverse Plank too), each rested in child's pose, and every rule still holds.
+TEST(ComposerPropertyTest, BacksideStrengthPosesComeBackForTheirFocus) {
+  std::mt19937_64 random(20261207);
+  std::map<std::string, int> routines_with;
+  int composed = 0;
+  for (int i = 0; i < 500; ++i) {
+    Constraints constraints;
+    constraints.add_focus_areas(yoga::type::v1::BODY_AREA_LOWER_BACK);
+    constraints.add_focus_areas(yoga::type::v1::BODY_AREA_GLUTES);
+    constraints.add_focus_areas(yoga::type::v1::BODY_AREA_HAMSTRINGS);
+    constraints.set_max_level(yoga::type::v1::LEVEL_INTERMEDIATE);
+    constraints.set_moment(
+        static_cast<yoga::planner::v1::Moment>(random() % 4));
+    *constraints.mutable_target_duration() = TimeUtil::SecondsToDuration(
+        300 + static_cast<int64_t>(random() % (3600 - 300 + 1)));
+    constraints.set_seed(random());
+    SCOPED_TRACE(constraints.ShortDebugString());
+    absl::StatusOr<Routine> routine =
+        ComposeRoutine(testing::ShippedPlanningCatalog(), constraints);
+    ASSERT_TRUE(routine.ok()) << routine.status();
+    ++composed;
+    ExpectAsATeacherWouldCompose(constraints, *routine);
+    std::set<std::string> ids;
+    for (const auto& step : routine->steps()) ids.insert(step.pose_id());
+    for (const std::string& id : ids) ++routines_with[id];
+    if (::testing::Test::HasFailure()) return;
+  }
+  std::cout << composed << " composed;";
+  for (const char* id :
+       {"locust", "bow", "reverse-tabletop", "reverse-plank", "bridge"}) {
+    std::cout << " " << id << " in " << routines_with[id];
+  }
+  std::cout << "\n";
+  EXPECT_GT(routines_with["locust"], 0);
+  EXPECT_GT(routines_with["bow"], 0);
+  EXPECT_GT(routines_with["reverse-tabletop"], 0);
+  EXPECT_GT(routines_with["reverse-plank"], 0);
 }
 
 // Without constraints every length from 4 to 60 minutes composes, for every

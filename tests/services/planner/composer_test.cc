@@ -271,10 +271,55 @@ TEST(ComposerTest, ATwentyMinuteBeginnerRoutineMovesDownLikeAClass) {
             yoga::type::v1::ROUTINE_PHASE_COOL_DOWN);
 }
 
+// Seed 004's backside strength poses, for a runner who asks for that work:
+// each is rested in child's pose straight after its last side and set, and
+// the class goes back down (to the belly, the back or seated) after it.
+TEST(ComposerTest, BacksideStrengthIsRestedInChildsPose) {
+  Constraints constraints = Minutes(30);
+  constraints.set_max_level(yoga::type::v1::LEVEL_INTERMEDIATE);
+  constraints.set_moment(yoga::planner::v1::MOMENT_REST_DAY);
+  constraints.add_focus_areas(yoga::type::v1::BODY_AREA_LOWER_BACK);
+  constraints.add_focus_areas(yoga::type::v1::BODY_AREA_GLUTES);
+  constraints.add_focus_areas(yoga::type::v1::BODY_AREA_HAMSTRINGS);
+  const Routine routine = Compose(constraints);
+  const std::set<std::string> ids = PoseIds(routine);
+  EXPECT_TRUE(ids.contains("locust")) << routine.ShortDebugString();
+  EXPECT_TRUE(ids.contains("bow")) << routine.ShortDebugString();
+  const std::set<std::string> backside = {"locust", "bow", "reverse-tabletop",
+                                          "reverse-plank"};
+  for (int i = 0; i + 1 < routine.steps_size(); ++i) {
+    const auto& step = routine.steps(i);
+    const auto& next = routine.steps(i + 1);
+    if (!backside.contains(step.pose_id()) || next.pose_id() == step.pose_id())
+      continue;
+    EXPECT_EQ(next.pose_id(), "childs-pose")
+        << "step " << i + 1 << " after " << step.pose_id();
+    if (i + 2 < routine.steps_size()) {
+      EXPECT_NE(PositionOf(routine.steps(i + 2)),
+                yoga::type::v1::BODY_POSITION_KNEELING)
+          << "step " << i + 2 << ": the class goes back down after resting";
+    }
+  }
+  // Locust before Bow, Reverse Tabletop before Reverse Plank: easier first.
+  auto first = [&](const std::string& id) {
+    for (int i = 0; i < routine.steps_size(); ++i) {
+      if (routine.steps(i).pose_id() == id) return i;
+    }
+    return -1;
+  };
+  EXPECT_LT(first("locust"), first("bow"));
+  if (first("reverse-tabletop") >= 0 && first("reverse-plank") >= 0) {
+    EXPECT_LT(first("reverse-tabletop"), first("reverse-plank"));
+  }
+  EXPECT_TRUE(
+      CheckRoutineRules(testing::ShippedCatalog(), routine.steps()).empty());
+}
+
 // Without child's pose (excluded here) the class ends on the gentlest
-// stretch at the lowest height. Sensitive knees only add child's pose's
-// caution, and no_floor still kneels, so child's pose still ends the class.
-TEST(ComposerTest, WithoutChildsPoseTheClassEndsLow) {
+// stretch at the lowest height, and nothing needs child's pose to rest the
+// back: Locust, Bow, Reverse Tabletop and Reverse Plank stay out. Sensitive
+// knees only add child's pose's caution, so it still ends the class.
+TEST(ComposerTest, WithoutChildsPoseTheClassEndsLowAndSkipsBacksideStrength) {
   Constraints constraints = Minutes(30);
   constraints.set_max_level(yoga::type::v1::LEVEL_INTERMEDIATE);
   constraints.set_moment(yoga::planner::v1::MOMENT_REST_DAY);
