@@ -52,6 +52,9 @@ ABSL_FLAG(std::string, level, "", "plan: beginner, intermediate or advanced");
 ABSL_FLAG(std::string, moment, "", "plan: post-run, pre-run or rest-day");
 ABSL_FLAG(bool, no_floor, false,
           "plan: no lying on the floor (also --no-floor)");
+ABSL_FLAG(bool, standing_only, false,
+          "plan: standing poses only, no kneeling, sitting or lying, e.g. at "
+          "a trailhead (also --standing-only)");
 ABSL_FLAG(std::vector<std::string>, props, {},
           "plan: props at hand, e.g. mat,block,wall");
 ABSL_FLAG(std::vector<std::string>, exclude, {}, "plan: pose ids to leave out");
@@ -102,8 +105,9 @@ constexpr char kUsage[] =
     "sources\n"
     "  presets          list the routines taken from the seed articles\n"
     "  plan             plan a routine: --preset=ID [--breath=S], or --minutes=N\n"
-    "                   with --focus, --level, --moment, --no-floor, --props,\n"
-    "                   --exclude, --condition, --breath, --seed\n"
+    "                   with --focus, --level, --moment, --no-floor,\n"
+    "                   --standing-only, --props, --exclude, --condition,\n"
+    "                   --breath, --seed\n"
     "  play             start a session and play it: --preset=ID, constraints\n"
     "                   as for plan, or --routine=FILE; "
     "--verbosity=full|brief|\n"
@@ -193,8 +197,8 @@ int Presets(yoga::planner::v1::PlannerService::StubInterface& planner) {
   return 0;
 }
 
-int Plan(yoga::planner::v1::PlannerService::StubInterface& planner,
-         yoga::catalog::v1::CatalogService::StubInterface& catalog) {
+// The constraint flags as `plan`, `play` and `render` all read them.
+yoga::client::PlanOptions PlanOptionsFromFlags() {
   yoga::client::PlanOptions options;
   options.preset = absl::GetFlag(FLAGS_preset);
   options.minutes = absl::GetFlag(FLAGS_minutes);
@@ -202,12 +206,18 @@ int Plan(yoga::planner::v1::PlannerService::StubInterface& planner,
   options.level = absl::GetFlag(FLAGS_level);
   options.moment = absl::GetFlag(FLAGS_moment);
   options.no_floor = absl::GetFlag(FLAGS_no_floor);
+  options.standing_only = absl::GetFlag(FLAGS_standing_only);
   options.props = absl::GetFlag(FLAGS_props);
   options.exclude = absl::GetFlag(FLAGS_exclude);
   options.conditions = absl::GetFlag(FLAGS_condition);
   options.breath_seconds = absl::GetFlag(FLAGS_breath);
   options.seed = absl::GetFlag(FLAGS_seed);
-  auto request = yoga::client::MakePlanRequest(options);
+  return options;
+}
+
+int Plan(yoga::planner::v1::PlannerService::StubInterface& planner,
+         yoga::catalog::v1::CatalogService::StubInterface& catalog) {
+  auto request = yoga::client::MakePlanRequest(PlanOptionsFromFlags());
   if (!request.ok()) {
     std::fprintf(stderr, "yoga-guide: %s\n",
                  std::string(request.status().message()).c_str());
@@ -280,17 +290,7 @@ absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest(
     const std::string& profile_id) {
   yoga::client::SessionRequestOptions options;
   options.profile_id = profile_id;
-  options.plan.preset = absl::GetFlag(FLAGS_preset);
-  options.plan.minutes = absl::GetFlag(FLAGS_minutes);
-  options.plan.focus = absl::GetFlag(FLAGS_focus);
-  options.plan.level = absl::GetFlag(FLAGS_level);
-  options.plan.moment = absl::GetFlag(FLAGS_moment);
-  options.plan.no_floor = absl::GetFlag(FLAGS_no_floor);
-  options.plan.props = absl::GetFlag(FLAGS_props);
-  options.plan.exclude = absl::GetFlag(FLAGS_exclude);
-  options.plan.conditions = absl::GetFlag(FLAGS_condition);
-  options.plan.breath_seconds = absl::GetFlag(FLAGS_breath);
-  options.plan.seed = absl::GetFlag(FLAGS_seed);
+  options.plan = PlanOptionsFromFlags();
   options.routine_file = absl::GetFlag(FLAGS_routine);
   options.verbosity = absl::GetFlag(FLAGS_verbosity);
   options.lead_in_seconds = absl::GetFlag(FLAGS_lead_in);

@@ -76,6 +76,7 @@ absl::StatusOr<yoga::planner::v1::ComposeRoutineRequest> MakePlanRequest(
     constraints.set_moment(*moment);
   }
   constraints.set_no_floor(options.no_floor);
+  constraints.set_standing_only(options.standing_only);
   if (!options.props.empty()) {
     auto* props = constraints.mutable_props_available();
     for (const std::string& name : options.props) {

@@ -1,8 +1,8 @@
 // Turns the command line of `yoga-guide plan`, `play` and `render` into a
 // ComposeRoutineRequest or a StartSessionRequest: --preset=ID (with --breath,
 // the preset at that breath), or constraints from --minutes, --focus,
-// --level, --moment, --no-floor, --props, --exclude, --condition, --breath and
-// --seed. Names are written as on the command line:
+// --level, --moment, --no-floor, --standing-only, --props, --exclude,
+// --condition, --breath and --seed. Names are written as on the command line:
 // --focus=lower-back,hips --level=intermediate --condition=sensitive-knees.
 #ifndef YOGA_CLIENT_PLAN_REQUEST_H_
 #define YOGA_CLIENT_PLAN_REQUEST_H_
@@ -24,6 +24,7 @@ struct PlanOptions {
   std::string level;   // beginner | intermediate | advanced
   std::string moment;  // post-run | pre-run | rest-day
   bool no_floor = false;
+  bool standing_only = false;      // Only standing poses (implies no floor).
   std::vector<std::string> props;  // An empty list means "a mat".
   std::vector<std::string> exclude;
   std::vector<std::string> conditions;

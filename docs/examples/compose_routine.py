@@ -89,6 +89,7 @@ def make_request(args):
         focus_areas=[enum_value(anatomy_pb2.BodyArea, "BODY_AREA_", "focus", n)
                      for n in names(args.focus)],
         no_floor=args.no_floor,
+        standing_only=args.standing_only,
         excluded_pose_ids=names(args.exclude),
         conditions=[enum_value(anatomy_pb2.Condition, "CONDITION_", "condition", n)
                     for n in names(args.condition)],
@@ -248,6 +249,8 @@ def parse_args():
     constraints.add_argument("--level", help="beginner, intermediate or advanced")
     constraints.add_argument("--moment", help="post-run, pre-run or rest-day")
     constraints.add_argument("--no_floor", action="store_true", help="never lie on the floor")
+    constraints.add_argument("--standing_only", action="store_true",
+                             help="standing poses only: no kneeling, sitting or lying")
     constraints.add_argument("--exclude", help="pose ids never to use, comma-separated")
     constraints.add_argument("--condition",
                              help="e.g. flexion-sensitive-back,sensitive-knees")

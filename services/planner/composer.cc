@@ -1,33 +1,30 @@
 #include "services/planner/composer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/time_util.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
+#include "services/planner/class_order.h"
+#include "services/planner/hold_fit.h"
+#include "services/planner/pose_candidates.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
 
 namespace yoga::planner {
 namespace {
 
-using google::protobuf::util::TimeUtil;
 using yoga::catalog::v1::Pose;
-using yoga::catalog::v1::PoseKind;
-using yoga::catalog::v1::Variation;
 using yoga::planner::v1::Constraints;
-using yoga::planner::v1::Moment;
 using yoga::type::v1::BodyArea;
 using yoga::type::v1::Routine;
 using yoga::type::v1::RoutinePhase;
@@ -37,45 +34,7 @@ absl::Duration FromProto(const google::protobuf::Duration& duration) {
   return FromProtoDuration(duration);
 }
 
-// splitmix64: a tiny, fully specified generator, so a seed means the same
-// routine on every machine and compiler.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// A number in [0, 1) fixed by the seed and a name.
-double Jitter(uint64_t seed, absl::string_view name) {
-  uint64_t hash = 1469598103934665603ULL;  // FNV-1a
-  for (char c : name)
-    hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  return static_cast<double>(Mix(seed ^ hash) >> 11) /
-         static_cast<double>(1ULL << 53);
-}
-
 std::string AreaLabel(int area) { return EnumLabel<BodyArea>(area); }
-
-// One version of a pose, ready to use, and why it stands where it does.
-struct Version {
-  const Pose* pose = nullptr;
-  const Variation* variation = nullptr;
-  const CueTimes* cue_times = nullptr;
-  // When an alternative replaced the asked-for version: its name and why.
-  const std::string* replaced_name = nullptr;
-  const char* blocker = nullptr;
-  double score = 0;
-  int neutraliser =
-      -1;  // Index in Composer::neutralisers_, for intense versions.
-
-  const std::string& Name() const {
-    return variation != nullptr ? variation->name() : pose->name();
-  }
-  const std::string& Key() const {
-    return variation != nullptr ? variation->id() : pose->id();
-  }
-};
 
 enum class Role { kWarmUp, kMain, kCounterpose, kCoolDown };
 
@@ -86,113 +45,125 @@ struct Entry {
   Role role = Role::kMain;
   uint32_t sets = 1;
   uint32_t hold_count = 0;  // 0 until fitted: the default hold.
-  const std::string* after =
-      nullptr;  // For a counterpose: the pose it follows.
+  // For a counterpose: the pose it follows.
+  const std::string* after = nullptr;
+  // In the ordered plan: which time through its body height's sequence, and
+  // the index of the planned entry it copies (-1 for a counterpose).
+  uint32_t round = 1;
+  int source = -1;
 };
+
+// What a body height's poses are called when their sequence is repeated.
+const char* HeightName(int height) {
+  switch (height) {
+    case 3:
+      return "standing";
+    case 2:
+      return "kneeling and all-fours";
+    case 1:
+      return "seated";
+    default:
+      return "lying";
+  }
+}
+
+// Within one body height: flows first (they warm that position up), then
+// stretches, then backbends and strength holds (so their neutralising pose can
+// lead on to the next height), the easier of those first (seed 004: Locust
+// before Bow, Reverse Tabletop before Reverse Plank; see IntenseLevel).
+int EffortRank(const Version& version) {
+  if (version.pose->kind() == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW)
+    return 0;
+  return IsIntense(*version.pose, version.variation) ? 2 : 1;
+}
+
+// The level of a backbend or strength hold, to do the easier first; 0 for
+// other poses, which keep their order by score.
+int IntenseLevel(const Version& version) {
+  return IsIntense(*version.pose, version.variation)
+             ? catalog::LevelOf(*version.pose, version.variation)
+             : 0;
+}
 
 class Composer {
  public:
   Composer(const PlanningCatalog& planning, const Constraints& constraints)
       : planning_(planning),
-        catalog_(planning.catalog()),
-        constraints_(constraints) {
-    for (int area : constraints.focus_areas()) focus_.insert(area);
-    if (focus_.empty()) {
-      focus_ = {yoga::type::v1::BODY_AREA_LOWER_BACK,
-                yoga::type::v1::BODY_AREA_HIPS};
-    }
+        constraints_(constraints),
+        focus_(FocusAreas(constraints)),
+        candidates_(CollectCandidates(planning, constraints)) {
     target_ = FromProto(constraints.target_duration());
     tolerance_ = DurationTolerance(target_);
     breath_ = constraints.has_breath_length()
                   ? FromProto(constraints.breath_length())
                   : kDefaultBreath;
-    max_level_ = constraints.max_level() == yoga::type::v1::LEVEL_UNSPECIFIED
-                     ? yoga::type::v1::LEVEL_BEGINNER
-                     : constraints.max_level();
-    moment_ = constraints.moment() == yoga::planner::v1::MOMENT_UNSPECIFIED
-                  ? yoga::planner::v1::MOMENT_POST_RUN
-                  : constraints.moment();
-    if (constraints.has_props_available()) {
-      for (int prop : constraints.props_available().props())
-        props_.insert(prop);
-    } else {
-      props_ = {yoga::type::v1::PROP_MAT};
-    }
-    for (int condition : constraints.conditions())
-      conditions_.insert(condition);
-    for (const std::string& id : constraints.excluded_pose_ids()) {
-      if (const Pose* pose = catalog_.FindPose(id)) excluded_.insert(pose);
-    }
   }
 
   absl::StatusOr<Routine> Run() {
-    CollectCandidates();
-    std::optional<Version> warm_up = Best(warm_ups_);
-    std::optional<Version> cool_down = Best(cool_downs_);
-    if (!warm_up) return Blocked("no warm-up flow is left", warm_up_blocks_);
-    if (!cool_down)
-      return Blocked("no restorative finish is left", cool_down_blocks_);
-    used_.insert(warm_up->pose);
-    used_.insert(cool_down->pose);
+    std::optional<Version> warm_up = HighestWarmUp();
+    if (!warm_up)
+      return Blocked("no warm-up flow is left", candidates_.warm_up_blocks);
+    std::optional<Version> cool_down = RestorativeFinish(*warm_up);
+    // Main work lies between the warm-up's height and the finish's, so the
+    // class only ever moves down; a restorative finish is one last rise when
+    // it stands higher, so main work can go all the way down before it.
+    int lowest = 0;
+    if (!cool_down) {
+      cool_down = LowestFinish(*warm_up);
+      if (!cool_down)
+        return Blocked("no restorative finish is left",
+                       candidates_.cool_down_blocks);
+      lowest = HeightOf(*cool_down);
+    }
+    entries_ = {Entry{*warm_up, Role::kWarmUp},
+                Entry{*cool_down, Role::kCoolDown}};
+    used_ = {warm_up->pose, cool_down->pose};
+    for (const Version& version : candidates_.mains) {
+      const int height = HeightOf(version);
+      if (height <= HeightOf(*warm_up) && height >= lowest &&
+          !used_.contains(version.pose)) {
+        pool_.push_back(version);
+      }
+    }
     std::stable_sort(
-        mains_.begin(), mains_.end(),
+        pool_.begin(), pool_.end(),
         [](const Version& a, const Version& b) { return a.score > b.score; });
+    if (pool_.empty()) return NoMainPose();
 
-    Entry first{*warm_up, Role::kWarmUp};
-    Entry last{*cool_down, Role::kCoolDown};
-    std::vector<Entry> main;
-    // Add main poses, best first, while a quick estimate of the length with
-    // default holds still fits the target; the fitting below is exact.
-    size_t next = 0;
-    absl::Duration estimate = Estimate(first) + Estimate(last);
-    while (TryAddMain(main, next)) {
-      estimate += Estimate(main.back());
-      if (estimate > target_ && main.size() > 1) {
-        used_.erase(main.back().version.pose);
-        main.pop_back();
-        --next;
+    // Main poses, best first, while a quick estimate with default holds still
+    // fits the target; the fitting below measures exactly.
+    absl::Duration estimate = Estimate(entries_[0]) + Estimate(entries_[1]);
+    for (const Version& version : pool_) {
+      if (used_.contains(version.pose)) continue;
+      AddMain(version);
+      estimate += Estimate(entries_.back());
+      if (estimate > target_) {
+        if (entries_.size() > 3) RemoveMain(entries_.size() - 1);
         break;
       }
     }
-    // Then fit: move holds; add poses or sets when too short, drop when too
-    // long.
-    for (int attempt = 0; attempt < 64; ++attempt) {
-      // Transitions and counterposes stay as they are; the other holds move.
-      const absl::Duration fixed =
-          PlanLength(first, main, last) - FittedLength(first, main, last);
-      const std::optional<bool> fitted =
-          FitHolds(first, main, last, target_ - fixed);
-      if (fitted.has_value() && *fitted) {
-        if (main.empty()) return Blocked("no main pose is left", main_blocks_);
-        return Finish(first, main, last);
-      }
-      if (!fitted.has_value()) {
-        // Too long even at the shortest holds.
-        if (main.size() <= 1 && !compact_) {
-          // A short target: take the shortest warm-up, main pose and finish.
-          compact_ = true;
-          Compact(first, main, last);
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      switch (FitToTarget()) {
+        case HoldFit::kFitted: {
+          Routine routine = Finish();
+          const absl::Duration real = FromProto(routine.total_duration());
+          if (absl::AbsDuration(real - target_) <= tolerance_) return routine;
+          // The timing functions count something the plan's measure does not:
+          // carry the difference and fit again.
+          correction_ += real - PlannedLength();
           continue;
         }
-        if (main.size() <= 1) {
+        case HoldFit::kTooLong:
+          if (Shrink()) continue;
           return absl::FailedPreconditionError(absl::StrCat(
               "constraints.target_duration: ", absl::FormatDuration(target_),
               " is too short: with these constraints a warm-up, main work and "
-              "a finish take "
-              "at least ",
-              absl::FormatDuration(LengthAt(first, main, last, Holds::kMin))));
-        }
-        DropWeakest(main);
-        continue;
+              "a finish take at least ",
+              absl::FormatDuration(LengthAtLimit(false))));
+        case HoldFit::kTooShort:
+          if (Grow()) continue;
+          return TooLittleLeft();
       }
-      // Too short even at the longest holds: more poses, then more sets.
-      if (TryAddMain(main, next) || AddSet(main)) continue;
-      return Blocked(
-          absl::StrCat(
-              "the poses that fit these constraints fill at most ",
-              absl::FormatDuration(LengthAt(first, main, last, Holds::kMax)),
-              ", short of the ", absl::FormatDuration(target_), " asked"),
-          main_blocks_, "constraints.target_duration");
     }
     return absl::FailedPreconditionError(
         absl::StrCat("constraints.target_duration: no mix of the allowed poses "
@@ -202,211 +173,20 @@ class Composer {
   }
 
  private:
-  // --- Which versions of which poses are allowed -------------------------
+  static constexpr int kMaxAttempts = 400;
 
-  // Why a version is ruled out, as the request field that rules it out.
-  const char* RuledOutBy(const Pose& pose, const Variation* variation) const {
-    if (excluded_.contains(&pose)) return "constraints.excluded_pose_ids";
-    for (const auto* cautions :
-         {&pose.cautions(), variation ? &variation->cautions() : nullptr}) {
-      if (cautions == nullptr) continue;
-      for (const auto& caution : *cautions) {
-        if (!conditions_.contains(caution.condition())) continue;
-        if (caution.action() == yoga::catalog::v1::CAUTION_ACTION_AVOID) {
-          return "constraints.conditions";
-        }
-        if (caution.action() ==
-                yoga::catalog::v1::CAUTION_ACTION_USE_VARIATION &&
-            (variation == nullptr ||
-             variation->id() != caution.variation_id())) {
-          return "constraints.conditions";
-        }
-      }
-    }
-    if (catalog::LevelOf(pose, variation) > max_level_)
-      return "constraints.max_level";
-    if (constraints_.no_floor() && catalog::NeedsFloor(pose, variation)) {
-      return "constraints.no_floor";
-    }
-    auto missing_prop = [&](const auto& uses) {
-      for (const auto& use : uses) {
-        if (use.required() && !props_.contains(use.prop())) return true;
-      }
-      return false;
-    };
-    if (missing_prop(pose.props()) ||
-        (variation && missing_prop(variation->props()))) {
-      return "constraints.props_available";
-    }
-    return nullptr;
-  }
-
-  Version Make(const Pose& pose, const Variation* variation) const {
-    return Version{&pose, variation, &planning_.TimesOf(pose, variation)};
-  }
-
-  // The version to use for `pose` asked as `variation`: itself, the variation a
-  // condition asks for, or the pose's alternative for what rules it out.
-  std::optional<Version> Resolve(const Pose& pose, const Variation* variation,
-                                 std::map<std::string, int>* blocks) const {
-    const char* blocker = RuledOutBy(pose, variation);
-    if (blocker == nullptr) return Make(pose, variation);
-    // A condition that asks for a variation: use it if it is allowed.
-    for (const auto& caution : pose.cautions()) {
-      if (conditions_.contains(caution.condition()) &&
-          caution.action() == yoga::catalog::v1::CAUTION_ACTION_USE_VARIATION) {
-        const Variation* asked =
-            catalog::FindVariation(pose, caution.variation_id());
-        if (asked != nullptr && asked != variation &&
-            RuledOutBy(pose, asked) == nullptr) {
-          return Make(pose, asked);
-        }
-      }
-    }
-    // A variation that is ruled out is simply not used; the pose's base
-    // version and its alternatives stand for the pose.
-    if (variation != nullptr) return std::nullopt;
-    if (std::string_view(blocker) != "constraints.excluded_pose_ids") {
-      for (const auto& alternative : pose.alternatives()) {
-        if (!AnswersBlocker(alternative, blocker)) continue;
-        const Pose* other = catalog_.FindPose(alternative.pose_id());
-        if (other == nullptr) continue;
-        const Variation* other_variation =
-            catalog::FindVariation(*other, alternative.variation_id());
-        if (RuledOutBy(*other, other_variation) != nullptr) continue;
-        Version version = Make(*other, other_variation);
-        version.replaced_name = variation ? &variation->name() : &pose.name();
-        version.blocker = blocker;
-        return version;
-      }
-    }
-    if (blocks != nullptr) ++(*blocks)[blocker];
-    return std::nullopt;
-  }
-
-  // Whether an alternative is meant for what ruled the pose out.
-  bool AnswersBlocker(const yoga::catalog::v1::Alternative& alternative,
-                      std::string_view blocker) const {
-    switch (alternative.reason()) {
-      case yoga::catalog::v1::ALTERNATIVE_REASON_NO_FLOOR:
-        return blocker == "constraints.no_floor";
-      case yoga::catalog::v1::ALTERNATIVE_REASON_NO_PROP:
-        return blocker == "constraints.props_available";
-      case yoga::catalog::v1::ALTERNATIVE_REASON_EASIER:
-        return blocker == "constraints.max_level";
-      case yoga::catalog::v1::ALTERNATIVE_REASON_CONDITION:
-        return blocker == "constraints.conditions" &&
-               conditions_.contains(alternative.condition());
-      default:
-        return false;
-    }
-  }
-
-  static const char* BlockerText(std::string_view field) {
-    if (field == "constraints.no_floor")
-      return "you asked not to lie on the floor";
-    if (field == "constraints.conditions")
-      return "not right for your condition";
-    if (field == "constraints.max_level") return "above your level";
-    if (field == "constraints.props_available")
-      return "it needs a prop you don't have";
-    return "excluded";
-  }
-
-  void CollectCandidates() {
-    for (const Pose& pose : catalog_.poses()) {
-      const PoseKind kind = pose.kind();
-      if (kind == yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      auto& blocks =
-          kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW  ? warm_up_blocks_
-          : kind == yoga::catalog::v1::POSE_KIND_RESTORATIVE ? cool_down_blocks_
-                                                             : main_blocks_;
-      for (int v = -1; v < pose.variations_size(); ++v) {
-        const Variation* variation = v < 0 ? nullptr : &pose.variations(v);
-        std::optional<Version> version =
-            Resolve(pose, variation, v < 0 ? &blocks : nullptr);
-        if (!version) continue;
-        version->score = Score(*version) + (v < 0 ? 0.3 : 0.0) +
-                         0.9 * Jitter(constraints_.seed(), version->Key());
-        const PoseKind resolved_kind = version->pose->kind();
-        if (resolved_kind == yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW) {
-          warm_ups_.push_back(*version);
-          mains_.push_back(*version);  // Also main work, scored by the moment.
-        } else if (resolved_kind == yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
-          cool_downs_.push_back(*version);
-        } else if (resolved_kind != yoga::catalog::v1::POSE_KIND_NEUTRAL) {
-          mains_.push_back(*version);
-          // A gentle stretch can close the routine when no restorative pose is
-          // left.
-          if (!IsIntense(*version->pose, version->variation)) {
-            Version finish = *version;
-            finish.score -= 2.0;
-            cool_downs_.push_back(finish);
-          }
-        }
-      }
-    }
-    // A backbend or strength hold is only usable with a neutralising pose.
-    std::vector<Version> usable;
-    for (Version& version : mains_) {
-      if (IsIntense(*version.pose, version.variation)) {
-        std::optional<Version> neutraliser = Neutraliser(version);
-        if (!neutraliser) continue;
-        version.neutraliser = static_cast<int>(neutralisers_.size());
-        neutralisers_.push_back(*neutraliser);
-      }
-      usable.push_back(version);
-    }
-    mains_ = std::move(usable);
-  }
-
-  double Score(const Version& version) const {
-    double score = 0;
-    const bool rest_day = moment_ == yoga::planner::v1::MOMENT_REST_DAY;
-    const bool pre_run = moment_ == yoga::planner::v1::MOMENT_PRE_RUN;
-    for (int area : version.pose->stretches())
-      score += focus_.contains(area) ? 1.0 : 0.0;
-    for (int area : version.pose->strengthens()) {
-      score += focus_.contains(area) ? (rest_day ? 1.0 : 0.5) : 0.0;
-    }
-    switch (version.pose->kind()) {
-      case yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD:
-        score += rest_day ? 1.0 : -1.0;
-        break;
-      case yoga::catalog::v1::POSE_KIND_STATIC_STRETCH:
-        score += pre_run ? -0.5 : 0.5;
-        break;
-      case yoga::catalog::v1::POSE_KIND_DYNAMIC_FLOW:
-        score += pre_run ? 1.0 : 0.0;
-        break;
-      default:
-        break;
-    }
-    return score;
-  }
-
-  std::optional<Version> Best(const std::vector<Version>& versions) const {
-    const Version* best = nullptr;
-    for (const Version& version : versions) {
-      if (used_.contains(version.pose)) continue;
-      if (best == nullptr || version.score > best->score) best = &version;
-    }
-    if (best == nullptr) return std::nullopt;
-    return *best;
-  }
-
-  absl::Status Blocked(absl::string_view what,
-                       const std::map<std::string, int>& blocks,
-                       std::string field = "") const {
-    std::string blocker = field;
+  // FAILED_PRECONDITION on the field that rules out the most poses (on
+  // target_duration when none does), with what each field rules out.
+  static absl::Status Blocked(absl::string_view what,
+                              const std::map<std::string, int>& blocks) {
+    std::string blocker = "constraints.target_duration";
     int most = 0;
     for (const auto& [name, count] : blocks) {
       if (count > most) {
         most = count;
-        if (field.empty()) blocker = name;
+        blocker = name;
       }
     }
-    if (blocker.empty()) blocker = "constraints";
     std::vector<std::string> counts;
     for (const auto& [name, count] : blocks) {
       counts.push_back(absl::StrCat(name, " rules out ", count));
@@ -417,175 +197,284 @@ class Composer {
                        : absl::StrCat(" (", absl::StrJoin(counts, "; "), ")")));
   }
 
-  // --- Choosing poses --------------------------------------------------------
+  // --- Warm-up and finish --------------------------------------------------
 
-  // Adds the next unused main candidate; false when none is left.
-  bool TryAddMain(std::vector<Entry>& main, size_t& next) {
-    while (next < mains_.size()) {
-      const Version& version = mains_[next++];
+  // The warm-up that starts highest (a class after a run starts on its feet),
+  // the best scored of those.
+  std::optional<Version> HighestWarmUp() const {
+    const Version* best = nullptr;
+    for (const Version& version : candidates_.warm_ups) {
+      if (best == nullptr || HeightOf(version) > HeightOf(*best) ||
+          (HeightOf(version) == HeightOf(*best) &&
+           version.score > best->score)) {
+        best = &version;
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    return *best;
+  }
+
+  // A restorative pose to end on, whatever its height: a teacher ends a class
+  // after a run resting in child's pose even after lying work (seeds 000 and
+  // 001), so the class comes up onto its knees for this one last step. The
+  // lowest allowed (no rise when the catalog has one lying), the best scored
+  // of those. None when the runner's constraints rule out every restorative
+  // pose (child's pose is excluded, or standing_only).
+  std::optional<Version> RestorativeFinish(const Version& warm_up) const {
+    const Version* best = nullptr;
+    for (const Version& version : candidates_.cool_downs) {
+      if (version.pose == warm_up.pose ||
+          version.pose->kind() != yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
+        continue;
+      }
+      if (best == nullptr || HeightOf(version) < HeightOf(*best) ||
+          (HeightOf(version) == HeightOf(*best) &&
+           version.score > best->score)) {
+        best = &version;
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    return *best;
+  }
+
+  // Without a restorative pose: the gentle stretch at the lowest height the
+  // warm-up can lead down to, so main work can use every height in between;
+  // of those the one main work misses least (the lowest scored), so the best
+  // stretches get the main work's sets and repeats.
+  std::optional<Version> LowestFinish(const Version& warm_up) const {
+    const Version* best = nullptr;
+    for (const Version& version : candidates_.cool_downs) {
+      if (version.pose == warm_up.pose ||
+          HeightOf(version) > HeightOf(warm_up)) {
+        continue;
+      }
+      if (best == nullptr || HeightOf(version) < HeightOf(*best) ||
+          (HeightOf(version) == HeightOf(*best) &&
+           version.score < best->score)) {
+        best = &version;
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    return *best;
+  }
+
+  // --- The main entries ----------------------------------------------------
+
+  // entries_[0] is the warm-up, entries_[1] the finish, the rest main work in
+  // the order chosen.
+  static constexpr size_t kFirstMain = 2;
+
+  void AddMain(const Version& version) {
+    used_.insert(version.pose);
+    entries_.push_back(Entry{version, Role::kMain});
+  }
+
+  void RemoveMain(size_t index) {
+    used_.erase(entries_[index].version.pose);
+    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(index));
+  }
+
+  size_t MainCount() const { return entries_.size() - kFirstMain; }
+
+  static uint32_t MaxSets(const Entry& entry) {
+    return std::max<uint32_t>(
+        catalog::HoldOf(*entry.version.pose, entry.version.variation)
+            .max_sets(),
+        1);
+  }
+
+  uint32_t RoundsAt(int height) const {
+    auto it = rounds_.find(height);
+    return it == rounds_.end() ? 1 : it->second;
+  }
+
+  // The heights whose sequence can be done again: at least two different
+  // poses in it (the warm-up flow joins the repeats of its own height), so a
+  // repeat is a sequence and not one pose over and over.
+  std::vector<int> RepeatableHeights() const {
+    std::map<int, std::set<const Pose*>> poses;
+    for (size_t i = kFirstMain; i < entries_.size(); ++i) {
+      const Version& version = entries_[i].version;
+      poses[HeightOf(version)].insert(version.pose);
+    }
+    std::vector<int> heights;
+    for (auto& [height, set] : poses) {
+      if (height == HeightOf(entries_[0].version))
+        set.insert(entries_[0].version.pose);
+      if (set.size() >= 2) heights.push_back(height);
+    }
+    // Fewest repeats first, then the higher: repeats spread over the class.
+    std::stable_sort(heights.begin(), heights.end(), [&](int a, int b) {
+      return std::make_pair(RoundsAt(a), -a) < std::make_pair(RoundsAt(b), -b);
+    });
+    return heights;
+  }
+
+  // Too short even at the longest holds: the first change, in a teacher's
+  // order, that does not make the routine too long at its shortest holds:
+  // another pose, another set, then the sequence of one height again.
+  bool Grow() {
+    auto fits = [&] { return LengthAtLimit(false) <= target_ + tolerance_; };
+    for (const Version& version : pool_) {
       if (used_.contains(version.pose)) continue;
-      used_.insert(version.pose);
-      main.push_back({version, Role::kMain});
-      return true;
+      AddMain(version);
+      if (fits()) return true;
+      RemoveMain(entries_.size() - 1);
+    }
+    std::vector<size_t> by_sets;
+    for (size_t i = kFirstMain; i < entries_.size(); ++i) by_sets.push_back(i);
+    std::stable_sort(by_sets.begin(), by_sets.end(), [&](size_t a, size_t b) {
+      return entries_[a].sets < entries_[b].sets;
+    });
+    for (size_t i : by_sets) {
+      Entry& entry = entries_[i];
+      if (entry.sets >= MaxSets(entry)) continue;
+      ++entry.sets;
+      if (fits()) return true;
+      --entry.sets;
+    }
+    // A repeat takes the place of extra sets at its height: sets already
+    // added there go back to one, and come back only if still short.
+    for (int height : RepeatableHeights()) {
+      std::vector<std::pair<size_t, uint32_t>> sets;
+      for (size_t i = kFirstMain; i < entries_.size(); ++i) {
+        if (HeightOf(entries_[i].version) != height) continue;
+        sets.emplace_back(i, entries_[i].sets);
+        entries_[i].sets = 1;
+      }
+      rounds_[height] = RoundsAt(height) + 1;
+      if (fits()) return true;
+      rounds_[height] = RoundsAt(height) - 1;
+      for (const auto& [i, count] : sets) entries_[i].sets = count;
     }
     return false;
   }
 
-  void DropWeakest(std::vector<Entry>& main) {
-    auto weakest = std::min_element(main.begin(), main.end(),
-                                    [](const Entry& a, const Entry& b) {
-                                      return a.version.score < b.version.score;
-                                    });
-    main.erase(weakest);
-  }
-
-  // One more set of a main pose that allows it; false when none does.
-  bool AddSet(std::vector<Entry>& main) {
-    for (Entry& entry : main) {
-      const auto& range =
-          catalog::HoldOf(*entry.version.pose, entry.version.variation);
-      if (entry.sets < std::max<uint32_t>(range.max_sets(), 1)) {
-        ++entry.sets;
+  // Too long even at the shortest holds: fewer repeats, fewer sets, then
+  // fewer poses; at last the single shortest main pose.
+  bool Shrink() {
+    for (auto& [height, rounds] : rounds_) {
+      if (rounds > 1) {
+        --rounds;
         return true;
       }
     }
-    return false;
-  }
-
-  // The shortest any version can be held (both sides when sided).
-  absl::Duration ShortestHold(const Version& version) const {
-    return HoldsLength(Entry{version}, Holds::kMin);
-  }
-
-  const Version* Shortest(const std::vector<Version>& versions,
-                          bool allow_intense) const {
-    const Version* best = nullptr;
-    for (const Version& version : versions) {
-      if (!allow_intense && IsIntense(*version.pose, version.variation))
-        continue;
-      if (best == nullptr || ShortestHold(version) < ShortestHold(*best))
-        best = &version;
-    }
-    return best;
-  }
-
-  void Compact(Entry& first, std::vector<Entry>& main, Entry& last) {
-    used_.clear();
-    if (const Version* warm_up = Shortest(warm_ups_, true))
-      first = Entry{*warm_up, Role::kWarmUp};
-    used_.insert(first.version.pose);
-    // A restorative finish if there is one, else the gentlest short stretch.
-    std::vector<Version> restorative;
-    for (const Version& version : cool_downs_) {
-      if (version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
-        restorative.push_back(version);
+    for (size_t i = entries_.size(); i-- > kFirstMain;) {
+      if (entries_[i].sets > 1) {
+        --entries_[i].sets;
+        return true;
       }
     }
-    if (const Version* cool_down =
-            Shortest(restorative.empty() ? cool_downs_ : restorative, false);
-        cool_down != nullptr && !used_.contains(cool_down->pose)) {
-      last = Entry{*cool_down, Role::kCoolDown};
+    if (MainCount() > 1) {
+      size_t weakest = kFirstMain;
+      for (size_t i = kFirstMain; i < entries_.size(); ++i) {
+        if (entries_[i].version.score < entries_[weakest].version.score)
+          weakest = i;
+      }
+      RemoveMain(weakest);
+      return true;
     }
-    used_.insert(last.version.pose);
-    std::vector<Version> unused;
-    for (const Version& version : mains_) {
-      if (!used_.contains(version.pose)) unused.push_back(version);
+    if (compact_) return false;
+    compact_ = true;
+    const Version* shortest = nullptr;
+    for (const Version& version : pool_) {
+      if (IsIntense(*version.pose, version.variation)) continue;
+      if (shortest == nullptr ||
+          ShortestHold(version) < ShortestHold(*shortest))
+        shortest = &version;
     }
-    main.clear();
-    if (const Version* pose = Shortest(unused, false)) {
-      main.push_back({*pose, Role::kMain});
-      used_.insert(pose->pose);
-    }
+    if (shortest == nullptr) return false;
+    const Version chosen = *shortest;
+    RemoveMain(kFirstMain);
+    AddMain(chosen);
+    return true;
   }
 
-  // --- Order and timing
-  // -------------------------------------------------------
-
-  // Body positions in the order a class moves through them: from standing
-  // down to the floor.
-  static int PositionRank(yoga::type::v1::BodyPosition position) {
-    switch (position) {
-      case yoga::type::v1::BODY_POSITION_STANDING:
-        return 0;
-      case yoga::type::v1::BODY_POSITION_KNEELING:
-        return 1;
-      case yoga::type::v1::BODY_POSITION_TABLETOP:
-        return 2;
-      case yoga::type::v1::BODY_POSITION_PRONE:
-        return 3;
-      case yoga::type::v1::BODY_POSITION_SEATED:
-        return 4;
-      default:
-        return 5;
-    }
+  // The shortest a version can be held (both sides when sided).
+  absl::Duration ShortestHold(const Version& version) const {
+    const auto& range = catalog::HoldOf(*version.pose, version.variation);
+    const int sides =
+        catalog::IsSided(*version.pose, version.variation) ? 2 : 1;
+    return sides * HoldDuration(range, SpokenCounts(range).front(), breath_);
   }
 
-  // A resolved version (perhaps an alternative) that neutralises `after`
-  // without being a backbend or strength hold itself.
-  static bool CanNeutralise(const Version& version, const Version& after) {
-    return !IsIntense(*version.pose, version.variation) &&
-           Neutralises(*version.pose, *after.pose);
-  }
+  // --- Order -----------------------------------------------------------------
 
-  // The neutralising pose to follow `after`: a counterpose that is allowed,
-  // else a restorative pose, else a neutral position (tabletop).
-  std::optional<Version> Neutraliser(const Version& after) const {
-    for (const std::string& id : after.pose->counterposes()) {
-      const Pose* pose = catalog_.FindPose(id);
-      if (pose == nullptr || IsIntense(*pose, nullptr)) continue;
-      std::optional<Version> version = Resolve(*pose, nullptr, nullptr);
-      if (version && CanNeutralise(*version, after)) return version;
-    }
-    for (const Version& version : cool_downs_) {
-      if (CanNeutralise(version, after)) return version;
-    }
-    for (const Pose& pose : catalog_.poses()) {
-      if (pose.kind() != yoga::catalog::v1::POSE_KIND_NEUTRAL) continue;
-      std::optional<Version> version = Resolve(pose, nullptr, nullptr);
-      if (version && CanNeutralise(*version, after)) return version;
-    }
-    return std::nullopt;
-  }
-
-  // The whole plan in order: warm-up, main entries grouped by body position
-  // with a neutralising pose after every backbend or strength hold (unless the
-  // next pose or the cool-down already neutralises it), cool-down.
-  std::vector<Entry> Ordered(const Entry& first, const std::vector<Entry>& main,
-                             const Entry& last) const {
-    // Main work starts where the warm-up left the runner, then moves through
-    // the other positions in class order.
-    const auto start = first.version.pose->position();
-    auto rank = [start](const Entry& entry) {
-      const auto position = entry.version.pose->position();
-      return position == start ? -1 : PositionRank(position);
+  // The whole plan in the order it is done: the warm-up; main work from the
+  // highest body position to the lowest, each height's sequence done
+  // RoundsAt(height) times (its repeats led by the warm-up flow when it stands
+  // at that height); the finish. A neutralising pose follows every backbend
+  // or strength hold unless the next pose already neutralises it.
+  std::vector<Entry> Ordered() const {
+    std::vector<size_t> main;
+    for (size_t i = kFirstMain; i < entries_.size(); ++i) main.push_back(i);
+    auto key = [&](size_t i) {
+      const Version& version = entries_[i].version;
+      return std::make_tuple(-HeightOf(version),
+                             ClassOrder(version.pose->position()),
+                             EffortRank(version), IntenseLevel(version));
     };
-    std::vector<Entry> ordered = main;
-    std::stable_sort(
-        ordered.begin(), ordered.end(),
-        [&](const Entry& a, const Entry& b) { return rank(a) < rank(b); });
-    std::vector<Entry> plan = {first};
-    for (size_t i = 0; i < ordered.size(); ++i) {
-      plan.push_back(ordered[i]);
-      const Version& version = ordered[i].version;
-      if (version.neutraliser < 0) continue;
-      const Entry& next = i + 1 == ordered.size() ? last : ordered[i + 1];
-      if (Neutralises(*next.version.pose, *version.pose)) continue;
-      Entry counter{neutralisers_[version.neutraliser], Role::kCounterpose};
-      counter.hold_count =
-          catalog::HoldOf(*counter.version.pose, counter.version.variation)
-              .min_count();
-      counter.after = &version.Name();
+    std::stable_sort(main.begin(), main.end(),
+                     [&](size_t a, size_t b) { return key(a) < key(b); });
+    auto copy = [&](size_t index, Role role, uint32_t round) {
+      Entry entry = entries_[index];
+      entry.role = role;
+      entry.round = round;
+      entry.source = static_cast<int>(index);
+      return entry;
+    };
+    std::vector<Entry> flat = {copy(0, Role::kWarmUp, 1)};
+    const int warm_up_height = HeightOf(entries_[0].version);
+    for (size_t begin = 0; begin < main.size();) {
+      const int height = HeightOf(entries_[main[begin]].version);
+      size_t end = begin;
+      while (end < main.size() &&
+             HeightOf(entries_[main[end]].version) == height)
+        ++end;
+      const uint32_t rounds = RoundsAt(height);
+      for (uint32_t round = 1; round <= rounds; ++round) {
+        if (round > 1 && height == warm_up_height)
+          flat.push_back(copy(0, Role::kMain, round));
+        for (size_t k = begin; k < end; ++k)
+          flat.push_back(copy(main[k], Role::kMain, round));
+      }
+      begin = end;
+    }
+    flat.push_back(copy(1, Role::kCoolDown, 1));
+
+    std::vector<Entry> plan;
+    plan.reserve(flat.size() * 2);
+    for (size_t i = 0; i < flat.size(); ++i) {
+      plan.push_back(flat[i]);
+      const Version& version = flat[i].version;
+      if (version.neutraliser < 0 || i + 1 == flat.size()) continue;
+      if (Neutralises(*flat[i + 1].version.pose, *version.pose)) continue;
+      Entry counter = CounterposeAfter(version);
+      counter.round = flat[i].round;
       plan.push_back(counter);
     }
-    plan.push_back(last);
     return plan;
   }
 
+  // The neutralising pose after a backbend or strength hold, held its
+  // shortest: it rests the back, the work is in the poses around it.
+  Entry CounterposeAfter(const Version& version) const {
+    Entry counter{candidates_.neutralisers[static_cast<size_t>(
+                      version.neutraliser)],
+                  Role::kCounterpose};
+    const auto& range =
+        catalog::HoldOf(*counter.version.pose, counter.version.variation);
+    counter.hold_count = SpokenCounts(range).front();
+    counter.after = &version.Name();
+    return counter;
+  }
+
   uint32_t CountOf(const Entry& entry) const {
+    const auto& range =
+        catalog::HoldOf(*entry.version.pose, entry.version.variation);
     return entry.hold_count != 0
                ? entry.hold_count
-               : catalog::HoldOf(*entry.version.pose, entry.version.variation)
-                     .default_count();
+               : NearestSpokenCount(range, range.default_count());
   }
 
   // Calls `visit(entry, set, side, transition)` for every step of the plan.
@@ -612,147 +501,120 @@ class Composer {
     }
   }
 
+  // --- Length ----------------------------------------------------------------
+
   // About how long an entry takes with default holds: its holds, its cues and
-  // a little moving, without working out the order.
+  // a little moving, and for a backbend or strength hold its counterpose
+  // (a minute of child's pose after Locust), without working out the order.
   absl::Duration Estimate(const Entry& entry) const {
     constexpr absl::Duration kMoving = absl::Seconds(6);
     const CueTimes& times = *entry.version.cue_times;
     const bool sided =
         catalog::IsSided(*entry.version.pose, entry.version.variation);
-    return Length(entry) + kMoving + times.release[0] +
-           (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
-                        times.setup_sided[yoga::type::v1::SIDE_LEFT]
-                  : times.setup[0]);
-  }
-
-  // The length of the whole plan with the entries' current holds.
-  absl::Duration PlanLength(const Entry& first, const std::vector<Entry>& main,
-                            const Entry& last) const {
-    absl::Duration total;
-    ForEachStep(
-        Ordered(first, main, last),
-        [&](const Entry& entry, uint32_t, auto, absl::Duration transition) {
-          const auto& range =
-              catalog::HoldOf(*entry.version.pose, entry.version.variation);
-          total += transition + HoldDuration(range, CountOf(entry), breath_);
-        });
-    return total;
-  }
-
-  enum class Holds { kMin, kDefault, kMax };
-  absl::Duration HoldsLength(const Entry& entry, Holds holds) const {
     const auto& range =
         catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    const uint32_t count = holds == Holds::kMin   ? range.min_count()
-                           : holds == Holds::kMax ? range.max_count()
-                                                  : range.default_count();
-    return PerCount(entry) * static_cast<int64_t>(count);
-  }
-
-  absl::Duration PerCount(const Entry& entry) const {
-    const auto& range =
-        catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    const int sides =
-        catalog::IsSided(*entry.version.pose, entry.version.variation) ? 2 : 1;
-    return HoldDuration(range, 1, breath_) *
-           static_cast<int64_t>(sides * entry.sets);
-  }
-
-  // Hold time of an entry at its current count (default until fitted).
-  absl::Duration Length(const Entry& entry) const {
-    return PerCount(entry) * static_cast<int64_t>(CountOf(entry));
-  }
-
-  // The fitted holds (warm-up, main, cool-down; not counterposes) as they are
-  // now.
-  absl::Duration FittedLength(const Entry& first,
-                              const std::vector<Entry>& main,
-                              const Entry& last) const {
-    absl::Duration total = Length(first) + Length(last);
-    for (const Entry& entry : main) total += Length(entry);
-    return total;
-  }
-
-  // The plan's length with every fitted hold at its limit.
-  absl::Duration LengthAt(const Entry& first, const std::vector<Entry>& main,
-                          const Entry& last, Holds holds) const {
-    absl::Duration total =
-        PlanLength(first, main, last) - FittedLength(first, main, last);
-    total += HoldsLength(first, holds) + HoldsLength(last, holds);
-    for (const Entry& entry : main) total += HoldsLength(entry, holds);
-    return total;
-  }
-
-  // Sets hold counts so the holds add up to `budget` within the tolerance.
-  // nullopt: too long even at the shortest holds; false: too short even at the
-  // longest; true: fitted (counts stored in the entries).
-  std::optional<bool> FitHolds(Entry& first, std::vector<Entry>& main,
-                               Entry& last, absl::Duration budget) const {
-    // Plain milliseconds: this loop runs often and absl::Duration arithmetic
-    // does not inline here.
-    struct Hold {
-      Entry* entry;
-      int64_t per_count;  // ms a count adds.
-      int64_t min, usual, max;
-    };
-    std::vector<Hold> holds;
-    holds.reserve(main.size() + 2);
-    auto add = [&](Entry& entry) {
-      const auto& range =
-          catalog::HoldOf(*entry.version.pose, entry.version.variation);
-      holds.push_back({&entry, absl::ToInt64Milliseconds(PerCount(entry)),
-                       range.min_count(), range.default_count(),
-                       range.max_count()});
-    };
-    add(first);
-    add(last);
-    for (Entry& entry : main) add(entry);
-    const int64_t target = absl::ToInt64Milliseconds(budget);
-    const int64_t tolerance = absl::ToInt64Milliseconds(tolerance_);
-    int64_t shortest = 0, longest = 0, usual = 0;
-    for (const Hold& hold : holds) {
-      shortest += hold.per_count * hold.min;
-      longest += hold.per_count * hold.max;
-      usual += hold.per_count * hold.usual;
+    absl::Duration estimate =
+        (sided ? 2 : 1) * HoldDuration(range, CountOf(entry), breath_) +
+        kMoving + times.release[0] +
+        (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
+                     times.setup_sided[yoga::type::v1::SIDE_LEFT]
+               : times.setup[0]);
+    if (entry.version.neutraliser >= 0) {
+      estimate += Estimate(CounterposeAfter(entry.version));
     }
-    if (shortest > target + tolerance) return std::nullopt;
-    if (longest < target - tolerance) return false;
-    // Move every hold the same fraction of the way towards its limit...
-    const bool longer = target > usual;
-    const int64_t room = longer ? longest - usual : usual - shortest;
-    const double fraction =
-        room <= 0 ? 0
-                  : std::clamp(static_cast<double>(longer ? target - usual
-                                                          : usual - target) /
-                                   static_cast<double>(room),
-                               0.0, 1.0);
-    int64_t total = 0;
-    for (Hold& hold : holds) {
-      const double limit = static_cast<double>(longer ? hold.max : hold.min);
-      hold.entry->hold_count = static_cast<uint32_t>(
-          std::lround(static_cast<double>(hold.usual) +
-                      fraction * (limit - static_cast<double>(hold.usual))));
-      total += hold.per_count * hold.entry->hold_count;
+    return estimate;
+  }
+
+  // The plan as the fit sees it: everything but the fitted holds (transitions
+  // from the timing functions, counterposes' holds, the correction), and each
+  // fitted hold with the number of steps that take it.
+  struct Measured {
+    absl::Duration fixed;
+    std::vector<HoldToFit> holds;  // Index: entries_.
+  };
+
+  Measured Measure() const {
+    Measured measured{correction_, {}};
+    for (const Entry& entry : entries_) {
+      measured.holds.push_back(
+          {&catalog::HoldOf(*entry.version.pose, entry.version.variation), 0,
+           entry.hold_count});
     }
-    // ...then step single counts until the total is close enough.
-    for (int round = 0; round < 200 && std::abs(total - target) > tolerance / 2;
-         ++round) {
-      const bool grow = total < target;
-      Hold* best = nullptr;
-      for (Hold& hold : holds) {
-        const int64_t count = hold.entry->hold_count;
-        if (grow ? count >= hold.max : count <= hold.min) continue;
-        if (best == nullptr || hold.per_count < best->per_count) best = &hold;
+    ForEachStep(Ordered(), [&](const Entry& entry, uint32_t, auto,
+                               absl::Duration transition) {
+      measured.fixed += transition;
+      if (entry.source < 0) {
+        measured.fixed += HoldDuration(
+            catalog::HoldOf(*entry.version.pose, entry.version.variation),
+            CountOf(entry), breath_);
+      } else {
+        ++measured.holds[static_cast<size_t>(entry.source)].occurrences;
       }
-      if (best == nullptr) break;
-      best->entry->hold_count += grow ? 1 : -1;
-      total += grow ? best->per_count : -best->per_count;
-    }
-    return std::abs(total - target) <= tolerance;
+    });
+    return measured;
   }
 
-  // --- The routine
-  // -------------------------------------------------------------
+  // The plan's length with every fitted hold at its shortest or longest.
+  absl::Duration LengthAtLimit(bool longest) const {
+    const Measured measured = Measure();
+    return measured.fixed + HoldsAtLimit(measured.holds, breath_, longest);
+  }
+
+  // The plan's length with its current holds, as the fit measures it.
+  absl::Duration PlannedLength() const {
+    const Measured measured = Measure();
+    absl::Duration total = measured.fixed - correction_;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      total +=
+          measured.holds[i].occurrences *
+          HoldDuration(*measured.holds[i].range, CountOf(entries_[i]), breath_);
+    }
+    return total;
+  }
+
+  // Sets every fitted hold so the plan lasts the target.
+  HoldFit FitToTarget() {
+    Measured measured = Measure();
+    const HoldFit fit =
+        FitHolds(measured.holds, target_ - measured.fixed, tolerance_, breath_);
+    for (size_t i = 0; i < entries_.size(); ++i)
+      entries_[i].hold_count = measured.holds[i].count;
+    return fit;
+  }
+
+  // --- Refusals --------------------------------------------------------------
+
+  // The warm-up and finish that are left, for a refusal to say what remains.
+  std::string WhatIsLeft() const {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      names.push_back(
+          absl::StrCat(entries_[i].version.Name(), i == 0   ? " (warm-up)"
+                                                   : i == 1 ? " (finish)"
+                                                            : ""));
+    }
+    return absl::StrJoin(names, ", ");
+  }
+
+  absl::Status NoMainPose() const {
+    return Blocked(absl::StrCat("no main pose is left between the warm-up and "
+                                "the finish; the poses left are ",
+                                WhatIsLeft()),
+                   candidates_.main_blocks);
+  }
+
+  absl::Status TooLittleLeft() const {
+    return Blocked(
+        absl::StrCat("the poses left (", WhatIsLeft(), ") fill at most ",
+                     absl::FormatDuration(LengthAtLimit(true)),
+                     " with every hold and set at its limit, short of the ",
+                     absl::FormatDuration(target_), " asked, and ",
+                     RepeatableHeights().empty()
+                         ? "no body height has two poses to repeat as a "
+                           "sequence"
+                         : "repeating a sequence would overshoot it"),
+        candidates_.main_blocks);
+  }
 
   std::string FocusText(const Version& version) const {
     std::vector<std::string> areas;
@@ -810,15 +672,29 @@ class Composer {
     }
   }
 
-  absl::StatusOr<Routine> Finish(const Entry& first,
-                                 const std::vector<Entry>& main,
-                                 const Entry& last) const {
+  std::string StepReason(const Entry& entry, uint32_t set,
+                         yoga::type::v1::Side side) const {
+    if (side == yoga::type::v1::SIDE_LEFT)
+      return "Left side, the same hold as the right.";
+    if (set > 1) return absl::StrCat("Set ", set, " of ", entry.sets, ".");
+    if (entry.round > 1 && entry.role == Role::kMain) {
+      const int height = HeightOf(entry.version);
+      return absl::StrCat("Round ", entry.round, " of ", RoundsAt(height),
+                          " of the ", HeightName(height), " sequence. ",
+                          Reason(entry));
+    }
+    return Reason(entry);
+  }
+
+  Routine Finish() const {
     Routine routine;
     routine.set_title(Title());
-    ForEachStep(Ordered(first, main, last), [&](const Entry& entry,
-                                                uint32_t set,
-                                                yoga::type::v1::Side side,
-                                                absl::Duration) {
+    // The guide speaks the cautions of the runner's conditions.
+    for (int condition : constraints_.conditions()) {
+      routine.add_conditions(static_cast<yoga::type::v1::Condition>(condition));
+    }
+    ForEachStep(Ordered(), [&](const Entry& entry, uint32_t set,
+                               yoga::type::v1::Side side, absl::Duration) {
       RoutineStep* step = routine.add_steps();
       step->set_pose_id(entry.version.pose->id());
       if (entry.version.variation)
@@ -827,13 +703,7 @@ class Composer {
       step->set_hold_count(CountOf(entry));
       step->set_set(set);
       step->set_phase(PhaseOf(entry.role));
-      if (side == yoga::type::v1::SIDE_LEFT) {
-        step->set_reason("Left side, the same hold as the right.");
-      } else if (set > 1) {
-        step->set_reason(absl::StrCat("Set ", set, " of ", entry.sets, "."));
-      } else {
-        step->set_reason(Reason(entry));
-      }
+      step->set_reason(StepReason(entry, set, side));
     });
     TimeRoutine(planning_, breath_, routine);
     return routine;
@@ -847,21 +717,22 @@ class Composer {
   }
 
   const PlanningCatalog& planning_;
-  const catalog::Catalog& catalog_;
   const Constraints& constraints_;
-  std::set<int> focus_;
+  const std::set<int> focus_;
   absl::Duration target_;
   absl::Duration tolerance_;
   absl::Duration breath_;
-  int max_level_;
-  Moment moment_;
-  std::set<int> props_;
-  std::set<int> conditions_;
-  std::set<const Pose*> excluded_;
+  const Candidates candidates_;
 
-  std::vector<Version> warm_ups_, mains_, cool_downs_, neutralisers_;
-  std::map<std::string, int> warm_up_blocks_, main_blocks_, cool_down_blocks_;
-  std::set<const Pose*> used_;  // Poses already in the plan.
+  // The plan being fitted (see kFirstMain), the main candidates between the
+  // warm-up's and the finish's heights (best first), and the poses in use.
+  std::vector<Entry> entries_;
+  std::vector<Version> pool_;
+  std::set<const Pose*> used_;
+  // Times each body height's sequence is done; absent: once.
+  std::map<int, uint32_t> rounds_;
+  // What the timing functions add beyond the plan's own measure.
+  absl::Duration correction_;
   bool compact_ = false;
 };
 

@@ -1,10 +1,30 @@
-// Composes a routine from a runner's constraints, the way a teacher would:
-// a warm-up flow, main work grouped by body position, a restorative finish;
-// both sides of every sided pose with the same hold; a neutralising pose after
-// every backbend or strength hold; exclusions, conditions, props, floor and
-// level always respected; holds moved within each pose's range (and extra sets
-// or poses added) until the routine lasts the target within +-5% or +-20 s,
-// whichever is larger.
+// Composes a routine from a runner's constraints, the way a teacher moves a
+// class after a run:
+//   - a warm-up flow, main work, a restful finish, in that order;
+//   - from standing, down through kneeling and all fours, to seated and lying
+//     (class_order.h), ending restorative: the warm-up is the highest flow
+//     allowed, main work goes down from there, and the finish is a
+//     restorative pose (child's pose: the class comes up onto its knees for
+//     this last step, as seeds 000 and 001 end); when the runner's
+//     constraints rule every restorative pose out, the finish is the gentlest
+//     stretch at the lowest height the warm-up leads down to;
+//   - both sides of every sided pose with the same hold; a neutralising pose
+//     after every backbend or strength hold, at its own height, else the
+//     restorative counterpose the catalog lists for it (child's pose after
+//     Locust, Bow, Reverse Tabletop, Reverse Plank), after which the class
+//     goes down again. These two rises into child's pose are the only times
+//     the body height goes up;
+//   - exclusions, conditions, props, floor, standing_only and level always
+//     respected;
+//   - holds a teacher says (hold_fit.h): seconds in 5-second steps, whole
+//     breaths and repetitions, within each pose's range.
+// It fills the target as a teacher would: more poses, holds moved within
+// their range (more rounds of a flow), more sets, and where still short the
+// sequence of one body height done again (led by the warm-up flow at its
+// height), until the routine, timed by routine_timing.h, lasts the target
+// within DurationTolerance. It refuses (FAILED_PRECONDITION, naming the field)
+// only when the runner's own constraints leave too little: no warm-up, main
+// pose or finish, or too few poses to repeat as a sequence.
 //
 // Composition is a pure function of (constraints, catalog): the same inputs and
 // seed give the same routine, byte for byte.
@@ -27,7 +47,9 @@ inline constexpr absl::Duration kMinTarget = absl::Minutes(2);
 inline constexpr absl::Duration kMaxTarget = absl::Minutes(60);
 inline constexpr int kMaxListSize = 64;
 
-// The allowed distance from the target: 5% of it or 20 s, whichever is larger.
+// The allowed distance from the target: 5% of it or 20 s, whichever is larger
+// (holds move in 5-second steps or whole breaths, and one step of a sided pose
+// done in two sets is already 20 s).
 absl::Duration DurationTolerance(absl::Duration target);
 
 // Adds a violation for every bad field, each named "<prefix>.<field>".

@@ -220,6 +220,12 @@ std::vector<RuleViolation> ConstraintViolations(
       violations.push_back(
           {i, "pose_id", "lies on the floor, but no_floor is set"});
     }
+    if (constraints.standing_only() &&
+        (pose->position() != yoga::type::v1::BODY_POSITION_STANDING ||
+         catalog::NeedsFloor(*pose, variation))) {
+      violations.push_back(
+          {i, "pose_id", "is not done standing, but standing_only is set"});
+    }
     if (catalog::LevelOf(*pose, variation) > max_level) {
       violations.push_back({i, "variation_id", "above the runner's level"});
     }

@@ -43,7 +43,7 @@ std::vector<RuleViolation> CheckRoutineRules(
         steps);
 
 // What a composed routine breaks of the runner's constraints: excluded poses,
-// the floor, props, level and conditions.
+// the floor, standing only, props, level and conditions.
 std::vector<RuleViolation> ConstraintViolations(
     const catalog::Catalog& catalog,
     const yoga::planner::v1::Constraints& constraints,

@@ -68,6 +68,15 @@ TEST(PlanRequestTest, ConstraintsComeFromCommandLineNames) {
   EXPECT_EQ(constraints.seed(), 9u);
 }
 
+TEST(PlanRequestTest, StandingOnlyIsSent) {
+  PlanOptions options;
+  EXPECT_FALSE(MakePlanRequest(options)->constraints().standing_only());
+  options.standing_only = true;
+  auto request = MakePlanRequest(options);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE(request->constraints().standing_only());
+}
+
 TEST(PlanRequestTest, NoPropsAtAllIsAnEmptySet) {
   PlanOptions options;
   options.props = {"none"};

@@ -179,12 +179,20 @@ TEST_F(StudioTest, YogaGuidePlansRoutines) {
   EXPECT_THAT(plan.out, HasSubstr("Warm-up"));
   EXPECT_THAT(plan.out, Not(HasSubstr("Supine Twist,")));
 
+  auto standing = RunProgram(kBin + "yoga-guide",
+                             {"--server=" + address_, "plan", "--minutes=30",
+                              "--standing-only"});
+  EXPECT_EQ(standing.exit_code, 0) << standing.err;
+  EXPECT_THAT(standing.out, HasSubstr("30 minutes for your"));
+
+  // An hour without the floor or any prop composes now; what cannot be met
+  // is a runner's own exclusions leaving too little.
   auto bad = RunProgram(kBin + "yoga-guide",
-                        {"--server=" + address_, "plan", "--minutes=60",
-                         "--no-floor", "--props=none"});
+                        {"--server=" + address_, "plan", "--minutes=30",
+                         "--standing-only", "--exclude=squat"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err,
-              HasSubstr("FAILED_PRECONDITION: constraints.target_duration"));
+              HasSubstr("FAILED_PRECONDITION: constraints.standing_only"));
 }
 
 TEST_F(StudioTest, ASecondServerOnTheSamePortRefusesToStart) {

@@ -264,9 +264,11 @@ class ErrorTest(StudioTestCase):
         self.assertLess(len(error.details()), 2000)
 
     def test_constraints_that_cannot_be_met(self):
-        request = constraints(minutes=60, no_floor=True,
+        # Only the runner's own constraints leave too little: standing poses
+        # only, without the squat, leaves no main pose.
+        request = constraints(minutes=60, standing_only=True,
+                              excluded_pose_ids=["squat"],
                               max_level=practice_pb2.LEVEL_BEGINNER)
-        request.props_available.SetInParent()  # an empty PropSet: no props at all
         error = self.assert_rpc_error(lambda: self.compose(constraints=request),
                                       grpc.StatusCode.FAILED_PRECONDITION)
         self.assertTrue(error.details().startswith("constraints."), error.details())

@@ -50,6 +50,9 @@ inline yoga::planner::v1::Constraints RandomConstraints(
             3000 + static_cast<int64_t>(random() % 5001));
   }
   constraints.set_seed(random());
+  // From the seed rather than a new draw, so every other field stays what it
+  // was for the tests downstream that replay these requests.
+  constraints.set_standing_only(constraints.seed() % 10 == 0);
   return constraints;
 }
 
