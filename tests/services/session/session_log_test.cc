@@ -369,8 +369,14 @@ TEST_F(SessionLogStayLongerTest, APromptLongerThanABreathMovesCuesFurther) {
   SessionLog log = NewLog(Extension(/*breath_ms=*/2000, /*prompt_ms=*/3000));
   Listener listener;
   listener.cursor = *log.OpenCursor(0);
-  // As the hold is announced, with a breath cue soon after.
-  const int64_t t = hold_.hold_start_ms + 10;
+  // Half a second before a cue inside the hold: the prompt runs into it.
+  const auto next = std::find_if(
+      timeline_.cues.begin(), timeline_.cues.end(), [&](const CueEvent& cue) {
+        return cue.offset_ms() > hold_.hold_start_ms + 2500 &&
+               cue.offset_ms() < hold_.hold_end_ms;
+      });
+  ASSERT_NE(next, timeline_.cues.end());
+  const int64_t t = next->offset_ms() - 500;
   ListenUntil(log, listener, 0, t);
   ASSERT_TRUE(Stay(log, t).ok());
   EXPECT_GT(log.EndMs(), timeline_.end_ms + 2000);
