@@ -33,4 +33,14 @@ int ClassOrder(yoga::type::v1::BodyPosition position) {
   }
 }
 
+bool GetsUp(yoga::type::v1::BodyPosition from,
+            yoga::type::v1::BodyPosition to) {
+  return BodyHeight(from) == 0 && BodyHeight(to) > 0;
+}
+
+bool GetsDown(yoga::type::v1::BodyPosition from,
+              yoga::type::v1::BodyPosition to) {
+  return BodyHeight(from) == 3 && BodyHeight(to) < 3;
+}
+
 }  // namespace yoga::planner

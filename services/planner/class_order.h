@@ -25,6 +25,16 @@ int BodyHeight(yoga::type::v1::BodyPosition position);
 // never has a lower height.
 int ClassOrder(yoga::type::v1::BodyPosition position);
 
+// Getting up from lying to any higher position, or down from standing to the
+// floor: the guide says how and gives time for it.
+bool GetsUp(yoga::type::v1::BodyPosition from, yoga::type::v1::BodyPosition to);
+bool GetsDown(yoga::type::v1::BodyPosition from,
+              yoga::type::v1::BodyPosition to);
+inline bool ChangesHeight(yoga::type::v1::BodyPosition from,
+                          yoga::type::v1::BodyPosition to) {
+  return GetsUp(from, to) || GetsDown(from, to);
+}
+
 }  // namespace yoga::planner
 
 #endif  // YOGA_SERVICES_PLANNER_CLASS_ORDER_H_

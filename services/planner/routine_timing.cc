@@ -10,6 +10,7 @@
 #include "services/catalog/effective_pose.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
+#include "services/planner/class_order.h"
 #include "services/planner/step_relation.h"
 
 namespace yoga::planner {
@@ -22,7 +23,6 @@ constexpr absl::Duration kGap = absl::Milliseconds(500);
 constexpr absl::Duration kChime = absl::Milliseconds(2000);
 constexpr absl::Duration kRestBeforeOtherSide = absl::Seconds(8);
 constexpr absl::Duration kRestBetweenSets = absl::Seconds(12);
-constexpr int kMaxOpeningNames = 8;
 
 absl::Duration Said(absl::string_view text) {
   return SpeakingTime(text) + kGap;
@@ -174,6 +174,9 @@ absl::Duration TransitionDuration(const TimedStep* previous,
   switch (relation) {
     case StepRelation::kNewPose:
       time += Said("Next pose.");
+      if (ChangesHeight(previous->pose->position(), step.pose->position()))
+        time += Said("Roll onto your side and press yourself up slowly.") +
+                kChangeOfHeight;
       [[fallthrough]];
     case StepRelation::kFirst:
       time += times.name + side_word + times.cautions + times.setup[side];
@@ -194,7 +197,8 @@ absl::Duration TransitionDuration(const TimedStep* previous,
       movements = times.setup_again_movements[side];
       break;
     case StepRelation::kDeepen:
-      time += times.name + Deepening(*previous, step, &movements);
+      time += Said("From here, go a little deeper.") + times.name +
+              Deepening(*previous, step, &movements);
       break;
   }
   // Each movement waits up to a breath for its own, and the hold starts a

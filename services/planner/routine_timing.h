@@ -20,6 +20,11 @@ namespace yoga::planner {
 inline constexpr absl::Duration kDefaultBreath = absl::Seconds(5);
 inline constexpr absl::Duration kMinBreath = absl::Seconds(2);
 inline constexpr absl::Duration kMaxBreath = absl::Seconds(12);
+// The session's opening names the poses ahead when there are no more than
+// this many.
+inline constexpr int kMaxOpeningNames = 10;
+// Extra time to get up from lying, or down from standing, to a new pose.
+inline constexpr absl::Duration kChangeOfHeight = absl::Seconds(4);
 
 // Time one hold takes: seconds as given; breaths times the breath; repetitions
 // times breaths_per_repetition times the breath.

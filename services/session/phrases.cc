@@ -116,6 +116,16 @@ Phrase PropAtHand(yoga::type::v1::Prop prop, bool required) {
           required ? words.required : words.helpful};
 }
 Phrase NextPose() { return {"transition.next", "Next pose."}; }
+Phrase GetUp() {
+  return {"transition.get-up",
+          "Roll onto your side and press yourself up slowly."};
+}
+Phrase GetDown() {
+  return {"transition.get-down", "Come down to the floor slowly."};
+}
+Phrase GoDeeper() {
+  return {"transition.deepen", "From here, go a little deeper."};
+}
 Phrase NameOf(const yoga::catalog::v1::Pose& pose,
               const yoga::catalog::v1::Variation* variation) {
   if (variation != nullptr)
@@ -296,7 +306,8 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
         phrases::PosesAhead(), phrases::SideName(yoga::type::v1::SIDE_LEFT),
         phrases::SideName(yoga::type::v1::SIDE_RIGHT), phrases::SwitchSides(),
         phrases::RestBeforeOtherSide(), phrases::RestBetweenSets(),
-        phrases::SlowRound(),
+        phrases::SlowRound(), phrases::GetUp(), phrases::GetDown(),
+        phrases::GoDeeper(),
         phrases::HoldShort(), phrases::BreatheIn(), phrases::BreatheOut(),
         phrases::Halfway(), phrases::BreathsLeft(kBreathsLeftAt),
         phrases::LastBreath(), phrases::RoundsLeft(kRoundsLeftAt),

@@ -44,6 +44,11 @@ Phrase PosesAhead();                // "Today's poses:" (then their names).
 // A prop to have at hand: required by a pose, or only helpful.
 Phrase PropAtHand(yoga::type::v1::Prop prop, bool required);
 Phrase NextPose();
+// Moving between heights: up from lying, down from standing.
+Phrase GetUp();
+Phrase GetDown();
+// At the end of a hold that goes on into a deeper version.
+Phrase GoDeeper();
 // The name of a pose, or of one of its variations.
 Phrase NameOf(const yoga::catalog::v1::Pose& pose,
               const yoga::catalog::v1::Variation* variation);

@@ -5,10 +5,14 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
+#include "services/planner/class_order.h"
+#include "services/planner/routine_timing.h"
 #include "services/planner/step_relation.h"
 
 namespace yoga::session {
@@ -60,9 +64,7 @@ constexpr int64_t kRestBetweenSetsMs = 12'000;
 constexpr int64_t kMostBeforeEntryMs = 6'000;
 // In and out alternate: a breath is not said twice in a row unless this many
 // breaths have passed in silence since the first.
-constexpr int64_t kBreathMemory = 2;
-// The opening names the poses ahead when there are no more than this many.
-constexpr int kMaxOpeningNames = 8;
+constexpr int64_t kBreathMemory = 3;
 
 int64_t Ms(absl::Duration duration) {
   return absl::ToInt64Milliseconds(duration);
@@ -220,6 +222,28 @@ class HoldWindow {
   int64_t end_;
   std::vector<CueEvent> placed_;
 };
+
+// Whether the guide's words mention `prop` (a helpful prop is announced only
+// then; a mat is always worth laying out).
+bool MentionsProp(absl::string_view words, int prop) {
+  switch (prop) {
+    case yoga::type::v1::PROP_MAT:
+      return true;
+    case yoga::type::v1::PROP_BLOCK:
+      return absl::StrContains(words, "block");
+    case yoga::type::v1::PROP_BLANKET:
+      return absl::StrContains(words, "blanket");
+    case yoga::type::v1::PROP_TOWEL:
+      return absl::StrContains(words, "towel");
+    case yoga::type::v1::PROP_WALL:
+      return absl::StrContains(words, "wall");
+    case yoga::type::v1::PROP_PILLOW:
+      return absl::StrContains(words, "cushion") ||
+             absl::StrContains(words, "pillow");
+    default:
+      return false;
+  }
+}
 
 // One build: the cues so far, when the next may start, and the last breath
 // spoken (in and out always alternate).
@@ -444,7 +468,7 @@ class Layout {
                        int64_t end, const BreathGrid& grid);
   void FillQuiet(HoldWindow& window, const BreathGrid& grid, int64_t from,
                  Breath pair_first);
-  void SayClosing(int64_t last_hold_end);
+  void SayClosing(int64_t last_hold_end, const BreathGrid& grid);
   void SettleAloud(const BreathGrid& grid, int64_t until);
   Phrase HoldPhrase(const StepVersion& step) const;
   void Use(const StepVersion& step) {
@@ -479,7 +503,7 @@ void Layout::SayOpening() {
   for (const StepVersion& step : steps_) {
     if (seen.insert(step.pose).second) distinct.push_back(&step);
   }
-  if (writer_.full() && distinct.size() <= kMaxOpeningNames) {
+  if (writer_.full() && distinct.size() <= yoga::planner::kMaxOpeningNames) {
     writer_.Say(phrases::PosesAhead(),
                 yoga::session::v1::CUE_KIND_SESSION_START);
     for (const StepVersion* step : distinct) {
@@ -492,13 +516,29 @@ void Layout::SayOpening() {
   auto add = [&](const auto& uses) {
     for (const auto& use : uses) props[use.prop()] |= use.required();
   };
+  std::string words;  // Everything the entries and holds say, lower case.
   for (const StepVersion& step : steps_) {
     add(step.pose->props());
     if (step.variation != nullptr) add(step.variation->props());
+    for (const auto* cues :
+         {&catalog::SetupCuesOf(*step.pose, step.variation),
+          &catalog::HoldCuesOf(*step.pose, step.variation)}) {
+      for (const Cue& cue : *cues) absl::StrAppend(&words, " ", cue.text());
+    }
+    for (const auto* cautions :
+         {&step.pose->cautions(),
+          step.variation != nullptr ? &step.variation->cautions() : nullptr}) {
+      if (cautions == nullptr) continue;
+      for (const auto& caution : *cautions)
+        absl::StrAppend(&words, " ", caution.cue().text());
+    }
   }
+  words = absl::AsciiStrToLower(words);
   for (bool required : {true, false}) {
     for (const auto& [prop, needed] : props) {
       if (needed != required) continue;
+      // A prop that only helps is announced when some cue uses it.
+      if (!required && !MentionsProp(words, prop)) continue;
       writer_.Say(phrases::PropAtHand(static_cast<yoga::type::v1::Prop>(prop),
                                       required),
                   yoga::session::v1::CUE_KIND_SESSION_START);
@@ -533,11 +573,21 @@ void Layout::SayEntry(int index, StepRelation relation,
   const StepVersion* previous = index > 0 ? &steps_[index - 1] : nullptr;
   using yoga::session::v1::CUE_KIND_POSE;
   switch (relation) {
-    case StepRelation::kNewPose:
+    case StepRelation::kNewPose: {
       cautions_said_.clear();
       if (writer_.full())
         writer_.Say(phrases::NextPose(),
                     yoga::session::v1::CUE_KIND_TRANSITION);
+      // Up from the floor, or down to it: said, with time to do it.
+      const auto from = previous->pose->position();
+      const auto to = step.pose->position();
+      if (!writer_.minimal() && yoga::planner::ChangesHeight(from, to)) {
+        writer_.Say(yoga::planner::GetsUp(from, to) ? phrases::GetUp()
+                                                    : phrases::GetDown(),
+                    yoga::session::v1::CUE_KIND_TRANSITION, 0,
+                    kDoItMs + Ms(yoga::planner::kChangeOfHeight));
+      }
+    }
       [[fallthrough]];
     case StepRelation::kFirst:
       writer_.Say(phrases::NameOf(*step.pose, step.variation), CUE_KIND_POSE);
@@ -579,8 +629,13 @@ void Layout::SayEntry(int index, StepRelation relation,
            writer_.verbosity(), Phase::kEntryOrExit);
   for (size_t i = 0; i < setup.size(); ++i) {
     const Cue& cue = *setup[i];
-    const bool again = relation == StepRelation::kOtherSide ||
-                       relation == StepRelation::kNextSet;
+    // The starting position is not said again when the runner is in it:
+    // after an exit of the same pose, or a pose held in the same position.
+    const bool again =
+        relation == StepRelation::kOtherSide ||
+        relation == StepRelation::kNextSet ||
+        (relation == StepRelation::kNewPose &&
+         previous->pose->position() == step.pose->position());
     if (again && i == 0 && cue.breath() == kNoBreath &&
         cue.side() == yoga::type::v1::SIDE_UNSPECIFIED &&
         catalog::SetupCuesOf(*step.pose, step.variation)[0].key() == cue.key())
@@ -963,33 +1018,54 @@ absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
   return absl::OkStatus();
 }
 
-void Layout::SayClosing(int64_t last_hold_end) {
+void Layout::SayClosing(int64_t last_hold_end, const BreathGrid& grid) {
   writer_.SetStep(-1, "", yoga::type::v1::SIDE_UNSPECIFIED);
   writer_.timeline().ending_cue = writer_.next_index();
   const Writer::Mark closing = writer_.mark();
-  if (!writer_.minimal()) {
-    std::set<std::string> poses;
-    for (const StepVersion& step : steps_) poses.insert(step.pose->id());
-    const int64_t total = Ms(FromProtoDuration(routine_.total_duration()));
-    const int minutes = std::max<int>(
-        1, static_cast<int>(std::lround(
-               (total > 0 ? total : last_hold_end - lead_in_) / 60000.0)));
-    if (minutes <= kMaxSummaryMinutes && poses.size() <= kMaxSummaryPoses) {
-      writer_.Say(phrases::SummaryMinutes(minutes),
-                  yoga::session::v1::CUE_KIND_SUMMARY);
-      writer_.Say(phrases::SummaryPoses(static_cast<int>(poses.size())),
-                  yoga::session::v1::CUE_KIND_SUMMARY);
+  auto say_closing = [&] {
+    if (!writer_.minimal()) {
+      std::set<std::string> poses;
+      for (const StepVersion& step : steps_) poses.insert(step.pose->id());
+      const int64_t total = Ms(FromProtoDuration(routine_.total_duration()));
+      const int minutes = std::max<int>(
+          1, static_cast<int>(std::lround(
+                 (total > 0 ? total : last_hold_end - lead_in_) / 60000.0)));
+      if (minutes <= kMaxSummaryMinutes && poses.size() <= kMaxSummaryPoses) {
+        writer_.Say(phrases::SummaryMinutes(minutes),
+                    yoga::session::v1::CUE_KIND_SUMMARY);
+        writer_.Say(phrases::SummaryPoses(static_cast<int>(poses.size())),
+                    yoga::session::v1::CUE_KIND_SUMMARY);
+      }
     }
-  }
-  writer_.Say(phrases::SessionEnd(), yoga::session::v1::CUE_KIND_END);
+    writer_.Say(phrases::SessionEnd(), yoga::session::v1::CUE_KIND_END);
+    const Timeline& timeline = writer_.timeline();
+    return timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
+  };
   // The session lasts what the routine says: a moment of stillness before
-  // the closing words takes up what the planner's budget left.
+  // the closing words takes up what the planner's budget left (breathed
+  // through at FULL when it is long).
   const int64_t planned_end =
       lead_in_ + Ms(FromProtoDuration(routine_.total_duration()));
-  const Timeline& timeline = writer_.timeline();
-  const int64_t end = timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
-  if (routine_.has_total_duration() && end < planned_end)
-    writer_.ShiftSince(closing, planned_end - end);
+  const int64_t end = say_closing();
+  if (!routine_.has_total_duration() || end >= planned_end) return;
+  const int64_t stillness = planned_end - end;
+  if (writer_.full() && stillness > kFillQuietFromMs) {
+    writer_.Rewind(closing);
+    writer_.SetStep(-1, "", yoga::type::v1::SIDE_UNSPECIFIED);
+    const int64_t words_from = closing.free_at + stillness;
+    SettleAloud(grid, words_from);
+    writer_.WaitUntil(words_from);
+    writer_.timeline().ending_cue = writer_.next_index();
+    const int64_t again = say_closing();
+    if (again < planned_end) {
+      writer_.ShiftSince(Writer::Mark{static_cast<size_t>(
+                                          writer_.timeline().ending_cue),
+                                      0, kNoBreath, 0},
+                         planned_end - again);
+    }
+    return;
+  }
+  writer_.ShiftSince(closing, stillness);
 }
 
 absl::StatusOr<Timeline> Layout::Run() {
@@ -1096,14 +1172,23 @@ absl::StatusOr<Timeline> Layout::Run() {
     if (!status.ok()) return status;
     placed.hold_end_cue = writer_.next_index();
     placed.hold_end_ms = hold_end;
-    writer_.Append(writer_.Make(phrases::HoldEndChime(),
-                                yoga::session::v1::CUE_KIND_CHIME, hold_end));
+    // The bell ends a hold; a hold that goes on deeper is told so instead,
+    // so nobody starts to come out.
+    const bool deepens_next =
+        i + 1 < steps_.size() &&
+        yoga::planner::RelationOf(&step, steps_[i + 1]) ==
+            StepRelation::kDeepen;
+    writer_.Append(writer_.Make(
+        deepens_next ? phrases::GoDeeper() : phrases::HoldEndChime(),
+        deepens_next ? yoga::session::v1::CUE_KIND_TRANSITION
+                     : yoga::session::v1::CUE_KIND_CHIME,
+        hold_end));
     writer_.timeline().steps.push_back(placed);
     previous_hold_end = hold_end;
     previous_grid = grid;
   }
   SayExit(steps_.back(), previous_grid);
-  SayClosing(previous_hold_end);
+  SayClosing(previous_hold_end, previous_grid);
 
   Timeline timeline = std::move(writer_.timeline());
   timeline.end_ms = timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);

@@ -111,8 +111,13 @@ class Checker {
     for (int k = 0; k < setup.size(); ++k) {
       const Cue& cue = setup[k];
       if (!AppliesTo(cue, side) || before.contains(cue.key())) continue;
-      const bool again = relation == StepRelation::kOtherSide ||
-                         relation == StepRelation::kNextSet;
+      // The starting position may go unsaid when the runner is already in
+      // it (timeline_builder.h).
+      const bool again =
+          relation == StepRelation::kOtherSide ||
+          relation == StepRelation::kNextSet ||
+          (relation == StepRelation::kNewPose &&
+           previous->pose->position() == step.pose->position());
       if (again && k == 0 && cue.breath() == kNoBreath &&
           cue.side() == yoga::type::v1::SIDE_UNSPECIFIED)
         continue;
@@ -217,9 +222,9 @@ class Checker {
     std::map<int, const CueEvent*> first_of_step;
     for (const CueEvent& cue : timeline_.cues) {
       if (cue.breath() == kNoBreath) continue;
-      // After two silent breaths the runner's breath has moved on.
+      // After three silent breaths the runner's breath has moved on.
       if (last != nullptr && last->breath() == cue.breath() &&
-          cue.offset_ms() - last->offset_ms() < 2 * breath)
+          cue.offset_ms() - last->offset_ms() < 3 * breath)
         Fail(cue, absl::StrCat("the same breath as the breath cue at ",
                                SessionClock(last->offset_ms())));
       last = &cue;

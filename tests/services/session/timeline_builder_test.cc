@@ -99,7 +99,11 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
     const CueEvent& start = timeline.cues[placed.hold_start_cue];
     const CueEvent& end = timeline.cues[placed.hold_end_cue];
     EXPECT_EQ(start.kind(), yoga::session::v1::CUE_KIND_HOLD_START);
-    EXPECT_EQ(end.kind(), yoga::session::v1::CUE_KIND_CHIME);
+    // The bell, or the word to go deeper when the next step deepens the hold.
+    EXPECT_EQ(end.kind(),
+              end.prompt_key() == "transition.deepen"
+                  ? yoga::session::v1::CUE_KIND_TRANSITION
+                  : yoga::session::v1::CUE_KIND_CHIME);
     EXPECT_EQ(start.step_index(), i);
     EXPECT_EQ(end.step_index(), i);
     EXPECT_LE(start.offset_ms(), placed.hold_start_ms);
