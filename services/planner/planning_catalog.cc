@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "services/catalog/effective_pose.h"
+#include "services/catalog/prop_words.h"
+#include "services/planner/routine_timing.h"
 
 namespace yoga::planner {
 
@@ -43,7 +45,11 @@ void AddCues(const google::protobuf::RepeatedPtrField<Cue>& cues,
     if (skip_first && i == 0 && cue.breath() == yoga::catalog::v1::BREATH_UNSPECIFIED &&
         cue.side() == yoga::type::v1::SIDE_UNSPECIFIED)
       continue;
-    const absl::Duration time = SpeakingTime(cue.text()) + kDoIt;
+    // Setting up a prop takes longer (timeline_builder.h).
+    const absl::Duration time =
+        SpeakingTime(cue.text()) + kDoIt +
+        (catalog::NamesAProp(cue.text()) ? kPlacingAProp
+                                         : absl::ZeroDuration());
     for (int side = 0; side < 3; ++side) {
       const bool applies =
           cue.side() == yoga::type::v1::SIDE_UNSPECIFIED || cue.side() == side;

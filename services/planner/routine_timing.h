@@ -23,6 +23,8 @@ inline constexpr absl::Duration kMaxBreath = absl::Seconds(12);
 // The session's opening names the poses ahead when there are no more than
 // this many.
 inline constexpr int kMaxOpeningNames = 10;
+// Extra time after a setup cue that names a prop, to fetch and place it.
+inline constexpr absl::Duration kPlacingAProp = absl::Seconds(3);
 // Extra time to get up from lying, or down from standing, to a new pose.
 inline constexpr absl::Duration kChangeOfHeight = absl::Seconds(4);
 

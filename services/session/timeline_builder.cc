@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/catalog/effective_pose.h"
+#include "services/catalog/prop_words.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
 #include "services/planner/class_order.h"
@@ -222,28 +223,6 @@ class HoldWindow {
   int64_t end_;
   std::vector<CueEvent> placed_;
 };
-
-// Whether the guide's words mention `prop` (a helpful prop is announced only
-// then; a mat is always worth laying out).
-bool MentionsProp(absl::string_view words, int prop) {
-  switch (prop) {
-    case yoga::type::v1::PROP_MAT:
-      return true;
-    case yoga::type::v1::PROP_BLOCK:
-      return absl::StrContains(words, "block");
-    case yoga::type::v1::PROP_BLANKET:
-      return absl::StrContains(words, "blanket");
-    case yoga::type::v1::PROP_TOWEL:
-      return absl::StrContains(words, "towel");
-    case yoga::type::v1::PROP_WALL:
-      return absl::StrContains(words, "wall");
-    case yoga::type::v1::PROP_PILLOW:
-      return absl::StrContains(words, "cushion") ||
-             absl::StrContains(words, "pillow");
-    default:
-      return false;
-  }
-}
 
 // One build: the cues so far, when the next may start, and the last breath
 // spoken (in and out always alternate).
@@ -533,12 +512,14 @@ void Layout::SayOpening() {
         absl::StrAppend(&words, " ", caution.cue().text());
     }
   }
-  words = absl::AsciiStrToLower(words);
   for (bool required : {true, false}) {
     for (const auto& [prop, needed] : props) {
       if (needed != required) continue;
-      // A prop that only helps is announced when some cue uses it.
-      if (!required && !MentionsProp(words, prop)) continue;
+      // A prop that only helps is announced when some cue uses it (a mat
+      // always is).
+      if (!required && prop != yoga::type::v1::PROP_MAT &&
+          !catalog::NamesProp(words, static_cast<yoga::type::v1::Prop>(prop)))
+        continue;
       writer_.Say(phrases::PropAtHand(static_cast<yoga::type::v1::Prop>(prop),
                                       required),
                   yoga::session::v1::CUE_KIND_SESSION_START);
@@ -645,8 +626,11 @@ void Layout::SayEntry(int index, StepRelation relation,
       writer_.SayOnBreath(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION,
                           cue.breath(), grid);
     } else {
+      // Setting up a prop (a towel by the wall) takes longer.
       writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
-                  kDoItMs);
+                  kDoItMs + (catalog::NamesAProp(cue.text())
+                                 ? Ms(yoga::planner::kPlacingAProp)
+                                 : 0));
     }
   }
 }
@@ -1125,14 +1109,19 @@ absl::StatusOr<Timeline> Layout::Run() {
     // Time to spare goes before the entry, in whole breaths so movements
     // stay on their breath: the runner then holds the pose for what the
     // hold says, not longer. At FULL that wait is breathed aloud.
-    const int64_t spare =
-        ready <= planned ? (planned - ready) / breath_ * breath_ : 0;
+    // MINIMAL names the pose and leaves the runner the whole time to get
+    // into it.
+    const int64_t spare = ready <= planned && !writer_.minimal()
+                              ? (planned - ready) / breath_ * breath_
+                              : 0;
     if (spare > 0 && writer_.full() && spare > kFillQuietFromMs) {
       writer_.Rewind(entry);
       cautions_said_ = cautions_before;
       const int64_t entry_from = entry.free_at + spare - breath_;
       SettleAloud(grid, entry_from);
       writer_.WaitUntil(entry_from);
+      // The step begins with its entry: NEXT and PREVIOUS land on its name.
+      placed.first_cue = writer_.next_index();
       ready = say_entry();
     } else if (spare > 0) {
       writer_.ShiftSince(entry, spare);

@@ -151,7 +151,7 @@ BREAKS = [
 ADDITIONS = [
     (PLANNER_PROTO, "  uint64 seed = 10;\n",
      "  uint64 seed = 10;\n  // Language of the reasons, e.g. \"en\".\n"
-     "  string language = 11;\n"),
+     "  string language = 12;\n"),
     (PLANNER_PROTO, "  MOMENT_REST_DAY = 3;\n",
      "  MOMENT_REST_DAY = 3;\n  // The day of a race.\n  MOMENT_RACE_DAY = 4;\n"),
     (PLANNER_PROTO,

@@ -513,8 +513,19 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
   Start();
   const auto session = StartPreset();
   CueReader reader(*stub_, session.id());
-  clock_.Advance(absl::Seconds(3));  // The first pose is being announced.
-  reader.ReadUntil([](const CueEvent& e) { return e.seq() == 2; });
+  // Past the opening: the first pose is being announced.
+  grpc::ClientContext context;
+  SetDeadline(context);
+  yoga::session::v1::GetSessionTimelineRequest request;
+  request.set_session_id(session.id());
+  yoga::session::v1::SessionTimeline timeline;
+  ASSERT_TRUE(stub_->GetSessionTimeline(&context, request, &timeline).ok());
+  const int64_t announced_ms = timeline.steps(0).begin_ms() + 1000;
+  for (int64_t ms = 0; ms < announced_ms; ms += 1000)
+    clock_.Advance(absl::Milliseconds(std::min<int64_t>(1000, announced_ms - ms)));
+  reader.ReadUntil([](const CueEvent& e) {
+    return e.seq() > 0 && e.step_index() == 0;
+  });
 
   yoga::session::v1::Session paused;
   ASSERT_TRUE(
@@ -529,7 +540,9 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
        reader.ReadUntilKind(yoga::session::v1::CUE_KIND_RESUMED)) {
     EXPECT_EQ(e.seq(), 0) << "no cue while paused";
   }
-  EXPECT_EQ(Get(session.id()).elapsed().seconds(), 3);
+  EXPECT_EQ(absl::ToInt64Milliseconds(
+                FromProtoDuration(Get(session.id()).elapsed())),
+            announced_ms);
 
   // NEXT in the announcement of the first pose skips it.
   ASSERT_TRUE(

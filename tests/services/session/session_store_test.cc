@@ -142,7 +142,8 @@ TEST_F(SessionStoreTest, RestartedServerContinuesEverySessionExactlyOnce) {
   std::vector<CueEvent> durable_heard;
   int64_t last_seq = 0;
   const std::vector<std::pair<absl::Duration, ControlAction>> script = {
-      {absl::Seconds(20), yoga::session::v1::CONTROL_ACTION_NEXT},
+      // Past the opening, into the first hold.
+      {absl::Seconds(60), yoga::session::v1::CONTROL_ACTION_NEXT},
       {absl::Seconds(7), yoga::session::v1::CONTROL_ACTION_PAUSE},
       {absl::Seconds(30), yoga::session::v1::CONTROL_ACTION_RESUME},
       {absl::Seconds(41), yoga::session::v1::CONTROL_ACTION_NEXT},
