@@ -250,8 +250,10 @@ class FullSessionTest(StudioTestCase):
         self.assertEqual(started.options.breath_length.ToSeconds(), BREATH_SECONDS)
         self.assertTrue(started.options.voice_pack, "default voice pack not filled in")
         self.assertGreater(started.last_seq, 0)
-        # About half a minute of session time, so that this test stays short.
-        self.assertLess(started.duration.ToMilliseconds(), 45000)
+        # The shortest whole session: opening, one entry, a ten-second hold,
+        # exit and closing, each spoken in full time (every verbosity lasts as
+        # long as FULL) - under two minutes, so that this test stays short.
+        self.assertLess(started.duration.ToMilliseconds(), 120000)
 
         events, arrivals = [], []
         call = self.stream(started.id)
