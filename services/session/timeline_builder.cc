@@ -56,7 +56,7 @@ constexpr int kBreathsLeftFromCount = kBreathsLeftAt + 2;
 constexpr int kPacedBreaths = 2;
 // At FULL a hold's silences are filled once longer than this, so none reaches
 // kMaxQuietMs (the header's promise).
-constexpr int64_t kFillQuietFromMs = 14'000;
+constexpr int64_t kFillQuietFromMs = 12'000;
 // Rests after an exit: before the other side of one-leg strength work, and
 // between sets. At least this long, and at least two (three) breaths.
 constexpr int64_t kRestBeforeOtherSideMs = 8'000;
@@ -300,7 +300,8 @@ class Writer {
   }
   void Append(CueEvent cue, int64_t after = kGapMs) {
     cue.set_seq(next_index() + 1);
-    free_at_ = cue.offset_ms() + cue.duration_ms() + after;
+    // A cue said inside a wait (a breath during a rest) does not end it.
+    free_at_ = std::max(free_at_, cue.offset_ms() + cue.duration_ms() + after);
     if (cue.breath() != kNoBreath) {
       last_breath_ = cue.breath();
       last_breath_at_ = cue.offset_ms();
@@ -448,7 +449,10 @@ class Layout {
   void FillQuiet(HoldWindow& window, const BreathGrid& grid, int64_t from,
                  Breath pair_first);
   void SayClosing(int64_t last_hold_end, const BreathGrid& grid);
-  void SettleAloud(const BreathGrid& grid, int64_t until);
+  // FULL: breathes aloud through a silence longer than `quiet` before
+  // `until`.
+  void SettleAloud(const BreathGrid& grid, int64_t until,
+                   int64_t quiet = kFillQuietFromMs);
   Phrase HoldPhrase(const StepVersion& step) const;
   void Use(const StepVersion& step) {
     writer_.SetStep(static_cast<int>(&step - steps_.data()), step.pose->id(),
@@ -749,17 +753,30 @@ void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid,
 
 // FULL: a long settle before the hold gets a breath in and out, and another,
 // so the voice is never away for long.
-void Layout::SettleAloud(const BreathGrid& grid, int64_t until) {
+void Layout::SettleAloud(const BreathGrid& grid, int64_t until,
+                         int64_t quiet) {
   if (!writer_.full()) return;
-  while (until - writer_.free_at() > kFillQuietFromMs) {
-    const int64_t from = writer_.free_at() + kFillQuietFromMs / 2;
-    const Breath first = writer_.last_breath(from) == kIn ? kOut : kIn;
-    const int64_t second_at =
-        grid.NextStart(Opposite(first), grid.NextStart(first, from) + 1);
-    if (second_at + writer_.DurationOf(BreathPhrase(Opposite(first))) +
-            kGapMs >
-        until)
-      return;
+  for (;;) {
+    // Silence counts from the last word (a rest may have moved free_at on).
+    const Timeline& timeline = writer_.timeline();
+    const int64_t quiet_from =
+        timeline.cues.empty()
+            ? 0
+            : timeline.EndOf(static_cast<int>(timeline.cues.size()) - 1);
+    if (until - quiet_from <= quiet) return;
+    // A pair about a third of the way in, or as early as it fits.
+    auto fits = [&](int64_t from) {
+      const Breath first = writer_.last_breath(from) == kIn ? kOut : kIn;
+      const int64_t second_at =
+          grid.NextStart(Opposite(first), grid.NextStart(first, from) + 1);
+      return second_at + writer_.DurationOf(BreathPhrase(Opposite(first))) +
+                 kGapMs <=
+             until;
+    };
+    int64_t from =
+        quiet_from + std::min(kFillQuietFromMs / 2, (until - quiet_from) / 3);
+    if (!fits(from)) from = quiet_from + kGapMs;
+    if (!fits(from)) return;
     SayBreathPair(grid, from);
   }
 }
@@ -1114,7 +1131,7 @@ absl::StatusOr<Timeline> Layout::Run() {
     const int64_t spare = ready <= planned && !writer_.minimal()
                               ? (planned - ready) / breath_ * breath_
                               : 0;
-    if (spare > 0 && writer_.full() && spare > kFillQuietFromMs) {
+    if (spare > 0 && writer_.full()) {
       writer_.Rewind(entry);
       cautions_said_ = cautions_before;
       const int64_t entry_from = entry.free_at + spare - breath_;
@@ -1133,9 +1150,15 @@ absl::StatusOr<Timeline> Layout::Run() {
     const int64_t hold_end =
         hold_start + Ms(FromProtoDuration(step.step->hold()));
     // A long settle is breathed aloud, up to the announcement.
-    SettleAloud(grid, flow ? hold_start - breath_ -
-                                 writer_.DurationOf(hold_phrase) - kGapMs
-                           : hold_start);
+    // (A flow's announcement may come half a breath after `until`.)
+    if (flow) {
+      SettleAloud(grid,
+                  hold_start - grid.half() - writer_.DurationOf(hold_phrase) -
+                      kGapMs,
+                  kFillQuietFromMs - grid.half());
+    } else {
+      SettleAloud(grid, hold_start);
+    }
     placed.hold_start_cue = writer_.next_index();
     placed.hold_start_ms = hold_start;
     absl::Status status;

@@ -56,6 +56,7 @@ class Checker {
     CheckBreaths();
     for (size_t i = 0; i < steps_.size(); ++i) CheckStep(static_cast<int>(i));
     CheckCautions();
+    if (full()) CheckPresence();
     for (const CueEvent& cue : timeline_.cues) {
       if (absl::StrContains(cue.text(), "hundred"))
         Fail(cue, "a length said in hundreds");
@@ -240,6 +241,18 @@ class Checker {
       if (apart % breath != 0)
         Fail(cue, absl::StrCat("off the step's breath (", apart % breath,
                                " ms from a breath's start)"));
+    }
+  }
+
+  // FULL: the voice is never away longer than kMaxQuietMs, from the first
+  // word to the last.
+  void CheckPresence() {
+    for (size_t i = 1; i < timeline_.cues.size(); ++i) {
+      const int64_t quiet =
+          timeline_.cues[i].offset_ms() - timeline_.EndOf(static_cast<int>(i) - 1);
+      if (quiet > kMaxQuietMs)
+        Fail(timeline_.cues[i],
+             absl::StrCat("comes after ", quiet, " ms of silence"));
     }
   }
 

@@ -8,7 +8,7 @@
 //   - the hold announced less than a breath after the last movement;
 //   - a count or countdown in a static, neutral or restorative hold;
 //   - a caution for everyone (or for the routine's conditions) not spoken;
-//   - at FULL, a silence inside a hold longer than kMaxQuietMs;
+//   - at FULL, a silence anywhere longer than kMaxQuietMs;
 //   - a flow's breath that names no movement (with a breath of 4 s or more);
 //   - a length said in hundreds ("one hundred and twenty seconds").
 // Each finding names the cue time and what is wrong; none means it passes.
