@@ -10,9 +10,12 @@ namespace {
 std::string HoldText(const yoga::type::v1::RoutineStep& step) {
   switch (step.hold_unit()) {
     case yoga::type::v1::HOLD_UNIT_BREATHS:
-      return absl::StrCat(step.hold_count(), " breaths");
+      return absl::StrCat(step.hold_count(),
+                          step.hold_count() == 1 ? " breath" : " breaths");
     case yoga::type::v1::HOLD_UNIT_REPETITIONS:
-      return absl::StrCat(step.hold_count(), " times");
+      // As the guide says them: "ten rounds, moving with the breath".
+      return absl::StrCat(step.hold_count(),
+                          step.hold_count() == 1 ? " round" : " rounds");
     default:
       return absl::StrCat(step.hold_count(), " s");
   }

@@ -25,7 +25,7 @@ TEST(RoutineTextTest, ShowsEachStepAtItsStartTime) {
   EXPECT_THAT(text, ::testing::ContainsRegex(
                         "0:20  Low Lunge, right side +30 s +Opens the hips."));
   EXPECT_THAT(text, ::testing::ContainsRegex("0:55  Low Lunge, left side"));
-  EXPECT_THAT(text, ::testing::ContainsRegex("1:30  cat-cow +10 times"));
+  EXPECT_THAT(text, ::testing::ContainsRegex("1:30  cat-cow +10 rounds"));
   EXPECT_THAT(text, HasSubstr("2:10  end"));
 }
 
