@@ -31,7 +31,8 @@ import grpc
 import peer_support
 from peer_support import RPC_TIMEOUT
 
-STREAM_TIMEOUT = 60  # seconds, the deadline of every StreamCues call
+STREAM_TIMEOUT = 150  # seconds, the deadline of every StreamCues call (a whole
+# guided one-pose session plays in real time in about a minute and a half)
 EVENT_TIMEOUT = 10  # seconds to wait for an expected event on a stream
 LOOKAHEAD_MAX_MS = 2000  # cues come "a second or two" ahead of their offset
 HEARTBEAT_GAP_MAX = 2.5  # seconds of silence allowed between two stream events
