@@ -97,6 +97,7 @@ class Composer {
     breath_ = constraints.has_breath_length()
                   ? FromProto(constraints.breath_length())
                   : kDefaultBreath;
+    timing_breath_ = absl::Trunc(breath_, absl::Milliseconds(1));
   }
 
   absl::StatusOr<Routine> Run() {
@@ -148,9 +149,11 @@ class Composer {
           Routine routine = Finish();
           const absl::Duration real = FromProto(routine.total_duration());
           if (absl::AbsDuration(real - target_) <= tolerance_) return routine;
-          // The timing functions count something the plan's measure does not:
-          // carry the difference and fit again.
-          correction_ += real - PlannedLength();
+          // The timing functions count something the plan's measure does not
+          // (the opening and closing words): take the difference as it is
+          // now (PlannedLength leaves the correction out, so it is set, not
+          // added to) and fit again.
+          correction_ = real - PlannedLength();
           continue;
         }
         case HoldFit::kTooLong:
@@ -490,8 +493,12 @@ class Composer {
           const auto side = !sided      ? yoga::type::v1::SIDE_UNSPECIFIED
                             : turn == 0 ? yoga::type::v1::SIDE_RIGHT
                                         : yoga::type::v1::SIDE_LEFT;
-          const TimedStep step{entry.version.pose, entry.version.variation,
-                               entry.version.cue_times, side};
+          const TimedStep step{entry.version.pose,
+                               entry.version.variation,
+                               entry.version.cue_times,
+                               side,
+                               set,
+                               timing_breath_};
           visit(entry, set, side,
                 TransitionDuration(first ? nullptr : &previous, step));
           previous = step;
@@ -722,6 +729,8 @@ class Composer {
   absl::Duration target_;
   absl::Duration tolerance_;
   absl::Duration breath_;
+  // The breath as the session's clock keeps it (TimeRoutine): for transitions.
+  absl::Duration timing_breath_;
   const Candidates candidates_;
 
   // The plan being fitted (see kFirstMain), the main candidates between the
