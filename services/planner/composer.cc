@@ -409,16 +409,22 @@ class Composer {
   // at that height); the finish. A neutralising pose follows every backbend
   // or strength hold unless the next pose already neutralises it.
   std::vector<Entry> Ordered() const {
-    std::vector<size_t> main;
-    for (size_t i = kFirstMain; i < entries_.size(); ++i) main.push_back(i);
-    auto key = [&](size_t i) {
+    using Key = std::tuple<int, int, int, int>;
+    std::vector<std::pair<Key, size_t>> keyed;
+    keyed.reserve(entries_.size());
+    for (size_t i = kFirstMain; i < entries_.size(); ++i) {
       const Version& version = entries_[i].version;
-      return std::make_tuple(-HeightOf(version),
-                             ClassOrder(version.pose->position()),
-                             EffortRank(version), IntenseLevel(version));
-    };
-    std::stable_sort(main.begin(), main.end(),
-                     [&](size_t a, size_t b) { return key(a) < key(b); });
+      keyed.emplace_back(
+          Key{-HeightOf(version), ClassOrder(version.pose->position()),
+              EffortRank(version), IntenseLevel(version)},
+          i);
+    }
+    std::stable_sort(
+        keyed.begin(), keyed.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<size_t> main;
+    main.reserve(keyed.size());
+    for (const auto& [key, i] : keyed) main.push_back(i);
     auto copy = [&](size_t index, Role role, uint32_t round) {
       Entry entry = entries_[index];
       entry.role = role;
@@ -426,7 +432,9 @@ class Composer {
       entry.source = static_cast<int>(index);
       return entry;
     };
-    std::vector<Entry> flat = {copy(0, Role::kWarmUp, 1)};
+    std::vector<Entry> flat;
+    flat.reserve(entries_.size() * 2 + 4);
+    flat.push_back(copy(0, Role::kWarmUp, 1));
     const int warm_up_height = HeightOf(entries_[0].version);
     for (size_t begin = 0; begin < main.size();) {
       const int height = HeightOf(entries_[main[begin]].version);
@@ -500,12 +508,30 @@ class Composer {
                                set,
                                timing_breath_};
           visit(entry, set, side,
-                TransitionDuration(first ? nullptr : &previous, step));
+                Transition(first ? nullptr : &previous, step));
           previous = step;
           first = false;
         }
       }
     }
+  }
+
+  // TransitionDuration, remembered for each pair of steps: a plan is timed
+  // over and over while it is chosen and fitted, with the same moves.
+  absl::Duration Transition(const TimedStep* previous,
+                            const TimedStep& step) const {
+    const TransitionKey key{
+        previous != nullptr ? previous->pose : nullptr,
+        previous != nullptr ? previous->variation : nullptr,
+        previous != nullptr ? static_cast<int>(previous->side) : -1,
+        previous != nullptr ? previous->set : 0u,
+        step.pose,
+        step.variation,
+        static_cast<int>(step.side),
+        step.set};
+    auto [it, added] = transitions_.try_emplace(key);
+    if (added) it->second = TransitionDuration(previous, step);
+    return it->second;
   }
 
   // --- Length ----------------------------------------------------------------
@@ -542,6 +568,7 @@ class Composer {
 
   Measured Measure() const {
     Measured measured{correction_, {}};
+    measured.holds.reserve(entries_.size());
     for (const Entry& entry : entries_) {
       measured.holds.push_back(
           {&catalog::HoldOf(*entry.version.pose, entry.version.variation), 0,
@@ -740,6 +767,12 @@ class Composer {
   std::set<const Pose*> used_;
   // Times each body height's sequence is done; absent: once.
   std::map<int, uint32_t> rounds_;
+  // Transition() results, per (previous step, step).
+  using TransitionKey =
+      std::tuple<const Pose*, const yoga::catalog::v1::Variation*, int,
+                 uint32_t, const Pose*, const yoga::catalog::v1::Variation*,
+                 int, uint32_t>;
+  mutable std::map<TransitionKey, absl::Duration> transitions_;
   // What the timing functions add beyond the plan's own measure.
   absl::Duration correction_;
   bool compact_ = false;
