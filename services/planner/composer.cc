@@ -131,18 +131,17 @@ class Composer {
         [](const Version& a, const Version& b) { return a.score > b.score; });
     if (pool_.empty()) return NoMainPose();
 
-    // Main poses, best first, while a quick estimate with default holds still
-    // fits the target; the fitting below measures exactly.
-    absl::Duration estimate = Estimate(entries_[0]) + Estimate(entries_[1]);
+    // Main poses, best first, while the class with every hold at its
+    // default, timed as the session speaks it, still fits the target: a
+    // short class gets fewer poses rather than every pose at its shortest.
+    Calibrate();
     for (const Version& version : pool_) {
       if (used_.contains(version.pose)) continue;
       AddMain(version);
-      estimate += Estimate(entries_.back());
-      if (estimate > target_) {
-        if (entries_.size() > 3) RemoveMain(entries_.size() - 1);
-        break;
-      }
+      if (MainCount() > 1 && DefaultLength() > target_)
+        RemoveMain(entries_.size() - 1);
     }
+    Calibrate();
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       switch (FitToTarget()) {
         case HoldFit::kFitted: {
@@ -150,14 +149,17 @@ class Composer {
           const absl::Duration real = FromProto(routine.total_duration());
           if (absl::AbsDuration(real - target_) <= tolerance_) return routine;
           // The timing functions count something the plan's measure does not
-          // (the opening and closing words): take the difference as it is
-          // now (PlannedLength leaves the correction out, so it is set, not
-          // added to) and fit again.
+          // (the opening and closing words) and the poses now in the plan
+          // change it: take the difference as it is now (PlannedLength leaves
+          // the correction out, so it is set, not added to) and fit again.
           correction_ = real - PlannedLength();
           continue;
         }
         case HoldFit::kTooLong:
           if (Shrink()) continue;
+          // Before refusing, what the plan as it now stands adds: fewer
+          // poses are fewer names in the opening.
+          if (Recalibrated() < absl::ZeroDuration()) continue;
           return absl::FailedPreconditionError(absl::StrCat(
               "constraints.target_duration: ", absl::FormatDuration(target_),
               " is too short: with these constraints a warm-up, main work and "
@@ -165,6 +167,7 @@ class Composer {
               absl::FormatDuration(LengthAtLimit(false))));
         case HoldFit::kTooShort:
           if (Grow()) continue;
+          if (Recalibrated() > absl::ZeroDuration()) continue;
           return TooLittleLeft();
       }
     }
@@ -177,6 +180,36 @@ class Composer {
 
  private:
   static constexpr int kMaxAttempts = 400;
+
+  // What the timed routine adds to the plan's own measure (the opening and
+  // closing words, the cautions of the runner's conditions), measured by
+  // timing the plan as a routine, so every decision counts it.
+  void Calibrate() {
+    correction_ = absl::ZeroDuration();
+    correction_ = FromProto(Finish(/*with_words=*/false).total_duration()) -
+                  PlannedLength();
+  }
+
+  // Calibrates again; returns by how much the correction changed.
+  absl::Duration Recalibrated() {
+    const absl::Duration before = correction_;
+    Calibrate();
+    return correction_ - before;
+  }
+
+  // The plan's length with every fitted hold at its default.
+  absl::Duration DefaultLength() const {
+    Measured measured = Measure();
+    absl::Duration total = measured.fixed;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      const auto& range = *measured.holds[i].range;
+      total +=
+          measured.holds[i].occurrences *
+          HoldDuration(range, NearestSpokenCount(range, range.default_count()),
+                       breath_);
+    }
+    return total;
+  }
 
   // FAILED_PRECONDITION on the field that rules out the most poses (on
   // target_duration when none does), with what each field rules out.
@@ -379,26 +412,24 @@ class Composer {
     }
     if (compact_) return false;
     compact_ = true;
-    const Version* shortest = nullptr;
+    // The one main pose that makes the shortest class, timed as spoken (a
+    // pose's setup takes longer than most holds); the best scored on a tie.
+    const Version current = entries_[kFirstMain].version;
+    std::optional<Version> chosen;
+    absl::Duration chosen_length;
     for (const Version& version : pool_) {
       if (IsIntense(*version.pose, version.variation)) continue;
-      if (shortest == nullptr ||
-          ShortestHold(version) < ShortestHold(*shortest))
-        shortest = &version;
+      RemoveMain(kFirstMain);
+      AddMain(version);
+      const absl::Duration length = LengthAtLimit(false);
+      if (!chosen || length < chosen_length) {
+        chosen = version;
+        chosen_length = length;
+      }
     }
-    if (shortest == nullptr) return false;
-    const Version chosen = *shortest;
     RemoveMain(kFirstMain);
-    AddMain(chosen);
-    return true;
-  }
-
-  // The shortest a version can be held (both sides when sided).
-  absl::Duration ShortestHold(const Version& version) const {
-    const auto& range = catalog::HoldOf(*version.pose, version.variation);
-    const int sides =
-        catalog::IsSided(*version.pose, version.variation) ? 2 : 1;
-    return sides * HoldDuration(range, SpokenCounts(range).front(), breath_);
+    AddMain(chosen ? *chosen : current);
+    return chosen.has_value();
   }
 
   // --- Order -----------------------------------------------------------------
@@ -535,28 +566,6 @@ class Composer {
   }
 
   // --- Length ----------------------------------------------------------------
-
-  // About how long an entry takes with default holds: its holds, its cues and
-  // a little moving, and for a backbend or strength hold its counterpose
-  // (a minute of child's pose after Locust), without working out the order.
-  absl::Duration Estimate(const Entry& entry) const {
-    constexpr absl::Duration kMoving = absl::Seconds(6);
-    const CueTimes& times = *entry.version.cue_times;
-    const bool sided =
-        catalog::IsSided(*entry.version.pose, entry.version.variation);
-    const auto& range =
-        catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    absl::Duration estimate =
-        (sided ? 2 : 1) * HoldDuration(range, CountOf(entry), breath_) +
-        kMoving + times.release[0] +
-        (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
-                     times.setup_sided[yoga::type::v1::SIDE_LEFT]
-               : times.setup[0]);
-    if (entry.version.neutraliser >= 0) {
-      estimate += Estimate(CounterposeAfter(entry.version));
-    }
-    return estimate;
-  }
 
   // The plan as the fit sees it: everything but the fitted holds (transitions
   // from the timing functions, counterposes' holds, the correction), and each
@@ -720,9 +729,11 @@ class Composer {
     return Reason(entry);
   }
 
-  Routine Finish() const {
+  // The routine as planned, timed; without the words (title, reasons) when
+  // only its length is wanted.
+  Routine Finish(bool with_words = true) const {
     Routine routine;
-    routine.set_title(Title());
+    if (with_words) routine.set_title(Title());
     // The guide speaks the cautions of the runner's conditions.
     for (int condition : constraints_.conditions()) {
       routine.add_conditions(static_cast<yoga::type::v1::Condition>(condition));
@@ -737,6 +748,7 @@ class Composer {
       step->set_hold_count(CountOf(entry));
       step->set_set(set);
       step->set_phase(PhaseOf(entry.role));
+      if (!with_words) return;
       step->set_reason(StepReason(entry, set, side));
     });
     TimeRoutine(planning_, breath_, routine);
