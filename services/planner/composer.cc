@@ -100,36 +100,150 @@ class Composer {
     timing_breath_ = absl::Trunc(breath_, absl::Milliseconds(1));
   }
 
+  // Tries the warm-ups in a teacher's order (WarmUpOptions); the first that
+  // gives a class of the target's length wins. Only a target under
+  // kNoSeparateWarmUpBelow that no warm-up fits is composed without one.
   absl::StatusOr<Routine> Run() {
-    std::optional<Version> warm_up = HighestWarmUp();
-    if (!warm_up)
+    const std::vector<Version> options = WarmUpOptions();
+    if (options.empty())
       return Blocked("no warm-up flow is left", candidates_.warm_up_blocks);
-    std::optional<Version> cool_down = RestorativeFinish(*warm_up);
+    std::optional<absl::Status> first_refusal;
+    bool length_refused = false;
+    absl::Duration shortest = absl::InfiniteDuration();
+    for (const Version& warm_up : options) {
+      Outcome outcome = Compose(&warm_up);
+      if (outcome.routine.ok()) return std::move(outcome.routine);
+      if (!first_refusal) {
+        first_refusal = outcome.routine.status();
+        length_refused = outcome.too_long;
+      }
+      if (outcome.too_long) shortest = std::min(shortest, outcome.shortest);
+    }
+    if (!length_refused) return *first_refusal;
+    absl::Duration shortest_without = absl::InfiniteDuration();
+    if (target_ < kNoSeparateWarmUpBelow) {
+      Outcome outcome = Compose(nullptr);
+      if (outcome.routine.ok()) return std::move(outcome.routine);
+      if (outcome.too_long) shortest_without = outcome.shortest;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "constraints.target_duration: ", absl::FormatDuration(target_),
+        " is too short: with these constraints a warm-up, main work and a "
+        "finish take at least ",
+        absl::FormatDuration(shortest),
+        shortest_without == absl::InfiniteDuration()
+            ? ""
+            : absl::StrCat(", and main work and a finish without a separate "
+                           "warm-up at least ",
+                           absl::FormatDuration(shortest_without))));
+  }
+
+ private:
+  static constexpr int kMaxAttempts = 400;
+  // A warm-up at its default rounds, with its spoken entry (at FULL the
+  // flow's slow first round), takes at most this share of the class when it
+  // can: a short class starts with the shorter version (the half sun
+  // salutation).
+  static constexpr int kWarmUpShareDivisor = 4;
+  // Below this target, and only when no warm-up leaves room for main work
+  // and a finish, the class goes straight into its main work.
+  static constexpr absl::Duration kNoSeparateWarmUpBelow = absl::Minutes(7);
+
+  // One try at the class with one warm-up (or none): the routine, or the
+  // refusal and whether it was for the length (`shortest`: the class at its
+  // shortest holds with the fewest poses).
+  struct Outcome {
+    explicit Outcome(absl::StatusOr<Routine> result)
+        : routine(std::move(result)) {}
+    static Outcome TooLong(absl::Duration shortest) {
+      Outcome outcome(absl::FailedPreconditionError("too long"));
+      outcome.too_long = true;
+      outcome.shortest = shortest;
+      return outcome;
+    }
+    absl::StatusOr<Routine> routine;
+    bool too_long = false;
+    absl::Duration shortest;
+  };
+
+  // The warm-ups a teacher would lead with, best first: the highest (a class
+  // after a run starts on its feet), then lower, gentler ones; within one
+  // height those whose default rounds and spoken entry take at most a
+  // quarter of the target, best scored first, then the rest, shortest first.
+  std::vector<Version> WarmUpOptions() const {
+    struct Option {
+      Version version;
+      absl::Duration lead_in;
+      bool roomy;
+    };
+    std::vector<Option> options;
+    for (const Version& version : candidates_.warm_ups) {
+      absl::Duration lead_in;
+      Entry entry{version, Role::kWarmUp};
+      ForEachStep({entry}, [&](const Entry& step, uint32_t, auto,
+                               absl::Duration transition) {
+        lead_in +=
+            transition + HoldDuration(catalog::HoldOf(*step.version.pose,
+                                                      step.version.variation),
+                                      CountOf(step), breath_);
+      });
+      options.push_back(
+          {version, lead_in, lead_in * kWarmUpShareDivisor <= target_});
+    }
+    std::stable_sort(options.begin(), options.end(),
+                     [](const Option& a, const Option& b) {
+                       const int ha = HeightOf(a.version);
+                       const int hb = HeightOf(b.version);
+                       if (ha != hb) return ha > hb;
+                       if (a.roomy != b.roomy) return a.roomy;
+                       if (a.roomy) return a.version.score > b.version.score;
+                       return a.lead_in < b.lead_in;
+                     });
+    std::vector<Version> versions;
+    for (const Option& option : options) versions.push_back(option.version);
+    return versions;
+  }
+
+  // The class with `warm_up` (none: main work first), fitted to the target.
+  Outcome Compose(const Version* warm_up) {
+    entries_.clear();
+    pool_.clear();
+    used_.clear();
+    rounds_.clear();
+    correction_ = absl::ZeroDuration();
+    compact_ = false;
+    warm_up_ = warm_up != nullptr;
+    const int top = warm_up != nullptr
+                        ? HeightOf(*warm_up)
+                        : BodyHeight(yoga::type::v1::BODY_POSITION_STANDING);
+    std::optional<Version> cool_down = RestorativeFinish(warm_up);
     // Main work lies between the warm-up's height and the finish's, so the
     // class only ever moves down; a restorative finish is one last rise when
     // it stands higher, so main work can go all the way down before it.
     int lowest = 0;
     if (!cool_down) {
-      cool_down = LowestFinish(*warm_up);
+      cool_down = LowestFinish(warm_up, top);
       if (!cool_down)
-        return Blocked("no restorative finish is left",
-                       candidates_.cool_down_blocks);
+        return Outcome(Blocked("no restorative finish is left",
+                               candidates_.cool_down_blocks));
       lowest = HeightOf(*cool_down);
     }
-    entries_ = {Entry{*warm_up, Role::kWarmUp},
-                Entry{*cool_down, Role::kCoolDown}};
-    used_ = {warm_up->pose, cool_down->pose};
+    // Without a warm-up, entries_[0] only holds the place: it is never done.
+    entries_ = {
+        Entry{warm_up != nullptr ? *warm_up : *cool_down, Role::kWarmUp},
+        Entry{*cool_down, Role::kCoolDown}};
+    used_ = {cool_down->pose};
+    if (warm_up != nullptr) used_.insert(warm_up->pose);
     for (const Version& version : candidates_.mains) {
       const int height = HeightOf(version);
-      if (height <= HeightOf(*warm_up) && height >= lowest &&
-          !used_.contains(version.pose)) {
+      if (height <= top && height >= lowest && !used_.contains(version.pose)) {
         pool_.push_back(version);
       }
     }
     std::stable_sort(
         pool_.begin(), pool_.end(),
         [](const Version& a, const Version& b) { return a.score > b.score; });
-    if (pool_.empty()) return NoMainPose();
+    if (pool_.empty()) return Outcome(NoMainPose());
 
     // Main poses, best first, while the class with every hold at its
     // default, timed as the session speaks it, still fits the target: a
@@ -147,7 +261,8 @@ class Composer {
         case HoldFit::kFitted: {
           Routine routine = Finish();
           const absl::Duration real = FromProto(routine.total_duration());
-          if (absl::AbsDuration(real - target_) <= tolerance_) return routine;
+          if (absl::AbsDuration(real - target_) <= tolerance_)
+            return Outcome(std::move(routine));
           // The timing functions count something the plan's measure does not
           // (the opening and closing words) and the poses now in the plan
           // change it: take the difference as it is now (PlannedLength leaves
@@ -160,26 +275,19 @@ class Composer {
           // Before refusing, what the plan as it now stands adds: fewer
           // poses are fewer names in the opening.
           if (Recalibrated() < absl::ZeroDuration()) continue;
-          return absl::FailedPreconditionError(absl::StrCat(
-              "constraints.target_duration: ", absl::FormatDuration(target_),
-              " is too short: with these constraints a warm-up, main work and "
-              "a finish take at least ",
-              absl::FormatDuration(LengthAtLimit(false))));
+          return Outcome::TooLong(LengthAtLimit(false));
         case HoldFit::kTooShort:
           if (Grow()) continue;
           if (Recalibrated() > absl::ZeroDuration()) continue;
-          return TooLittleLeft();
+          return Outcome(TooLittleLeft());
       }
     }
-    return absl::FailedPreconditionError(
+    return Outcome(absl::FailedPreconditionError(
         absl::StrCat("constraints.target_duration: no mix of the allowed poses "
                      "comes within ",
                      absl::FormatDuration(tolerance_), " of ",
-                     absl::FormatDuration(target_)));
+                     absl::FormatDuration(target_))));
   }
-
- private:
-  static constexpr int kMaxAttempts = 400;
 
   // What the timed routine adds to the plan's own measure (the opening and
   // closing words, the cautions of the runner's conditions), measured by
@@ -235,31 +343,16 @@ class Composer {
 
   // --- Warm-up and finish --------------------------------------------------
 
-  // The warm-up that starts highest (a class after a run starts on its feet),
-  // the best scored of those.
-  std::optional<Version> HighestWarmUp() const {
-    const Version* best = nullptr;
-    for (const Version& version : candidates_.warm_ups) {
-      if (best == nullptr || HeightOf(version) > HeightOf(*best) ||
-          (HeightOf(version) == HeightOf(*best) &&
-           version.score > best->score)) {
-        best = &version;
-      }
-    }
-    if (best == nullptr) return std::nullopt;
-    return *best;
-  }
-
   // A restorative pose to end on, whatever its height: a teacher ends a class
   // after a run resting in child's pose even after lying work (seeds 000 and
   // 001), so the class comes up onto its knees for this one last step. The
   // lowest allowed (no rise when the catalog has one lying), the best scored
   // of those. None when the runner's constraints rule out every restorative
   // pose (child's pose is excluded, or standing_only).
-  std::optional<Version> RestorativeFinish(const Version& warm_up) const {
+  std::optional<Version> RestorativeFinish(const Version* warm_up) const {
     const Version* best = nullptr;
     for (const Version& version : candidates_.cool_downs) {
-      if (version.pose == warm_up.pose ||
+      if ((warm_up != nullptr && version.pose == warm_up->pose) ||
           version.pose->kind() != yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
         continue;
       }
@@ -274,14 +367,14 @@ class Composer {
   }
 
   // Without a restorative pose: the gentle stretch at the lowest height the
-  // warm-up can lead down to, so main work can use every height in between;
-  // of those the one main work misses least (the lowest scored), so the best
-  // stretches get the main work's sets and repeats.
-  std::optional<Version> LowestFinish(const Version& warm_up) const {
+  // warm-up (at `top`) can lead down to, so main work can use every height in
+  // between; of those the one main work misses least (the lowest scored), so
+  // the best stretches get the main work's sets and repeats.
+  std::optional<Version> LowestFinish(const Version* warm_up, int top) const {
     const Version* best = nullptr;
     for (const Version& version : candidates_.cool_downs) {
-      if (version.pose == warm_up.pose ||
-          HeightOf(version) > HeightOf(warm_up)) {
+      if ((warm_up != nullptr && version.pose == warm_up->pose) ||
+          HeightOf(version) > top) {
         continue;
       }
       if (best == nullptr || HeightOf(version) < HeightOf(*best) ||
@@ -299,6 +392,7 @@ class Composer {
   // entries_[0] is the warm-up, entries_[1] the finish, the rest main work in
   // the order chosen.
   static constexpr size_t kFirstMain = 2;
+  static constexpr int kNoHeight = -1;
 
   void AddMain(const Version& version) {
     used_.insert(version.pose);
@@ -335,7 +429,7 @@ class Composer {
     }
     std::vector<int> heights;
     for (auto& [height, set] : poses) {
-      if (height == HeightOf(entries_[0].version))
+      if (warm_up_ && height == HeightOf(entries_[0].version))
         set.insert(entries_[0].version.pose);
       if (set.size() >= 2) heights.push_back(height);
     }
@@ -465,8 +559,9 @@ class Composer {
     };
     std::vector<Entry> flat;
     flat.reserve(entries_.size() * 2 + 4);
-    flat.push_back(copy(0, Role::kWarmUp, 1));
-    const int warm_up_height = HeightOf(entries_[0].version);
+    if (warm_up_) flat.push_back(copy(0, Role::kWarmUp, 1));
+    const int warm_up_height =
+        warm_up_ ? HeightOf(entries_[0].version) : kNoHeight;
     for (size_t begin = 0; begin < main.size();) {
       const int height = HeightOf(entries_[main[begin]].version);
       size_t end = begin;
@@ -630,7 +725,7 @@ class Composer {
   // The warm-up and finish that are left, for a refusal to say what remains.
   std::string WhatIsLeft() const {
     std::vector<std::string> names;
-    for (size_t i = 0; i < entries_.size(); ++i) {
+    for (size_t i = warm_up_ ? 0 : 1; i < entries_.size(); ++i) {
       names.push_back(
           absl::StrCat(entries_[i].version.Name(), i == 0   ? " (warm-up)"
                                                    : i == 1 ? " (finish)"
@@ -740,6 +835,7 @@ class Composer {
     }
     ForEachStep(Ordered(), [&](const Entry& entry, uint32_t set,
                                yoga::type::v1::Side side, absl::Duration) {
+      const bool first = routine.steps().empty();
       RoutineStep* step = routine.add_steps();
       step->set_pose_id(entry.version.pose->id());
       if (entry.version.variation)
@@ -749,17 +845,32 @@ class Composer {
       step->set_set(set);
       step->set_phase(PhaseOf(entry.role));
       if (!with_words) return;
-      step->set_reason(StepReason(entry, set, side));
+      step->set_reason(
+          !warm_up_ && first
+              ? absl::StrCat(NoWarmUpReason(), StepReason(entry, set, side))
+              : StepReason(entry, set, side));
     });
     TimeRoutine(planning_, breath_, routine);
     return routine;
   }
 
+  // Said on the first step of a class without a warm-up, so the runner
+  // knows why.
+  std::string NoWarmUpReason() const {
+    return absl::StrCat("No separate warm-up: a ", Minutes(),
+                        "-minute class has room only for main work and a "
+                        "finish, so it starts here. ");
+  }
+
+  int64_t Minutes() const {
+    return absl::ToInt64Minutes(target_ + absl::Seconds(30));
+  }
+
   std::string Title() const {
     std::vector<std::string> areas;
     for (int area : focus_) areas.push_back(AreaLabel(area));
-    return absl::StrCat(absl::ToInt64Minutes(target_ + absl::Seconds(30)),
-                        " minutes for your ", absl::StrJoin(areas, " and "));
+    return absl::StrCat(Minutes(), " minutes for your ",
+                        absl::StrJoin(areas, " and "));
   }
 
   const PlanningCatalog& planning_;
@@ -788,6 +899,9 @@ class Composer {
   // What the timing functions add beyond the plan's own measure.
   absl::Duration correction_;
   bool compact_ = false;
+  // False when the class goes straight into its main work (entries_[0] is
+  // then never done).
+  bool warm_up_ = true;
 };
 
 }  // namespace
