@@ -97,83 +97,227 @@ class Composer {
     breath_ = constraints.has_breath_length()
                   ? FromProto(constraints.breath_length())
                   : kDefaultBreath;
+    timing_breath_ = absl::Trunc(breath_, absl::Milliseconds(1));
   }
 
+  // Tries the warm-ups in a teacher's order (WarmUpOptions); the first that
+  // gives a class of the target's length wins. Only a target under
+  // kNoSeparateWarmUpBelow that no warm-up fits is composed without one.
   absl::StatusOr<Routine> Run() {
-    std::optional<Version> warm_up = HighestWarmUp();
-    if (!warm_up)
+    const std::vector<Version> options = WarmUpOptions();
+    if (options.empty())
       return Blocked("no warm-up flow is left", candidates_.warm_up_blocks);
-    std::optional<Version> cool_down = RestorativeFinish(*warm_up);
+    std::optional<absl::Status> first_refusal;
+    bool length_refused = false;
+    absl::Duration shortest = absl::InfiniteDuration();
+    for (const Version& warm_up : options) {
+      Outcome outcome = Compose(&warm_up);
+      if (outcome.routine.ok()) return std::move(outcome.routine);
+      if (!first_refusal) {
+        first_refusal = outcome.routine.status();
+        length_refused = outcome.too_long;
+      }
+      if (outcome.too_long) shortest = std::min(shortest, outcome.shortest);
+    }
+    if (!length_refused) return *first_refusal;
+    absl::Duration shortest_without = absl::InfiniteDuration();
+    if (target_ < kNoSeparateWarmUpBelow) {
+      Outcome outcome = Compose(nullptr);
+      if (outcome.routine.ok()) return std::move(outcome.routine);
+      if (outcome.too_long) shortest_without = outcome.shortest;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "constraints.target_duration: ", absl::FormatDuration(target_),
+        " is too short: with these constraints a warm-up, main work and a "
+        "finish take at least ",
+        absl::FormatDuration(shortest),
+        shortest_without == absl::InfiniteDuration()
+            ? ""
+            : absl::StrCat(", and main work and a finish without a separate "
+                           "warm-up at least ",
+                           absl::FormatDuration(shortest_without))));
+  }
+
+ private:
+  static constexpr int kMaxAttempts = 400;
+  // A warm-up at its default rounds, with its spoken entry (at FULL the
+  // flow's slow first round), takes at most this share of the class when it
+  // can: a short class starts with the shorter version (the half sun
+  // salutation).
+  static constexpr int kWarmUpShareDivisor = 4;
+  // Below this target, and only when no warm-up leaves room for main work
+  // and a finish, the class goes straight into its main work.
+  static constexpr absl::Duration kNoSeparateWarmUpBelow = absl::Minutes(7);
+
+  // One try at the class with one warm-up (or none): the routine, or the
+  // refusal and whether it was for the length (`shortest`: the class at its
+  // shortest holds with the fewest poses).
+  struct Outcome {
+    explicit Outcome(absl::StatusOr<Routine> result)
+        : routine(std::move(result)) {}
+    static Outcome TooLong(absl::Duration shortest) {
+      Outcome outcome(absl::FailedPreconditionError("too long"));
+      outcome.too_long = true;
+      outcome.shortest = shortest;
+      return outcome;
+    }
+    absl::StatusOr<Routine> routine;
+    bool too_long = false;
+    absl::Duration shortest;
+  };
+
+  // The warm-ups a teacher would lead with, best first: the highest (a class
+  // after a run starts on its feet), then lower, gentler ones; within one
+  // height those whose default rounds and spoken entry take at most a
+  // quarter of the target, best scored first, then the rest, shortest first.
+  std::vector<Version> WarmUpOptions() const {
+    struct Option {
+      Version version;
+      absl::Duration lead_in;
+      bool roomy;
+    };
+    std::vector<Option> options;
+    for (const Version& version : candidates_.warm_ups) {
+      absl::Duration lead_in;
+      Entry entry{version, Role::kWarmUp};
+      ForEachStep({entry}, [&](const Entry& step, uint32_t, auto,
+                               absl::Duration transition) {
+        lead_in +=
+            transition + HoldDuration(catalog::HoldOf(*step.version.pose,
+                                                      step.version.variation),
+                                      CountOf(step), breath_);
+      });
+      options.push_back(
+          {version, lead_in, lead_in * kWarmUpShareDivisor <= target_});
+    }
+    std::stable_sort(options.begin(), options.end(),
+                     [](const Option& a, const Option& b) {
+                       const int ha = HeightOf(a.version);
+                       const int hb = HeightOf(b.version);
+                       if (ha != hb) return ha > hb;
+                       if (a.roomy != b.roomy) return a.roomy;
+                       if (a.roomy) return a.version.score > b.version.score;
+                       return a.lead_in < b.lead_in;
+                     });
+    std::vector<Version> versions;
+    for (const Option& option : options) versions.push_back(option.version);
+    return versions;
+  }
+
+  // The class with `warm_up` (none: main work first), fitted to the target.
+  Outcome Compose(const Version* warm_up) {
+    entries_.clear();
+    pool_.clear();
+    used_.clear();
+    rounds_.clear();
+    correction_ = absl::ZeroDuration();
+    compact_ = false;
+    warm_up_ = warm_up != nullptr;
+    const int top = warm_up != nullptr
+                        ? HeightOf(*warm_up)
+                        : BodyHeight(yoga::type::v1::BODY_POSITION_STANDING);
+    std::optional<Version> cool_down = RestorativeFinish(warm_up);
     // Main work lies between the warm-up's height and the finish's, so the
     // class only ever moves down; a restorative finish is one last rise when
     // it stands higher, so main work can go all the way down before it.
     int lowest = 0;
     if (!cool_down) {
-      cool_down = LowestFinish(*warm_up);
+      cool_down = LowestFinish(warm_up, top);
       if (!cool_down)
-        return Blocked("no restorative finish is left",
-                       candidates_.cool_down_blocks);
+        return Outcome(Blocked("no restorative finish is left",
+                               candidates_.cool_down_blocks));
       lowest = HeightOf(*cool_down);
     }
-    entries_ = {Entry{*warm_up, Role::kWarmUp},
-                Entry{*cool_down, Role::kCoolDown}};
-    used_ = {warm_up->pose, cool_down->pose};
+    // Without a warm-up, entries_[0] only holds the place: it is never done.
+    entries_ = {
+        Entry{warm_up != nullptr ? *warm_up : *cool_down, Role::kWarmUp},
+        Entry{*cool_down, Role::kCoolDown}};
+    used_ = {cool_down->pose};
+    if (warm_up != nullptr) used_.insert(warm_up->pose);
     for (const Version& version : candidates_.mains) {
       const int height = HeightOf(version);
-      if (height <= HeightOf(*warm_up) && height >= lowest &&
-          !used_.contains(version.pose)) {
+      if (height <= top && height >= lowest && !used_.contains(version.pose)) {
         pool_.push_back(version);
       }
     }
     std::stable_sort(
         pool_.begin(), pool_.end(),
         [](const Version& a, const Version& b) { return a.score > b.score; });
-    if (pool_.empty()) return NoMainPose();
+    if (pool_.empty()) return Outcome(NoMainPose());
 
-    // Main poses, best first, while a quick estimate with default holds still
-    // fits the target; the fitting below measures exactly.
-    absl::Duration estimate = Estimate(entries_[0]) + Estimate(entries_[1]);
+    // Main poses, best first, while the class with every hold at its
+    // default, timed as the session speaks it, still fits the target: a
+    // short class gets fewer poses rather than every pose at its shortest.
+    Calibrate();
     for (const Version& version : pool_) {
       if (used_.contains(version.pose)) continue;
       AddMain(version);
-      estimate += Estimate(entries_.back());
-      if (estimate > target_) {
-        if (entries_.size() > 3) RemoveMain(entries_.size() - 1);
-        break;
-      }
+      if (MainCount() > 1 && DefaultLength() > target_)
+        RemoveMain(entries_.size() - 1);
     }
+    Calibrate();
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
       switch (FitToTarget()) {
         case HoldFit::kFitted: {
           Routine routine = Finish();
           const absl::Duration real = FromProto(routine.total_duration());
-          if (absl::AbsDuration(real - target_) <= tolerance_) return routine;
-          // The timing functions count something the plan's measure does not:
-          // carry the difference and fit again.
-          correction_ += real - PlannedLength();
+          if (absl::AbsDuration(real - target_) <= tolerance_)
+            return Outcome(std::move(routine));
+          // The timing functions count something the plan's measure does not
+          // (the opening and closing words) and the poses now in the plan
+          // change it: take the difference as it is now (PlannedLength leaves
+          // the correction out, so it is set, not added to) and fit again.
+          correction_ = real - PlannedLength();
           continue;
         }
         case HoldFit::kTooLong:
           if (Shrink()) continue;
-          return absl::FailedPreconditionError(absl::StrCat(
-              "constraints.target_duration: ", absl::FormatDuration(target_),
-              " is too short: with these constraints a warm-up, main work and "
-              "a finish take at least ",
-              absl::FormatDuration(LengthAtLimit(false))));
+          // Before refusing, what the plan as it now stands adds: fewer
+          // poses are fewer names in the opening.
+          if (Recalibrated() < absl::ZeroDuration()) continue;
+          return Outcome::TooLong(LengthAtLimit(false));
         case HoldFit::kTooShort:
           if (Grow()) continue;
-          return TooLittleLeft();
+          if (Recalibrated() > absl::ZeroDuration()) continue;
+          return Outcome(TooLittleLeft());
       }
     }
-    return absl::FailedPreconditionError(
+    return Outcome(absl::FailedPreconditionError(
         absl::StrCat("constraints.target_duration: no mix of the allowed poses "
                      "comes within ",
                      absl::FormatDuration(tolerance_), " of ",
-                     absl::FormatDuration(target_)));
+                     absl::FormatDuration(target_))));
   }
 
- private:
-  static constexpr int kMaxAttempts = 400;
+  // What the timed routine adds to the plan's own measure (the opening and
+  // closing words, the cautions of the runner's conditions), measured by
+  // timing the plan as a routine, so every decision counts it.
+  void Calibrate() {
+    correction_ = absl::ZeroDuration();
+    correction_ = FromProto(Finish(/*with_words=*/false).total_duration()) -
+                  PlannedLength();
+  }
+
+  // Calibrates again; returns by how much the correction changed.
+  absl::Duration Recalibrated() {
+    const absl::Duration before = correction_;
+    Calibrate();
+    return correction_ - before;
+  }
+
+  // The plan's length with every fitted hold at its default.
+  absl::Duration DefaultLength() const {
+    Measured measured = Measure();
+    absl::Duration total = measured.fixed;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      const auto& range = *measured.holds[i].range;
+      total +=
+          measured.holds[i].occurrences *
+          HoldDuration(range, NearestSpokenCount(range, range.default_count()),
+                       breath_);
+    }
+    return total;
+  }
 
   // FAILED_PRECONDITION on the field that rules out the most poses (on
   // target_duration when none does), with what each field rules out.
@@ -199,31 +343,16 @@ class Composer {
 
   // --- Warm-up and finish --------------------------------------------------
 
-  // The warm-up that starts highest (a class after a run starts on its feet),
-  // the best scored of those.
-  std::optional<Version> HighestWarmUp() const {
-    const Version* best = nullptr;
-    for (const Version& version : candidates_.warm_ups) {
-      if (best == nullptr || HeightOf(version) > HeightOf(*best) ||
-          (HeightOf(version) == HeightOf(*best) &&
-           version.score > best->score)) {
-        best = &version;
-      }
-    }
-    if (best == nullptr) return std::nullopt;
-    return *best;
-  }
-
   // A restorative pose to end on, whatever its height: a teacher ends a class
   // after a run resting in child's pose even after lying work (seeds 000 and
   // 001), so the class comes up onto its knees for this one last step. The
   // lowest allowed (no rise when the catalog has one lying), the best scored
   // of those. None when the runner's constraints rule out every restorative
   // pose (child's pose is excluded, or standing_only).
-  std::optional<Version> RestorativeFinish(const Version& warm_up) const {
+  std::optional<Version> RestorativeFinish(const Version* warm_up) const {
     const Version* best = nullptr;
     for (const Version& version : candidates_.cool_downs) {
-      if (version.pose == warm_up.pose ||
+      if ((warm_up != nullptr && version.pose == warm_up->pose) ||
           version.pose->kind() != yoga::catalog::v1::POSE_KIND_RESTORATIVE) {
         continue;
       }
@@ -238,14 +367,14 @@ class Composer {
   }
 
   // Without a restorative pose: the gentle stretch at the lowest height the
-  // warm-up can lead down to, so main work can use every height in between;
-  // of those the one main work misses least (the lowest scored), so the best
-  // stretches get the main work's sets and repeats.
-  std::optional<Version> LowestFinish(const Version& warm_up) const {
+  // warm-up (at `top`) can lead down to, so main work can use every height in
+  // between; of those the one main work misses least (the lowest scored), so
+  // the best stretches get the main work's sets and repeats.
+  std::optional<Version> LowestFinish(const Version* warm_up, int top) const {
     const Version* best = nullptr;
     for (const Version& version : candidates_.cool_downs) {
-      if (version.pose == warm_up.pose ||
-          HeightOf(version) > HeightOf(warm_up)) {
+      if ((warm_up != nullptr && version.pose == warm_up->pose) ||
+          HeightOf(version) > top) {
         continue;
       }
       if (best == nullptr || HeightOf(version) < HeightOf(*best) ||
@@ -263,6 +392,7 @@ class Composer {
   // entries_[0] is the warm-up, entries_[1] the finish, the rest main work in
   // the order chosen.
   static constexpr size_t kFirstMain = 2;
+  static constexpr int kNoHeight = -1;
 
   void AddMain(const Version& version) {
     used_.insert(version.pose);
@@ -299,7 +429,7 @@ class Composer {
     }
     std::vector<int> heights;
     for (auto& [height, set] : poses) {
-      if (height == HeightOf(entries_[0].version))
+      if (warm_up_ && height == HeightOf(entries_[0].version))
         set.insert(entries_[0].version.pose);
       if (set.size() >= 2) heights.push_back(height);
     }
@@ -376,26 +506,24 @@ class Composer {
     }
     if (compact_) return false;
     compact_ = true;
-    const Version* shortest = nullptr;
+    // The one main pose that makes the shortest class, timed as spoken (a
+    // pose's setup takes longer than most holds); the best scored on a tie.
+    const Version current = entries_[kFirstMain].version;
+    std::optional<Version> chosen;
+    absl::Duration chosen_length;
     for (const Version& version : pool_) {
       if (IsIntense(*version.pose, version.variation)) continue;
-      if (shortest == nullptr ||
-          ShortestHold(version) < ShortestHold(*shortest))
-        shortest = &version;
+      RemoveMain(kFirstMain);
+      AddMain(version);
+      const absl::Duration length = LengthAtLimit(false);
+      if (!chosen || length < chosen_length) {
+        chosen = version;
+        chosen_length = length;
+      }
     }
-    if (shortest == nullptr) return false;
-    const Version chosen = *shortest;
     RemoveMain(kFirstMain);
-    AddMain(chosen);
-    return true;
-  }
-
-  // The shortest a version can be held (both sides when sided).
-  absl::Duration ShortestHold(const Version& version) const {
-    const auto& range = catalog::HoldOf(*version.pose, version.variation);
-    const int sides =
-        catalog::IsSided(*version.pose, version.variation) ? 2 : 1;
-    return sides * HoldDuration(range, SpokenCounts(range).front(), breath_);
+    AddMain(chosen ? *chosen : current);
+    return chosen.has_value();
   }
 
   // --- Order -----------------------------------------------------------------
@@ -406,16 +534,22 @@ class Composer {
   // at that height); the finish. A neutralising pose follows every backbend
   // or strength hold unless the next pose already neutralises it.
   std::vector<Entry> Ordered() const {
-    std::vector<size_t> main;
-    for (size_t i = kFirstMain; i < entries_.size(); ++i) main.push_back(i);
-    auto key = [&](size_t i) {
+    using Key = std::tuple<int, int, int, int>;
+    std::vector<std::pair<Key, size_t>> keyed;
+    keyed.reserve(entries_.size());
+    for (size_t i = kFirstMain; i < entries_.size(); ++i) {
       const Version& version = entries_[i].version;
-      return std::make_tuple(-HeightOf(version),
-                             ClassOrder(version.pose->position()),
-                             EffortRank(version), IntenseLevel(version));
-    };
-    std::stable_sort(main.begin(), main.end(),
-                     [&](size_t a, size_t b) { return key(a) < key(b); });
+      keyed.emplace_back(
+          Key{-HeightOf(version), ClassOrder(version.pose->position()),
+              EffortRank(version), IntenseLevel(version)},
+          i);
+    }
+    std::stable_sort(
+        keyed.begin(), keyed.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<size_t> main;
+    main.reserve(keyed.size());
+    for (const auto& [key, i] : keyed) main.push_back(i);
     auto copy = [&](size_t index, Role role, uint32_t round) {
       Entry entry = entries_[index];
       entry.role = role;
@@ -423,8 +557,11 @@ class Composer {
       entry.source = static_cast<int>(index);
       return entry;
     };
-    std::vector<Entry> flat = {copy(0, Role::kWarmUp, 1)};
-    const int warm_up_height = HeightOf(entries_[0].version);
+    std::vector<Entry> flat;
+    flat.reserve(entries_.size() * 2 + 4);
+    if (warm_up_) flat.push_back(copy(0, Role::kWarmUp, 1));
+    const int warm_up_height =
+        warm_up_ ? HeightOf(entries_[0].version) : kNoHeight;
     for (size_t begin = 0; begin < main.size();) {
       const int height = HeightOf(entries_[main[begin]].version);
       size_t end = begin;
@@ -490,10 +627,14 @@ class Composer {
           const auto side = !sided      ? yoga::type::v1::SIDE_UNSPECIFIED
                             : turn == 0 ? yoga::type::v1::SIDE_RIGHT
                                         : yoga::type::v1::SIDE_LEFT;
-          const TimedStep step{entry.version.pose, entry.version.variation,
-                               entry.version.cue_times, side};
+          const TimedStep step{entry.version.pose,
+                               entry.version.variation,
+                               entry.version.cue_times,
+                               side,
+                               set,
+                               timing_breath_};
           visit(entry, set, side,
-                TransitionDuration(first ? nullptr : &previous, step));
+                Transition(first ? nullptr : &previous, step));
           previous = step;
           first = false;
         }
@@ -501,29 +642,25 @@ class Composer {
     }
   }
 
-  // --- Length ----------------------------------------------------------------
-
-  // About how long an entry takes with default holds: its holds, its cues and
-  // a little moving, and for a backbend or strength hold its counterpose
-  // (a minute of child's pose after Locust), without working out the order.
-  absl::Duration Estimate(const Entry& entry) const {
-    constexpr absl::Duration kMoving = absl::Seconds(6);
-    const CueTimes& times = *entry.version.cue_times;
-    const bool sided =
-        catalog::IsSided(*entry.version.pose, entry.version.variation);
-    const auto& range =
-        catalog::HoldOf(*entry.version.pose, entry.version.variation);
-    absl::Duration estimate =
-        (sided ? 2 : 1) * HoldDuration(range, CountOf(entry), breath_) +
-        kMoving + times.release[0] +
-        (sided ? times.setup[yoga::type::v1::SIDE_RIGHT] +
-                     times.setup_sided[yoga::type::v1::SIDE_LEFT]
-               : times.setup[0]);
-    if (entry.version.neutraliser >= 0) {
-      estimate += Estimate(CounterposeAfter(entry.version));
-    }
-    return estimate;
+  // TransitionDuration, remembered for each pair of steps: a plan is timed
+  // over and over while it is chosen and fitted, with the same moves.
+  absl::Duration Transition(const TimedStep* previous,
+                            const TimedStep& step) const {
+    const TransitionKey key{
+        previous != nullptr ? previous->pose : nullptr,
+        previous != nullptr ? previous->variation : nullptr,
+        previous != nullptr ? static_cast<int>(previous->side) : -1,
+        previous != nullptr ? previous->set : 0u,
+        step.pose,
+        step.variation,
+        static_cast<int>(step.side),
+        step.set};
+    auto [it, added] = transitions_.try_emplace(key);
+    if (added) it->second = TransitionDuration(previous, step);
+    return it->second;
   }
+
+  // --- Length ----------------------------------------------------------------
 
   // The plan as the fit sees it: everything but the fitted holds (transitions
   // from the timing functions, counterposes' holds, the correction), and each
@@ -535,6 +672,7 @@ class Composer {
 
   Measured Measure() const {
     Measured measured{correction_, {}};
+    measured.holds.reserve(entries_.size());
     for (const Entry& entry : entries_) {
       measured.holds.push_back(
           {&catalog::HoldOf(*entry.version.pose, entry.version.variation), 0,
@@ -587,7 +725,7 @@ class Composer {
   // The warm-up and finish that are left, for a refusal to say what remains.
   std::string WhatIsLeft() const {
     std::vector<std::string> names;
-    for (size_t i = 0; i < entries_.size(); ++i) {
+    for (size_t i = warm_up_ ? 0 : 1; i < entries_.size(); ++i) {
       names.push_back(
           absl::StrCat(entries_[i].version.Name(), i == 0   ? " (warm-up)"
                                                    : i == 1 ? " (finish)"
@@ -686,15 +824,18 @@ class Composer {
     return Reason(entry);
   }
 
-  Routine Finish() const {
+  // The routine as planned, timed; without the words (title, reasons) when
+  // only its length is wanted.
+  Routine Finish(bool with_words = true) const {
     Routine routine;
-    routine.set_title(Title());
+    if (with_words) routine.set_title(Title());
     // The guide speaks the cautions of the runner's conditions.
     for (int condition : constraints_.conditions()) {
       routine.add_conditions(static_cast<yoga::type::v1::Condition>(condition));
     }
     ForEachStep(Ordered(), [&](const Entry& entry, uint32_t set,
                                yoga::type::v1::Side side, absl::Duration) {
+      const bool first = routine.steps().empty();
       RoutineStep* step = routine.add_steps();
       step->set_pose_id(entry.version.pose->id());
       if (entry.version.variation)
@@ -703,17 +844,33 @@ class Composer {
       step->set_hold_count(CountOf(entry));
       step->set_set(set);
       step->set_phase(PhaseOf(entry.role));
-      step->set_reason(StepReason(entry, set, side));
+      if (!with_words) return;
+      step->set_reason(
+          !warm_up_ && first
+              ? absl::StrCat(NoWarmUpReason(), StepReason(entry, set, side))
+              : StepReason(entry, set, side));
     });
     TimeRoutine(planning_, breath_, routine);
     return routine;
   }
 
+  // Said on the first step of a class without a warm-up, so the runner
+  // knows why.
+  std::string NoWarmUpReason() const {
+    return absl::StrCat("No separate warm-up: a ", Minutes(),
+                        "-minute class has room only for main work and a "
+                        "finish, so it starts here. ");
+  }
+
+  int64_t Minutes() const {
+    return absl::ToInt64Minutes(target_ + absl::Seconds(30));
+  }
+
   std::string Title() const {
     std::vector<std::string> areas;
     for (int area : focus_) areas.push_back(AreaLabel(area));
-    return absl::StrCat(absl::ToInt64Minutes(target_ + absl::Seconds(30)),
-                        " minutes for your ", absl::StrJoin(areas, " and "));
+    return absl::StrCat(Minutes(), " minutes for your ",
+                        absl::StrJoin(areas, " and "));
   }
 
   const PlanningCatalog& planning_;
@@ -722,6 +879,8 @@ class Composer {
   absl::Duration target_;
   absl::Duration tolerance_;
   absl::Duration breath_;
+  // The breath as the session's clock keeps it (TimeRoutine): for transitions.
+  absl::Duration timing_breath_;
   const Candidates candidates_;
 
   // The plan being fitted (see kFirstMain), the main candidates between the
@@ -731,9 +890,18 @@ class Composer {
   std::set<const Pose*> used_;
   // Times each body height's sequence is done; absent: once.
   std::map<int, uint32_t> rounds_;
+  // Transition() results, per (previous step, step).
+  using TransitionKey =
+      std::tuple<const Pose*, const yoga::catalog::v1::Variation*, int,
+                 uint32_t, const Pose*, const yoga::catalog::v1::Variation*,
+                 int, uint32_t>;
+  mutable std::map<TransitionKey, absl::Duration> transitions_;
   // What the timing functions add beyond the plan's own measure.
   absl::Duration correction_;
   bool compact_ = false;
+  // False when the class goes straight into its main work (entries_[0] is
+  // then never done).
+  bool warm_up_ = true;
 };
 
 }  // namespace

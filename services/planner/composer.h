@@ -22,9 +22,26 @@
 // their range (more rounds of a flow), more sets, and where still short the
 // sequence of one body height done again (led by the warm-up flow at its
 // height), until the routine, timed by routine_timing.h, lasts the target
-// within DurationTolerance. It refuses (FAILED_PRECONDITION, naming the field)
-// only when the runner's own constraints leave too little: no warm-up, main
-// pose or finish, or too few poses to repeat as a sequence.
+// within DurationTolerance. Main poses are chosen, best scored first, while
+// the class with default holds, timed as the session speaks it, fits the
+// target, so a short class has fewer poses.
+//
+// A short class is made to fit as a teacher would: the warm-up is the
+// highest flow allowed whose default rounds and spoken entry (at FULL a
+// flow is first walked through slowly: about 90 s for the full sun
+// salutation, 45 s for the half) take at most a quarter of the target, else
+// the shortest of that height (the half sun salutation); when even the
+// shortest class with it (one main pose, every hold at its shortest) is too
+// long, a lower, gentler flow (cat-cow); fewer poses, holds down to the low
+// end of their ranges. Only when no warm-up leaves room for one main pose and
+// the finish, and the target is under 7 minutes, the class goes straight into
+// its main work; its first step's reason says so.
+//
+// It refuses (FAILED_PRECONDITION, naming the field) only when the runner's
+// own constraints leave too little: no warm-up, main pose or finish, or too
+// few poses to repeat as a sequence; or, on target_duration, a target shorter
+// than the shortest class (about 3.5 minutes with the shipped catalog: one
+// pose and child's pose).
 //
 // Composition is a pure function of (constraints, catalog): the same inputs and
 // seed give the same routine, byte for byte.

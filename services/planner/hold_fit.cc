@@ -56,17 +56,25 @@ std::vector<uint32_t> SpokenCounts(const yoga::type::v1::HoldRange& range) {
 
 uint32_t NearestSpokenCount(const yoga::type::v1::HoldRange& range,
                             uint32_t count) {
-  uint32_t best = 0;
-  int64_t best_distance = -1;
-  for (uint32_t spoken : SpokenCounts(range)) {
-    const int64_t distance =
-        std::abs(static_cast<int64_t>(spoken) - static_cast<int64_t>(count));
-    if (best_distance < 0 || distance < best_distance) {
-      best = spoken;
-      best_distance = distance;
-    }
+  // The spoken counts run evenly from `first` to `last` in `step`s
+  // (SpokenCounts), so the nearest is worked out rather than searched for:
+  // this is asked for every hold each time a plan is measured.
+  const uint32_t low = std::min(range.min_count(), range.max_count());
+  const uint32_t high = std::max(range.min_count(), range.max_count());
+  uint32_t first = std::max<uint32_t>(low, 1);
+  uint32_t last = high;
+  uint32_t step = 1;
+  if (range.unit() == yoga::type::v1::HOLD_UNIT_SECONDS) {
+    step = kSpokenSecondsStep;
+    first = std::max((low + step - 1) / step * step, step);
+    last = high / step * step;
   }
-  return best;
+  if (first > last) return std::max<uint32_t>(low, 1);  // The only count.
+  if (count <= first) return first;
+  if (count >= last) return last;
+  const uint32_t below = count - (count - first) % step;
+  // The shorter one on a tie.
+  return count - below <= below + step - count ? below : below + step;
 }
 
 absl::Duration HoldsAtLimit(const std::vector<HoldToFit>& holds,

@@ -12,7 +12,10 @@
 #include "gtest/gtest.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/errors.h"
+#include "services/planner/hold_fit.h"
+#include "services/planner/pose_candidates.h"
 #include "services/planner/routine_rules.h"
+#include "services/planner/routine_timing.h"
 #include "tests/services/planner/planner_test_catalog.h"
 
 namespace yoga::planner {
@@ -469,6 +472,135 @@ TEST(ComposerTest, StillFitsWhenTransitionsTakeLonger) {
           << "the slow catalog should move more slowly";
     }
   }
+}
+
+enum class Floor { kFloor, kNoFloor, kStandingOnly };
+
+Constraints Short(int seconds, int level, Floor floor) {
+  Constraints constraints;
+  *constraints.mutable_target_duration() = TimeUtil::SecondsToDuration(seconds);
+  constraints.set_max_level(static_cast<yoga::type::v1::Level>(level));
+  constraints.set_no_floor(floor == Floor::kNoFloor);
+  constraints.set_standing_only(floor == Floor::kStandingOnly);
+  return constraints;
+}
+
+// The shortest class with a warm-up the request allows, timed by the real
+// timing functions: each warm-up flow, one main pose that needs no
+// counterpose, and a finish (child's pose when allowed), every hold at its
+// shortest spoken count. Any pose the request allows may stand in each
+// place, more than the composer would put there, so this is at most the
+// composer's shortest.
+absl::Duration ShortestClassWithAWarmUp(const Constraints& constraints) {
+  const PlanningCatalog& planning = testing::ShippedPlanningCatalog();
+  const Candidates allowed = CollectCandidates(planning, constraints);
+  std::vector<const Version*> finishes;
+  for (const Version& version : allowed.cool_downs) {
+    if (version.pose->kind() == yoga::catalog::v1::POSE_KIND_RESTORATIVE)
+      finishes.push_back(&version);
+  }
+  if (finishes.empty()) {
+    for (const Version& version : allowed.cool_downs)
+      finishes.push_back(&version);
+  }
+  auto add = [](Routine& routine, const Version& version) {
+    const bool sided = catalog::IsSided(*version.pose, version.variation);
+    for (int turn = 0; turn < (sided ? 2 : 1); ++turn) {
+      auto* step = routine.add_steps();
+      step->set_pose_id(version.pose->id());
+      if (version.variation != nullptr)
+        step->set_variation_id(version.variation->id());
+      step->set_side(!sided      ? yoga::type::v1::SIDE_UNSPECIFIED
+                     : turn == 0 ? yoga::type::v1::SIDE_RIGHT
+                                 : yoga::type::v1::SIDE_LEFT);
+      step->set_hold_count(
+          SpokenCounts(catalog::HoldOf(*version.pose, version.variation))
+              .front());
+    }
+  };
+  absl::Duration shortest = absl::InfiniteDuration();
+  for (const Version& warm_up : allowed.warm_ups) {
+    for (const Version& main : allowed.mains) {
+      if (main.neutraliser >= 0 || main.pose == warm_up.pose) continue;
+      for (const Version* finish : finishes) {
+        if (finish->pose == warm_up.pose || finish->pose == main.pose) continue;
+        Routine routine;
+        add(routine, warm_up);
+        add(routine, main);
+        add(routine, *finish);
+        TimeRoutine(planning, kDefaultBreath, routine);
+        shortest = std::min(shortest, Of(routine.total_duration()));
+      }
+    }
+  }
+  return shortest;
+}
+
+// The minimal class a teacher would give (a warm-up flow, one pose, child's
+// pose) does not fit 5 minutes with every setup and release spoken and the
+// flow walked through once slowly, whatever the level or floor setting. So a
+// 5-minute class goes straight into its main work and says why; from 6
+// minutes on there is room, and the warm-up is back.
+TEST(ComposerTest, AFiveMinuteClassHasNoRoomForAWarmUpSoItSaysSo) {
+  for (int level = 1; level <= 3; ++level) {
+    for (Floor floor : {Floor::kFloor, Floor::kNoFloor, Floor::kStandingOnly}) {
+      const Constraints five = Short(300, level, floor);
+      SCOPED_TRACE(five.ShortDebugString());
+      EXPECT_GT(ShortestClassWithAWarmUp(five),
+                absl::Minutes(5) + DurationTolerance(absl::Minutes(5)));
+      const Routine routine = Compose(five);
+      ASSERT_GE(routine.steps_size(), 2);
+      EXPECT_EQ(routine.steps(0).phase(), yoga::type::v1::ROUTINE_PHASE_MAIN);
+      EXPECT_THAT(routine.steps(0).reason(),
+                  StartsWith("No separate warm-up: a 5-minute class has room "
+                             "only for main work and a finish"));
+      EXPECT_EQ(routine.steps().rbegin()->phase(),
+                yoga::type::v1::ROUTINE_PHASE_COOL_DOWN);
+      if (floor != Floor::kStandingOnly) {
+        EXPECT_EQ(routine.steps().rbegin()->pose_id(), "childs-pose");
+      }
+      ExpectWithinTolerance(routine, 5);
+
+      const Routine six = Compose(Short(360, level, floor));
+      EXPECT_EQ(six.steps(0).phase(), yoga::type::v1::ROUTINE_PHASE_WARM_UP)
+          << six.ShortDebugString();
+      ExpectWithinTolerance(six, 6);
+    }
+  }
+}
+
+// The full sun salutation is walked through slowly, one movement per breath
+// and a half, before its first round (about 90 s); the half one in about
+// 45 s. A short class leads with the half one, then main work and child's
+// pose; a longer class still gets the full one.
+TEST(ComposerTest, ShortClassesLeadWithTheHalfSunSalutation) {
+  for (int minutes : {6, 8, 10}) {
+    for (uint64_t seed = 0; seed < 10; ++seed) {
+      Constraints constraints = Minutes(minutes);
+      constraints.set_seed(seed);
+      SCOPED_TRACE(constraints.ShortDebugString());
+      const Routine routine = Compose(constraints);
+      ASSERT_GE(routine.steps_size(), 3);
+      EXPECT_EQ(routine.steps(0).phase(),
+                yoga::type::v1::ROUTINE_PHASE_WARM_UP);
+      EXPECT_EQ(routine.steps(0).pose_id(), "sun-salutation");
+      EXPECT_EQ(routine.steps(0).variation_id(), "sun-salutation-half");
+      EXPECT_EQ(routine.steps(1).phase(), yoga::type::v1::ROUTINE_PHASE_MAIN);
+      EXPECT_EQ(routine.steps().rbegin()->pose_id(), "childs-pose");
+      ExpectWithinTolerance(routine, minutes);
+    }
+  }
+  int full = 0;
+  for (uint64_t seed = 0; seed < 10; ++seed) {
+    Constraints constraints = Minutes(20);
+    constraints.set_seed(seed);
+    const Routine routine = Compose(constraints);
+    if (routine.steps(0).pose_id() == "sun-salutation" &&
+        routine.steps(0).variation_id().empty()) {
+      ++full;
+    }
+  }
+  EXPECT_GT(full, 0) << "no 20-minute class leads with the full salutation";
 }
 
 // Partners learn the field from docs/partners.md.
