@@ -120,6 +120,10 @@ Phrase GetUp() {
   return {"transition.get-up",
           "Roll onto your side and press yourself up slowly."};
 }
+Phrase GetUpFromBelly() {
+  return {"transition.get-up-from-belly",
+          "Press back to your hands and knees, slowly."};
+}
 Phrase GetDown() {
   return {"transition.get-down", "Come down to the floor slowly."};
 }
@@ -306,7 +310,8 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
         phrases::PosesAhead(), phrases::SideName(yoga::type::v1::SIDE_LEFT),
         phrases::SideName(yoga::type::v1::SIDE_RIGHT), phrases::SwitchSides(),
         phrases::RestBeforeOtherSide(), phrases::RestBetweenSets(),
-        phrases::SlowRound(), phrases::GetUp(), phrases::GetDown(),
+        phrases::SlowRound(), phrases::GetUp(), phrases::GetUpFromBelly(),
+        phrases::GetDown(),
         phrases::GoDeeper(),
         phrases::HoldShort(), phrases::BreatheIn(), phrases::BreatheOut(),
         phrases::Halfway(), phrases::BreathsLeft(kBreathsLeftAt),

@@ -46,6 +46,7 @@ Phrase PropAtHand(yoga::type::v1::Prop prop, bool required);
 Phrase NextPose();
 // Moving between heights: up from lying, down from standing.
 Phrase GetUp();
+Phrase GetUpFromBelly();
 Phrase GetDown();
 // At the end of a hold that goes on into a deeper version.
 Phrase GoDeeper();

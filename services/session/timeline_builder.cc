@@ -87,6 +87,16 @@ bool AppliesTo(const Cue& cue, Side side) {
   return cue.side() == yoga::type::v1::SIDE_UNSPECIFIED || cue.side() == side;
 }
 
+// Whether `step` starts where `previous` was: the same first setup words
+// ("Come onto your hands and knees."), so they need not be said again.
+bool SameStartingPosition(const StepVersion& previous,
+                          const StepVersion& step) {
+  const Cues& before = catalog::SetupCuesOf(*previous.pose, previous.variation);
+  const Cues& now = catalog::SetupCuesOf(*step.pose, step.variation);
+  return previous.pose->position() == step.pose->position() &&
+         !before.empty() && !now.empty() && before[0].text() == now[0].text();
+}
+
 bool IsFlow(const StepVersion& step) {
   return catalog::IsFlow(*step.pose, step.variation);
 }
@@ -284,8 +294,11 @@ class Writer {
   // Says a movement (or a breath) at the start of its breath on `grid`, no
   // earlier than `at`. When the breath said last was the same one, the other
   // is said first, on its own breath, so that in and out alternate.
+  // `after` is the time left after it to move (a flow's slow round moves
+  // within the breath itself).
   void SayOnBreath(const Phrase& phrase, CueKind kind, Breath breath,
-                   const BreathGrid& grid, int64_t at = 0) {
+                   const BreathGrid& grid, int64_t at = 0,
+                   int64_t after = kDoItMs) {
     int64_t earliest = std::max(at, free_at_);
     if (last_breath(grid.NextStart(breath, earliest)) == breath) {
       const Breath other = Opposite(breath);
@@ -295,7 +308,7 @@ class Writer {
       earliest = free_at_;
     }
     const int64_t start = grid.NextStart(breath, earliest);
-    Append(Make(phrase, kind, start, breath), kDoItMs);
+    Append(Make(phrase, kind, start, breath), after);
     last_movement_at_ = start;
   }
   void Append(CueEvent cue, int64_t after = kGapMs) {
@@ -454,6 +467,13 @@ class Layout {
   void SettleAloud(const BreathGrid& grid, int64_t until,
                    int64_t quiet = kFillQuietFromMs);
   Phrase HoldPhrase(const StepVersion& step) const;
+  // A caution said aloud: for everyone, or for a condition of the routine.
+  bool Spoken(const yoga::catalog::v1::Caution& caution) const {
+    return caution.action() == yoga::catalog::v1::CAUTION_ACTION_MENTION &&
+           (caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED ||
+            conditions_.contains(caution.condition()));
+  }
+  int64_t SetupTime(const StepVersion& step, StepRelation relation) const;
   void Use(const StepVersion& step) {
     writer_.SetStep(static_cast<int>(&step - steps_.data()), step.pose->id(),
                     step.step->side());
@@ -512,8 +532,9 @@ void Layout::SayOpening() {
          {&step.pose->cautions(),
           step.variation != nullptr ? &step.variation->cautions() : nullptr}) {
       if (cautions == nullptr) continue;
-      for (const auto& caution : *cautions)
-        absl::StrAppend(&words, " ", caution.cue().text());
+      for (const auto& caution : *cautions) {
+        if (Spoken(caution)) absl::StrAppend(&words, " ", caution.cue().text());
+      }
     }
   }
   for (bool required : {true, false}) {
@@ -536,11 +557,7 @@ void Layout::SayCautions(const StepVersion& step) {
   if (writer_.minimal()) return;
   auto say = [&](const auto& cautions) {
     for (const auto& caution : cautions) {
-      if (caution.action() != yoga::catalog::v1::CAUTION_ACTION_MENTION)
-        continue;
-      const bool everyone =
-          caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED;
-      if (!everyone && !conditions_.contains(caution.condition())) continue;
+      if (!Spoken(caution)) continue;
       if (!cautions_said_.insert(caution.cue().key()).second) continue;
       writer_.Say(PhraseOf(caution.cue()), yoga::session::v1::CUE_KIND_CAUTION,
                   0, kDoItMs);
@@ -567,8 +584,10 @@ void Layout::SayEntry(int index, StepRelation relation,
       const auto from = previous->pose->position();
       const auto to = step.pose->position();
       if (!writer_.minimal() && yoga::planner::ChangesHeight(from, to)) {
-        writer_.Say(yoga::planner::GetsUp(from, to) ? phrases::GetUp()
-                                                    : phrases::GetDown(),
+        writer_.Say(!yoga::planner::GetsUp(from, to) ? phrases::GetDown()
+                    : from == yoga::type::v1::BODY_POSITION_PRONE
+                        ? phrases::GetUpFromBelly()
+                        : phrases::GetUp(),
                     yoga::session::v1::CUE_KIND_TRANSITION, 0,
                     kDoItMs + Ms(yoga::planner::kChangeOfHeight));
       }
@@ -620,7 +639,7 @@ void Layout::SayEntry(int index, StepRelation relation,
         relation == StepRelation::kOtherSide ||
         relation == StepRelation::kNextSet ||
         (relation == StepRelation::kNewPose &&
-         previous->pose->position() == step.pose->position());
+         SameStartingPosition(*previous, step));
     if (again && i == 0 && cue.breath() == kNoBreath &&
         cue.side() == yoga::type::v1::SIDE_UNSPECIFIED &&
         catalog::SetupCuesOf(*step.pose, step.variation)[0].key() == cue.key())
@@ -690,19 +709,36 @@ void Layout::SayBreathPair(const BreathGrid& grid, int64_t from) {
 // FULL: a flow's movements once, slowly, in the catalog's words, each on its
 // own breath, so a first-timer learns them before the rounds keep the pace.
 void Layout::SaySlowRound(const StepVersion& step, const BreathGrid& grid) {
-  if (!writer_.full()) return;
+  if (writer_.minimal()) return;
   writer_.Say(phrases::SlowRound(), yoga::session::v1::CUE_KIND_INSTRUCTION);
   for (const Cue& cue : HoldCuesOf(step)) {
     if (!AppliesTo(cue, step.step->side())) continue;
     if (cue.breath() != kNoBreath) {
+      // On consecutive half breaths where the words fit in one.
       writer_.SayOnBreath(PhraseOf(cue),
                           yoga::session::v1::CUE_KIND_INSTRUCTION,
-                          cue.breath(), grid);
+                          cue.breath(), grid, 0, kTightGapMs);
     } else {
       writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
                   kDoItMs);
     }
   }
+}
+
+// About how long FULL's setup of `step` takes: each cue and the time to do
+// it, and a breath to settle.
+int64_t Layout::SetupTime(const StepVersion& step,
+                          StepRelation relation) const {
+  int64_t time = breath_;
+  const auto& setup = catalog::SetupCuesOf(*step.pose, step.variation);
+  for (int i = 0; i < setup.size(); ++i) {
+    if (!AppliesTo(setup[i], step.step->side())) continue;
+    if (i == 0 && relation != StepRelation::kFirst &&
+        relation != StepRelation::kNewPose)
+      continue;
+    time += writer_.DurationOf(PhraseOf(setup[i])) + kDoItMs;
+  }
+  return time;
 }
 
 Phrase Layout::HoldPhrase(const StepVersion& step) const {
@@ -887,9 +923,12 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
   const int64_t announced =
       start + writer_.DurationOf(HoldPhrase(step)) + kTightGapMs;
   // Hold cues first, spread over the hold; those on a breath ride it.
-  const std::vector<const Cue*> spoken =
+  std::vector<const Cue*> spoken =
       Kept(HoldCuesOf(step), step.step->side(), writer_.verbosity(),
            Phase::kHold);
+  // A short hold is not crowded: about one hold cue for every two breaths.
+  const size_t room = std::max<size_t>(1, length / (2 * breath_));
+  if (spoken.size() > room) spoken.resize(room);
   for (size_t i = 0; i < spoken.size(); ++i) {
     const int64_t ideal = start + length * static_cast<int64_t>(i + 1) /
                                       static_cast<int64_t>(spoken.size() + 1);
@@ -904,9 +943,12 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
                   spoken[i + 1]->breath() != spoken[i]->breath()
               ? spoken[i + 1]
               : nullptr;
-      for (int64_t at = ideal; at < end && !pair(at, spoken[i], partner);
-           at += breath_) {
-      }
+      bool placed = false;
+      for (int64_t at = ideal; at < end && !placed; at += breath_)
+        placed = pair(at, spoken[i], partner);
+      // Earlier, when the rest of the hold is full.
+      for (int64_t at = announced; at < ideal && !placed; at += breath_)
+        placed = pair(at, spoken[i], partner);
       if (partner != nullptr) ++i;
       continue;
     }
@@ -1113,8 +1155,7 @@ absl::StatusOr<Timeline> Layout::Run() {
       if (flow) SaySlowRound(step, grid);
       int64_t ready = writer_.free_at();
       if (writer_.last_movement_at() >= 0)
-        ready = std::max(ready,
-                         writer_.last_movement_at() + grid.half() + breath_);
+        ready = std::max(ready, writer_.last_movement_at() + breath_);
       if (flow) {
         ready += writer_.DurationOf(hold_phrase) + kGapMs;
         if (writer_.last_breath(planned) == flow_first) ready += grid.half();
@@ -1126,11 +1167,14 @@ absl::StatusOr<Timeline> Layout::Run() {
     // Time to spare goes before the entry, in whole breaths so movements
     // stay on their breath: the runner then holds the pose for what the
     // hold says, not longer. At FULL that wait is breathed aloud.
-    // MINIMAL names the pose and leaves the runner the whole time to get
-    // into it.
-    const int64_t spare = ready <= planned && !writer_.minimal()
-                              ? (planned - ready) / breath_ * breath_
-                              : 0;
+    // A deepening goes straight on (its words come right after "go a little
+    // deeper"). MINIMAL names the pose and leaves the runner the time FULL
+    // would take to get into it.
+    int64_t spare = ready <= planned && relation != StepRelation::kDeepen
+                        ? planned - ready
+                        : 0;
+    if (writer_.minimal()) spare -= SetupTime(step, relation);
+    spare = std::max<int64_t>(spare, 0) / breath_ * breath_;
     if (spare > 0 && writer_.full()) {
       writer_.Rewind(entry);
       cautions_said_ = cautions_before;

@@ -173,15 +173,19 @@ class Checker {
            absl::StrCat("the bell comes after ",
                         placed.hold_end_ms - quiet_from, " ms of silence"));
 
-    // FULL says every hold cue of a held pose (a flow's are its movements),
-    // when the hold has room for them: about six seconds each.
-    const auto& hold_cues = catalog::HoldCuesOf(*step.pose, step.variation);
-    if (full() && !flow &&
-        placed.hold_end_ms - placed.hold_start_ms >=
-            5000 + 6000 * static_cast<int64_t>(hold_cues.size())) {
-      for (const Cue& cue : hold_cues) {
-        if (AppliesTo(cue, side) &&
-            Find(cue.key(), entry_to, placed.hold_end_cue) < 0)
+    // FULL says the hold cues of a held pose (a flow's are its movements)
+    // in order, as many as the hold has room for without crowding: one for
+    // every two breaths (at least one), each with about six seconds.
+    if (full() && !flow) {
+      const int64_t hold_ms = placed.hold_end_ms - placed.hold_start_ms;
+      const int64_t breath = std::max<int64_t>(Ms(routine_.breath_length()), 1);
+      const int64_t room = std::max<int64_t>(1, hold_ms / (2 * breath));
+      int64_t counted = 0;
+      for (const Cue& cue : catalog::HoldCuesOf(*step.pose, step.variation)) {
+        if (!AppliesTo(cue, side)) continue;
+        ++counted;
+        if (counted > room || hold_ms < 5000 + 6000 * counted) break;
+        if (Find(cue.key(), entry_to, placed.hold_end_cue) < 0)
           Fail(i, absl::StrCat("hold cue ", cue.key(), " is not said"));
       }
     }
