@@ -26,20 +26,8 @@ constexpr int64_t kPromptMs = 1800;
 constexpr StreamTiming kTiming{.lookahead = absl::Milliseconds(1500)};
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 
-std::shared_ptr<const Timeline> SharedTimeline() {
-  static const auto* timeline = [] {
-    const PromptDurations durations(kDefaultVoicePack);
-    TimelineBuilder builder(testing::ShippedCatalog(), durations);
-    auto built =
-        builder.Build(testing::PresetRoutine("runners-lower-back-four"), {});
-    EXPECT_TRUE(built.ok()) << built.status();
-    return new std::shared_ptr<const Timeline>(
-        std::make_shared<const Timeline>(*std::move(built)));
-  }();
-  return *timeline;
-}
 
-const Timeline& PresetTimeline() { return *SharedTimeline(); }
+const Timeline& PresetTimeline() { return *testing::PresetTimeline(); }
 
 HoldExtension Extension(int64_t breath_ms = kBreathMs,
                         int64_t prompt_ms = kPromptMs) {
@@ -147,7 +135,7 @@ void ExpectNoOverlap(const std::vector<CueEvent>& plays) {
 class SessionLogStayLongerTest : public ::testing::Test {
  protected:
   SessionLog NewLog(HoldExtension extension = Extension()) {
-    return SessionLog(SharedTimeline(), std::move(extension), kTiming, kStart);
+    return SessionLog(testing::PresetTimeline(), std::move(extension), kTiming, kStart);
   }
   static absl::Status Stay(SessionLog& log, int64_t session_ms) {
     return log.Apply(yoga::session::v1::CONTROL_ACTION_STAY_LONGER,
@@ -473,7 +461,7 @@ TEST_F(SessionLogStayLongerTest, SurvivesTheStoreExactly) {
   EXPECT_EQ(stored.segments(2).lead_cue().prompt_key(), "hold.stay-longer");
 
   auto restored =
-      SessionLog::FromProto(SharedTimeline(), Extension(), kTiming, stored);
+      SessionLog::FromProto(testing::PresetTimeline(), Extension(), kTiming, stored);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ(restored->ToProto().SerializeAsString(),
             stored.SerializeAsString());
@@ -502,7 +490,7 @@ TEST_F(SessionLogStayLongerTest, ADamagedLeadCueIsDataLoss) {
   stored.mutable_segments(1)->mutable_lead_cue()->set_offset_ms(
       timeline_.end_ms + 60000);
   auto restored =
-      SessionLog::FromProto(SharedTimeline(), Extension(), kTiming, stored);
+      SessionLog::FromProto(testing::PresetTimeline(), Extension(), kTiming, stored);
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
 }
 

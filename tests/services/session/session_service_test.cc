@@ -580,7 +580,14 @@ TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
   std::vector<int64_t> seqs;
   {
     CueReader first(*stub_, session.id());
-    clock_.Advance(absl::Seconds(30));
+    // Until the third cue is due.
+    grpc::ClientContext context;
+    SetDeadline(context);
+    yoga::session::v1::GetSessionTimelineRequest request;
+    request.set_session_id(session.id());
+    yoga::session::v1::SessionTimeline timeline;
+    ASSERT_TRUE(stub_->GetSessionTimeline(&context, request, &timeline).ok());
+    clock_.Advance(absl::Milliseconds(timeline.cues(2).offset_ms() + 1000));
     for (const CueEvent& e :
          first.ReadUntil([](const CueEvent& e) { return e.seq() >= 3; })) {
       if (e.seq() > 0) seqs.push_back(e.seq());

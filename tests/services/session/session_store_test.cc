@@ -27,18 +27,6 @@ using yoga::session::v1::CueEvent;
 constexpr char kPreset[] = "runners-lower-back-four";
 const StreamTiming kTiming{.lookahead = absl::Milliseconds(1500)};
 
-std::shared_ptr<const Timeline> PresetTimeline() {
-  static const auto* timeline = [] {
-    const PromptDurations durations(kDefaultVoicePack);
-    TimelineBuilder builder(testing::ShippedCatalog(), durations);
-    auto built = builder.Build(testing::PresetRoutine(kPreset), {});
-    EXPECT_TRUE(built.ok()) << built.status();
-    return new std::shared_ptr<const Timeline>(
-        std::make_shared<const Timeline>(*std::move(built)));
-  }();
-  return *timeline;
-}
-
 class SessionStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,7 +54,7 @@ class SessionStoreTest : public ::testing::Test {
     if (rebuild == nullptr) {
       rebuild = [](const yoga::storage::v1::StoredSession&) {
         return absl::StatusOr<std::shared_ptr<const Timeline>>(
-            PresetTimeline());
+            testing::PresetTimeline());
       };
     }
     return std::make_unique<SessionRegistry>(clock_, SessionLimits{}, timing,
@@ -76,7 +64,7 @@ class SessionStoreTest : public ::testing::Test {
   std::shared_ptr<Session> Start(SessionRegistry& registry,
                                  std::string profile_id = "runner-1") {
     auto session = registry.Create(testing::PresetRoutine(kPreset), {},
-                                   PresetTimeline(), std::move(profile_id));
+                                   testing::PresetTimeline(), std::move(profile_id));
     EXPECT_TRUE(session.ok()) << session.status();
     return *session;
   }
@@ -95,6 +83,25 @@ class SessionStoreTest : public ::testing::Test {
       if (action.event.kind() != yoga::session::v1::CUE_KIND_HEARTBEAT)
         events.push_back(action.event);
     }
+  }
+
+  // Plays a reference session and a durable one a second at a time until
+  // both have ended (at most an hour); false if either did not.
+  bool PlayBothToTheEnd(Session& reference, StreamCursor& reference_cursor,
+                        Session& durable, StreamCursor& durable_cursor,
+                        std::vector<CueEvent>& reference_heard,
+                        std::vector<CueEvent>& durable_heard) {
+    bool reference_done = false;
+    bool durable_done = false;
+    for (int second = 0; second < 3600 && !(reference_done && durable_done);
+         ++second) {
+      clock_.Advance(absl::Seconds(1));
+      auto more = Drain(reference, reference_cursor, &reference_done);
+      reference_heard.insert(reference_heard.end(), more.begin(), more.end());
+      auto heard = Drain(durable, durable_cursor, &durable_done);
+      durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
+    }
+    return reference_done && durable_done;
   }
 
   std::vector<storage::PracticeRecord> Records(const std::string& profile) {
@@ -169,20 +176,11 @@ TEST_F(SessionStoreTest, RestartedServerContinuesEverySessionExactlyOnce) {
     server = Server();  // The server restarts: nothing in memory.
   }
   // Play to the end on yet another start.
-  bool reference_done = false;
-  bool durable_done = false;
   auto session = server->Find(id);
   ASSERT_TRUE(session.ok()) << session.status();
   StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
-  for (int second = 0; second < 3600 && !(reference_done && durable_done);
-       ++second) {
-    clock_.Advance(absl::Seconds(1));
-    auto more = Drain(*reference, reference_cursor, &reference_done);
-    reference_heard.insert(reference_heard.end(), more.begin(), more.end());
-    auto heard = Drain(**session, cursor, &durable_done);
-    durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
-  }
-  ASSERT_TRUE(reference_done && durable_done);
+  ASSERT_TRUE(PlayBothToTheEnd(*reference, reference_cursor, **session, cursor,
+                               reference_heard, durable_heard));
 
   // Only the cues: a reconnecting stream is told about a pause or a skip
   // again, where the reference stream heard each once.
@@ -203,7 +201,7 @@ TEST_F(SessionStoreTest, RestartedServerContinuesEverySessionExactlyOnce) {
 // continues the lengthened session exactly as one that never stopped, and
 // the practice record counts the added breaths.
 TEST_F(SessionStoreTest, ExtendedSessionContinuesExactlyOnceAfterRestarts) {
-  const Timeline& timeline = *PresetTimeline();
+  const Timeline& timeline = *testing::PresetTimeline();
   const int64_t breath_ms = absl::ToInt64Milliseconds(
       FromProtoDuration(testing::PresetRoutine(kPreset).breath_length()));
   ASSERT_GT(breath_ms, 0);
@@ -259,18 +257,9 @@ TEST_F(SessionStoreTest, ExtendedSessionContinuesExactlyOnceAfterRestarts) {
   ASSERT_TRUE(session.ok()) << session.status();
   EXPECT_EQ((*session)->ToProto(clock_.Now()).duration().SerializeAsString(),
             reference->ToProto(clock_.Now()).duration().SerializeAsString());
-  bool reference_done = false;
-  bool durable_done = false;
   StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
-  for (int second = 0; second < 3600 && !(reference_done && durable_done);
-       ++second) {
-    clock_.Advance(absl::Seconds(1));
-    auto more = Drain(*reference, reference_cursor, &reference_done);
-    reference_heard.insert(reference_heard.end(), more.begin(), more.end());
-    auto heard = Drain(**session, cursor, &durable_done);
-    durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
-  }
-  ASSERT_TRUE(reference_done && durable_done);
+  ASSERT_TRUE(PlayBothToTheEnd(*reference, reference_cursor, **session, cursor,
+                               reference_heard, durable_heard));
 
   const std::vector<CueEvent> durable_cues = Cues(durable_heard);
   EXPECT_EQ(Heard(durable_cues), Heard(Cues(reference_heard)));
@@ -308,7 +297,7 @@ TEST_F(SessionStoreTest, StayLongerThroughAnotherReplicaReachesTheStreamOnce) {
   auto other = Server(nullptr, shared);
   std::shared_ptr<Session> session = Start(*streaming);
   ASSERT_TRUE(session->AddStream([] {}, 4, clock_.Now()).ok());
-  const TimelineStep& hold = PresetTimeline()->steps[0];
+  const TimelineStep& hold = testing::PresetTimeline()->steps[0];
   const int64_t breath_ms = absl::ToInt64Milliseconds(
       FromProtoDuration(testing::PresetRoutine(kPreset).breath_length()));
   StreamCursor cursor = *session->OpenCursor(0, clock_.Now());
@@ -369,7 +358,7 @@ TEST_F(SessionStoreTest, StayLongerThroughAnotherReplicaReachesTheStreamOnce) {
   ASSERT_NE(chime, cues.rend());
   EXPECT_EQ(chime->offset_ms(), hold.hold_end_ms + 3 * breath_ms);
   EXPECT_EQ(FromProtoDuration(session->ToProto(clock_.Now()).duration()),
-            absl::Milliseconds(PresetTimeline()->end_ms + 3 * breath_ms));
+            absl::Milliseconds(testing::PresetTimeline()->end_ms + 3 * breath_ms));
 }
 
 TEST_F(SessionStoreTest, StaleCopyCannotOverwriteANewerVersion) {
@@ -437,7 +426,7 @@ TEST_F(SessionStoreTest, CompletedSessionIsRecordedOnceWhicheverServerSweeps) {
   auto first = Server();
   std::shared_ptr<Session> session = Start(*first);
   ASSERT_TRUE(session->MarkStreamed(clock_.Now(), store_.get()).ok());
-  const int64_t end_ms = PresetTimeline()->end_ms;
+  const int64_t end_ms = testing::PresetTimeline()->end_ms;
   const absl::Time ends_at = clock_.Now() + absl::Milliseconds(end_ms);
 
   clock_.Advance(absl::Milliseconds(end_ms - 1000));
@@ -484,7 +473,7 @@ TEST_F(SessionStoreTest, SessionOnAnotherTimelineIsNotContinued) {
   auto server = Server();
   const std::string id = Start(*server)->id();
   auto other_catalog = Server([](const yoga::storage::v1::StoredSession&) {
-    auto timeline = std::make_shared<Timeline>(*PresetTimeline());
+    auto timeline = std::make_shared<Timeline>(*testing::PresetTimeline());
     timeline->fingerprint = "another catalog";
     return absl::StatusOr<std::shared_ptr<const Timeline>>(timeline);
   });
@@ -523,12 +512,12 @@ TEST_F(SessionStoreTest, DamagedRowIsDataLossNotACrash) {
 TEST_F(SessionStoreTest, EndedSessionThisServerCannotPlayIsStillRecorded) {
   std::shared_ptr<Session> session = Start(*Server());
   ASSERT_TRUE(session->MarkStreamed(clock_.Now(), store_.get()).ok());
-  const int64_t end_ms = PresetTimeline()->end_ms;
+  const int64_t end_ms = testing::PresetTimeline()->end_ms;
   clock_.Advance(absl::Milliseconds(end_ms) + absl::Minutes(1));
   // A server whose catalog changed meanwhile cannot rebuild the timeline; its
   // sweep still closes the session, with the record the row allows.
   auto other_catalog = Server([](const yoga::storage::v1::StoredSession&) {
-    auto timeline = std::make_shared<Timeline>(*PresetTimeline());
+    auto timeline = std::make_shared<Timeline>(*testing::PresetTimeline());
     timeline->fingerprint = "another catalog";
     return absl::StatusOr<std::shared_ptr<const Timeline>>(timeline);
   });

@@ -20,24 +20,12 @@ using yoga::session::v1::CueKind;
 
 constexpr absl::Duration kLookahead = absl::Milliseconds(1500);
 
-std::shared_ptr<const Timeline> PresetTimeline() {
-  static const auto* timeline = [] {
-    const PromptDurations durations(kDefaultVoicePack);
-    TimelineBuilder builder(testing::ShippedCatalog(), durations);
-    auto built =
-        builder.Build(testing::PresetRoutine("runners-lower-back-four"), {});
-    EXPECT_TRUE(built.ok()) << built.status();
-    return new std::shared_ptr<const Timeline>(
-        std::make_shared<const Timeline>(*std::move(built)));
-  }();
-  return *timeline;
-}
 
 class SessionTest : public ::testing::Test {
  protected:
   SessionTest()
       : session_("s1", testing::PresetRoutine("runners-lower-back-four"), {},
-                 PresetTimeline(), {.lookahead = kLookahead}, clock_.Now()) {}
+                 testing::PresetTimeline(), {.lookahead = kLookahead}, clock_.Now()) {}
 
   // Every event the stream has to send now, until it would wait or finish.
   std::vector<CueEvent> Drain(StreamCursor& cursor, bool* finished = nullptr) {
@@ -76,7 +64,7 @@ class SessionTest : public ::testing::Test {
 
   FakeClock clock_;
   Session session_;
-  const Timeline& timeline_ = *PresetTimeline();
+  const Timeline& timeline_ = *testing::PresetTimeline();
 };
 
 TEST_F(SessionTest, CuesAreSentALookaheadBeforeTheirOffset) {
@@ -389,12 +377,12 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
                             .idle_timeout = absl::Minutes(10)},
                            {});
   const auto& routine = testing::PresetRoutine("runners-lower-back-four");
-  auto first = registry.Create(routine, {}, PresetTimeline());
+  auto first = registry.Create(routine, {}, testing::PresetTimeline());
   ASSERT_TRUE(first.ok());
-  auto second = registry.Create(routine, {}, PresetTimeline());
+  auto second = registry.Create(routine, {}, testing::PresetTimeline());
   ASSERT_TRUE(second.ok());
   EXPECT_NE((*first)->id(), (*second)->id());
-  auto third = registry.Create(routine, {}, PresetTimeline());
+  auto third = registry.Create(routine, {}, testing::PresetTimeline());
   EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
 
   // A streamed session stays; an idle one goes after ten minutes.
@@ -409,7 +397,7 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
   EXPECT_EQ((*first)->AddStream([] {}, 4, clock.Now()).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(registry.Find((*second)->id()).ok());
-  EXPECT_TRUE(registry.Create(routine, {}, PresetTimeline()).ok());
+  EXPECT_TRUE(registry.Create(routine, {}, testing::PresetTimeline()).ok());
 }
 
 }  // namespace

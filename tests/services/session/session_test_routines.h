@@ -7,7 +7,10 @@
 #include <iostream>
 #include <vector>
 
+#include <memory>
+
 #include "services/planner/presets.h"
+#include "services/session/timeline_builder.h"
 #include "tests/services/planner/planner_test_catalog.h"
 
 namespace yoga::session::testing {
@@ -38,6 +41,24 @@ inline const yoga::type::v1::Routine& PresetRoutine(absl::string_view id) {
   }
   std::cerr << "no preset " << id << "\n";
   std::abort();
+}
+
+// The timeline of runners-lower-back-four at FULL with estimated prompt
+// durations (not the voice pack's: tests of sessions and logs do not change
+// when a prompt is re-recorded), built once.
+inline std::shared_ptr<const Timeline> PresetTimeline() {
+  static const auto* timeline = [] {
+    const PromptDurations durations(kDefaultVoicePack);
+    TimelineBuilder builder(ShippedCatalog(), durations);
+    auto built = builder.Build(PresetRoutine("runners-lower-back-four"), {});
+    if (!built.ok()) {
+      std::cerr << built.status() << "\n";
+      std::abort();
+    }
+    return new std::shared_ptr<const Timeline>(
+        std::make_shared<const Timeline>(*std::move(built)));
+  }();
+  return *timeline;
 }
 
 }  // namespace yoga::session::testing
