@@ -170,6 +170,18 @@ class SessionServiceTest : public ::testing::Test {
     return stub_->ControlSession(&context, request,
                                  session != nullptr ? session : &ignored);
   }
+  // The session's whole planned timeline (GetSessionTimeline).
+  yoga::session::v1::SessionTimeline TimelineOf(const std::string& id) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    yoga::session::v1::GetSessionTimelineRequest request;
+    request.set_session_id(id);
+    yoga::session::v1::SessionTimeline timeline;
+    const grpc::Status status =
+        stub_->GetSessionTimeline(&context, request, &timeline);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return timeline;
+  }
   yoga::session::v1::Session Get(const std::string& id) {
     grpc::ClientContext context;
     SetDeadline(context);
@@ -468,12 +480,7 @@ TEST_F(SessionServiceTest,
        TheTimelineIsWhatTheStreamPlaysWhenNothingIsSkipped) {
   Start();
   const auto session = StartPreset(yoga::session::v1::VERBOSITY_BRIEF);
-  grpc::ClientContext context;
-  SetDeadline(context);
-  yoga::session::v1::GetSessionTimelineRequest request;
-  request.set_session_id(session.id());
-  yoga::session::v1::SessionTimeline timeline;
-  ASSERT_TRUE(stub_->GetSessionTimeline(&context, request, &timeline).ok());
+  const yoga::session::v1::SessionTimeline timeline = TimelineOf(session.id());
   EXPECT_EQ(timeline.cues_size(), session.last_seq());
   EXPECT_EQ(timeline.steps_size(), session.routine().steps_size());
   EXPECT_EQ(FromProtoDuration(timeline.duration()),
@@ -497,9 +504,11 @@ TEST_F(SessionServiceTest,
   for (const std::string& id : {std::string(""), std::string("nope")}) {
     grpc::ClientContext bad_context;
     SetDeadline(bad_context);
+    yoga::session::v1::GetSessionTimelineRequest request;
     request.set_session_id(id);
+    yoga::session::v1::SessionTimeline none;
     const grpc::Status refused =
-        stub_->GetSessionTimeline(&bad_context, request, &timeline);
+        stub_->GetSessionTimeline(&bad_context, request, &none);
     EXPECT_EQ(refused.error_code(), id.empty()
                                         ? grpc::StatusCode::INVALID_ARGUMENT
                                         : grpc::StatusCode::NOT_FOUND);
@@ -514,13 +523,7 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
   const auto session = StartPreset();
   CueReader reader(*stub_, session.id());
   // Past the opening: the first pose is being announced.
-  grpc::ClientContext context;
-  SetDeadline(context);
-  yoga::session::v1::GetSessionTimelineRequest request;
-  request.set_session_id(session.id());
-  yoga::session::v1::SessionTimeline timeline;
-  ASSERT_TRUE(stub_->GetSessionTimeline(&context, request, &timeline).ok());
-  const int64_t announced_ms = timeline.steps(0).begin_ms() + 1000;
+  const int64_t announced_ms = TimelineOf(session.id()).steps(0).begin_ms() + 1000;
   for (int64_t ms = 0; ms < announced_ms; ms += 1000)
     clock_.Advance(absl::Milliseconds(std::min<int64_t>(1000, announced_ms - ms)));
   reader.ReadUntil([](const CueEvent& e) {
@@ -581,13 +584,8 @@ TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
   {
     CueReader first(*stub_, session.id());
     // Until the third cue is due.
-    grpc::ClientContext context;
-    SetDeadline(context);
-    yoga::session::v1::GetSessionTimelineRequest request;
-    request.set_session_id(session.id());
-    yoga::session::v1::SessionTimeline timeline;
-    ASSERT_TRUE(stub_->GetSessionTimeline(&context, request, &timeline).ok());
-    clock_.Advance(absl::Milliseconds(timeline.cues(2).offset_ms() + 1000));
+    clock_.Advance(absl::Milliseconds(
+        TimelineOf(session.id()).cues(2).offset_ms() + 1000));
     for (const CueEvent& e :
          first.ReadUntil([](const CueEvent& e) { return e.seq() >= 3; })) {
       if (e.seq() > 0) seqs.push_back(e.seq());
@@ -613,14 +611,7 @@ TEST_F(SessionServiceTest, ResumingAfterADisconnectLosesAndRepeatsNothing) {
 TEST_F(SessionServiceTest, StayLongerMovesTheChimeOneBreathAndResumesOnce) {
   Start();
   const auto session = StartPreset();
-  grpc::ClientContext timeline_context;
-  SetDeadline(timeline_context);
-  yoga::session::v1::GetSessionTimelineRequest timeline_request;
-  timeline_request.set_session_id(session.id());
-  yoga::session::v1::SessionTimeline timeline;
-  ASSERT_TRUE(
-      stub_->GetSessionTimeline(&timeline_context, timeline_request, &timeline)
-          .ok());
+  const yoga::session::v1::SessionTimeline timeline = TimelineOf(session.id());
   const yoga::session::v1::StepTiming& hold = timeline.steps(0);
   const int64_t breath_ms = absl::ToInt64Milliseconds(
       FromProtoDuration(session.options().breath_length()));
