@@ -596,9 +596,9 @@ class Composer {
   // The neutralising pose after a backbend or strength hold, held its
   // shortest: it rests the back, the work is in the poses around it.
   Entry CounterposeAfter(const Version& version) const {
-    Entry counter{candidates_.neutralisers[static_cast<size_t>(
-                      version.neutraliser)],
-                  Role::kCounterpose};
+    Entry counter{
+        candidates_.neutralisers[static_cast<size_t>(version.neutraliser)],
+        Role::kCounterpose};
     const auto& range =
         catalog::HoldOf(*counter.version.pose, counter.version.variation);
     counter.hold_count = SpokenCounts(range).front();

@@ -8,8 +8,8 @@
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/planner/routine_rules.h"
 #include "services/planner/breath_length.h"
+#include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
 
 namespace yoga::planner {

@@ -42,7 +42,8 @@ void AddCues(const google::protobuf::RepeatedPtrField<Cue>& cues,
              absl::Duration (*tail)[3] = nullptr) {
   for (int i = 0; i < cues.size(); ++i) {
     const Cue& cue = cues[i];
-    if (skip_first && i == 0 && cue.breath() == yoga::catalog::v1::BREATH_UNSPECIFIED &&
+    if (skip_first && i == 0 &&
+        cue.breath() == yoga::catalog::v1::BREATH_UNSPECIFIED &&
         cue.side() == yoga::type::v1::SIDE_UNSPECIFIED)
       continue;
     // Setting up a prop takes longer (timeline_builder.h).
@@ -76,15 +77,14 @@ CueTimes Compute(const yoga::catalog::v1::Pose& pose,
                  const yoga::catalog::v1::Variation* variation) {
   CueTimes times;
   const auto& setup = catalog::SetupCuesOf(pose, variation);
-  AddCues(setup, times.setup, times.setup_movements, &times.setup_sided,
-          false, &times.after_last_movement);
-  AddCues(setup, times.setup_again, times.setup_again_movements, nullptr,
-          true);
+  AddCues(setup, times.setup, times.setup_movements, &times.setup_sided, false,
+          &times.after_last_movement);
+  AddCues(setup, times.setup_again, times.setup_again_movements, nullptr, true);
   AddCues(catalog::ReleaseCuesOf(pose, variation), times.release,
           times.release_movements, nullptr, false);
-  times.name = SpeakingTime(variation != nullptr ? variation->name()
-                                                 : pose.name()) +
-               kGap;
+  times.name =
+      SpeakingTime(variation != nullptr ? variation->name() : pose.name()) +
+      kGap;
   auto add_cautions = [&](const auto& cautions) {
     for (const auto& caution : cautions) {
       if (caution.action() == yoga::catalog::v1::CAUTION_ACTION_MENTION &&

@@ -42,7 +42,8 @@ absl::Duration Deepening(const TimedStep& previous, const TimedStep& step,
   absl::Duration time;
   const auto& before = catalog::SetupCuesOf(*previous.pose, previous.variation);
   for (const auto& cue : catalog::SetupCuesOf(*step.pose, step.variation)) {
-    if (cue.side() != yoga::type::v1::SIDE_UNSPECIFIED && cue.side() != step.side)
+    if (cue.side() != yoga::type::v1::SIDE_UNSPECIFIED &&
+        cue.side() != step.side)
       continue;
     bool said = false;
     for (const auto& old : before) said |= old.key() == cue.key();
@@ -64,7 +65,8 @@ absl::Duration SlowRoundAndAnnouncement(const TimedStep& step) {
   absl::Duration free = Said("Let's take the first round slowly.");
   absl::Duration last_movement = -absl::InfiniteDuration();
   for (const auto& cue : cues) {
-    if (cue.side() != yoga::type::v1::SIDE_UNSPECIFIED && cue.side() != step.side)
+    if (cue.side() != yoga::type::v1::SIDE_UNSPECIFIED &&
+        cue.side() != step.side)
       continue;
     if (cue.breath() != yoga::catalog::v1::BREATH_UNSPECIFIED) {
       // The first waits up to a breath; later ones start on the next
@@ -73,9 +75,8 @@ absl::Duration SlowRoundAndAnnouncement(const TimedStep& step) {
       if (last_movement != -absl::InfiniteDuration()) {
         const absl::Duration late = free - last_movement - half;
         start = last_movement + half +
-                (late > absl::ZeroDuration()
-                     ? absl::Ceil(late, breath)
-                     : absl::ZeroDuration());
+                (late > absl::ZeroDuration() ? absl::Ceil(late, breath)
+                                             : absl::ZeroDuration());
       }
       last_movement = start;
       free = start;
@@ -105,8 +106,7 @@ absl::Duration Opening(const PlanningCatalog& planning,
       for (const auto& use : variation->props())
         props[use.prop()] |= use.required();
   }
-  if (poses.size() <= kMaxOpeningNames)
-    time += Said("Today's poses:") + names;
+  if (poses.size() <= kMaxOpeningNames) time += Said("Today's poses:") + names;
   time += static_cast<int64_t>(props.size()) *
           Said("If you have a cushion, keep it nearby.");
   return time;
@@ -157,11 +157,10 @@ absl::Duration TransitionDuration(const TimedStep* previous,
   const int side = step.side;
   const absl::Duration breath = step.breath;
   const StepRelation relation =
-      previous == nullptr
-          ? StepRelation::kFirst
-          : Relate(previous->pose, previous->variation, previous->side,
-                   previous->set, step.pose, step.variation, step.side,
-                   step.set);
+      previous == nullptr ? StepRelation::kFirst
+                          : Relate(previous->pose, previous->variation,
+                                   previous->side, previous->set, step.pose,
+                                   step.variation, step.side, step.set);
   absl::Duration time;
   if (previous != nullptr && relation != StepRelation::kDeepen) {
     const CueTimes& before = *previous->cue_times;
@@ -169,7 +168,8 @@ absl::Duration TransitionDuration(const TimedStep* previous,
             before.release_movements[previous->side] * breath;
   }
   const bool sided = step.side != yoga::type::v1::SIDE_UNSPECIFIED;
-  const absl::Duration side_word = sided ? Said("Right side.") : absl::ZeroDuration();
+  const absl::Duration side_word =
+      sided ? Said("Right side.") : absl::ZeroDuration();
   int movements = 0;
   switch (relation) {
     case StepRelation::kNewPose:
@@ -207,9 +207,9 @@ absl::Duration TransitionDuration(const TimedStep* previous,
   // before its first movement.
   time += movements * breath;
   if (movements > 0) {
-    const absl::Duration after =
-        relation == StepRelation::kDeepen ? absl::ZeroDuration()
-                                          : times.after_last_movement[side];
+    const absl::Duration after = relation == StepRelation::kDeepen
+                                     ? absl::ZeroDuration()
+                                     : times.after_last_movement[side];
     time += std::max(absl::ZeroDuration(), breath + breath / 2 - after);
   }
   if (catalog::IsFlow(*step.pose, step.variation))
@@ -229,8 +229,9 @@ void TimeRoutine(const PlanningCatalog& planning, absl::Duration breath,
     if (step.set() == 0) step.set_set(1);
     const auto& pose = *planning.catalog().FindPose(step.pose_id());
     const auto* variation = catalog::FindVariation(pose, step.variation_id());
-    const TimedStep timed{&pose,        variation,  &planning.TimesOf(pose, variation),
-                          step.side(), step.set(), breath};
+    const TimedStep timed{
+        &pose,       variation,  &planning.TimesOf(pose, variation),
+        step.side(), step.set(), breath};
     const auto& range = catalog::HoldOf(pose, variation);
     step.set_hold_unit(range.unit());
     const absl::Duration hold = HoldDuration(range, step.hold_count(), breath);
@@ -259,9 +260,8 @@ absl::Duration ClosingDuration(const PlanningCatalog& planning,
   const auto& pose = *planning.catalog().FindPose(step.pose_id());
   const auto* variation = catalog::FindVariation(pose, step.variation_id());
   const CueTimes& last = planning.TimesOf(pose, variation);
-  const absl::Duration breath =
-      absl::Trunc(FromProtoDuration(routine.breath_length()),
-                  absl::Milliseconds(1));
+  const absl::Duration breath = absl::Trunc(
+      FromProtoDuration(routine.breath_length()), absl::Milliseconds(1));
   return RoundUpToSecond(kChime + last.release[step.side()] +
                          last.release_movements[step.side()] * breath +
                          Said("You practised for twenty-five minutes,") +

@@ -4,7 +4,8 @@
 //
 //   kFirst      the routine's first step.
 //   kNewPose    another pose: the previous pose's exit, then a full entry.
-//   kOtherSide  the same pose and set on the other side (its version may differ, as
+//   kOtherSide  the same pose and set on the other side (its version may
+//   differ, as
 //               when a deepened first side is followed by the second side's
 //               base pose): side one's exit, "switch sides", side two's entry.
 //   kNextSet    the same pose in another set (or the same step again): the
@@ -32,13 +33,13 @@ struct StepVersion {
 };
 
 // The relation of a step (pose, variation, side, set) to the one before.
-inline StepRelation Relate(const yoga::catalog::v1::Pose* previous_pose,
-                           const yoga::catalog::v1::Variation* previous_variation,
-                           yoga::type::v1::Side previous_side,
-                           uint32_t previous_set,
-                           const yoga::catalog::v1::Pose* pose,
-                           const yoga::catalog::v1::Variation* variation,
-                           yoga::type::v1::Side side, uint32_t set) {
+inline StepRelation Relate(
+    const yoga::catalog::v1::Pose* previous_pose,
+    const yoga::catalog::v1::Variation* previous_variation,
+    yoga::type::v1::Side previous_side, uint32_t previous_set,
+    const yoga::catalog::v1::Pose* pose,
+    const yoga::catalog::v1::Variation* variation, yoga::type::v1::Side side,
+    uint32_t set) {
   if (previous_pose == nullptr) return StepRelation::kFirst;
   if (previous_pose != pose) return StepRelation::kNewPose;
   if (previous_set != set) return StepRelation::kNextSet;

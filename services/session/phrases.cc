@@ -156,9 +156,7 @@ Phrase SetNumber(int set) {
           absl::StrCat("Set ", NumberWords(set), ".")};
 }
 // Seconds as a teacher says them: in steps of five from five on.
-int SpokenSeconds(int count) {
-  return count < 5 ? count : (count + 2) / 5 * 5;
-}
+int SpokenSeconds(int count) { return count < 5 ? count : (count + 2) / 5 * 5; }
 
 Phrase HoldFor(HoldUnit unit, int count) {
   if (unit != yoga::type::v1::HOLD_UNIT_BREATHS &&
@@ -270,7 +268,8 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
     add_cues(pose.setup_cues());
     add_cues(pose.hold_cues());
     add_cues(pose.release_cues());
-    for (const auto& caution : pose.cautions()) add_cues(std::array{caution.cue()});
+    for (const auto& caution : pose.cautions())
+      add_cues(std::array{caution.cue()});
     add_hold(strength, pose.hold());
     for (const auto& variation : pose.variations()) {
       add(phrases::NameOf(pose, &variation));
@@ -305,19 +304,30 @@ std::vector<Phrase> PhraseList(const catalog::Catalog& catalog) {
                               required));
   }
   for (int i = 0; i < phrases::kCalmPhrases; ++i) add(phrases::Calm(i));
-  for (const Phrase& phrase :
-       {phrases::SessionStart(), phrases::NextPose(),
-        phrases::PosesAhead(), phrases::SideName(yoga::type::v1::SIDE_LEFT),
-        phrases::SideName(yoga::type::v1::SIDE_RIGHT), phrases::SwitchSides(),
-        phrases::RestBeforeOtherSide(), phrases::RestBetweenSets(),
-        phrases::SlowRound(), phrases::GetUp(), phrases::GetUpFromBelly(),
-        phrases::GetDown(),
-        phrases::GoDeeper(),
-        phrases::HoldShort(), phrases::BreatheIn(), phrases::BreatheOut(),
-        phrases::Halfway(), phrases::BreathsLeft(kBreathsLeftAt),
-        phrases::LastBreath(), phrases::RoundsLeft(kRoundsLeftAt),
-        phrases::LastRound(), phrases::SecondsLeft(kSecondsLeftAt),
-        phrases::HoldEndChime(), phrases::SessionEnd()}) {
+  for (const Phrase& phrase : {phrases::SessionStart(),
+                               phrases::NextPose(),
+                               phrases::PosesAhead(),
+                               phrases::SideName(yoga::type::v1::SIDE_LEFT),
+                               phrases::SideName(yoga::type::v1::SIDE_RIGHT),
+                               phrases::SwitchSides(),
+                               phrases::RestBeforeOtherSide(),
+                               phrases::RestBetweenSets(),
+                               phrases::SlowRound(),
+                               phrases::GetUp(),
+                               phrases::GetUpFromBelly(),
+                               phrases::GetDown(),
+                               phrases::GoDeeper(),
+                               phrases::HoldShort(),
+                               phrases::BreatheIn(),
+                               phrases::BreatheOut(),
+                               phrases::Halfway(),
+                               phrases::BreathsLeft(kBreathsLeftAt),
+                               phrases::LastBreath(),
+                               phrases::RoundsLeft(kRoundsLeftAt),
+                               phrases::LastRound(),
+                               phrases::SecondsLeft(kSecondsLeftAt),
+                               phrases::HoldEndChime(),
+                               phrases::SessionEnd()}) {
     add(phrase);
   }
   add(phrases::StayLonger());  // Said by a control, not by the builder.

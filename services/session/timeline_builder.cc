@@ -133,8 +133,8 @@ std::vector<const Cue*> Kept(const Cues& cues, Side side, Verbosity verbosity,
   for (const Cue& cue : cues) {
     if (!AppliesTo(cue, side)) continue;
     const bool keep = verbosity == yoga::session::v1::VERBOSITY_FULL ||
-                      phase == Phase::kEntryOrExit ||
-                      kept.empty() || cue.breath() != kNoBreath ||
+                      phase == Phase::kEntryOrExit || kept.empty() ||
+                      cue.breath() != kNoBreath ||
                       cue.side() != yoga::type::v1::SIDE_UNSPECIFIED;
     if (keep) kept.push_back(&cue);
   }
@@ -238,8 +238,7 @@ class HoldWindow {
 // spoken (in and out always alternate).
 class Writer {
  public:
-  Writer(const PromptDurations& durations, Verbosity verbosity,
-         int64_t breath)
+  Writer(const PromptDurations& durations, Verbosity verbosity, int64_t breath)
       : durations_(durations), verbosity_(verbosity), breath_(breath) {}
 
   Verbosity verbosity() const { return verbosity_; }
@@ -368,8 +367,8 @@ class Writer {
 // A movement of a flow and the half breaths it has in each round.
 struct Beat {
   const Cue* cue;
-  int slot;  // Half breaths from the round's start.
-  int span;  // Half breaths until the next beat.
+  int slot;                      // Half breaths from the round's start.
+  int span;                      // Half breaths until the next beat.
   const Cue* holding = nullptr;  // Said on its second half breath, if any.
 };
 
@@ -404,9 +403,9 @@ absl::StatusOr<std::vector<Beat>> FlowBeats(const Cues& cues, Side side,
   const int last = beats.back().slot;
   const int needed = last + 1 + ((last + 1) % 2 == 0 ? 0 : 1);
   if (needed > slots) {
-    return absl::InternalError(absl::StrCat(
-        "the flow's movements need ", needed / 2, " breaths a round, not ",
-        breaths_per_round));
+    return absl::InternalError(
+        absl::StrCat("the flow's movements need ", needed / 2,
+                     " breaths a round, not ", breaths_per_round));
   }
   int holders = 0;
   for (const Beat& beat : beats) holders += beat.holding != nullptr ? 1 : 0;
@@ -635,19 +634,19 @@ void Layout::SayEntry(int index, StepRelation relation,
     const Cue& cue = *setup[i];
     // The starting position is not said again when the runner is in it:
     // after an exit of the same pose, or a pose held in the same position.
-    const bool again =
-        relation == StepRelation::kOtherSide ||
-        relation == StepRelation::kNextSet ||
-        (relation == StepRelation::kNewPose &&
-         SameStartingPosition(*previous, step));
+    const bool again = relation == StepRelation::kOtherSide ||
+                       relation == StepRelation::kNextSet ||
+                       (relation == StepRelation::kNewPose &&
+                        SameStartingPosition(*previous, step));
     if (again && i == 0 && cue.breath() == kNoBreath &&
         cue.side() == yoga::type::v1::SIDE_UNSPECIFIED &&
         catalog::SetupCuesOf(*step.pose, step.variation)[0].key() == cue.key())
       continue;
     if (already.contains(cue.key())) continue;
     if (cue.breath() != kNoBreath) {
-      writer_.SayOnBreath(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION,
-                          cue.breath(), grid);
+      writer_.SayOnBreath(PhraseOf(cue),
+                          yoga::session::v1::CUE_KIND_INSTRUCTION, cue.breath(),
+                          grid);
     } else {
       // Setting up a prop (a towel by the wall) takes longer.
       writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
@@ -680,13 +679,12 @@ void Layout::SayRest(const StepVersion& step, StepRelation relation,
   const bool sides = relation == StepRelation::kOtherSide &&
                      yoga::planner::RestsBetweenSides(step);
   if (!sides && relation != StepRelation::kNextSet) return;
-  const int64_t rest =
-      sides ? std::max(kRestBeforeOtherSideMs, 2 * breath_)
-            : std::max(kRestBetweenSetsMs, 3 * breath_);
+  const int64_t rest = sides ? std::max(kRestBeforeOtherSideMs, 2 * breath_)
+                             : std::max(kRestBetweenSetsMs, 3 * breath_);
   const int64_t start = writer_.free_at();
-  writer_.Say(sides ? phrases::RestBeforeOtherSide()
-                    : phrases::RestBetweenSets(),
-              yoga::session::v1::CUE_KIND_REST);
+  writer_.Say(
+      sides ? phrases::RestBeforeOtherSide() : phrases::RestBetweenSets(),
+      yoga::session::v1::CUE_KIND_REST);
   // A longer rest is breathed through aloud at FULL.
   if (writer_.full() && rest >= kRestBetweenSetsMs)
     SayBreathPair(grid, writer_.free_at() + breath_ / 2);
@@ -700,10 +698,9 @@ void Layout::SayBreathPair(const BreathGrid& grid, int64_t from) {
   writer_.Append(writer_.Make(BreathPhrase(first),
                               yoga::session::v1::CUE_KIND_BREATH, first_at,
                               first));
-  writer_.Append(writer_.Make(BreathPhrase(Opposite(first)),
-                              yoga::session::v1::CUE_KIND_BREATH,
-                              grid.NextStart(Opposite(first), first_at + 1),
-                              Opposite(first)));
+  writer_.Append(writer_.Make(
+      BreathPhrase(Opposite(first)), yoga::session::v1::CUE_KIND_BREATH,
+      grid.NextStart(Opposite(first), first_at + 1), Opposite(first)));
 }
 
 // FULL: a flow's movements once, slowly, in the catalog's words, each on its
@@ -716,8 +713,8 @@ void Layout::SaySlowRound(const StepVersion& step, const BreathGrid& grid) {
     if (cue.breath() != kNoBreath) {
       // On consecutive half breaths where the words fit in one.
       writer_.SayOnBreath(PhraseOf(cue),
-                          yoga::session::v1::CUE_KIND_INSTRUCTION,
-                          cue.breath(), grid, 0, kTightGapMs);
+                          yoga::session::v1::CUE_KIND_INSTRUCTION, cue.breath(),
+                          grid, 0, kTightGapMs);
     } else {
       writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
                   kDoItMs);
@@ -752,16 +749,15 @@ Phrase Layout::HoldPhrase(const StepVersion& step) const {
 // FULL: breath reminders, then calm words, wherever the hold has been quiet
 // for longer than kFillQuietFromMs. Breath reminders come as pairs starting
 // with `pair_first`, so in and out keep alternating around them.
-void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid,
-                       int64_t from, Breath pair_first) {
+void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid, int64_t from,
+                       Breath pair_first) {
   for (int tries = 0; tries < 64; ++tries) {
     const auto [quiet_from, quiet] = window.LongestQuiet();
     if (quiet <= kFillQuietFromMs) return;
     // Ten seconds into the silence (or its middle), so the voice comes back
     // about that often and no oftener.
-    const int64_t middle =
-        std::max(from, quiet_from + std::min<int64_t>(quiet / 2, 10'000) -
-                           breath_ / 2);
+    const int64_t middle = std::max(
+        from, quiet_from + std::min<int64_t>(quiet / 2, 10'000) - breath_ / 2);
     bool placed = false;
     if (tries % 2 == 0) {
       const int64_t first = grid.NextStart(pair_first, middle);
@@ -775,11 +771,11 @@ void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid,
     }
     if (!placed) {
       placed = window.PlaceFrom(
-          writer_.Make(phrases::Calm(calm_said_),
-                       yoga::session::v1::CUE_KIND_INSTRUCTION,
-                       std::max(from, quiet_from +
-                                          std::min<int64_t>(quiet / 2, 10'000) -
-                                          1500)),
+          writer_.Make(
+              phrases::Calm(calm_said_),
+              yoga::session::v1::CUE_KIND_INSTRUCTION,
+              std::max(from, quiet_from + std::min<int64_t>(quiet / 2, 10'000) -
+                                 1500)),
           quiet_from + quiet);
       if (placed) ++calm_said_;
     }
@@ -789,8 +785,7 @@ void Layout::FillQuiet(HoldWindow& window, const BreathGrid& grid,
 
 // FULL: a long settle before the hold gets a breath in and out, and another,
 // so the voice is never away for long.
-void Layout::SettleAloud(const BreathGrid& grid, int64_t until,
-                         int64_t quiet) {
+void Layout::SettleAloud(const BreathGrid& grid, int64_t until, int64_t quiet) {
   if (!writer_.full()) return;
   for (;;) {
     // Silence counts from the last word (a rest may have moved free_at on).
@@ -833,9 +828,8 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
   using yoga::session::v1::CUE_KIND_COUNT;
   using yoga::session::v1::CUE_KIND_COUNTDOWN;
 
-  if (!window.PlaceAt(writer_.Make(HoldPhrase(step),
-                                   yoga::session::v1::CUE_KIND_HOLD_START,
-                                   start)) &&
+  if (!window.PlaceAt(writer_.Make(
+          HoldPhrase(step), yoga::session::v1::CUE_KIND_HOLD_START, start)) &&
       !window.PlaceAt(writer_.Make(phrases::HoldShort(),
                                    yoga::session::v1::CUE_KIND_HOLD_START,
                                    start))) {
@@ -849,8 +843,8 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
     switch (unit) {
       case yoga::type::v1::HOLD_UNIT_BREATHS:
         if (count >= 2)
-          window.PlaceAt(writer_.Make(phrases::LastBreath(),
-                                      CUE_KIND_COUNTDOWN, end - breath_));
+          window.PlaceAt(writer_.Make(phrases::LastBreath(), CUE_KIND_COUNTDOWN,
+                                      end - breath_));
         if (count >= kBreathsLeftFromCount)
           window.PlaceAt(writer_.Make(phrases::BreathsLeft(kBreathsLeftAt),
                                       CUE_KIND_COUNT,
@@ -914,18 +908,16 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
     // words take longer than half a breath.
     CueEvent second = make(
         Opposite(pair_first),
-        grid.NextStart(Opposite(pair_first), first.offset_ms() +
-                                                 first.duration_ms() +
-                                                 kTightGapMs));
+        grid.NextStart(Opposite(pair_first),
+                       first.offset_ms() + first.duration_ms() + kTightGapMs));
     return window.PlacePair(std::move(first), std::move(second));
   };
 
   const int64_t announced =
       start + writer_.DurationOf(HoldPhrase(step)) + kTightGapMs;
   // Hold cues first, spread over the hold; those on a breath ride it.
-  std::vector<const Cue*> spoken =
-      Kept(HoldCuesOf(step), step.step->side(), writer_.verbosity(),
-           Phase::kHold);
+  std::vector<const Cue*> spoken = Kept(HoldCuesOf(step), step.step->side(),
+                                        writer_.verbosity(), Phase::kHold);
   // A short hold is not crowded: about one hold cue for every two breaths.
   const size_t room = std::max<size_t>(1, length / (2 * breath_));
   if (spoken.size() > room) spoken.resize(room);
@@ -1000,15 +992,15 @@ absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
       // On the grid: with an odd breath, in to out and out to in differ by
       // a millisecond.
       const int64_t at = grid.NextStart(
-          beat.cue->breath(),
-          start + r * round + beat.slot / 2 * breath_ + beat.slot % 2 * half - 2);
+          beat.cue->breath(), start + r * round + beat.slot / 2 * breath_ +
+                                  beat.slot % 2 * half - 2);
       const int64_t room = beat.span * half;
       const Cue& cue = *beat.cue;
       // In the first round at FULL a still moment's words take the second
       // half breath, if the movement's words leave it; otherwise a movement
       // has every half breath up to the next one.
-      const bool holding_said = beat.holding != nullptr && r == 0 &&
-                                writer_.full();
+      const bool holding_said =
+          beat.holding != nullptr && r == 0 && writer_.full();
       const Phrase full_words = PhraseOf(cue);
       const Phrase short_words = phrases::ShortOf(cue);
       auto fits = [&](const Phrase& phrase, int64_t within) {
@@ -1101,10 +1093,10 @@ void Layout::SayClosing(int64_t last_hold_end, const BreathGrid& grid) {
     writer_.timeline().ending_cue = writer_.next_index();
     const int64_t again = say_closing();
     if (again < planned_end) {
-      writer_.ShiftSince(Writer::Mark{static_cast<size_t>(
-                                          writer_.timeline().ending_cue),
-                                      0, kNoBreath, 0},
-                         planned_end - again);
+      writer_.ShiftSince(
+          Writer::Mark{static_cast<size_t>(writer_.timeline().ending_cue), 0,
+                       kNoBreath, 0},
+          planned_end - again);
     }
     return;
   }
@@ -1131,10 +1123,10 @@ absl::StatusOr<Timeline> Layout::Run() {
     // (a flow's first movement).
     BreathGrid grid{planned, breath_};
     if (flow) {
-      absl::StatusOr<std::vector<Beat>> beats = FlowBeats(
-          HoldCuesOf(step), step.step->side(),
-          static_cast<int>(catalog::HoldOf(*step.pose, step.variation)
-                               .breaths_per_repetition()));
+      absl::StatusOr<std::vector<Beat>> beats =
+          FlowBeats(HoldCuesOf(step), step.step->side(),
+                    static_cast<int>(catalog::HoldOf(*step.pose, step.variation)
+                                         .breaths_per_repetition()));
       if (beats.ok() && !beats->empty() && beats->front().cue->breath() == kOut)
         grid.anchor = planned - grid.half();
     }
@@ -1196,10 +1188,10 @@ absl::StatusOr<Timeline> Layout::Run() {
     // A long settle is breathed aloud, up to the announcement.
     // (A flow's announcement may come half a breath after `until`.)
     if (flow) {
-      SettleAloud(grid,
-                  hold_start - grid.half() - writer_.DurationOf(hold_phrase) -
-                      kGapMs,
-                  kFillQuietFromMs - grid.half());
+      SettleAloud(
+          grid,
+          hold_start - grid.half() - writer_.DurationOf(hold_phrase) - kGapMs,
+          kFillQuietFromMs - grid.half());
     } else {
       SettleAloud(grid, hold_start);
     }
@@ -1230,10 +1222,9 @@ absl::StatusOr<Timeline> Layout::Run() {
     placed.hold_end_ms = hold_end;
     // The bell ends a hold; a hold that goes on deeper is told so instead,
     // so nobody starts to come out.
-    const bool deepens_next =
-        i + 1 < steps_.size() &&
-        yoga::planner::RelationOf(&step, steps_[i + 1]) ==
-            StepRelation::kDeepen;
+    const bool deepens_next = i + 1 < steps_.size() &&
+                              yoga::planner::RelationOf(&step, steps_[i + 1]) ==
+                                  StepRelation::kDeepen;
     writer_.Append(writer_.Make(
         deepens_next ? phrases::GoDeeper() : phrases::HoldEndChime(),
         deepens_next ? yoga::session::v1::CUE_KIND_TRANSITION

@@ -179,9 +179,9 @@ TEST_F(StudioTest, YogaGuidePlansRoutines) {
   EXPECT_THAT(plan.out, HasSubstr("Warm-up"));
   EXPECT_THAT(plan.out, Not(HasSubstr("Supine Twist,")));
 
-  auto standing = RunProgram(kBin + "yoga-guide",
-                             {"--server=" + address_, "plan", "--minutes=30",
-                              "--standing-only"});
+  auto standing = RunProgram(
+      kBin + "yoga-guide",
+      {"--server=" + address_, "plan", "--minutes=30", "--standing-only"});
   EXPECT_EQ(standing.exit_code, 0) << standing.err;
   EXPECT_THAT(standing.out, HasSubstr("30 minutes for your"));
 

@@ -329,8 +329,8 @@ TEST(ComposerTest, WithoutChildsPoseTheClassEndsLowAndSkipsBacksideStrength) {
   constraints.add_excluded_pose_ids("childs-pose");
   const Routine routine = Compose(constraints);
   const std::set<std::string> ids = PoseIds(routine);
-  for (const char* id : {"childs-pose", "locust", "bow", "reverse-tabletop",
-                         "reverse-plank"}) {
+  for (const char* id :
+       {"childs-pose", "locust", "bow", "reverse-tabletop", "reverse-plank"}) {
     EXPECT_FALSE(ids.contains(id)) << id;
   }
   EXPECT_EQ(PositionOf(*routine.steps().rbegin()),

@@ -1,12 +1,12 @@
 // The planner behind the service: readiness, request checks, presets, the
 // store.
 #include "services/planner/planner.h"
-#include "services/planner/routine_timing.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
+#include "services/planner/routine_timing.h"
 #include "tests/services/planner/planner_test_catalog.h"
 
 namespace yoga::planner {
@@ -182,8 +182,9 @@ TEST(PlannerTest, APresetFollowsTheRunnersBreath) {
       total += FromProtoDuration(after.hold()) +
                FromProtoDuration(after.transition());
     }
-    EXPECT_EQ(FromProtoDuration(paced->total_duration()),
-              total + ClosingDuration(testing::ShippedPlanningCatalog(), *paced));
+    EXPECT_EQ(
+        FromProtoDuration(paced->total_duration()),
+        total + ClosingDuration(testing::ShippedPlanningCatalog(), *paced));
 
     // The same request, the same routine; and it can be fetched again.
     auto again =

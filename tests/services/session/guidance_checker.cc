@@ -41,10 +41,10 @@ class Checker {
       : routine_(routine), timeline_(timeline), verbosity_(verbosity) {
     for (const auto& step : routine.steps()) {
       const auto* pose = catalog.FindPose(step.pose_id());
-      steps_.push_back(
-          {&step, pose,
-           pose == nullptr ? nullptr
-                           : catalog::FindVariation(*pose, step.variation_id())});
+      steps_.push_back({&step, pose,
+                        pose == nullptr ? nullptr
+                                        : catalog::FindVariation(
+                                              *pose, step.variation_id())});
     }
     for (const CueEvent& cue : timeline.cues) keys_.insert(cue.prompt_key());
   }
@@ -114,11 +114,10 @@ class Checker {
       if (!AppliesTo(cue, side) || before.contains(cue.key())) continue;
       // The starting position may go unsaid when the runner is already in
       // it (timeline_builder.h).
-      const bool again =
-          relation == StepRelation::kOtherSide ||
-          relation == StepRelation::kNextSet ||
-          (relation == StepRelation::kNewPose &&
-           previous->pose->position() == step.pose->position());
+      const bool again = relation == StepRelation::kOtherSide ||
+                         relation == StepRelation::kNextSet ||
+                         (relation == StepRelation::kNewPose &&
+                          previous->pose->position() == step.pose->position());
       if (again && k == 0 && cue.breath() == kNoBreath &&
           cue.side() == yoga::type::v1::SIDE_UNSPECIFIED)
         continue;
@@ -133,11 +132,12 @@ class Checker {
     }
     // Settle: a breath after the last movement before the hold.
     if (last_movement >= 0) {
-      const int64_t settle = placed.hold_start_ms -
-                             timeline_.cues[last_movement].offset_ms();
+      const int64_t settle =
+          placed.hold_start_ms - timeline_.cues[last_movement].offset_ms();
       const int64_t breath = Ms(routine_.breath_length());
       const int64_t announced = timeline_.cues[entry_to].offset_ms();
-      if (std::min(settle, announced - timeline_.cues[last_movement].offset_ms()) <
+      if (std::min(settle,
+                   announced - timeline_.cues[last_movement].offset_ms()) <
           breath)
         Fail(timeline_.cues[last_movement],
              "the hold is announced less than a breath after this movement");
@@ -193,9 +193,9 @@ class Checker {
     // The exit: every release cue after the chime and before the next step
     // begins (a side switch comes after side one's exit), unless the next
     // step deepens this hold.
-    const bool deepened =
-        i + 1 < static_cast<int>(steps_.size()) &&
-        yoga::planner::RelationOf(&step, steps_[i + 1]) == StepRelation::kDeepen;
+    const bool deepened = i + 1 < static_cast<int>(steps_.size()) &&
+                          yoga::planner::RelationOf(&step, steps_[i + 1]) ==
+                              StepRelation::kDeepen;
     if (deepened) return;
     const int exit_to = i + 1 < static_cast<int>(steps_.size())
                             ? timeline_.steps[i + 1].first_cue
@@ -252,8 +252,8 @@ class Checker {
   // word to the last.
   void CheckPresence() {
     for (size_t i = 1; i < timeline_.cues.size(); ++i) {
-      const int64_t quiet =
-          timeline_.cues[i].offset_ms() - timeline_.EndOf(static_cast<int>(i) - 1);
+      const int64_t quiet = timeline_.cues[i].offset_ms() -
+                            timeline_.EndOf(static_cast<int>(i) - 1);
       if (quiet > kMaxQuietMs)
         Fail(timeline_.cues[i],
              absl::StrCat("comes after ", quiet, " ms of silence"));
@@ -273,9 +273,8 @@ class Checker {
               caution.condition() == yoga::type::v1::CONDITION_UNSPECIFIED ||
               conditions.contains(caution.condition());
           if (applies && !keys_.contains(caution.cue().key()))
-            findings_.push_back(absl::StrCat("the caution ",
-                                             caution.cue().key(),
-                                             " is never spoken"));
+            findings_.push_back(absl::StrCat(
+                "the caution ", caution.cue().key(), " is never spoken"));
         }
       };
       check(step.pose->cautions());

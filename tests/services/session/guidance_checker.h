@@ -25,9 +25,10 @@
 
 namespace yoga::session::testing {
 
-std::vector<std::string> CheckGuidance(
-    const catalog::Catalog& catalog, const yoga::type::v1::Routine& routine,
-    const Timeline& timeline, yoga::session::v1::Verbosity verbosity);
+std::vector<std::string> CheckGuidance(const catalog::Catalog& catalog,
+                                       const yoga::type::v1::Routine& routine,
+                                       const Timeline& timeline,
+                                       yoga::session::v1::Verbosity verbosity);
 
 }  // namespace yoga::session::testing
 

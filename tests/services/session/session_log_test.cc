@@ -26,7 +26,6 @@ constexpr int64_t kPromptMs = 1800;
 constexpr StreamTiming kTiming{.lookahead = absl::Milliseconds(1500)};
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 
-
 const Timeline& PresetTimeline() { return *testing::PresetTimeline(); }
 
 HoldExtension Extension(int64_t breath_ms = kBreathMs,
@@ -135,7 +134,8 @@ void ExpectNoOverlap(const std::vector<CueEvent>& plays) {
 class SessionLogStayLongerTest : public ::testing::Test {
  protected:
   SessionLog NewLog(HoldExtension extension = Extension()) {
-    return SessionLog(testing::PresetTimeline(), std::move(extension), kTiming, kStart);
+    return SessionLog(testing::PresetTimeline(), std::move(extension), kTiming,
+                      kStart);
   }
   static absl::Status Stay(SessionLog& log, int64_t session_ms) {
     return log.Apply(yoga::session::v1::CONTROL_ACTION_STAY_LONGER,
@@ -460,8 +460,8 @@ TEST_F(SessionLogStayLongerTest, SurvivesTheStoreExactly) {
   EXPECT_FALSE(stored.segments(0).has_lead_cue());
   EXPECT_EQ(stored.segments(2).lead_cue().prompt_key(), "hold.stay-longer");
 
-  auto restored =
-      SessionLog::FromProto(testing::PresetTimeline(), Extension(), kTiming, stored);
+  auto restored = SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                        kTiming, stored);
   ASSERT_TRUE(restored.ok()) << restored.status();
   EXPECT_EQ(restored->ToProto().SerializeAsString(),
             stored.SerializeAsString());
@@ -489,8 +489,8 @@ TEST_F(SessionLogStayLongerTest, ADamagedLeadCueIsDataLoss) {
   // Its prompt said after the cues it comes before.
   stored.mutable_segments(1)->mutable_lead_cue()->set_offset_ms(
       timeline_.end_ms + 60000);
-  auto restored =
-      SessionLog::FromProto(testing::PresetTimeline(), Extension(), kTiming, stored);
+  auto restored = SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                        kTiming, stored);
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
 }
 

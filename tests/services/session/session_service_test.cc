@@ -523,12 +523,13 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
   const auto session = StartPreset();
   CueReader reader(*stub_, session.id());
   // Past the opening: the first pose is being announced.
-  const int64_t announced_ms = TimelineOf(session.id()).steps(0).begin_ms() + 1000;
+  const int64_t announced_ms =
+      TimelineOf(session.id()).steps(0).begin_ms() + 1000;
   for (int64_t ms = 0; ms < announced_ms; ms += 1000)
-    clock_.Advance(absl::Milliseconds(std::min<int64_t>(1000, announced_ms - ms)));
-  reader.ReadUntil([](const CueEvent& e) {
-    return e.seq() > 0 && e.step_index() == 0;
-  });
+    clock_.Advance(
+        absl::Milliseconds(std::min<int64_t>(1000, announced_ms - ms)));
+  reader.ReadUntil(
+      [](const CueEvent& e) { return e.seq() > 0 && e.step_index() == 0; });
 
   yoga::session::v1::Session paused;
   ASSERT_TRUE(
@@ -543,9 +544,9 @@ TEST_F(SessionServiceTest, PauseResumeNextAndPreviousReachTheStream) {
        reader.ReadUntilKind(yoga::session::v1::CUE_KIND_RESUMED)) {
     EXPECT_EQ(e.seq(), 0) << "no cue while paused";
   }
-  EXPECT_EQ(absl::ToInt64Milliseconds(
-                FromProtoDuration(Get(session.id()).elapsed())),
-            announced_ms);
+  EXPECT_EQ(
+      absl::ToInt64Milliseconds(FromProtoDuration(Get(session.id()).elapsed())),
+      announced_ms);
 
   // NEXT in the announcement of the first pose skips it.
   ASSERT_TRUE(

@@ -63,8 +63,9 @@ class SessionStoreTest : public ::testing::Test {
 
   std::shared_ptr<Session> Start(SessionRegistry& registry,
                                  std::string profile_id = "runner-1") {
-    auto session = registry.Create(testing::PresetRoutine(kPreset), {},
-                                   testing::PresetTimeline(), std::move(profile_id));
+    auto session =
+        registry.Create(testing::PresetRoutine(kPreset), {},
+                        testing::PresetTimeline(), std::move(profile_id));
     EXPECT_TRUE(session.ok()) << session.status();
     return *session;
   }
@@ -357,8 +358,9 @@ TEST_F(SessionStoreTest, StayLongerThroughAnotherReplicaReachesTheStreamOnce) {
       });
   ASSERT_NE(chime, cues.rend());
   EXPECT_EQ(chime->offset_ms(), hold.hold_end_ms + 3 * breath_ms);
-  EXPECT_EQ(FromProtoDuration(session->ToProto(clock_.Now()).duration()),
-            absl::Milliseconds(testing::PresetTimeline()->end_ms + 3 * breath_ms));
+  EXPECT_EQ(
+      FromProtoDuration(session->ToProto(clock_.Now()).duration()),
+      absl::Milliseconds(testing::PresetTimeline()->end_ms + 3 * breath_ms));
 }
 
 TEST_F(SessionStoreTest, StaleCopyCannotOverwriteANewerVersion) {

@@ -20,12 +20,12 @@ using yoga::session::v1::CueKind;
 
 constexpr absl::Duration kLookahead = absl::Milliseconds(1500);
 
-
 class SessionTest : public ::testing::Test {
  protected:
   SessionTest()
       : session_("s1", testing::PresetRoutine("runners-lower-back-four"), {},
-                 testing::PresetTimeline(), {.lookahead = kLookahead}, clock_.Now()) {}
+                 testing::PresetTimeline(), {.lookahead = kLookahead},
+                 clock_.Now()) {}
 
   // Every event the stream has to send now, until it would wait or finish.
   std::vector<CueEvent> Drain(StreamCursor& cursor, bool* finished = nullptr) {

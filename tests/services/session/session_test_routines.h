@@ -5,9 +5,8 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <vector>
-
 #include <memory>
+#include <vector>
 
 #include "services/planner/presets.h"
 #include "services/session/timeline_builder.h"

@@ -1,25 +1,25 @@
 #include "services/session/timeline_builder.h"
 
 #include <cstdlib>
-#include <iostream>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <sstream>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/planner/composer.h"
 #include "services/session/cue_text.h"
-#include "tests/services/session/guidance_checker.h"
 #include "tests/services/planner/random_constraints.h"
+#include "tests/services/session/guidance_checker.h"
 #include "tests/services/session/session_test_routines.h"
 
 namespace yoga::session {
@@ -100,10 +100,9 @@ void ExpectTimelineKeepsItsPromises(const Routine& routine,
     const CueEvent& end = timeline.cues[placed.hold_end_cue];
     EXPECT_EQ(start.kind(), yoga::session::v1::CUE_KIND_HOLD_START);
     // The bell, or the word to go deeper when the next step deepens the hold.
-    EXPECT_EQ(end.kind(),
-              end.prompt_key() == "transition.deepen"
-                  ? yoga::session::v1::CUE_KIND_TRANSITION
-                  : yoga::session::v1::CUE_KIND_CHIME);
+    EXPECT_EQ(end.kind(), end.prompt_key() == "transition.deepen"
+                              ? yoga::session::v1::CUE_KIND_TRANSITION
+                              : yoga::session::v1::CUE_KIND_CHIME);
     EXPECT_EQ(start.step_index(), i);
     EXPECT_EQ(end.step_index(), i);
     EXPECT_LE(start.offset_ms(), placed.hold_start_ms);
@@ -148,8 +147,8 @@ void ExpectGoodGuidance(const Routine& routine, const Timeline& timeline,
                         Verbosity verbosity) {
   const std::vector<std::string> findings = testing::CheckGuidance(
       testing::ShippedCatalog(), routine, timeline, verbosity);
-  EXPECT_THAT(findings, ::testing::IsEmpty())
-      << GoldenText(timeline) << "\n" << absl::StrJoin(findings, "\n");
+  EXPECT_THAT(findings, ::testing::IsEmpty()) << GoldenText(timeline) << "\n"
+                                              << absl::StrJoin(findings, "\n");
 }
 
 constexpr Verbosity kVerbosities[] = {yoga::session::v1::VERBOSITY_FULL,
@@ -209,9 +208,9 @@ TEST(TimelineBuilderTest, ComposedRoutinesKeepEveryPromiseAndGuideWell) {
     SCOPED_TRACE(constraints.ShortDebugString());
     const auto verbosity = kVerbosities[i % 3];
     const int64_t lead_in = random() % 10000;
-    const Timeline timeline =
-        BuildOrDie(*routine, {.verbosity = verbosity,
-                              .lead_in = absl::Milliseconds(lead_in)});
+    const Timeline timeline = BuildOrDie(
+        *routine,
+        {.verbosity = verbosity, .lead_in = absl::Milliseconds(lead_in)});
     ExpectTimelineKeepsItsPromises(*routine, timeline, lead_in);
     ExpectGoodGuidance(*routine, timeline, verbosity);
     ExpectPlannedTiming(*routine, timeline, lead_in);
@@ -261,7 +260,8 @@ TEST(TimelineBuilderTest, VerbositySaysLessButKeepsNamesCountsAndChimes) {
   }
   // Counts too, but a flow's "last round" gives way to its movements where
   // they fill every half breath.
-  EXPECT_GE(minimal_counts[CUE_KIND_COUNTDOWN], full_counts[CUE_KIND_COUNTDOWN]);
+  EXPECT_GE(minimal_counts[CUE_KIND_COUNTDOWN],
+            full_counts[CUE_KIND_COUNTDOWN]);
   EXPECT_GT(full_counts[CUE_KIND_COUNTDOWN], 0);
   // Every verbosity lasts as long: the holds are where FULL has them.
   EXPECT_EQ(full.end_ms, brief.end_ms);
@@ -490,9 +490,8 @@ TEST(TimelineBuilderTest, LongRecordedPromptsDelayTheHoldByWholeBreaths) {
   ExpectTimelineKeepsItsPromises(routine, slow);
   EXPECT_GT(slow.end_ms, normal.end_ms + 30000);
   for (size_t i = 0; i < slow.steps.size(); ++i) {
-    EXPECT_EQ((slow.steps[i].hold_start_ms - normal.steps[i].hold_start_ms) %
-                  5000,
-              0)
+    EXPECT_EQ(
+        (slow.steps[i].hold_start_ms - normal.steps[i].hold_start_ms) % 5000, 0)
         << "step " << i;
   }
   for (const CueEvent& cue : slow.cues) {
