@@ -15,6 +15,8 @@
 #include "services/planner/class_order.h"
 #include "services/planner/routine_timing.h"
 #include "services/planner/step_relation.h"
+#include "services/session/cue_writer.h"
+#include "services/session/flow_beats.h"
 
 namespace yoga::session {
 namespace {
@@ -32,20 +34,8 @@ using yoga::type::v1::RoutineStep;
 using yoga::type::v1::Side;
 using Cues = google::protobuf::RepeatedPtrField<Cue>;
 
-constexpr Breath kNoBreath = yoga::catalog::v1::BREATH_UNSPECIFIED;
-constexpr Breath kIn = yoga::catalog::v1::BREATH_INHALE;
-constexpr Breath kOut = yoga::catalog::v1::BREATH_EXHALE;
-
-// Silence after a cue before the next one starts.
-constexpr int64_t kGapMs = 500;
-// After an instruction, time to do it before the next one.
-constexpr int64_t kDoItMs = 2000;
-// Silence around cues inside a hold, where time is short.
-constexpr int64_t kTightGapMs = 150;
 // A hold instruction keeps this clear of the cues around it where it can.
 constexpr int64_t kHoldCueGapMs = 1000;
-// How far a hold instruction may slide from its ideal moment to find room.
-constexpr int64_t kSlideStepMs = 100;
 // Counts of strength holds in seconds.
 constexpr int64_t kHalfwayFromMs = 30'000;
 constexpr int64_t kCountdownFromMs = 8'000;
@@ -61,30 +51,8 @@ constexpr int64_t kFillQuietFromMs = 12'000;
 // between sets. At least this long, and at least two (three) breaths.
 constexpr int64_t kRestBeforeOtherSideMs = 8'000;
 constexpr int64_t kRestBetweenSetsMs = 12'000;
-// Of the time an entry has to spare, at most this much comes before it.
-constexpr int64_t kMostBeforeEntryMs = 6'000;
-// In and out alternate: a breath is not said twice in a row unless this many
-// breaths have passed in silence since the first.
-constexpr int64_t kBreathMemory = 3;
-
 int64_t Ms(absl::Duration duration) {
   return absl::ToInt64Milliseconds(duration);
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
-}
-
-Breath Opposite(Breath breath) { return breath == kIn ? kOut : kIn; }
-
-Phrase BreathPhrase(Breath breath) {
-  return breath == kIn ? phrases::BreatheIn() : phrases::BreatheOut();
-}
-
-Phrase PhraseOf(const Cue& cue) { return {cue.key(), cue.text()}; }
-
-bool AppliesTo(const Cue& cue, Side side) {
-  return cue.side() == yoga::type::v1::SIDE_UNSPECIFIED || cue.side() == side;
 }
 
 // Whether `step` starts where `previous` was: the same first setup words
@@ -104,20 +72,6 @@ bool IsFlow(const StepVersion& step) {
 const Cues& HoldCuesOf(const StepVersion& step) {
   return catalog::HoldCuesOf(*step.pose, step.variation);
 }
-
-// The breaths of one step. In-breaths start at anchor + k * breath, out-breaths
-// half a breath later; entry, hold and exit all keep this one rhythm.
-struct BreathGrid {
-  int64_t anchor = 0;
-  int64_t breath = 5000;
-
-  int64_t half() const { return breath / 2; }
-  // The first moment at or after `at` when `phase` starts.
-  int64_t NextStart(Breath phase, int64_t at) const {
-    const int64_t base = anchor + (phase == kOut ? half() : 0);
-    return base - FloorDiv(base - at, breath) * breath;
-  }
-};
 
 // How a phase's cues are kept: entries and exits whole at BRIEF (every
 // movement is needed, tagged or not), holds cut down.
@@ -139,292 +93,6 @@ std::vector<const Cue*> Kept(const Cues& cues, Side side, Verbosity verbosity,
     if (keep) kept.push_back(&cue);
   }
   return kept;
-}
-
-// Cues placed freely inside a hold, [start, end), none overlapping another.
-class HoldWindow {
- public:
-  HoldWindow(int64_t start, int64_t end) : start_(start), end_(end) {}
-
-  // Whether a cue fits at `at`, `gap` clear of every other.
-  bool Fits(int64_t at, int64_t duration, int64_t gap = kTightGapMs) const {
-    if (at < start_ || at + duration + kTightGapMs > end_) return false;
-    for (const CueEvent& placed : placed_) {
-      const int64_t placed_end = placed.offset_ms() + placed.duration_ms();
-      if (at < placed_end + gap && at + duration + gap > placed.offset_ms())
-        return false;
-    }
-    return true;
-  }
-  // Places `cue` at its offset, or drops it when that moment is taken.
-  bool PlaceAt(CueEvent cue) {
-    if (!Fits(cue.offset_ms(), cue.duration_ms())) return false;
-    placed_.push_back(std::move(cue));
-    return true;
-  }
-  // Places both or neither: a breath pair must stay whole for in and out to
-  // alternate.
-  bool PlacePair(CueEvent first, CueEvent second) {
-    if (!Fits(first.offset_ms(), first.duration_ms()) ||
-        !Fits(second.offset_ms(), second.duration_ms()) ||
-        first.offset_ms() + first.duration_ms() + kTightGapMs >
-            second.offset_ms())
-      return false;
-    placed_.push_back(std::move(first));
-    placed_.push_back(std::move(second));
-    return true;
-  }
-  // Places `cue` at its offset or the first moment up to `latest` that is
-  // `gap` clear of the others.
-  bool PlaceFrom(CueEvent cue, int64_t latest, int64_t gap = kTightGapMs) {
-    for (int64_t at = cue.offset_ms(); at <= latest; at += kSlideStepMs) {
-      if (Fits(at, cue.duration_ms(), gap)) {
-        cue.set_offset_ms(at);
-        placed_.push_back(std::move(cue));
-        return true;
-      }
-    }
-    return false;
-  }
-  // Places `cue` to end just before `before`, or as close to it as it fits
-  // after `earliest`.
-  bool PlaceBefore(CueEvent cue, int64_t before, int64_t earliest) {
-    for (int64_t at = before - cue.duration_ms() - kTightGapMs; at >= earliest;
-         at -= kSlideStepMs) {
-      if (Fits(at, cue.duration_ms())) {
-        cue.set_offset_ms(at);
-        placed_.push_back(std::move(cue));
-        return true;
-      }
-    }
-    return false;
-  }
-  // The longest silence in the window: its start and length.
-  std::pair<int64_t, int64_t> LongestQuiet() const {
-    std::vector<std::pair<int64_t, int64_t>> spans;
-    for (const CueEvent& placed : placed_)
-      spans.emplace_back(placed.offset_ms(),
-                         placed.offset_ms() + placed.duration_ms());
-    std::sort(spans.begin(), spans.end());
-    int64_t quiet_from = start_, best_from = start_, best = 0;
-    for (const auto& [from, to] : spans) {
-      if (from - quiet_from > best) {
-        best = from - quiet_from;
-        best_from = quiet_from;
-      }
-      quiet_from = std::max(quiet_from, to);
-    }
-    if (end_ - quiet_from > best) {
-      best = end_ - quiet_from;
-      best_from = quiet_from;
-    }
-    return {best_from, best};
-  }
-  std::vector<CueEvent> TakeSorted() {
-    std::sort(placed_.begin(), placed_.end(),
-              [](const CueEvent& a, const CueEvent& b) {
-                return a.offset_ms() < b.offset_ms();
-              });
-    return std::move(placed_);
-  }
-
- private:
-  int64_t start_;
-  int64_t end_;
-  std::vector<CueEvent> placed_;
-};
-
-// One build: the cues so far, when the next may start, and the last breath
-// spoken (in and out always alternate).
-class Writer {
- public:
-  Writer(const PromptDurations& durations, Verbosity verbosity, int64_t breath)
-      : durations_(durations), verbosity_(verbosity), breath_(breath) {}
-
-  Verbosity verbosity() const { return verbosity_; }
-  bool full() const { return verbosity_ == yoga::session::v1::VERBOSITY_FULL; }
-  bool minimal() const {
-    return verbosity_ == yoga::session::v1::VERBOSITY_MINIMAL;
-  }
-  Timeline& timeline() { return timeline_; }
-  int64_t free_at() const { return free_at_; }
-  void WaitUntil(int64_t at) { free_at_ = std::max(free_at_, at); }
-  // The breath said last, if it was said within kBreathMemory breaths of
-  // `at`: after a longer silence the runner's breath has moved on and either
-  // breath may be said next.
-  Breath last_breath(int64_t at) const {
-    return at - last_breath_at_ < kBreathMemory * breath_ ? last_breath_
-                                                          : kNoBreath;
-  }
-  int64_t last_movement_at() const { return last_movement_at_; }
-  int next_index() const { return static_cast<int>(timeline_.cues.size()); }
-
-  // The context later cues belong to.
-  void SetStep(int step_index, const std::string& pose_id, Side side) {
-    step_index_ = step_index;
-    pose_id_ = pose_id;
-    side_ = side;
-  }
-
-  int64_t DurationOf(const Phrase& phrase) const {
-    return std::max<int64_t>(Ms(durations_.Of(phrase)), 1);
-  }
-  CueEvent Make(const Phrase& phrase, CueKind kind, int64_t at,
-                Breath breath = kNoBreath) const {
-    CueEvent cue;
-    cue.set_offset_ms(at);
-    cue.set_kind(kind);
-    cue.set_prompt_key(phrase.key);
-    cue.set_text(phrase.text);
-    cue.set_pose_id(pose_id_);
-    cue.set_side(side_);
-    cue.set_step_index(step_index_);
-    cue.set_duration_ms(DurationOf(phrase));
-    cue.set_breath(breath);
-    return cue;
-  }
-
-  // Says `phrase` at `at`, or as soon as the last cue allows; `after` is the
-  // silence it leaves before the next cue.
-  void Say(const Phrase& phrase, CueKind kind, int64_t at = 0,
-           int64_t after = kGapMs) {
-    Append(Make(phrase, kind, std::max(at, free_at_)), after);
-  }
-  // Says a movement (or a breath) at the start of its breath on `grid`, no
-  // earlier than `at`. When the breath said last was the same one, the other
-  // is said first, on its own breath, so that in and out alternate.
-  // `after` is the time left after it to move (a flow's slow round moves
-  // within the breath itself).
-  void SayOnBreath(const Phrase& phrase, CueKind kind, Breath breath,
-                   const BreathGrid& grid, int64_t at = 0,
-                   int64_t after = kDoItMs) {
-    int64_t earliest = std::max(at, free_at_);
-    if (last_breath(grid.NextStart(breath, earliest)) == breath) {
-      const Breath other = Opposite(breath);
-      Append(Make(BreathPhrase(other), yoga::session::v1::CUE_KIND_BREATH,
-                  grid.NextStart(other, earliest), other),
-             kGapMs);
-      earliest = free_at_;
-    }
-    const int64_t start = grid.NextStart(breath, earliest);
-    Append(Make(phrase, kind, start, breath), after);
-    last_movement_at_ = start;
-  }
-  void Append(CueEvent cue, int64_t after = kGapMs) {
-    cue.set_seq(next_index() + 1);
-    // A cue said inside a wait (a breath during a rest) does not end it.
-    free_at_ = std::max(free_at_, cue.offset_ms() + cue.duration_ms() + after);
-    if (cue.breath() != kNoBreath) {
-      last_breath_ = cue.breath();
-      last_breath_at_ = cue.offset_ms();
-    }
-    timeline_.cues.push_back(std::move(cue));
-  }
-
-  // A point to move what follows from, or to go back to.
-  struct Mark {
-    size_t cues;
-    int64_t free_at;
-    Breath last_breath;
-    int64_t last_breath_at;
-  };
-  Mark mark() {
-    last_movement_at_ = -1;
-    return {timeline_.cues.size(), free_at_, last_breath_, last_breath_at_};
-  }
-  // Forgets everything said since `mark`.
-  void Rewind(const Mark& mark) {
-    timeline_.cues.resize(mark.cues);
-    free_at_ = mark.free_at;
-    last_breath_ = mark.last_breath;
-    last_breath_at_ = mark.last_breath_at;
-    last_movement_at_ = -1;
-  }
-  // Moves every cue since `mark` later by `by` ms.
-  void ShiftSince(const Mark& mark, int64_t by) {
-    for (size_t i = mark.cues; i < timeline_.cues.size(); ++i) {
-      CueEvent& cue = timeline_.cues[i];
-      cue.set_offset_ms(cue.offset_ms() + by);
-    }
-    free_at_ += by;
-    if (last_movement_at_ >= 0) last_movement_at_ += by;
-  }
-
- private:
-  const PromptDurations& durations_;
-  const Verbosity verbosity_;
-  const int64_t breath_;
-  Timeline timeline_;
-  int64_t free_at_ = 0;
-  Breath last_breath_ = kNoBreath;
-  int64_t last_breath_at_ = 0;
-  int64_t last_movement_at_ = -1;
-  int step_index_ = -1;
-  std::string pose_id_;
-  Side side_ = yoga::type::v1::SIDE_UNSPECIFIED;
-};
-
-// A movement of a flow and the half breaths it has in each round.
-struct Beat {
-  const Cue* cue;
-  int slot;                      // Half breaths from the round's start.
-  int span;                      // Half breaths until the next beat.
-  const Cue* holding = nullptr;  // Said on its second half breath, if any.
-};
-
-// Lays a flow's movements on the half breaths of one round of
-// `breaths_per_round` breaths: each movement on the next half breath of its
-// phase; a still moment between two movements (bird dog's "hold") gets the
-// breaths the round has beyond its movements. INTERNAL when the movements
-// need more breaths than the round has.
-absl::StatusOr<std::vector<Beat>> FlowBeats(const Cues& cues, Side side,
-                                            int breaths_per_round) {
-  std::vector<Beat> beats;
-  const int slots = 2 * std::max(breaths_per_round, 1);
-  Breath first = kNoBreath;
-  for (const Cue& cue : cues) {
-    if (!AppliesTo(cue, side)) continue;
-    if (cue.breath() == kNoBreath) {
-      if (!beats.empty() && beats.back().holding == nullptr)
-        beats.back().holding = &cue;
-      continue;
-    }
-    if (beats.empty()) {
-      first = cue.breath();
-      beats.push_back({&cue, 0, 1});
-      continue;
-    }
-    const int after = beats.back().slot + 1;
-    const Breath at_after = after % 2 == 0 ? first : Opposite(first);
-    beats.push_back({&cue, at_after == cue.breath() ? after : after + 1, 1});
-  }
-  if (beats.empty()) return beats;
-  // Where the next round's first movement would come, with no still moments.
-  const int last = beats.back().slot;
-  const int needed = last + 1 + ((last + 1) % 2 == 0 ? 0 : 1);
-  if (needed > slots) {
-    return absl::InternalError(
-        absl::StrCat("the flow's movements need ", needed / 2,
-                     " breaths a round, not ", breaths_per_round));
-  }
-  int holders = 0;
-  for (const Beat& beat : beats) holders += beat.holding != nullptr ? 1 : 0;
-  int spare_breaths = (slots - needed) / 2;
-  int shift = 0;
-  for (size_t i = 0; i < beats.size(); ++i) {
-    beats[i].slot += shift;
-    if (beats[i].holding != nullptr && holders > 0) {
-      const int extra = (spare_breaths + holders - 1) / holders;
-      shift += 2 * extra;
-      spare_breaths -= extra;
-      --holders;
-    }
-  }
-  for (size_t i = 0; i < beats.size(); ++i) {
-    const int next = i + 1 < beats.size() ? beats[i + 1].slot : slots;
-    beats[i].span = next - beats[i].slot;
-  }
-  return beats;
 }
 
 // Lays out one routine; Build() below runs it.
@@ -482,7 +150,7 @@ class Layout {
   const yoga::type::v1::Routine& routine_;
   const std::vector<StepVersion> steps_;
   const int64_t breath_;
-  Writer writer_;
+  CueWriter writer_;
   const int64_t lead_in_;
   std::set<int> conditions_;
   std::set<std::string> cautions_said_;  // Of the current pose.
@@ -1056,7 +724,7 @@ absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
 void Layout::SayClosing(int64_t last_hold_end, const BreathGrid& grid) {
   writer_.SetStep(-1, "", yoga::type::v1::SIDE_UNSPECIFIED);
   writer_.timeline().ending_cue = writer_.next_index();
-  const Writer::Mark closing = writer_.mark();
+  const CueWriter::Mark closing = writer_.mark();
   auto say_closing = [&] {
     if (!writer_.minimal()) {
       std::set<std::string> poses;
@@ -1094,8 +762,8 @@ void Layout::SayClosing(int64_t last_hold_end, const BreathGrid& grid) {
     const int64_t again = say_closing();
     if (again < planned_end) {
       writer_.ShiftSince(
-          Writer::Mark{static_cast<size_t>(writer_.timeline().ending_cue), 0,
-                       kNoBreath, 0},
+          CueWriter::Mark{static_cast<size_t>(writer_.timeline().ending_cue), 0,
+                          kNoBreath, 0},
           planned_end - again);
     }
     return;
@@ -1133,7 +801,7 @@ absl::StatusOr<Timeline> Layout::Run() {
 
     TimelineStep placed;
     placed.first_cue = writer_.next_index();
-    const Writer::Mark entry = writer_.mark();
+    const CueWriter::Mark entry = writer_.mark();
     const std::set<std::string> cautions_before = cautions_said_;
     const Phrase hold_phrase = HoldPhrase(step);
     const Breath flow_first =
