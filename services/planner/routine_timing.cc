@@ -207,9 +207,12 @@ absl::Duration TransitionDuration(const TimedStep* previous,
   // before its first movement.
   time += movements * breath;
   if (movements > 0) {
-    const absl::Duration after = relation == StepRelation::kDeepen
-                                     ? absl::ZeroDuration()
-                                     : times.after_last_movement[side];
+    // (A strength hold says what follows its lift inside the hold.)
+    const absl::Duration after =
+        relation == StepRelation::kDeepen ||
+                step.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD
+            ? absl::ZeroDuration()
+            : times.after_last_movement[side];
     time += std::max(absl::ZeroDuration(), breath + breath / 2 - after);
   }
   if (catalog::IsFlow(*step.pose, step.variation))

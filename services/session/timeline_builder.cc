@@ -154,6 +154,8 @@ class Layout {
   const int64_t lead_in_;
   std::set<int> conditions_;
   std::set<std::string> cautions_said_;  // Of the current pose.
+  // Setup cues of a strength hold said inside it (SayEntry).
+  std::vector<const Cue*> carried_;
   int calm_said_ = 0;
 };
 
@@ -295,9 +297,29 @@ void Layout::SayEntry(int index, StepRelation relation,
          catalog::SetupCuesOf(*previous->pose, previous->variation))
       already.insert(cue.key());
   }
-  const std::vector<const Cue*> setup =
+  std::vector<const Cue*> setup =
       Kept(catalog::SetupCuesOf(*step.pose, step.variation), side,
            writer_.verbosity(), Phase::kEntryOrExit);
+  // A strength hold starts its count a breath after the lift: what the
+  // setup says after the last movement (shoulders down, hips level) is said
+  // inside the hold instead, so nobody is held up longer than counted.
+  carried_.clear();
+  if (step.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD &&
+      !IsFlow(step)) {
+    size_t last_movement = setup.size();
+    for (size_t i = 0; i < setup.size(); ++i) {
+      if (setup[i]->breath() != kNoBreath) last_movement = i;
+    }
+    // Only into a hold with room for them beside its counts.
+    int64_t words = 0;
+    for (size_t i = last_movement + 1; i < setup.size(); ++i)
+      words += writer_.DurationOf(PhraseOf(*setup[i])) + kHoldCueGapMs;
+    if (last_movement < setup.size() &&
+        3 * words <= Ms(FromProtoDuration(step.step->hold()))) {
+      carried_.assign(setup.begin() + last_movement + 1, setup.end());
+      setup.resize(last_movement + 1);
+    }
+  }
   for (size_t i = 0; i < setup.size(); ++i) {
     const Cue& cue = *setup[i];
     // The starting position is not said again when the runner is in it:
@@ -583,7 +605,18 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
 
   const int64_t announced =
       start + writer_.DurationOf(HoldPhrase(step)) + kTightGapMs;
-  // Hold cues first, spread over the hold; those on a breath ride it.
+  // A strength hold's setup cues after its lift, first, one after another.
+  int64_t carried_at = announced;
+  for (const Cue* cue : carried_) {
+    CueEvent said = writer_.Make(
+        PhraseOf(*cue), yoga::session::v1::CUE_KIND_INSTRUCTION, carried_at);
+    const int64_t duration = said.duration_ms();
+    // A second clear of the counts where it can, closer where it must.
+    if (window.PlaceFrom(said, end, kHoldCueGapMs) ||
+        window.PlaceFrom(said, end))
+      carried_at += duration + kHoldCueGapMs;
+  }
+  // Hold cues, spread over the hold; those on a breath ride it.
   std::vector<const Cue*> spoken = Kept(HoldCuesOf(step), step.step->side(),
                                         writer_.verbosity(), Phase::kHold);
   // A short hold is not crowded: about one hold cue for every two breaths.
@@ -836,14 +869,26 @@ absl::StatusOr<Timeline> Layout::Run() {
     if (writer_.minimal()) spare -= SetupTime(step, relation);
     spare = std::max<int64_t>(spare, 0) / breath_ * breath_;
     if (spare > 0 && writer_.full()) {
-      writer_.Rewind(entry);
-      cautions_said_ = cautions_before;
+      // Laid again later, after breaths aloud; a breath is kept in hand at
+      // first (those breaths may change which breath a movement needs),
+      // then given up when the entry still fits.
+      auto relay = [&](int64_t entry_from) {
+        writer_.Rewind(entry);
+        cautions_said_ = cautions_before;
+        SettleAloud(grid, entry_from);
+        writer_.WaitUntil(entry_from);
+        // The step begins with its entry: NEXT and PREVIOUS land on its name.
+        placed.first_cue = writer_.next_index();
+        return say_entry();
+      };
       const int64_t entry_from = entry.free_at + spare - breath_;
-      SettleAloud(grid, entry_from);
-      writer_.WaitUntil(entry_from);
-      // The step begins with its entry: NEXT and PREVIOUS land on its name.
-      placed.first_cue = writer_.next_index();
-      ready = say_entry();
+      ready = relay(entry_from);
+      if (ready + breath_ <= planned) {
+        const int64_t later =
+            entry_from + (planned - ready) / breath_ * breath_;
+        ready = relay(later);
+        if (ready > planned) ready = relay(entry_from);
+      }
     } else if (spare > 0) {
       writer_.ShiftSince(entry, spare);
       ready += spare;

@@ -108,6 +108,8 @@ class Checker {
         before.insert(cue.key());
     }
     const auto& setup = catalog::SetupCuesOf(*step.pose, step.variation);
+    const bool strength_hold =
+        step.pose->kind() == yoga::catalog::v1::POSE_KIND_STRENGTH_HOLD;
     int last_movement = -1;
     for (int k = 0; k < setup.size(); ++k) {
       const Cue& cue = setup[k];
@@ -121,7 +123,9 @@ class Checker {
       if (again && k == 0 && cue.breath() == kNoBreath &&
           cue.side() == yoga::type::v1::SIDE_UNSPECIFIED)
         continue;
-      const int at = Find(cue.key(), entry_from, entry_to);
+      // A strength hold says what comes after its lift inside the hold.
+      const int at = Find(cue.key(), entry_from,
+                          strength_hold ? placed.hold_end_cue : entry_to);
       if (at < 0) {
         if (MustSay(cue))
           Fail(i, absl::StrCat("setup cue ", cue.key(), " is not said"));
