@@ -15,7 +15,8 @@
 //           a variation deepens the hold only its new cues are said. A flow
 //           is first taught in one slow round at FULL.
 //   settle  at least one breath after the last movement. Time to spare goes
-//           before the entry, so a pose is held for what its hold says.
+//           before the entry, so a pose is held for what its hold says; a
+//           strength hold says its setup cues after the lift inside the hold.
 //   hold    from its HOLD_START cue to the chime, exactly the planned hold.
 //           Strength holds are counted ("last breath", 3-2-1); static and
 //           restorative holds get calm guidance and no countdown. A flow
