@@ -320,14 +320,14 @@ void Layout::SayEntry(int index, StepRelation relation,
       setup.resize(last_movement + 1);
     }
   }
+  // The starting position is not said again when the runner is in it:
+  // after an exit of the same pose, or a pose held in the same position.
+  const bool again = relation == StepRelation::kOtherSide ||
+                     relation == StepRelation::kNextSet ||
+                     (relation == StepRelation::kNewPose &&
+                      SameStartingPosition(*previous, step));
   for (size_t i = 0; i < setup.size(); ++i) {
     const Cue& cue = *setup[i];
-    // The starting position is not said again when the runner is in it:
-    // after an exit of the same pose, or a pose held in the same position.
-    const bool again = relation == StepRelation::kOtherSide ||
-                       relation == StepRelation::kNextSet ||
-                       (relation == StepRelation::kNewPose &&
-                        SameStartingPosition(*previous, step));
     if (again && i == 0 && cue.breath() == kNoBreath &&
         cue.side() == yoga::type::v1::SIDE_UNSPECIFIED &&
         catalog::SetupCuesOf(*step.pose, step.variation)[0].key() == cue.key())

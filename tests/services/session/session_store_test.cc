@@ -86,6 +86,23 @@ class SessionStoreTest : public ::testing::Test {
     }
   }
 
+  // Hears what is due now: from the reference session, and from `server`'s
+  // copy of session `id` on a new stream that resumes after `last_seq`, as a
+  // client that reconnects to a server that has just read it back.
+  void HearWhatIsDue(Session& reference, StreamCursor& reference_cursor,
+                     SessionRegistry& server, const std::string& id,
+                     int64_t& last_seq, std::vector<CueEvent>& reference_heard,
+                     std::vector<CueEvent>& durable_heard) {
+    auto more = Drain(reference, reference_cursor);
+    reference_heard.insert(reference_heard.end(), more.begin(), more.end());
+    auto session = server.Find(id);
+    ASSERT_TRUE(session.ok()) << session.status();
+    StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
+    auto heard = Drain(**session, cursor);
+    durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
+    last_seq = cursor.last_seq;
+  }
+
   // Plays a reference session and a durable one a second at a time until
   // both have ended (at most an hour); false if either did not.
   bool PlayBothToTheEnd(Session& reference, StreamCursor& reference_cursor,
@@ -163,14 +180,8 @@ TEST_F(SessionStoreTest, RestartedServerContinuesEverySessionExactlyOnce) {
     // Hear what is due, a bit at a time.
     for (absl::Duration waited; waited < wait; waited += absl::Seconds(1)) {
       clock_.Advance(absl::Seconds(1));
-      auto more = Drain(*reference, reference_cursor);
-      reference_heard.insert(reference_heard.end(), more.begin(), more.end());
-      auto session = server->Find(id);
-      ASSERT_TRUE(session.ok()) << session.status();
-      StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
-      auto heard = Drain(**session, cursor);
-      durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
-      last_seq = cursor.last_seq;
+      HearWhatIsDue(*reference, reference_cursor, *server, id, last_seq,
+                    reference_heard, durable_heard);
     }
     ASSERT_TRUE(reference->Control(action, clock_.Now()).ok());
     ASSERT_TRUE(server->Control(id, action).ok());
@@ -240,14 +251,8 @@ TEST_F(SessionStoreTest, ExtendedSessionContinuesExactlyOnceAfterRestarts) {
     while (clock_.Now() - start < absl::Milliseconds(at_ms)) {
       clock_.Advance(std::min(absl::Seconds(1), absl::Milliseconds(at_ms) -
                                                     (clock_.Now() - start)));
-      auto more = Drain(*reference, reference_cursor);
-      reference_heard.insert(reference_heard.end(), more.begin(), more.end());
-      auto session = server->Find(id);
-      ASSERT_TRUE(session.ok()) << session.status();
-      StreamCursor cursor = *(*session)->OpenCursor(last_seq, clock_.Now());
-      auto heard = Drain(**session, cursor);
-      durable_heard.insert(durable_heard.end(), heard.begin(), heard.end());
-      last_seq = cursor.last_seq;
+      HearWhatIsDue(*reference, reference_cursor, *server, id, last_seq,
+                    reference_heard, durable_heard);
     }
     ASSERT_TRUE(reference->Control(action, clock_.Now()).ok()) << at_ms;
     auto controlled = server->Control(id, action);
