@@ -37,9 +37,9 @@
 #include "client/session_setup.h"
 #include "client/terminal.h"
 #include "grpcpp/create_channel.h"
-#include "services/catalog/catalog_client.h"
+#include "services/shared/catalog_client.h"
 #include "services/common/errors.h"
-#include "services/session/cue_text.h"
+#include "services/shared/cue_text.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of yoga-studio");
@@ -152,12 +152,12 @@ int Poses(yoga::catalog::v1::CatalogService::StubInterface& stub,
     return 2;
   }
   if (args.size() == 3) {
-    auto pose = yoga::catalog::FetchPose(stub, args[2], timeout);
+    auto pose = yoga::FetchPose(stub, args[2], timeout);
     if (!pose.ok()) return Fail(pose.status());
     std::fputs(yoga::client::FormatPoseSheet(*pose).c_str(), stdout);
     return 0;
   }
-  auto listing = yoga::catalog::FetchAllPoses(stub, timeout);
+  auto listing = yoga::FetchAllPoses(stub, timeout);
   if (!listing.ok()) return Fail(listing.status());
   std::fputs(yoga::client::FormatPoseTable(listing->poses).c_str(), stdout);
   std::printf("%zu poses, catalog version %s\n", listing->poses.size(),
@@ -170,7 +170,7 @@ std::map<std::string, std::string> PoseNames(
     yoga::catalog::v1::CatalogService::StubInterface& catalog) {
   std::map<std::string, std::string> names;
   auto listing =
-      yoga::catalog::FetchAllPoses(catalog, absl::GetFlag(FLAGS_timeout));
+      yoga::FetchAllPoses(catalog, absl::GetFlag(FLAGS_timeout));
   if (!listing.ok()) return names;  // Ids are printed instead.
   for (const auto& pose : listing->poses) {
     names[pose.id()] = pose.name();
@@ -447,7 +447,7 @@ int Render(yoga::session::v1::SessionService::StubInterface& sessions) {
               plan->session.routine().title().c_str(),
               Minutes(plan->session.duration()).c_str());
   for (const auto& prompt : result->prompts)
-    std::printf("%s\n", yoga::session::CueLine(prompt.cue).c_str());
+    std::printf("%s\n", yoga::CueLine(prompt.cue).c_str());
   std::printf(
       "wrote %s: %s of audio, %zu prompts, %d Hz mono, in %s\n", out.c_str(),
       absl::FormatDuration(

@@ -10,7 +10,7 @@
 #include "client/session_setup.h"
 #include "client/status_line.h"
 #include "services/common/proto_time.h"
-#include "services/session/cue_text.h"
+#include "services/shared/cue_text.h"
 
 namespace yoga::client {
 namespace {
@@ -103,7 +103,7 @@ class Player {
             options_.output_latency;
       }
       if (started.cue.step_index() >= 0) step_index_ = started.cue.step_index();
-      terminal_.Print(session::CueLine(started.cue));
+      terminal_.Print(CueLine(started.cue));
     }
   }
 

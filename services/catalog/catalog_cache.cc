@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
-#include "services/catalog/catalog_client.h"
+#include "services/shared/catalog_client.h"
 #include "services/catalog/catalog_validation.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "services/catalog/pose_query.h"
-#include "services/common/call_admission.h"
+#include "services/runtime/call_admission.h"
 #include "services/common/errors.h"
 
 namespace yoga::catalog {

@@ -1,7 +1,7 @@
 // yoga-catalog: the catalog service alone.
 #include "services/catalog/catalog_flags.h"
 #include "services/catalog/catalog_service.h"
-#include "services/common/server_main.h"
+#include "services/runtime/server_main.h"
 
 int main(int argc, char** argv) {
   yoga::InitServerMain(

@@ -14,7 +14,7 @@
 #include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/planner/class_order.h"
+#include "services/shared/class_order.h"
 #include "services/planner/hold_fit.h"
 #include "services/planner/pose_candidates.h"
 #include "services/planner/routine_rules.h"

@@ -8,7 +8,7 @@
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/planner/breath_length.h"
+#include "services/shared/breath_length.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
 

@@ -8,7 +8,7 @@
 #include "services/common/log.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/planner/breath_length.h"
+#include "services/shared/breath_length.h"
 #include "services/planner/composer.h"
 #include "services/planner/custom_routine.h"
 #include "services/planner/routine_timing.h"

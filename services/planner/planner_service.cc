@@ -3,7 +3,7 @@
 #include <chrono>
 #include <utility>
 
-#include "services/common/call_admission.h"
+#include "services/runtime/call_admission.h"
 #include "services/common/errors.h"
 
 namespace yoga::planner {

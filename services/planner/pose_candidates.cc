@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "services/catalog/effective_pose.h"
-#include "services/planner/class_order.h"
+#include "services/shared/class_order.h"
 #include "services/planner/routine_rules.h"
 
 namespace yoga::planner {

@@ -10,8 +10,8 @@
 #include "services/catalog/effective_pose.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
-#include "services/planner/class_order.h"
-#include "services/planner/step_relation.h"
+#include "services/shared/class_order.h"
+#include "services/shared/step_relation.h"
 
 namespace yoga::planner {
 namespace {
@@ -152,7 +152,6 @@ absl::Duration HoldDuration(const yoga::type::v1::HoldRange& range,
 
 absl::Duration TransitionDuration(const TimedStep* previous,
                                   const TimedStep& step) {
-  using yoga::planner::StepRelation;
   const CueTimes& times = *step.cue_times;
   const int side = step.side;
   const absl::Duration breath = step.breath;

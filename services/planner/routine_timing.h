@@ -13,20 +13,12 @@
 
 #include "absl/time/time.h"
 #include "services/planner/planning_catalog.h"
+#include "services/shared/breath_length.h"
+#include "services/shared/step_relation.h"
 #include "yoga/type/v1/routine.pb.h"
 
 namespace yoga::planner {
 
-inline constexpr absl::Duration kDefaultBreath = absl::Seconds(5);
-inline constexpr absl::Duration kMinBreath = absl::Seconds(2);
-inline constexpr absl::Duration kMaxBreath = absl::Seconds(12);
-// The session's opening names the poses ahead when there are no more than
-// this many.
-inline constexpr int kMaxOpeningNames = 10;
-// Extra time after a setup cue that names a prop, to fetch and place it.
-inline constexpr absl::Duration kPlacingAProp = absl::Seconds(3);
-// Extra time to get up from lying, or down from standing, to a new pose.
-inline constexpr absl::Duration kChangeOfHeight = absl::Seconds(4);
 
 // Time one hold takes: seconds as given; breaths times the breath; repetitions
 // times breaths_per_repetition times the breath.

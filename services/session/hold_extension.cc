@@ -13,7 +13,7 @@ HoldExtension MakeHoldExtension(
   absl::Duration breath = FromProtoDuration(routine.breath_length());
   if (breath <= absl::ZeroDuration())
     breath = FromProtoDuration(options.breath_length());
-  if (breath <= absl::ZeroDuration()) breath = planner::kDefaultBreath;
+  if (breath <= absl::ZeroDuration()) breath = kDefaultBreath;
   const Phrase phrase = phrases::StayLonger();
   const absl::Duration spoken =
       prompts != nullptr ? prompts->Of(phrase) : EstimatedDuration(phrase);

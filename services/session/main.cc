@@ -7,8 +7,8 @@
 #include "absl/flags/flag.h"
 #include "absl/synchronization/mutex.h"
 #include "services/catalog/catalog_cache.h"
-#include "services/common/peer_channel.h"
-#include "services/common/server_main.h"
+#include "services/runtime/peer_channel.h"
+#include "services/runtime/server_main.h"
 #include "services/session/session_flags.h"
 #include "services/storage/storage_flags.h"
 

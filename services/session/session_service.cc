@@ -3,10 +3,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/call_admission.h"
+#include "services/runtime/call_admission.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
-#include "services/planner/breath_length.h"
+#include "services/shared/breath_length.h"
 #include "services/session/practice_history.h"
 
 namespace yoga::session {
@@ -176,7 +176,7 @@ absl::StatusOr<yoga::session::v1::SessionOptions> FilledOptions(
     options.set_verbosity(yoga::session::v1::VERBOSITY_FULL);
   }
   if (options.has_breath_length()) {
-    planner::CheckBreathLength(options.breath_length(), "options.breath_length",
+    CheckBreathLength(options.breath_length(), "options.breath_length",
                                violations);
   }
   if (options.voice_pack().empty()) options.set_voice_pack(kDefaultVoicePack);

@@ -12,9 +12,9 @@
 #include "services/catalog/prop_words.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
-#include "services/planner/class_order.h"
+#include "services/shared/class_order.h"
 #include "services/planner/routine_timing.h"
-#include "services/planner/step_relation.h"
+#include "services/shared/step_relation.h"
 #include "services/session/cue_writer.h"
 #include "services/session/flow_beats.h"
 
@@ -25,8 +25,6 @@ using yoga::catalog::v1::Breath;
 using yoga::catalog::v1::Cue;
 using yoga::catalog::v1::Pose;
 using yoga::catalog::v1::Variation;
-using yoga::planner::StepRelation;
-using yoga::planner::StepVersion;
 using yoga::session::v1::CueEvent;
 using yoga::session::v1::CueKind;
 using yoga::session::v1::Verbosity;
@@ -175,7 +173,7 @@ void Layout::SayOpening() {
   for (const StepVersion& step : steps_) {
     if (seen.insert(step.pose).second) distinct.push_back(&step);
   }
-  if (writer_.full() && distinct.size() <= yoga::planner::kMaxOpeningNames) {
+  if (writer_.full() && distinct.size() <= kMaxOpeningNames) {
     writer_.Say(phrases::PosesAhead(),
                 yoga::session::v1::CUE_KIND_SESSION_START);
     for (const StepVersion* step : distinct) {
@@ -252,13 +250,13 @@ void Layout::SayEntry(int index, StepRelation relation,
       // Up from the floor, or down to it: said, with time to do it.
       const auto from = previous->pose->position();
       const auto to = step.pose->position();
-      if (!writer_.minimal() && yoga::planner::ChangesHeight(from, to)) {
-        writer_.Say(!yoga::planner::GetsUp(from, to) ? phrases::GetDown()
+      if (!writer_.minimal() && ChangesHeight(from, to)) {
+        writer_.Say(!GetsUp(from, to) ? phrases::GetDown()
                     : from == yoga::type::v1::BODY_POSITION_PRONE
                         ? phrases::GetUpFromBelly()
                         : phrases::GetUp(),
                     yoga::session::v1::CUE_KIND_TRANSITION, 0,
-                    kDoItMs + Ms(yoga::planner::kChangeOfHeight));
+                    kDoItMs + Ms(kChangeOfHeight));
       }
     }
       [[fallthrough]];
@@ -341,7 +339,7 @@ void Layout::SayEntry(int index, StepRelation relation,
       // Setting up a prop (a towel by the wall) takes longer.
       writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
                   kDoItMs + (catalog::NamesAProp(cue.text())
-                                 ? Ms(yoga::planner::kPlacingAProp)
+                                 ? Ms(kPlacingAProp)
                                  : 0));
     }
   }
@@ -367,7 +365,7 @@ void Layout::SayExit(const StepVersion& step, const BreathGrid& grid) {
 void Layout::SayRest(const StepVersion& step, StepRelation relation,
                      const BreathGrid& grid) {
   const bool sides = relation == StepRelation::kOtherSide &&
-                     yoga::planner::RestsBetweenSides(step);
+                     RestsBetweenSides(step);
   if (!sides && relation != StepRelation::kNextSet) return;
   const int64_t rest = sides ? std::max(kRestBeforeOtherSideMs, 2 * breath_)
                              : std::max(kRestBetweenSetsMs, 3 * breath_);
@@ -811,7 +809,7 @@ absl::StatusOr<Timeline> Layout::Run() {
   for (size_t i = 0; i < steps_.size(); ++i) {
     const StepVersion& step = steps_[i];
     const StepVersion* previous = i == 0 ? nullptr : &steps_[i - 1];
-    const StepRelation relation = yoga::planner::RelationOf(previous, step);
+    const StepRelation relation = RelationOf(previous, step);
     if (previous != nullptr && relation != StepRelation::kDeepen) {
       SayExit(*previous, previous_grid);
       SayRest(step, relation, previous_grid);
@@ -936,7 +934,7 @@ absl::StatusOr<Timeline> Layout::Run() {
     // The bell ends a hold; a hold that goes on deeper is told so instead,
     // so nobody starts to come out.
     const bool deepens_next = i + 1 < steps_.size() &&
-                              yoga::planner::RelationOf(&step, steps_[i + 1]) ==
+                              RelationOf(&step, steps_[i + 1]) ==
                                   StepRelation::kDeepen;
     writer_.Append(writer_.Make(
         deepens_next ? phrases::GoDeeper() : phrases::HoldEndChime(),

@@ -5,7 +5,7 @@
 #include "services/catalog/catalog_cache.h"
 #include "services/catalog/catalog_flags.h"
 #include "services/catalog/catalog_service.h"
-#include "services/common/server_main.h"
+#include "services/runtime/server_main.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
 #include "services/session/session_flags.h"

@@ -12,7 +12,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "services/catalog/catalog_client.h"
+#include "services/shared/catalog_client.h"
 #include "tests/integration/server_process.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
@@ -47,18 +47,18 @@ class StudioTest : public ::testing::Test {
 
 TEST_F(StudioTest, ServesEveryPoseWithCuesHoldsAndSources) {
   auto stub = yoga::catalog::v1::CatalogService::NewStub(Connect(address_));
-  auto listing = catalog::FetchAllPoses(*stub, absl::Seconds(10));
+  auto listing = FetchAllPoses(*stub, absl::Seconds(10));
   ASSERT_TRUE(listing.ok()) << listing.status();
   EXPECT_GE(listing->poses.size(), 21u);
   EXPECT_EQ(listing->etag.size(), 16u);
   for (const auto& listed : listing->poses) {
-    auto pose = catalog::FetchPose(*stub, listed.id(), absl::Seconds(10));
+    auto pose = FetchPose(*stub, listed.id(), absl::Seconds(10));
     ASSERT_TRUE(pose.ok()) << listed.id() << ": " << pose.status();
     EXPECT_FALSE(pose->setup_cues().empty()) << listed.id();
     EXPECT_GT(pose->hold().default_count(), 0u) << listed.id();
     EXPECT_FALSE(pose->sources().empty()) << listed.id();
   }
-  EXPECT_EQ(catalog::FetchPose(*stub, "no-such-pose", absl::Seconds(10))
+  EXPECT_EQ(FetchPose(*stub, "no-such-pose", absl::Seconds(10))
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
@@ -207,7 +207,7 @@ TEST(CatalogProgramTest, ServesTheCatalogAlone) {
   auto address = catalog.WaitForAddress();
   ASSERT_TRUE(address.ok()) << address.status();
   auto stub = yoga::catalog::v1::CatalogService::NewStub(Connect(*address));
-  auto pose = catalog::FetchPose(*stub, "childs-pose", absl::Seconds(10));
+  auto pose = FetchPose(*stub, "childs-pose", absl::Seconds(10));
   ASSERT_TRUE(pose.ok()) << pose.status();
   EXPECT_FALSE(pose->sanskrit_name().empty());
   EXPECT_EQ(catalog.Stop(SIGTERM), 0);

@@ -7,16 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/proto_time.h"
-#include "services/planner/step_relation.h"
-#include "services/session/cue_text.h"
+#include "services/shared/step_relation.h"
+#include "services/shared/cue_text.h"
 #include "services/session/timeline_builder.h"
 
 namespace yoga::session::testing {
 namespace {
 
 using yoga::catalog::v1::Cue;
-using yoga::planner::StepRelation;
-using yoga::planner::StepVersion;
 using yoga::session::v1::CueEvent;
 using yoga::session::v1::Verbosity;
 
@@ -95,7 +93,7 @@ class Checker {
     const StepVersion& step = steps_[i];
     const TimelineStep& placed = timeline_.steps[i];
     const StepVersion* previous = i > 0 ? &steps_[i - 1] : nullptr;
-    const StepRelation relation = yoga::planner::RelationOf(previous, step);
+    const StepRelation relation = RelationOf(previous, step);
     const auto side = step.step->side();
     const int entry_from = placed.first_cue;
     const int entry_to = placed.hold_start_cue;
@@ -198,7 +196,7 @@ class Checker {
     // begins (a side switch comes after side one's exit), unless the next
     // step deepens this hold.
     const bool deepened = i + 1 < static_cast<int>(steps_.size()) &&
-                          yoga::planner::RelationOf(&step, steps_[i + 1]) ==
+                          RelationOf(&step, steps_[i + 1]) ==
                               StepRelation::kDeepen;
     if (deepened) return;
     const int exit_to = i + 1 < static_cast<int>(steps_.size())
@@ -235,7 +233,7 @@ class Checker {
       if (last != nullptr && last->breath() == cue.breath() &&
           cue.offset_ms() - last->offset_ms() < 3 * breath)
         Fail(cue, absl::StrCat("the same breath as the breath cue at ",
-                               SessionClock(last->offset_ms())));
+                               ClockText(last->offset_ms())));
       last = &cue;
       auto [found, first] = first_of_step.emplace(cue.step_index(), &cue);
       if (first || breath <= 0) continue;

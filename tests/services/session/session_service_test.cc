@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
-#include "services/common/service_host.h"
+#include "services/runtime/service_host.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_service.h"
 #include "tests/services/session/session_test_routines.h"

@@ -17,7 +17,7 @@
 #include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/planner/composer.h"
-#include "services/session/cue_text.h"
+#include "services/shared/cue_text.h"
 #include "tests/services/planner/random_constraints.h"
 #include "tests/services/session/guidance_checker.h"
 #include "tests/services/session/session_test_routines.h"
@@ -59,7 +59,7 @@ std::string GoldenText(const Timeline& timeline) {
   for (const CueEvent& cue : timeline.cues) {
     absl::StrAppend(
         &text, absl::StrFormat("%s %6d  %-42s %s\n",
-                               SessionClock(cue.offset_ms()), cue.duration_ms(),
+                               ClockText(cue.offset_ms()), cue.duration_ms(),
                                cue.prompt_key(), CueLine(cue).substr(11)));
   }
   return text;
