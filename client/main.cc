@@ -37,8 +37,8 @@
 #include "client/session_setup.h"
 #include "client/terminal.h"
 #include "grpcpp/create_channel.h"
-#include "services/shared/catalog_client.h"
 #include "services/common/errors.h"
+#include "services/shared/catalog_client.h"
 #include "services/shared/cue_text.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
 
@@ -169,8 +169,7 @@ int Poses(yoga::catalog::v1::CatalogService::StubInterface& stub,
 std::map<std::string, std::string> PoseNames(
     yoga::catalog::v1::CatalogService::StubInterface& catalog) {
   std::map<std::string, std::string> names;
-  auto listing =
-      yoga::FetchAllPoses(catalog, absl::GetFlag(FLAGS_timeout));
+  auto listing = yoga::FetchAllPoses(catalog, absl::GetFlag(FLAGS_timeout));
   if (!listing.ok()) return names;  // Ids are printed instead.
   for (const auto& pose : listing->poses) {
     names[pose.id()] = pose.name();

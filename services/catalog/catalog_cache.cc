@@ -5,10 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
-#include "services/shared/catalog_client.h"
 #include "services/catalog/catalog_validation.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"
+#include "services/shared/catalog_client.h"
 
 namespace yoga::catalog {
 

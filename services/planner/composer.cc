@@ -14,11 +14,11 @@
 #include "services/common/enum_label.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/shared/class_order.h"
 #include "services/planner/hold_fit.h"
 #include "services/planner/pose_candidates.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
+#include "services/shared/class_order.h"
 
 namespace yoga::planner {
 namespace {

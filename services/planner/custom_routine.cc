@@ -8,9 +8,9 @@
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/shared/breath_length.h"
 #include "services/planner/routine_rules.h"
 #include "services/planner/routine_timing.h"
+#include "services/shared/breath_length.h"
 
 namespace yoga::planner {
 

@@ -1,21 +1,12 @@
 // yoga-planner: the planner service alone. It reads the catalog from a
 // yoga-catalog (or yoga-studio) over gRPC, refreshes it when its etag changes,
 // and keeps planning on its copy while the catalog cannot be reached.
-#include <memory>
-#include <string>
-
-#include "absl/flags/flag.h"
-#include "services/catalog/catalog_cache.h"
-#include "services/runtime/peer_channel.h"
-#include "services/runtime/server_main.h"
+#include "services/catalog/catalog_watch_flags.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
+#include "services/runtime/peer_channel.h"
+#include "services/runtime/server_main.h"
 #include "services/storage/storage_flags.h"
-
-ABSL_FLAG(std::string, catalog, "127.0.0.1:50052",
-          "HOST:PORT of the catalog service");
-ABSL_FLAG(absl::Duration, catalog_refresh, absl::Seconds(10),
-          "how often to check the catalog for new content");
 
 int main(int argc, char** argv) {
   yoga::InitServerMain(
@@ -26,6 +17,9 @@ int main(int argc, char** argv) {
   auto peers = yoga::PeerOptionsFromFlags();
   if (!peers.ok())
     return yoga::ExitOnStartupError("yoga-planner", peers.status());
+  auto watch = yoga::catalog::CatalogWatchFromFlags(*peers);
+  if (!watch.ok())
+    return yoga::ExitOnStartupError("yoga-planner", watch.status());
   auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
   if (!preset_files.ok())
     return yoga::ExitOnStartupError("yoga-planner", preset_files.status());
@@ -36,25 +30,14 @@ int main(int argc, char** argv) {
                                  yoga::planner::kDefaultStoreCapacity,
                                  store->get());
   yoga::planner::PlannerServiceImpl service(planner);
-  std::unique_ptr<yoga::catalog::CatalogCache> cache;
+  watch->use = [&](std::shared_ptr<const yoga::catalog::Catalog> catalog) {
+    return planner.UseCatalog(std::move(catalog));
+  };
+  watch->serving = {yoga::planner::kPlannerServiceName};
+  yoga::catalog::CatalogWatcher watcher(*std::move(watch));
   return yoga::ServeUntilSignalled(
       "yoga-planner",
       {{yoga::planner::kPlannerServiceName, &service, /*serving=*/false}},
-      [&](yoga::ServiceHost& host) {
-        auto channel =
-            yoga::MakePeerChannel(absl::GetFlag(FLAGS_catalog), *peers);
-        cache = std::make_unique<yoga::catalog::CatalogCache>(
-            yoga::catalog::v1::CatalogService::NewStub(channel),
-            absl::Seconds(5),
-            [&](std::shared_ptr<const yoga::catalog::Catalog> catalog) {
-              absl::Status status = planner.UseCatalog(std::move(catalog));
-              if (status.ok())
-                host.SetServing(yoga::planner::kPlannerServiceName, true);
-              return status;
-            });
-        cache->RefreshEvery(absl::GetFlag(FLAGS_catalog_refresh));
-        return absl::OkStatus();
-      },
-      // The refresh thread touches the host: stop it before the host goes.
-      [&] { cache.reset(); });
+      [&](yoga::ServiceHost& host) { return watcher.Start(host); },
+      [&] { watcher.Stop(); });
 }

@@ -8,10 +8,10 @@
 #include "services/common/log.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
-#include "services/shared/breath_length.h"
 #include "services/planner/composer.h"
 #include "services/planner/custom_routine.h"
 #include "services/planner/routine_timing.h"
+#include "services/shared/breath_length.h"
 
 namespace yoga::planner {
 

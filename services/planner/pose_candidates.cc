@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "services/catalog/effective_pose.h"
-#include "services/shared/class_order.h"
 #include "services/planner/routine_rules.h"
+#include "services/shared/class_order.h"
 
 namespace yoga::planner {
 namespace {

@@ -19,7 +19,6 @@
 
 namespace yoga::planner {
 
-
 // Time one hold takes: seconds as given; breaths times the breath; repetitions
 // times breaths_per_repetition times the breath.
 absl::Duration HoldDuration(const yoga::type::v1::HoldRange& range,

@@ -8,9 +8,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/server_context.h"
-#include "services/runtime/call_admission.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"
+#include "services/runtime/call_admission.h"
 
 namespace yoga {
 namespace {

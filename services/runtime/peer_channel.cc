@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "services/common/text_proto_file.h"
 #include "services/runtime/access_policy.h"
 #include "services/runtime/metadata_interceptor.h"
-#include "services/common/text_proto_file.h"
 
 ABSL_FLAG(std::string, peer_tls_ca, "",
           "PEM CA certificate: call the other services over TLS, trusting it");

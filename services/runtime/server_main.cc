@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "services/common/log.h"
 #include "services/runtime/health_probe.h"
 #include "services/runtime/listen_address.h"
-#include "services/common/log.h"
 #include "services/runtime/server_options.h"
 
 ABSL_FLAG(bool, health_check, false,

@@ -20,11 +20,11 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/common/log.h"
 #include "services/runtime/access_policy.h"
 #include "services/runtime/api_keys.h"
 #include "services/runtime/call_interceptor.h"
 #include "services/runtime/listen_address.h"
-#include "services/common/log.h"
 #include "services/runtime/metadata_interceptor.h"
 
 namespace yoga {

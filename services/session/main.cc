@@ -5,19 +5,15 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/synchronization/mutex.h"
-#include "services/catalog/catalog_cache.h"
+#include "services/catalog/catalog_watch_flags.h"
 #include "services/runtime/peer_channel.h"
 #include "services/runtime/server_main.h"
 #include "services/session/session_flags.h"
+#include "services/session/session_service.h"
 #include "services/storage/storage_flags.h"
 
-ABSL_FLAG(std::string, catalog, "127.0.0.1:50052",
-          "HOST:PORT of the catalog service");
 ABSL_FLAG(std::string, planner, "127.0.0.1:50053",
           "HOST:PORT of the planner service");
-ABSL_FLAG(absl::Duration, catalog_refresh, absl::Seconds(10),
-          "how often to check the catalog for new content");
 
 int main(int argc, char** argv) {
   yoga::InitServerMain(
@@ -29,6 +25,9 @@ int main(int argc, char** argv) {
   auto peers = yoga::PeerOptionsFromFlags();
   if (!peers.ok())
     return yoga::ExitOnStartupError("yoga-session", peers.status());
+  auto watch = yoga::catalog::CatalogWatchFromFlags(*peers);
+  if (!watch.ok())
+    return yoga::ExitOnStartupError("yoga-session", watch.status());
   auto config = yoga::session::SessionConfigFromFlags();
   if (!config.ok())
     return yoga::ExitOnStartupError("yoga-session", config.status());
@@ -40,42 +39,24 @@ int main(int argc, char** argv) {
     return yoga::ExitOnStartupError("yoga-session", store.status());
   config->store = store->get();
 
-  // The newest catalog, kept apart from the cache: the cache stops before
-  // the host does, while calls may still ask for the catalog.
-  absl::Mutex catalog_mutex;
-  std::shared_ptr<const yoga::catalog::Catalog> catalog;
-  std::unique_ptr<yoga::catalog::CatalogCache> cache;
+  yoga::catalog::LatestCatalog catalog;
+  watch->use = [&](std::shared_ptr<const yoga::catalog::Catalog> fetched) {
+    catalog.Set(std::move(fetched));
+    return absl::OkStatus();
+  };
+  watch->serving = {yoga::session::kSessionServiceName};
+  yoga::catalog::CatalogWatcher watcher(*std::move(watch));
   yoga::session::RealClock clock;
   yoga::session::SessionServiceImpl service(
-      clock, *config, *std::move(packs),
-      [&] {
-        absl::MutexLock lock(&catalog_mutex);
-        return catalog;
-      },
+      clock, *config, *std::move(packs), [&] { return catalog.Get(); },
       yoga::planner::v1::PlannerService::NewStub(
           yoga::MakePeerChannel(absl::GetFlag(FLAGS_planner), *peers)));
   return yoga::ServeUntilSignalled(
       "yoga-session",
       {{yoga::session::kSessionServiceName, &service, /*serving=*/false}},
-      [&](yoga::ServiceHost& host) {
-        auto channel =
-            yoga::MakePeerChannel(absl::GetFlag(FLAGS_catalog), *peers);
-        cache = std::make_unique<yoga::catalog::CatalogCache>(
-            yoga::catalog::v1::CatalogService::NewStub(channel),
-            absl::Seconds(5),
-            [&](std::shared_ptr<const yoga::catalog::Catalog> fetched) {
-              {
-                absl::MutexLock lock(&catalog_mutex);
-                catalog = std::move(fetched);
-              }
-              host.SetServing(yoga::session::kSessionServiceName, true);
-              return absl::OkStatus();
-            });
-        cache->RefreshEvery(absl::GetFlag(FLAGS_catalog_refresh));
-        return absl::OkStatus();
-      },
+      [&](yoga::ServiceHost& host) { return watcher.Start(host); },
       [&] {
         service.Shutdown();  // Open streams end with UNAVAILABLE.
-        cache.reset();
+        watcher.Stop();
       });
 }

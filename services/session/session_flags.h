@@ -6,7 +6,7 @@
 #define YOGA_SERVICES_SESSION_SESSION_FLAGS_H_
 
 #include "absl/status/statusor.h"
-#include "services/session/session_service.h"
+#include "services/session/sessions.h"
 #include "services/session/voice_pack.h"
 
 namespace yoga::session {

@@ -1,13 +1,10 @@
-// yoga.session.v1.SessionService on gRPC's callback API: unary calls answer
-// from the registry; each StreamCues is a reactor woken by the WakeScheduler
-// when its next event falls due, so thousands of streams need no thread each.
-// Routines come from the planner (RoutineSource), cue texts from the newest
-// catalog, prompt durations from the voice packs.
-//
-// With a store (SessionServiceConfig::store), sessions are written on every
-// change and read back on any replica or after a restart, a SessionKeeper
-// follows changes made elsewhere and writes practice records, and the
-// practice history RPCs answer from the store.
+// yoga.session.v1.SessionService on gRPC's callback API, over the session
+// core (sessions.h): each unary call is admitted and answered in one line
+// (runtime/unary_call.h), and each StreamCues is a reactor that writes what
+// its CueFeed says and is woken by the core's scheduler when its next event
+// falls due, so thousands of streams need no thread each. Routines come from
+// the planner over gRPC (planner_routine_source.h); the practice history
+// RPCs are in practice_history_service.cc.
 //
 // Shutdown() ends every open stream with UNAVAILABLE ("reconnect with
 // after_seq") so that clients move to another server or come back later;
@@ -15,19 +12,13 @@
 #ifndef YOGA_SERVICES_SESSION_SESSION_SERVICE_H_
 #define YOGA_SERVICES_SESSION_SESSION_SERVICE_H_
 
-#include <functional>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "services/catalog/catalog.h"
-#include "services/session/clock.h"
-#include "services/session/routine_source.h"
-#include "services/session/session_keeper.h"
-#include "services/session/session_registry.h"
-#include "services/session/timeline_cache.h"
-#include "services/session/voice_pack.h"
-#include "services/session/wake_scheduler.h"
+#include "services/session/planner_routine_source.h"
+#include "services/session/sessions.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
 
 namespace yoga::session {
@@ -36,17 +27,20 @@ inline constexpr char kSessionServiceName[] = "yoga.session.v1.SessionService";
 
 class CueStream;
 
-struct SessionServiceConfig {
-  SessionLimits limits;
-  StreamTiming timing;
-  absl::Duration planner_timeout = absl::Seconds(10);
-  // Where sessions and practice records are kept; null: in memory only (no
-  // history, nothing survives a restart). Not owned.
-  storage::Store* store = nullptr;
-  // How often streams look for controls other replicas wrote (shared stores).
-  absl::Duration store_poll = absl::Milliseconds(250);
-  // How often due sessions (completed, or paused and idle) are finished.
-  absl::Duration store_sweep = absl::Seconds(10);
+// The streams a service has open, so that Shutdown can end them.
+class OpenStreams {
+ public:
+  // UNAVAILABLE once shutting down.
+  absl::Status Add(const std::shared_ptr<CueStream>& stream);
+  void Remove(CueStream* stream);
+  // Ends every stream with UNAVAILABLE and refuses new ones. Idempotent.
+  void EndAll();
+
+ private:
+  absl::Mutex mutex_;
+  bool shutting_down_ ABSL_GUARDED_BY(mutex_) = false;
+  absl::flat_hash_map<CueStream*, std::weak_ptr<CueStream>> streams_
+      ABSL_GUARDED_BY(mutex_);
 };
 
 class SessionServiceImpl final
@@ -55,20 +49,20 @@ class SessionServiceImpl final
   // `catalog` gives the newest catalog, or nullptr while there is none.
   SessionServiceImpl(
       const Clock& clock, SessionServiceConfig config, VoicePacks voice_packs,
-      std::function<std::shared_ptr<const catalog::Catalog>()> catalog,
+      Sessions::CatalogSource catalog,
       std::shared_ptr<yoga::planner::v1::PlannerService::StubInterface>
           planner);
   ~SessionServiceImpl() override;
 
-  // The planner to call from now on (see RoutineSource::UsePlanner).
+  // The planner to call from now on (see PlannerRoutineSource::UsePlanner).
   void UsePlanner(
       std::shared_ptr<yoga::planner::v1::PlannerService::StubInterface>
           planner) {
-    routines_.UsePlanner(std::move(planner));
+    planner_->UsePlanner(std::move(planner));
   }
 
   // Ends every stream with UNAVAILABLE and refuses new ones. Idempotent.
-  void Shutdown();
+  void Shutdown() { streams_.EndAll(); }
 
   grpc::ServerUnaryReactor* StartSession(
       grpc::CallbackServerContext* context,
@@ -89,6 +83,7 @@ class SessionServiceImpl final
       grpc::CallbackServerContext* context,
       const yoga::session::v1::GetSessionTimelineRequest* request,
       yoga::session::v1::SessionTimeline* response) override;
+  // practice_history_service.cc
   grpc::ServerUnaryReactor* ListPracticeRecords(
       grpc::CallbackServerContext* context,
       const yoga::session::v1::ListPracticeRecordsRequest* request,
@@ -98,32 +93,17 @@ class SessionServiceImpl final
       const yoga::session::v1::GetPracticeSummaryRequest* request,
       yoga::session::v1::PracticeSummary* response) override;
 
-  SessionRegistry& registry() { return registry_; }
+  Sessions& sessions() { return sessions_; }
 
  private:
-  friend class CueStream;
-  void Forget(CueStream* stream);
-  // The timeline of a stored session, on this server's catalog and packs.
-  absl::StatusOr<std::shared_ptr<const Timeline>> Rebuild(
-      const yoga::storage::v1::StoredSession& stored);
-  // The store for the history RPCs; FAILED_PRECONDITION without one.
-  absl::StatusOr<storage::Store*> HistoryStore() const;
+  SessionServiceImpl(std::unique_ptr<PlannerRoutineSource> planner,
+                     const Clock& clock, SessionServiceConfig config,
+                     VoicePacks voice_packs, Sessions::CatalogSource catalog);
 
-  const Clock& clock_;
-  const SessionServiceConfig config_;
-  const VoicePacks voice_packs_;
-  const std::function<std::shared_ptr<const catalog::Catalog>()> catalog_;
-  RoutineSource routines_;
-  TimelineCache timelines_;
-  SessionRegistry registry_;
-  // Null without a store. Stops before the registry goes.
-  std::unique_ptr<SessionKeeper> keeper_;
-  absl::Mutex mutex_;
-  bool shutting_down_ ABSL_GUARDED_BY(mutex_) = false;
-  absl::flat_hash_map<CueStream*, std::weak_ptr<CueStream>> streams_
-      ABSL_GUARDED_BY(mutex_);
-  // Last, so it stops before what its wakes touch is destroyed.
-  WakeScheduler scheduler_;
+  OpenStreams streams_;
+  // Owned by sessions_.
+  PlannerRoutineSource* planner_;
+  Sessions sessions_;
 };
 
 }  // namespace yoga::session

@@ -12,11 +12,11 @@
 #include "services/catalog/prop_words.h"
 #include "services/common/content_hash.h"
 #include "services/common/proto_time.h"
-#include "services/shared/class_order.h"
 #include "services/planner/routine_timing.h"
-#include "services/shared/step_relation.h"
 #include "services/session/cue_writer.h"
 #include "services/session/flow_beats.h"
+#include "services/shared/class_order.h"
+#include "services/shared/step_relation.h"
 
 namespace yoga::session {
 namespace {
@@ -337,10 +337,9 @@ void Layout::SayEntry(int index, StepRelation relation,
                           grid);
     } else {
       // Setting up a prop (a towel by the wall) takes longer.
-      writer_.Say(PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
-                  kDoItMs + (catalog::NamesAProp(cue.text())
-                                 ? Ms(kPlacingAProp)
-                                 : 0));
+      writer_.Say(
+          PhraseOf(cue), yoga::session::v1::CUE_KIND_INSTRUCTION, 0,
+          kDoItMs + (catalog::NamesAProp(cue.text()) ? Ms(kPlacingAProp) : 0));
     }
   }
 }
@@ -364,8 +363,8 @@ void Layout::SayExit(const StepVersion& step, const BreathGrid& grid) {
 // between sets.
 void Layout::SayRest(const StepVersion& step, StepRelation relation,
                      const BreathGrid& grid) {
-  const bool sides = relation == StepRelation::kOtherSide &&
-                     RestsBetweenSides(step);
+  const bool sides =
+      relation == StepRelation::kOtherSide && RestsBetweenSides(step);
   if (!sides && relation != StepRelation::kNextSet) return;
   const int64_t rest = sides ? std::max(kRestBeforeOtherSideMs, 2 * breath_)
                              : std::max(kRestBetweenSetsMs, 3 * breath_);
@@ -933,9 +932,9 @@ absl::StatusOr<Timeline> Layout::Run() {
     placed.hold_end_ms = hold_end;
     // The bell ends a hold; a hold that goes on deeper is told so instead,
     // so nobody starts to come out.
-    const bool deepens_next = i + 1 < steps_.size() &&
-                              RelationOf(&step, steps_[i + 1]) ==
-                                  StepRelation::kDeepen;
+    const bool deepens_next =
+        i + 1 < steps_.size() &&
+        RelationOf(&step, steps_[i + 1]) == StepRelation::kDeepen;
     writer_.Append(writer_.Make(
         deepens_next ? phrases::GoDeeper() : phrases::HoldEndChime(),
         deepens_next ? yoga::session::v1::CUE_KIND_TRANSITION

@@ -5,8 +5,9 @@
 //   kFirst      the routine's first step.
 //   kNewPose    another pose: the previous pose's exit, then a full entry.
 //   kOtherSide  the same pose and set on the other side (its version may
-//               differ, as when a deepened first side is followed by the second side's
-//               base pose): side one's exit, "switch sides", side two's entry.
+//               differ, as when a deepened first side is followed by the second
+//               side's base pose): side one's exit, "switch sides", side two's
+//               entry.
 //   kNextSet    the same pose in another set (or the same step again): the
 //               exit, a rest, then the entry once more.
 //   kDeepen     the same pose, side and set in another version: the hold goes
@@ -23,8 +24,8 @@
 
 namespace yoga {
 
-// Time the planner budgets between holds and the timeline gives. The session's opening names the poses ahead when there are no more than
-// this many.
+// Time the planner budgets between holds and the timeline gives. The session's
+// opening names the poses ahead when there are no more than this many.
 inline constexpr int kMaxOpeningNames = 10;
 // Extra time after a setup cue that names a prop, to fetch and place it.
 inline constexpr absl::Duration kPlacingAProp = absl::Seconds(3);

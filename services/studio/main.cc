@@ -2,13 +2,14 @@
 // machine. The planner reads the catalog, and the session service calls the
 // planner, through in-process channels: the same client code yoga-planner and
 // yoga-session use over the network.
-#include "services/catalog/catalog_cache.h"
 #include "services/catalog/catalog_flags.h"
 #include "services/catalog/catalog_service.h"
-#include "services/runtime/server_main.h"
+#include "services/catalog/catalog_watcher.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
+#include "services/runtime/server_main.h"
 #include "services/session/session_flags.h"
+#include "services/session/session_service.h"
 #include "services/storage/storage_flags.h"
 
 int main(int argc, char** argv) {
@@ -45,7 +46,16 @@ int main(int argc, char** argv) {
   yoga::session::SessionServiceImpl session_service(
       clock, *session_config, *std::move(voice_packs),
       [catalog = *catalog] { return catalog; }, /*planner=*/nullptr);
-  std::unique_ptr<yoga::catalog::CatalogCache> cache;
+  // The catalog is in this process: fetched once, a failure is a content
+  // error (a preset that does not fit the catalog), reported with file and
+  // line.
+  yoga::catalog::CatalogWatcher watcher(
+      {.call_timeout = absl::Seconds(10),
+       .use =
+           [&](std::shared_ptr<const yoga::catalog::Catalog> loaded) {
+             return planner.UseCatalog(std::move(loaded));
+           },
+       .serving = {yoga::planner::kPlannerServiceName}});
   return yoga::ServeUntilSignalled(
       "yoga-studio",
       {{yoga::catalog::kCatalogServiceName, &catalog_service},
@@ -54,17 +64,8 @@ int main(int argc, char** argv) {
        {yoga::session::kSessionServiceName, &session_service,
         /*serving=*/false}},
       [&](yoga::ServiceHost& host) {
-        cache = std::make_unique<yoga::catalog::CatalogCache>(
-            yoga::catalog::v1::CatalogService::NewStub(host.InProcessChannel()),
-            absl::Seconds(10),
-            [&](std::shared_ptr<const yoga::catalog::Catalog> loaded) {
-              return planner.UseCatalog(std::move(loaded));
-            });
-        // The catalog is in this process: a failure here is a content error
-        // (a preset that does not fit the catalog), reported with file and
-        // line.
-        if (absl::Status status = cache->Refresh(); !status.ok()) return status;
-        host.SetServing(yoga::planner::kPlannerServiceName, true);
+        if (absl::Status status = watcher.Start(host); !status.ok())
+          return status;
         session_service.UsePlanner(yoga::planner::v1::PlannerService::NewStub(
             host.InProcessChannel()));
         host.SetServing(yoga::session::kSessionServiceName, true);
@@ -72,6 +73,6 @@ int main(int argc, char** argv) {
       },
       [&] {
         session_service.Shutdown();  // Open streams end with UNAVAILABLE.
-        cache.reset();
+        watcher.Stop();
       });
 }

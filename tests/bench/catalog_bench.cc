@@ -12,11 +12,11 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
-#include "services/shared/catalog_client.h"
 #include "services/catalog/catalog_loader.h"
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/pose_file.h"
 #include "services/runtime/service_host.h"
+#include "services/shared/catalog_client.h"
 
 namespace yoga {
 namespace {
@@ -79,8 +79,7 @@ BENCHMARK(BM_HealthCheckRpc)->Unit(benchmark::kMicrosecond);
 void BM_GetPoseRpc(benchmark::State& state) {
   auto stub = yoga::catalog::v1::CatalogService::NewStub(Server().channel);
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        FetchPose(*stub, "locust", absl::Seconds(10)));
+    benchmark::DoNotOptimize(FetchPose(*stub, "locust", absl::Seconds(10)));
   }
 }
 BENCHMARK(BM_GetPoseRpc)->Unit(benchmark::kMicrosecond);

@@ -15,10 +15,10 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "services/catalog/catalog_loader.h"
-#include "services/runtime/service_host.h"
 #include "services/planner/composer.h"
 #include "services/planner/planner_service.h"
 #include "services/planner/presets.h"
+#include "services/runtime/service_host.h"
 
 namespace yoga {
 namespace {

@@ -58,9 +58,7 @@ TEST_F(StudioTest, ServesEveryPoseWithCuesHoldsAndSources) {
     EXPECT_GT(pose->hold().default_count(), 0u) << listed.id();
     EXPECT_FALSE(pose->sources().empty()) << listed.id();
   }
-  EXPECT_EQ(FetchPose(*stub, "no-such-pose", absl::Seconds(10))
-                .status()
-                .code(),
+  EXPECT_EQ(FetchPose(*stub, "no-such-pose", absl::Seconds(10)).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(studio_->Stop(SIGTERM), 0);
   EXPECT_THAT(

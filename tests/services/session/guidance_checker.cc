@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "services/catalog/effective_pose.h"
 #include "services/common/proto_time.h"
-#include "services/shared/step_relation.h"
-#include "services/shared/cue_text.h"
 #include "services/session/timeline_builder.h"
+#include "services/shared/cue_text.h"
+#include "services/shared/step_relation.h"
 
 namespace yoga::session::testing {
 namespace {
@@ -195,9 +195,9 @@ class Checker {
     // The exit: every release cue after the chime and before the next step
     // begins (a side switch comes after side one's exit), unless the next
     // step deepens this hold.
-    const bool deepened = i + 1 < static_cast<int>(steps_.size()) &&
-                          RelationOf(&step, steps_[i + 1]) ==
-                              StepRelation::kDeepen;
+    const bool deepened =
+        i + 1 < static_cast<int>(steps_.size()) &&
+        RelationOf(&step, steps_[i + 1]) == StepRelation::kDeepen;
     if (deepened) return;
     const int exit_to = i + 1 < static_cast<int>(steps_.size())
                             ? timeline_.steps[i + 1].first_cue

@@ -13,9 +13,9 @@
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
-#include "services/runtime/service_host.h"
 #include "services/planner/planner.h"
 #include "services/planner/planner_service.h"
+#include "services/runtime/service_host.h"
 #include "tests/services/session/session_test_routines.h"
 
 namespace yoga::session {
@@ -773,7 +773,7 @@ TEST_F(SessionServiceTest, IdleSessionsExpire) {
   const auto session = StartPreset();
   clock_.Advance(absl::Minutes(6));
   // The scheduler sweeps every 10 s of clock time; sweep now to not wait.
-  service_->registry().ExpireIdle();
+  service_->sessions().registry().ExpireIdle();
   grpc::ClientContext context;
   SetDeadline(context);
   yoga::session::v1::GetSessionRequest get;

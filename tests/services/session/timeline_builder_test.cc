@@ -58,9 +58,9 @@ std::string GoldenText(const Timeline& timeline) {
   std::string text;
   for (const CueEvent& cue : timeline.cues) {
     absl::StrAppend(
-        &text, absl::StrFormat("%s %6d  %-42s %s\n",
-                               ClockText(cue.offset_ms()), cue.duration_ms(),
-                               cue.prompt_key(), CueLine(cue).substr(11)));
+        &text, absl::StrFormat("%s %6d  %-42s %s\n", ClockText(cue.offset_ms()),
+                               cue.duration_ms(), cue.prompt_key(),
+                               CueLine(cue).substr(11)));
   }
   return text;
 }

@@ -1,4 +1,4 @@
-#include "services/session/routine_source.h"
+#include "services/session/planner_routine_source.h"
 
 #include <utility>
 
@@ -54,12 +54,12 @@ absl::Status CheckBreath(const Routine& routine,
 
 }  // namespace
 
-void RoutineSource::UsePlanner(std::shared_ptr<PlannerStub> planner) {
+void PlannerRoutineSource::UsePlanner(std::shared_ptr<PlannerStub> planner) {
   absl::MutexLock lock(&mutex_);
   planner_ = std::move(planner);
 }
 
-void RoutineSource::Resolve(
+void PlannerRoutineSource::Resolve(
     const yoga::session::v1::StartSessionRequest& request, Done done) const {
   std::shared_ptr<PlannerStub> planner;
   {

@@ -1,0 +1,67 @@
+// How every unary handler of every service answers, so that none can skip
+// admission (call_admission.h) or work for a caller who has given up:
+//
+//   return AnswerUnary(context, response,
+//                      [&] { return planner_.GetRoutine(*request); });
+//
+// AnswerUnary refuses a call the access policy did not admit, or whose
+// deadline passed before it started; otherwise it runs `work` (returning
+// absl::StatusOr<Response>) and finishes the call with its status, and with
+// its value when OK. AnswerUnaryLater does the same for work that answers
+// later (a call to another service): `work` gets `done`, to be called exactly
+// once, on any thread.
+#ifndef YOGA_SERVICES_RUNTIME_UNARY_CALL_H_
+#define YOGA_SERVICES_RUNTIME_UNARY_CALL_H_
+
+#include <chrono>
+#include <functional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "services/common/errors.h"
+#include "services/runtime/call_admission.h"
+
+namespace yoga {
+
+// OK when the call may run: admitted, and its deadline not yet passed.
+inline absl::Status MayRun(const grpc::CallbackServerContext& context) {
+  if (absl::Status admitted = CallAdmission(context); !admitted.ok())
+    return admitted;
+  if (context.deadline() < std::chrono::system_clock::now()) {
+    return absl::DeadlineExceededError(
+        "the deadline passed before the call started");
+  }
+  return absl::OkStatus();
+}
+
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* AnswerUnaryLater(grpc::CallbackServerContext* context,
+                                           Response* response, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status may_run = MayRun(*context); !may_run.ok()) {
+    reactor->Finish(ToGrpcStatus(may_run));
+    return reactor;
+  }
+  work([reactor, response](absl::StatusOr<Response> result) {
+    if (result.ok()) *response = *std::move(result);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  });
+  return reactor;
+}
+
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
+                                      Response* response, Work work) {
+  return AnswerUnaryLater(
+      context, response,
+      [&work](const std::function<void(absl::StatusOr<Response>)>& done) {
+        done(work());
+      });
+}
+
+}  // namespace yoga
+
+#endif  // YOGA_SERVICES_RUNTIME_UNARY_CALL_H_

@@ -1,0 +1,248 @@
+#include "services/session/sessions.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/proto_time.h"
+#include "services/session/practice_history.h"
+#include "services/shared/breath_length.h"
+
+namespace yoga::session {
+namespace {
+
+// Checks the options of StartSession and fills in their defaults.
+absl::StatusOr<v1::SessionOptions> FilledOptions(
+    const v1::SessionOptions& given, const VoicePacks& packs) {
+  FieldViolations violations;
+  v1::SessionOptions options = given;
+  if (!v1::Verbosity_IsValid(options.verbosity())) {
+    violations.Add("options.verbosity",
+                   absl::StrCat("unknown value ", options.verbosity()));
+  } else if (options.verbosity() == v1::VERBOSITY_UNSPECIFIED) {
+    options.set_verbosity(v1::VERBOSITY_FULL);
+  }
+  if (options.has_breath_length()) {
+    CheckBreathLength(options.breath_length(), "options.breath_length",
+                      violations);
+  }
+  if (options.voice_pack().empty()) options.set_voice_pack(kDefaultVoicePack);
+  if (!packs.contains(options.voice_pack())) {
+    std::string known;
+    for (const auto& [id, pack] : packs)
+      absl::StrAppend(&known, known.empty() ? "" : ", ", id);
+    violations.Add("options.voice_pack",
+                   absl::StrCat("no voice pack \"", options.voice_pack(),
+                                "\" on this server; it has: ", known));
+  }
+  if (options.has_lead_in()) {
+    const absl::Duration lead_in = FromProtoDuration(options.lead_in());
+    if (lead_in < absl::ZeroDuration() || lead_in > kMaxLeadIn) {
+      violations.Add(
+          "options.lead_in",
+          absl::StrCat("must be 0 to ", absl::FormatDuration(kMaxLeadIn),
+                       ", not ", absl::FormatDuration(lead_in)));
+    }
+  } else {
+    *options.mutable_lead_in() = ToProtoDuration(kDefaultLeadIn);
+  }
+  if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
+  return options;
+}
+
+// Everything StartSession can check before asking for the routine.
+absl::StatusOr<v1::SessionOptions> CheckStart(
+    const v1::StartSessionRequest& request, const VoicePacks& packs) {
+  if (request.source_case() == v1::StartSessionRequest::SOURCE_NOT_SET) {
+    FieldViolations violations;
+    violations.Add("source",
+                   "one of routine_id, routine or compose is required");
+    return violations.ToStatus();
+  }
+  if (absl::Status status = ValidateProfileId(
+          request.profile_id(), "profile_id", ProfileIdRule::kOptional);
+      !status.ok()) {
+    return status;
+  }
+  return FilledOptions(request.options(), packs);
+}
+
+absl::Status RequireId(absl::string_view id, absl::string_view field) {
+  if (!id.empty()) return absl::OkStatus();
+  FieldViolations violations;
+  violations.Add(std::string(field), "is required");
+  return violations.ToStatus();
+}
+
+absl::Status NoCatalogYet() {
+  return absl::UnavailableError(
+      "the session service has no catalog yet; try again shortly");
+}
+
+SessionServiceConfig WithCutMargin(SessionServiceConfig config) {
+  // A control written here reaches streams on other replicas within one poll
+  // and its query; twice the poll leaves room for a slow query.
+  if (config.store != nullptr && config.store->Shared())
+    config.timing.cut_margin = 2 * config.store_poll;
+  return config;
+}
+
+}  // namespace
+
+Sessions::Sessions(const Clock& clock, SessionServiceConfig config,
+                   VoicePacks voice_packs, CatalogSource catalog,
+                   std::unique_ptr<RoutineSource> routines)
+    : clock_(clock),
+      config_(WithCutMargin(config)),
+      voice_packs_(std::move(voice_packs)),
+      catalog_(std::move(catalog)),
+      routines_(std::move(routines)),
+      registry_(
+          clock, config_.limits, config_.timing, config_.store,
+          [this](const yoga::storage::v1::StoredSession& stored) {
+            return Rebuild(stored);
+          },
+          voice_packs_),
+      keeper_(config_.store == nullptr
+                  ? nullptr
+                  : std::make_unique<SessionKeeper>(
+                        registry_, config_.store_poll, config_.store_sweep)),
+      scheduler_(clock, /*threads=*/0, absl::Seconds(10),
+                 [this] { registry_.ExpireIdle(); }) {}
+
+Sessions::~Sessions() {
+  // Its thread wakes streams through the scheduler: stop it first.
+  keeper_.reset();
+}
+
+void Sessions::Start(const v1::StartSessionRequest& request, Started done) {
+  auto options = CheckStart(request, voice_packs_);
+  if (!options.ok()) {
+    done(options.status());
+    return;
+  }
+  routines_->Resolve(
+      request, [this, done = std::move(done), options = *std::move(options),
+                profile_id = request.profile_id()](
+                   absl::StatusOr<yoga::type::v1::Routine> routine) mutable {
+        done(StartOn(std::move(routine), std::move(options), profile_id));
+      });
+}
+
+absl::StatusOr<v1::Session> Sessions::StartOn(
+    absl::StatusOr<yoga::type::v1::Routine> routine, v1::SessionOptions options,
+    const std::string& profile_id) {
+  if (!routine.ok()) return routine.status();
+  std::shared_ptr<const catalog::Catalog> catalog = catalog_();
+  if (catalog == nullptr) return NoCatalogYet();
+  if (!options.has_breath_length())
+    *options.mutable_breath_length() = routine->breath_length();
+  auto timeline =
+      timelines_.Get(*catalog, *voice_packs_.at(options.voice_pack()), *routine,
+                     {.verbosity = options.verbosity(),
+                      .lead_in = FromProtoDuration(options.lead_in())});
+  if (!timeline.ok()) return timeline.status();
+  auto session = registry_.Create(*std::move(routine), options,
+                                  *std::move(timeline), profile_id);
+  if (!session.ok()) return session.status();
+  return (*session)->ToProto(clock_.Now());
+}
+
+absl::StatusOr<v1::Session> Sessions::Control(
+    const v1::ControlSessionRequest& request) {
+  FieldViolations violations;
+  if (request.session_id().empty()) violations.Add("session_id", "is required");
+  if (request.action() == v1::CONTROL_ACTION_UNSPECIFIED ||
+      !v1::ControlAction_IsValid(request.action())) {
+    violations.Add(
+        "action", "must be PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER");
+  }
+  if (!violations.empty()) return violations.ToStatus();
+  auto session = registry_.Control(request.session_id(), request.action());
+  if (!session.ok()) return session.status();
+  return (*session)->ToProto(clock_.Now());
+}
+
+absl::StatusOr<v1::Session> Sessions::Get(
+    const v1::GetSessionRequest& request) {
+  if (absl::Status status = RequireId(request.id(), "id"); !status.ok())
+    return status;
+  auto session = registry_.Find(request.id(), /*latest=*/true);
+  if (!session.ok()) return session.status();
+  return (*session)->ToProto(clock_.Now());
+}
+
+absl::StatusOr<v1::SessionTimeline> Sessions::GetTimeline(
+    const v1::GetSessionTimelineRequest& request) {
+  if (absl::Status status = RequireId(request.session_id(), "session_id");
+      !status.ok()) {
+    return status;
+  }
+  auto session = registry_.Find(request.session_id());
+  if (!session.ok()) return session.status();
+  return (*session)->timeline().ToProto();
+}
+
+absl::StatusOr<std::unique_ptr<CueFeed>> Sessions::OpenStream(
+    const v1::StreamCuesRequest& request) {
+  if (absl::Status status = RequireId(request.session_id(), "session_id");
+      !status.ok()) {
+    return status;
+  }
+  if (request.after_seq() < 0) {
+    FieldViolations violations;
+    violations.Add("after_seq", "must be 0 or more");
+    return violations.ToStatus();
+  }
+  auto session = registry_.Find(request.session_id(), /*latest=*/true);
+  if (!session.ok()) return session.status();
+  auto cursor = (*session)->OpenCursor(request.after_seq(), clock_.Now());
+  if (!cursor.ok()) return cursor.status();
+  if (absl::Status status = registry_.MarkStreamed(**session); !status.ok())
+    return status;
+  return std::make_unique<CueFeed>(*std::move(session), *cursor, clock_,
+                                   scheduler_, keeper_.get(),
+                                   config_.limits.max_streams_per_session);
+}
+
+absl::StatusOr<v1::ListPracticeRecordsResponse> Sessions::ListPracticeRecords(
+    const v1::ListPracticeRecordsRequest& request) {
+  auto store = HistoryStore();
+  if (!store.ok()) return store.status();
+  return session::ListPracticeRecords(**store, request);
+}
+
+absl::StatusOr<v1::PracticeSummary> Sessions::GetPracticeSummary(
+    const v1::GetPracticeSummaryRequest& request) {
+  auto store = HistoryStore();
+  if (!store.ok()) return store.status();
+  return session::GetPracticeSummary(**store, request, clock_.Now());
+}
+
+absl::StatusOr<std::shared_ptr<const Timeline>> Sessions::Rebuild(
+    const yoga::storage::v1::StoredSession& stored) {
+  std::shared_ptr<const catalog::Catalog> catalog = catalog_();
+  if (catalog == nullptr) return NoCatalogYet();
+  const v1::SessionOptions& options = stored.options();
+  auto pack = voice_packs_.find(options.voice_pack());
+  if (pack == voice_packs_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session ", stored.id(), " plays voice pack \"", options.voice_pack(),
+        "\", which this server does not have"));
+  }
+  return timelines_.Get(*catalog, *pack->second, stored.routine(),
+                        {.verbosity = options.verbosity(),
+                         .lead_in = FromProtoDuration(options.lead_in())});
+}
+
+absl::StatusOr<storage::Store*> Sessions::HistoryStore() const {
+  if (config_.store == nullptr) {
+    return absl::FailedPreconditionError(
+        "this server keeps no practice history (it runs with "
+        "--database=memory)");
+  }
+  return config_.store;
+}
+
+}  // namespace yoga::session

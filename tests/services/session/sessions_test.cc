@@ -1,0 +1,218 @@
+// The session core without a server: Sessions on a fake clock, its routines
+// from a planner in this process, every answer an absl::StatusOr.
+#include "services/session/sessions.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "services/common/proto_time.h"
+#include "services/planner/planner.h"
+#include "tests/services/session/session_test_routines.h"
+
+namespace yoga::session {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using yoga::session::v1::StartSessionRequest;
+
+constexpr char kPreset[] = "runners-lower-back-four";
+
+// Routines from the planner library, answered at once; counts the asks.
+class PlannerInProcess final : public RoutineSource {
+ public:
+  PlannerInProcess(planner::Planner& planner, int& asked)
+      : planner_(planner), asked_(asked) {}
+  void Resolve(const StartSessionRequest& request, Done done) const override {
+    ++asked_;
+    if (request.has_compose()) {
+      done(planner_.ComposeRoutine(request.compose()));
+    } else {
+      done(absl::NotFoundError("only compose in this test"));
+    }
+  }
+
+ private:
+  planner::Planner& planner_;
+  int& asked_;
+};
+
+// The fields a status's BadRequest names.
+std::vector<std::string> FieldsOf(const absl::Status& status) {
+  std::vector<std::string> fields;
+  if (auto bad = BadRequestOf(status)) {
+    for (const auto& violation : bad->field_violations())
+      fields.push_back(violation.field());
+  }
+  return fields;
+}
+
+class SessionsTest : public ::testing::Test {
+ protected:
+  SessionsTest() {
+    auto files = planner::ReadPresetFiles(YOGA_SOURCE_DIR "/assets/presets");
+    EXPECT_TRUE(files.ok()) << files.status();
+    planner_ = std::make_unique<planner::Planner>(*std::move(files));
+    catalog_ = std::shared_ptr<const catalog::Catalog>(
+        &testing::ShippedCatalog(), [](const catalog::Catalog*) {});
+    EXPECT_TRUE(planner_->UseCatalog(catalog_).ok());
+    VoicePacks packs;
+    packs[kDefaultVoicePack] =
+        std::make_shared<const PromptDurations>(kDefaultVoicePack);
+    SessionServiceConfig config;
+    config.limits.max_streams_per_session = 2;
+    sessions_ = std::make_unique<Sessions>(
+        clock_, config, packs, [this] { return catalog_; },
+        std::make_unique<PlannerInProcess>(*planner_, asked_));
+  }
+
+  static StartSessionRequest PresetRequest() {
+    StartSessionRequest request;
+    request.mutable_compose()->set_preset_id(kPreset);
+    *request.mutable_options()->mutable_lead_in() =
+        ToProtoDuration(absl::ZeroDuration());
+    return request;
+  }
+
+  // Start's answer (it comes at once: the routine source answers at once).
+  absl::StatusOr<v1::Session> Start(const StartSessionRequest& request) {
+    std::optional<absl::StatusOr<v1::Session>> answer;
+    sessions_->Start(request, [&](absl::StatusOr<v1::Session> started) {
+      answer = std::move(started);
+    });
+    EXPECT_TRUE(answer.has_value()) << "Start did not answer";
+    return answer.value_or(absl::InternalError("no answer"));
+  }
+
+  FakeClock clock_;
+  int asked_ = 0;
+  std::unique_ptr<planner::Planner> planner_;
+  std::shared_ptr<const catalog::Catalog> catalog_;
+  std::unique_ptr<Sessions> sessions_;
+};
+
+TEST_F(SessionsTest, StartsGetsControlsAndShowsTheTimeline) {
+  auto started = Start(PresetRequest());
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_FALSE(started->id().empty());
+  EXPECT_EQ(started->routine().preset_id(), kPreset);
+  EXPECT_EQ(started->options().verbosity(), v1::VERBOSITY_FULL);
+  EXPECT_EQ(started->options().voice_pack(), kDefaultVoicePack);
+  EXPECT_EQ(started->state(), v1::SESSION_STATE_RUNNING);
+
+  v1::GetSessionRequest get;
+  get.set_id(started->id());
+  auto found = sessions_->Get(get);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->id(), started->id());
+
+  v1::ControlSessionRequest pause;
+  pause.set_session_id(started->id());
+  pause.set_action(v1::CONTROL_ACTION_PAUSE);
+  auto paused = sessions_->Control(pause);
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->state(), v1::SESSION_STATE_PAUSED);
+
+  v1::GetSessionTimelineRequest timeline_request;
+  timeline_request.set_session_id(started->id());
+  auto timeline = sessions_->GetTimeline(timeline_request);
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  EXPECT_GT(timeline->cues_size(), 20);
+  EXPECT_EQ(timeline->cues(0).kind(), v1::CUE_KIND_SESSION_START);
+}
+
+TEST_F(SessionsTest, BadStartRequestsAreRefusedBeforeTheRoutineIsAsked) {
+  EXPECT_THAT(FieldsOf(Start(StartSessionRequest()).status()),
+              ElementsAre("source"));
+  StartSessionRequest bad = PresetRequest();
+  bad.mutable_options()->set_voice_pack("whisper");
+  bad.mutable_options()->set_verbosity(static_cast<v1::Verbosity>(42));
+  *bad.mutable_options()->mutable_lead_in() = ToProtoDuration(absl::Minutes(5));
+  const absl::Status refused = Start(bad).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(FieldsOf(refused),
+              ElementsAre("options.verbosity", "options.voice_pack",
+                          "options.lead_in"));
+  EXPECT_EQ(asked_, 0);
+}
+
+TEST_F(SessionsTest, TheRoutineSourcesErrorIsTheAnswer) {
+  StartSessionRequest by_id;
+  by_id.set_routine_id("r-unknown");
+  const absl::Status status = Start(by_id).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(asked_, 1);
+}
+
+TEST_F(SessionsTest, NoCatalogMeansUnavailable) {
+  catalog_ = nullptr;
+  const absl::Status status = Start(PresetRequest()).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(status.message(), HasSubstr("no catalog yet"));
+}
+
+TEST_F(SessionsTest, AFeedSendsTheCuesInOrderAndIsLimitedPerSession) {
+  auto started = Start(PresetRequest());
+  ASSERT_TRUE(started.ok()) << started.status();
+  v1::StreamCuesRequest request;
+  request.set_session_id(started->id());
+  auto feed = sessions_->OpenStream(request);
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  // Nobody to wake in this test: the feed is read by hand.
+  std::shared_ptr<Wakeable> nobody;
+  ASSERT_TRUE((*feed)->Join(nobody).ok());
+
+  // The first three cues, moving the clock on whenever the feed says wait.
+  std::vector<int64_t> seqs;
+  std::vector<v1::CueKind> kinds;
+  for (int i = 0; i < 100 && seqs.size() < 3; ++i) {
+    StreamAction action = (*feed)->Next((*feed)->Now());
+    ASSERT_NE(action.kind, StreamAction::kFinish);
+    if (action.kind == StreamAction::kWait) {
+      clock_.Advance(absl::Seconds(1));
+    } else if (action.event.seq() > 0) {  // Heartbeats have none.
+      seqs.push_back(action.event.seq());
+      kinds.push_back(action.event.kind());
+    }
+  }
+  EXPECT_THAT(seqs, ElementsAre(1, 2, 3));
+  EXPECT_EQ(kinds[0], v1::CUE_KIND_SESSION_START);
+
+  // A second listener fits (the limit is 2 here); a third does not.
+  auto two = sessions_->OpenStream(request);
+  ASSERT_TRUE(two.ok()) << two.status();
+  ASSERT_TRUE((*two)->Join(nobody).ok());
+  auto three = sessions_->OpenStream(request);
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ((*three)->Join(nobody).code(),
+            absl::StatusCode::kResourceExhausted);
+  (*two)->Leave();
+  EXPECT_TRUE((*three)->Join(nobody).ok());
+}
+
+TEST_F(SessionsTest, OpenStreamNamesWhatIsWrong) {
+  v1::StreamCuesRequest request;
+  EXPECT_THAT(FieldsOf(sessions_->OpenStream(request).status()),
+              ElementsAre("session_id"));
+  request.set_session_id("s-none");
+  request.set_after_seq(-1);
+  EXPECT_THAT(FieldsOf(sessions_->OpenStream(request).status()),
+              ElementsAre("after_seq"));
+  request.set_after_seq(0);
+  EXPECT_EQ(sessions_->OpenStream(request).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SessionsTest, WithoutAStoreThereIsNoHistory) {
+  const absl::Status status =
+      sessions_->ListPracticeRecords(v1::ListPracticeRecordsRequest()).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("--database=memory"));
+}
+
+}  // namespace
+}  // namespace yoga::session
