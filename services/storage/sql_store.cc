@@ -1,0 +1,264 @@
+#include "services/storage/sql_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/storage/statements.h"
+
+namespace yoga::storage {
+namespace {
+
+constexpr char kStoredSchemaVersion[] =
+    "SELECT max(version) FROM schema_version";
+constexpr char kSetSchemaVersion[] =
+    "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ";
+
+SqlParams& BindSession(SqlParams& params, const SessionRow& row) {
+  return params.Text(row.id)
+      .Int64(row.version)
+      .Text(row.profile_id)
+      .Int32(static_cast<int32_t>(row.phase))
+      .Int64(ToStoredTime(row.ends_at))
+      .Int64(ToStoredTime(row.updated_at))
+      .Bool(row.finished)
+      .Bytes(row.data);
+}
+
+SessionRow ReadSession(const SqlRow& row) {
+  SessionRow session;
+  session.id = row.Bytes(0);
+  session.version = row.Int(1);
+  session.profile_id = row.Bytes(2);
+  session.phase = static_cast<SessionPhase>(row.Int(3));
+  session.ends_at = FromStoredTime(row.Int(4));
+  session.updated_at = FromStoredTime(row.Int(5));
+  session.finished = row.Int(6) != 0;
+  session.data = row.Bytes(7);
+  return session;
+}
+
+PracticeRecord ReadRecord(const SqlRow& row) {
+  PracticeRecord record;
+  record.session_id = row.Bytes(0);
+  record.profile_id = row.Bytes(1);
+  record.routine_id = row.Bytes(2);
+  record.routine_title = row.Bytes(3);
+  record.start_time = FromStoredTime(row.Int(4));
+  record.end_time = FromStoredTime(row.Int(5));
+  record.practised = absl::Microseconds(row.Int(6));
+  record.completed = row.Int(7) != 0;
+  return record;
+}
+
+// After an update that changed no row: NOT_FOUND or ABORTED.
+absl::Status WhyNotUpdated(SqlConnection& connection, const SessionRow& row) {
+  std::optional<int64_t> stored;
+  absl::Status status =
+      connection.Query(kSessionVersion, SqlParams().Text(row.id),
+                       [&](const SqlRow& found) { stored = found.Int(0); });
+  if (!status.ok()) return status;
+  if (!stored) return absl::NotFoundError(absl::StrCat("no session ", row.id));
+  return absl::AbortedError(absl::StrCat(
+      "session ", row.id, " was changed elsewhere (stored version ", *stored,
+      ", this write expected ", row.version - 1, ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> SqlConnection::Execute(const char* sql,
+                                               const SqlParams& params) {
+  return Run(sql, params, [](const SqlRow&) {});
+}
+
+absl::Status SqlConnection::InTransaction(
+    Transaction kind, absl::FunctionRef<absl::Status()> body) {
+  absl::Status status = Begin(kind);
+  if (!status.ok()) return status;
+  status = body();
+  if (status.ok()) status = Script("COMMIT");
+  // Some errors end the transaction themselves.
+  if (!status.ok()) RollBackIfOpen();
+  return status;
+}
+
+SqlStore::SqlStore(std::string description, SqlDialect dialect)
+    : description_(std::move(description)), dialect_(std::move(dialect)) {}
+
+template <typename T>
+absl::StatusOr<T> SqlStore::Read(
+    absl::FunctionRef<absl::Status(SqlConnection&, T&)> read) {
+  T value;
+  absl::Status status = WithConnection(
+      [&](SqlConnection& connection) { return read(connection, value); });
+  if (!status.ok()) return status;
+  return value;
+}
+
+absl::Status SqlStore::PutRoutine(absl::string_view id,
+                                  absl::string_view data) {
+  return WithConnection([&](SqlConnection& connection) {
+    SqlParams params;
+    params.Text(id).Bytes(data).Int64(ToStoredTime(absl::Now()));
+    return connection.Execute(kPutRoutine, params).status();
+  });
+}
+
+absl::StatusOr<std::optional<std::string>> SqlStore::GetRoutine(
+    absl::string_view id) {
+  return Read<std::optional<std::string>>(
+      [&](SqlConnection& connection, std::optional<std::string>& routine) {
+        return connection.Query(
+            kGetRoutine, SqlParams().Text(id),
+            [&](const SqlRow& row) { routine = row.Bytes(0); });
+      });
+}
+
+absl::Status SqlStore::CreateSession(const SessionRow& row) {
+  return WithConnection([&](SqlConnection& connection) -> absl::Status {
+    SqlParams params;
+    absl::StatusOr<int64_t> created =
+        connection.Execute(kCreateSession, BindSession(params, row));
+    if (!created.ok()) return created.status();
+    if (*created == 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("session ", row.id, " already exists"));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<SessionRow>> SqlStore::GetSession(
+    absl::string_view id) {
+  return Read<std::optional<SessionRow>>(
+      [&](SqlConnection& connection, std::optional<SessionRow>& session) {
+        return connection.Query(
+            kGetSession, SqlParams().Text(id),
+            [&](const SqlRow& row) { session = ReadSession(row); });
+      });
+}
+
+absl::Status SqlStore::UpdateSession(const SessionRow& row,
+                                     const PracticeRecord* record) {
+  return WithConnection([&](SqlConnection& connection) {
+    return connection.InTransaction(Transaction::kWrite, [&]() -> absl::Status {
+      // Exactly one writer of each version wins: SQLite's write
+      // transaction holds the write lock; under PostgreSQL's READ
+      // COMMITTED a concurrent writer of the row makes this UPDATE wait,
+      // then re-check the version against the committed row.
+      SqlParams update;
+      BindSession(update, row).Int64(row.version - 1);
+      absl::StatusOr<int64_t> updated =
+          connection.Execute(kUpdateSession, update);
+      if (!updated.ok()) return updated.status();
+      if (*updated == 0) return WhyNotUpdated(connection, row);
+      if (record == nullptr) return absl::OkStatus();
+      SqlParams insert;
+      insert.Text(record->session_id)
+          .Text(record->profile_id)
+          .Text(record->routine_id)
+          .Text(record->routine_title)
+          .Int64(ToStoredTime(record->start_time))
+          .Int64(ToStoredTime(record->end_time))
+          .Int64(absl::ToInt64Microseconds(record->practised))
+          .Bool(record->completed);
+      return connection.Execute(kInsertRecord, insert).status();
+    });
+  });
+}
+
+absl::StatusOr<std::map<std::string, int64_t>> SqlStore::SessionVersions(
+    const std::vector<std::string>& ids) {
+  using Versions = std::map<std::string, int64_t>;
+  if (ids.empty()) return Versions();
+  const size_t per_query = dialect_.ids_per_versions_query == 0
+                               ? ids.size()
+                               : dialect_.ids_per_versions_query;
+  return Read<Versions>([&](SqlConnection& connection, Versions& versions) {
+    auto read_all = [&]() -> absl::Status {
+      std::vector<absl::string_view> batch(per_query);
+      for (size_t first = 0; first < ids.size(); first += per_query) {
+        for (size_t i = 0; i < per_query; ++i) {
+          batch[i] = ids[std::min(first + i, ids.size() - 1)];
+        }
+        absl::Status status = connection.Query(
+            dialect_.versions_query.c_str(), SqlParams().TextList(batch),
+            [&](const SqlRow& row) { versions[row.Bytes(0)] = row.Int(1); });
+        if (!status.ok()) return status;
+      }
+      return absl::OkStatus();
+    };
+    // A backend that reads the ids in batches reads them in one
+    // transaction, so that they see one state of the table.
+    if (dialect_.ids_per_versions_query == 0) return read_all();
+    return connection.InTransaction(Transaction::kRead, read_all);
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> SqlStore::DueSessions(
+    absl::Time now, absl::Time idle_before, int limit) {
+  using Ids = std::vector<std::string>;
+  if (limit <= 0) return Ids();
+  return Read<Ids>([&](SqlConnection& connection, Ids& due) {
+    SqlParams params;
+    params.Int64(ToStoredTime(now))
+        .Int64(ToStoredTime(idle_before))
+        .Int64(limit);
+    return connection.Query(kDueSessions, params, [&](const SqlRow& row) {
+      due.push_back(row.Bytes(0));
+    });
+  });
+}
+
+absl::StatusOr<std::vector<PracticeRecord>> SqlStore::ListPracticeRecords(
+    const PracticeQuery& query) {
+  using Records = std::vector<PracticeRecord>;
+  if (query.limit <= 0) return Records();
+  return Read<Records>([&](SqlConnection& connection, Records& records) {
+    SqlParams params;
+    params.Text(query.profile_id)
+        .Int64(ToStoredTime(query.since))
+        .Int64(query.limit);
+    if (query.before) {
+      params.Int64(ToStoredTime(query.before->first))
+          .Text(query.before->second);
+    }
+    return connection.Query(
+        query.before ? kListRecordsBefore : kListRecords, params,
+        [&](const SqlRow& row) { records.push_back(ReadRecord(row)); });
+  });
+}
+
+absl::Status SqlStore::Migrate(SqlConnection& connection) {
+  for (;;) {
+    bool up_to_date = false;
+    absl::Status status =
+        connection.InTransaction(Transaction::kWrite, [&]() -> absl::Status {
+          if (absl::Status s = BeforeMigration(connection); !s.ok()) return s;
+          if (absl::Status s = connection.Script(kCreateSchemaVersionTable);
+              !s.ok()) {
+            return s;
+          }
+          int64_t stored_version = 0;
+          absl::Status read = connection.Query(
+              kStoredSchemaVersion, SqlParams(),
+              [&](const SqlRow& row) { stored_version = row.Int(0); });
+          if (!read.ok()) return read;
+          absl::StatusOr<const Migration*> next =
+              NextMigration(description_, stored_version);
+          if (!next.ok()) return next.status();
+          if (*next == nullptr) {
+            up_to_date = true;
+            return absl::OkStatus();
+          }
+          const char* script = (*next)->*dialect_.migration_script;
+          if (absl::Status s = connection.Script(script); !s.ok()) return s;
+          return connection.Script(
+              absl::StrCat(kSetSchemaVersion, "(", (*next)->version, ")")
+                  .c_str());
+        });
+    if (!status.ok() || up_to_date) return status;
+  }
+}
+
+}  // namespace yoga::storage
