@@ -26,19 +26,19 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "client/audio/audio_output.h"
-#include "client/history_text.h"
-#include "client/plan_request.h"
-#include "client/player.h"
-#include "client/player_keys.h"
-#include "client/pose_text.h"
-#include "client/practice_profile.h"
-#include "client/routine_text.h"
-#include "client/session_render.h"
-#include "client/session_setup.h"
-#include "client/terminal.h"
+#include "client/cli/practice_profile.h"
+#include "client/player/player.h"
+#include "client/player/player_keys.h"
+#include "client/player/terminal.h"
+#include "client/session/session_render.h"
+#include "client/session/session_setup.h"
+#include "client/text/history_text.h"
+#include "client/text/plan_request.h"
+#include "client/text/pose_text.h"
+#include "client/text/routine_text.h"
 #include "grpcpp/create_channel.h"
-#include "services/shared/catalog_client.h"
 #include "services/common/errors.h"
+#include "services/shared/catalog_client.h"
 #include "services/shared/cue_text.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
 
@@ -169,8 +169,7 @@ int Poses(yoga::catalog::v1::CatalogService::StubInterface& stub,
 std::map<std::string, std::string> PoseNames(
     yoga::catalog::v1::CatalogService::StubInterface& catalog) {
   std::map<std::string, std::string> names;
-  auto listing =
-      yoga::FetchAllPoses(catalog, absl::GetFlag(FLAGS_timeout));
+  auto listing = yoga::FetchAllPoses(catalog, absl::GetFlag(FLAGS_timeout));
   if (!listing.ok()) return names;  // Ids are printed instead.
   for (const auto& pose : listing->poses) {
     names[pose.id()] = pose.name();
