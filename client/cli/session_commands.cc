@@ -1,0 +1,196 @@
+#include "client/cli/session_commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/audio/audio_output.h"
+#include "client/cli/command_support.h"
+#include "client/player/player.h"
+#include "client/player/player_keys.h"
+#include "client/player/terminal.h"
+#include "client/session/session_render.h"
+#include "client/session/session_setup.h"
+#include "client/text/plan_request.h"
+#include "client/text/routine_text.h"
+#include "services/shared/cue_text.h"
+
+namespace yoga::client::cli {
+namespace {
+
+// The voice packs' rate: a device that takes it plays prompts unresampled.
+constexpr int kVoiceRate = 48000;
+
+std::string Minutes(const google::protobuf::Duration& duration) {
+  return FormatMinutes(duration.seconds());
+}
+
+// What play and render start; `profile_id` empty: the session leaves no
+// practice record.
+absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest(
+    const GuideOptions& options, const std::string& profile_id) {
+  SessionRequestOptions request = options.request;
+  request.profile_id = profile_id;
+  return MakeSessionRequest(request);
+}
+
+// The sound card, opened and playing. Done before the session starts: no
+// session for nobody to hear, and its first cues must not fall due while the
+// output still stalls.
+absl::StatusOr<audio::Playback> OpenPlayback(const GuideOptions& options) {
+  auto playback = audio::OpenPlayback(options.device, kVoiceRate);
+  if (!playback.ok()) return playback.status();
+  const absl::Time start = absl::Now();
+  if (playback->output->WaitUntilFlowing(absl::Seconds(5))) {
+    std::printf(
+        "audio output started in %lld ms\n",
+        static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
+  } else {
+    std::fprintf(stderr,
+                 "yoga-guide: warning: \"%s\" has not started playing after "
+                 "5 s; going on\n",
+                 playback->output->device_name().c_str());
+  }
+  return playback;
+}
+
+// Plays a started or joined session on `playback` until it ends or the
+// runner quits.
+int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
+             audio::Playback& playback,
+             yoga::session::v1::SessionService::StubInterface& sessions,
+             yoga::catalog::v1::CatalogService::StubInterface& catalog,
+             bool quit_stops_session, absl::Time launched) {
+  auto voice =
+      LoadSessionVoice(options.voice_dir, plan, playback.mixer->sample_rate());
+  if (!voice.ok()) return Fail(options, voice.status());
+  playback.mixer->SetVolume(static_cast<float>(options.volume));
+  std::printf(
+      "session %s: %s (%s) on %s (%d Hz, latency %s)\n",
+      plan.session.id().c_str(), plan.session.routine().title().c_str(),
+      Minutes(plan.session.duration()).c_str(),
+      playback.output->device_name().c_str(), playback.mixer->sample_rate(),
+      absl::FormatDuration(
+          absl::Trunc(playback.output->output_latency(), absl::Milliseconds(1)))
+          .c_str());
+  if (options.keys) {
+    std::printf("%s\n", KeysHelpLine(quit_stops_session).c_str());
+  }
+  std::fflush(stdout);
+  PlayerOptions player;
+  player.quit_stops_session = quit_stops_session;
+  player.retry.give_up_after = options.retry_for;
+  player.output_latency = playback.output->output_latency();
+  player.launched = launched;
+  absl::StatusOr<PlayerReport> report;
+  {
+    Terminal terminal(options.keys);
+    report = PlaySession(sessions, plan.session, plan.timeline, *voice,
+                         *playback.mixer, terminal, PoseNames(options, catalog),
+                         player);
+  }
+  if (!report.ok()) return Fail(options, report.status());
+  std::printf(
+      "%s: %lld prompts played, the first heard %lld ms after start; "
+      "%lld late, %lld too late to play, %lld overlapping, %d reconnects\n",
+      report->completed ? "completed"
+      : report->quit    ? "quit"
+                        : "stopped",
+      static_cast<long long>(report->prompts),
+      static_cast<long long>(
+          absl::ToInt64Milliseconds(report->time_to_first_prompt)),
+      static_cast<long long>(report->mixer.late),
+      static_cast<long long>(report->cues.too_late),
+      static_cast<long long>(report->mixer.overlaps), report->reconnects);
+  return 0;
+}
+
+}  // namespace
+
+int Play(const GuideOptions& options,
+         yoga::session::v1::SessionService::StubInterface& sessions,
+         yoga::catalog::v1::CatalogService::StubInterface& catalog,
+         absl::Time launched) {
+  auto request = SessionRequest(options, options.profile);
+  if (!request.ok()) return UsageError(request.status());
+  if (absl::Status status = CheckPlayOptions(options); !status.ok())
+    return UsageError(status);
+  auto playback = OpenPlayback(options);
+  if (!playback.ok()) return Fail(options, playback.status());
+  auto plan = StartSession(sessions, *request, CallOptions(options));
+  if (!plan.ok()) return Fail(options, plan.status());
+  return PlayPlan(options, *plan, *playback, sessions, catalog,
+                  /*quit_stops_session=*/true, launched);
+}
+
+int Join(const GuideOptions& options,
+         yoga::session::v1::SessionService::StubInterface& sessions,
+         yoga::catalog::v1::CatalogService::StubInterface& catalog,
+         absl::Span<const std::string> operands, absl::Time launched) {
+  if (operands.size() != 1) {
+    return UsageError(absl::InvalidArgumentError("join takes one session id"));
+  }
+  auto playback = OpenPlayback(options);
+  if (!playback.ok()) return Fail(options, playback.status());
+  auto plan = JoinSession(sessions, operands[0], CallOptions(options));
+  if (!plan.ok()) return Fail(options, plan.status());
+  return PlayPlan(options, *plan, *playback, sessions, catalog,
+                  /*quit_stops_session=*/false, launched);
+}
+
+int Render(const GuideOptions& options,
+           yoga::session::v1::SessionService::StubInterface& sessions) {
+  if (absl::Status status = CheckRenderOptions(options); !status.ok())
+    return UsageError(status);
+  auto request = SessionRequest(options, /*profile_id=*/"");
+  if (!request.ok()) return UsageError(request.status());
+  auto plan = StartSession(sessions, *request, CallOptions(options));
+  if (!plan.ok()) return Fail(options, plan.status());
+  // Only the timeline was needed: the live session would play to no one.
+  (void)ControlSession(sessions, plan->session.id(),
+                       yoga::session::v1::CONTROL_ACTION_STOP,
+                       CallOptions(options));
+  auto voice = LoadSessionVoice(options.voice_dir, *plan, kVoiceRate);
+  if (!voice.ok()) return Fail(options, voice.status());
+  const bool show_progress = isatty(STDERR_FILENO) == 1;
+  auto result =
+      RenderSession(plan->timeline, *voice, options.out, [&](double done) {
+        if (show_progress)
+          std::fprintf(stderr, "\rrendering %3.0f%%", done * 100);
+      });
+  if (show_progress) std::fputs("\r\033[K", stderr);
+  if (!result.ok()) return Fail(options, result.status());
+  std::printf("session %s: %s (%s)\n", plan->session.id().c_str(),
+              plan->session.routine().title().c_str(),
+              Minutes(plan->session.duration()).c_str());
+  for (const auto& prompt : result->prompts)
+    std::printf("%s\n", yoga::CueLine(prompt.cue).c_str());
+  std::printf(
+      "wrote %s: %s of audio, %zu prompts, %d Hz mono, in %s\n",
+      options.out.c_str(),
+      absl::FormatDuration(
+          absl::Milliseconds(result->frames * 1000 / result->sample_rate))
+          .c_str(),
+      result->prompts.size(), result->sample_rate,
+      absl::FormatDuration(absl::Trunc(result->took, absl::Milliseconds(1)))
+          .c_str());
+  return 0;
+}
+
+int Devices(const GuideOptions& options) {
+  auto devices = audio::ListOutputDevices();
+  if (!devices.ok()) return Fail(options, devices.status());
+  for (const auto& device : *devices) {
+    std::printf("%s%3d  %s  (%s, %d channels, %.0f Hz)\n",
+                device.is_default ? "*" : " ", device.index,
+                device.name.c_str(), device.host_api.c_str(), device.channels,
+                device.default_rate);
+  }
+  std::printf("* the default output\n");
+  return 0;
+}
+
+}  // namespace yoga::client::cli
