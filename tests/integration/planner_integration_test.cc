@@ -112,5 +112,17 @@ TEST(PlannerProgramTest, WithoutACatalogItSaysUnavailable) {
   EXPECT_EQ(planner.Stop(SIGTERM), 0);
 }
 
+TEST(PlannerProgramTest, ANonPositiveCatalogRefreshIsRefusedNamingTheFlag) {
+  for (const std::string& program : {"yoga-planner", "yoga-session"}) {
+    const auto result = yoga::testing::RunProgram(
+        kBin + program, {"--listen=127.0.0.1:0", "--catalog_refresh=0s"});
+    EXPECT_EQ(result.exit_code, 1) << program << ": " << result.err;
+    EXPECT_THAT(result.err,
+                ::testing::HasSubstr(program + ": --catalog_refresh: must be "
+                                               "more than 0, not 0"))
+        << program;
+  }
+}
+
 }  // namespace
 }  // namespace yoga
