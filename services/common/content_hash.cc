@@ -1,5 +1,6 @@
 #include "services/common/content_hash.h"
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
@@ -8,6 +9,11 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace yoga {
+
+bool SameSecret(absl::string_view a, absl::string_view b) {
+  return a.size() == b.size() &&
+         CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];

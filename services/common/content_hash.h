@@ -15,6 +15,10 @@ std::string ContentHash(absl::string_view bytes);
 // All 64 lowercase hex digits of the SHA-256 of `bytes` (API key hashes).
 std::string Sha256Hex(absl::string_view bytes);
 
+// Whether two secrets (tokens, keys) are equal, in time that depends on their
+// lengths only, so a caller cannot find a secret byte by byte from timings.
+bool SameSecret(absl::string_view a, absl::string_view b);
+
 // Hash of a message's deterministic serialization (map order fixed).
 std::string ContentHashOf(const google::protobuf::MessageLite& message);
 

@@ -1,5 +1,7 @@
 #include "services/runtime/server_options.h"
 
+#include <tuple>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -31,6 +33,13 @@ ABSL_FLAG(
     "close connections older than this so clients rebalance (inf for never)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may finish");
+ABSL_FLAG(int, max_concurrent_streams,
+          yoga::ServerOptions().max_concurrent_streams,
+          "calls open at once on one connection; more wait for a slot");
+ABSL_FLAG(int, max_request_bytes, yoga::ServerOptions().max_request_bytes,
+          "largest request decoded; larger ones get RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, memory_quota_mib, yoga::ServerOptions().memory_quota_mib,
+          "memory gRPC may use for connections and calls, in MiB");
 
 namespace yoga {
 
@@ -50,6 +59,9 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  options.memory_quota_mib = absl::GetFlag(FLAGS_memory_quota_mib);
 
   if (absl::StatusOr<ListenAddress> address =
           ParseListenAddress(options.listen);
@@ -87,6 +99,17 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
       options.shutdown_grace == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError(
         "--shutdown_grace must be zero or a finite duration");
+  }
+  const std::tuple<absl::string_view, int, const int*> limits[] = {
+      {"--max_concurrent_streams", options.max_concurrent_streams,
+       kMaxConcurrentStreamsRange},
+      {"--max_request_bytes", options.max_request_bytes, kMaxRequestBytesRange},
+      {"--memory_quota_mib", options.memory_quota_mib, kMemoryQuotaMibRange}};
+  for (const auto& [flag, value, range] : limits) {
+    if (value < range[0] || value > range[1]) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " must be ", range[0], " to ", range[1], ", not ", value));
+    }
   }
   return options;
 }

@@ -1,7 +1,8 @@
 // Settings every server program shares, and the command-line flags that set
 // them: --listen, --tls_cert, --tls_key, --tls_client_ca, --api_keys,
 // --health_listen, --keepalive_time, --keepalive_timeout, --max_connection_age,
-// --shutdown_grace.
+// --shutdown_grace, and the limits that keep a server up under abuse:
+// --max_concurrent_streams, --max_request_bytes, --memory_quota_mib.
 #ifndef YOGA_SERVICES_RUNTIME_SERVER_OPTIONS_H_
 #define YOGA_SERVICES_RUNTIME_SERVER_OPTIONS_H_
 
@@ -34,7 +35,23 @@ struct ServerOptions {
   absl::Duration max_connection_age = absl::InfiniteDuration();
   // How long in-flight calls may finish after a shutdown signal.
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Calls open at once on one connection (HTTP/2 SETTINGS); more wait for a
+  // slot on the client. Envoy's edge default: one client cannot hold
+  // thousands of streams on one connection.
+  int max_concurrent_streams = 100;
+  // The largest request a server decodes; larger ones are refused with
+  // RESOURCE_EXHAUSTED before decoding. The API's largest request, an inline
+  // routine of 100 steps with all its words, is under 64 KiB.
+  int max_request_bytes = 256 * 1024;
+  // Memory gRPC may use for connections and calls (its ResourceQuota); under
+  // pressure it stops reading from connections rather than growing.
+  int memory_quota_mib = 1024;
 };
+
+// The ranges the limits above may take.
+inline constexpr int kMaxConcurrentStreamsRange[] = {1, 10000};
+inline constexpr int kMaxRequestBytesRange[] = {4 * 1024, 16 * 1024 * 1024};
+inline constexpr int kMemoryQuotaMibRange[] = {64, 64 * 1024};
 
 // Sets the program's default for --listen. Call before parsing the command
 // line.

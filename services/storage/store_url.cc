@@ -134,18 +134,25 @@ std::string RedactPassword(absl::string_view url) {
   const size_t scheme_end = url.find("://");
   if (scheme_end == absl::string_view::npos) return std::string(url);
   const size_t authority_start = scheme_end + 3;
-  size_t authority_end = url.find_first_of("/?#", authority_start);
-  if (authority_end == absl::string_view::npos) authority_end = url.size();
   std::string redacted(url.substr(0, authority_start));
-  absl::string_view authority =
-      url.substr(authority_start, authority_end - authority_start);
-  const size_t at = authority.rfind('@');
-  if (at != absl::string_view::npos) {
-    const absl::string_view user_info = authority.substr(0, at);
+  // The user info ends at the URL's last '@': a password may hold '/', '?',
+  // '#' or '@' itself. Only the user name before the first ':' is kept. (A
+  // '@' in a query value then hides more than it need, never a password.)
+  size_t authority_end;
+  const size_t at = url.rfind('@');
+  if (at != absl::string_view::npos && at >= authority_start) {
+    const absl::string_view user_info =
+        url.substr(authority_start, at - authority_start);
     absl::StrAppend(&redacted, user_info.substr(0, user_info.find(':')));
-    authority.remove_prefix(at);
+    authority_end = url.find_first_of("/?#", at);
+    if (authority_end == absl::string_view::npos) authority_end = url.size();
+    absl::StrAppend(&redacted, url.substr(at, authority_end - at));
+  } else {
+    authority_end = url.find_first_of("/?#", authority_start);
+    if (authority_end == absl::string_view::npos) authority_end = url.size();
+    absl::StrAppend(&redacted, url.substr(authority_start,
+                                          authority_end - authority_start));
   }
-  absl::StrAppend(&redacted, authority);
   absl::string_view tail = url.substr(authority_end);
   const size_t query_start = tail.find('?');
   if (query_start == absl::string_view::npos) {

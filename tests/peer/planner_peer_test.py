@@ -255,15 +255,26 @@ class ErrorTest(StudioTestCase):
                             "custom.steps[2].pose_id", "custom.steps[3].pose_id")
 
     def test_a_huge_bad_request_still_gets_a_readable_error(self):
-        # 100 bad steps, each with a 10 kB variation id: the error must still fit
-        # in gRPC's metadata and say INVALID_ARGUMENT, not RESOURCE_EXHAUSTED.
+        # 100 bad steps, each with a 2 kB variation id (200 kB, under the
+        # server's 256 KiB request limit): the error must still fit in gRPC's
+        # metadata and say INVALID_ARGUMENT, not RESOURCE_EXHAUSTED.
         custom = planner_service_pb2.CustomRoutine(steps=[
-            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * 10000)
+            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * 2000)
             for _ in range(100)])
         error = self.assert_rpc_error(lambda: self.compose(custom=custom),
                                       grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("custom.steps[0].variation_id", self.bad_request_fields(error))
         self.assertLess(len(error.details()), 2000)
+
+    def test_a_request_over_the_size_limit_is_refused_unread(self):
+        # 1 MB: over --max_request_bytes (256 KiB by default, docs/partners.md).
+        custom = planner_service_pb2.CustomRoutine(steps=[
+            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * 10000)
+            for _ in range(100)])
+        error = self.assert_rpc_error(lambda: self.compose(custom=custom),
+                                      grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("262144", error.details())
+        self.assertLess(len(error.details()), 200)
 
     def test_constraints_that_cannot_be_met(self):
         # Only the runner's own constraints leave too little: standing poses

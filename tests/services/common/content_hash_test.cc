@@ -21,5 +21,15 @@ TEST(ContentHashTest, FollowsMessageContent) {
   EXPECT_NE(ContentHashOf(a), ContentHashOf(b));
 }
 
+TEST(SameSecretTest, EqualOnlyForTheSameBytes) {
+  EXPECT_TRUE(SameSecret("s3cret-token", "s3cret-token"));
+  EXPECT_FALSE(SameSecret("s3cret-token", "s3cret-tokem"));
+  EXPECT_FALSE(SameSecret("s3cret-token", "s3cret-token-longer"));
+  EXPECT_FALSE(SameSecret("", "s3cret-token"));
+  EXPECT_TRUE(SameSecret("", ""));
+  EXPECT_FALSE(
+      SameSecret(absl::string_view("a\0b", 3), absl::string_view("a\0c", 3)));
+}
+
 }  // namespace
 }  // namespace yoga

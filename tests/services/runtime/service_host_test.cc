@@ -57,7 +57,16 @@ class SlowTestService final : public grpc::testing::TestService::Service {
   grpc::Status UnaryCall(grpc::ServerContext* context,
                          const grpc::testing::SimpleRequest* request,
                          grpc::testing::SimpleResponse*) override {
-    entered_.Notify();
+    if (!entered_.HasBeenNotified()) entered_.Notify();
+    const int now_in_flight = ++in_flight_;
+    for (int most = most_in_flight_.load();
+         now_in_flight > most &&
+         !most_in_flight_.compare_exchange_weak(most, now_in_flight);) {
+    }
+    struct Leave {
+      std::atomic<int>& in_flight;
+      ~Leave() { --in_flight; }
+    } leave{in_flight_};
     const absl::Time until =
         absl::Now() + absl::Milliseconds(request->response_size());
     while (absl::Now() < until) {
@@ -68,9 +77,13 @@ class SlowTestService final : public grpc::testing::TestService::Service {
   }
   // Waits until a UnaryCall has started.
   void WaitForCall() { entered_.WaitForNotification(); }
+  // The most UnaryCalls that ran at once.
+  int most_in_flight() const { return most_in_flight_.load(); }
 
  private:
   absl::Notification entered_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> most_in_flight_{0};
 };
 
 ServerOptions LoopbackOptions() {
@@ -152,6 +165,48 @@ bool HasIpv6Loopback() {
       bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
   close(fd);
   return bound;
+}
+
+TEST(ServiceHostTest, RefusesARequestLargerThanTheLimitBeforeDecodingIt) {
+  SlowTestService service;
+  ServerOptions options = LoopbackOptions();
+  options.max_request_bytes = 16 * 1024;
+  auto host = ServiceHost::Start(options, {{kTestService, &service}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = grpc::testing::TestService::NewStub(Connect(**host));
+  for (const auto& [size, code] :
+       {std::pair{8 * 1024, grpc::StatusCode::OK},
+        std::pair{64 * 1024, grpc::StatusCode::RESOURCE_EXHAUSTED}}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    grpc::testing::SimpleRequest request;
+    request.mutable_payload()->set_body(std::string(size, 'x'));
+    grpc::testing::SimpleResponse response;
+    EXPECT_EQ(stub->UnaryCall(&context, request, &response).error_code(), code)
+        << size << " bytes";
+  }
+}
+
+TEST(ServiceHostTest, HoldsCallsOnOneConnectionToTheStreamLimit) {
+  SlowTestService service;
+  ServerOptions options = LoopbackOptions();
+  options.max_concurrent_streams = 2;
+  auto host = ServiceHost::Start(options, {{kTestService, &service}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto channel = Connect(**host);
+  // Six calls of 300 ms on one connection: two run at a time, the rest wait
+  // for a slot on the client (and all succeed).
+  std::vector<std::thread> callers;
+  std::atomic<int> succeeded{0};
+  for (int i = 0; i < 6; ++i) {
+    callers.emplace_back([&] {
+      if (CallSlow(channel, 300).ok()) ++succeeded;
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(succeeded.load(), 6);
+  EXPECT_EQ(service.most_in_flight(), 2);
 }
 
 TEST(ServiceHostTest, ServesIpv6Loopback) {

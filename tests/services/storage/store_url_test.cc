@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -104,6 +105,26 @@ TEST(StoreUrlTest, RedactPasswordRemovesOnlyThePassword) {
             "postgresql://u@h/db?sslmode=require");
   EXPECT_EQ(RedactPassword("postgresql://h/db"), "postgresql://h/db");
   EXPECT_EQ(RedactPassword("/var/lib/yoga.db"), "/var/lib/yoga.db");
+}
+
+TEST(StoreUrlTest, RedactPasswordHidesPasswordsWithAnySpecialCharacter) {
+  const std::string specials = "/?#@:&=%+ !$'()*,;[]~\\\"";
+  for (char special : specials) {
+    const std::string password =
+        absl::StrCat("pa", std::string(1, special), "ss");
+    for (const std::string& url :
+         {absl::StrCat("postgresql://u:", password,
+                       "@h:5432/db?sslmode=require"),
+          absl::StrCat("postgresql://u:", password, "@h"),
+          absl::StrCat("postgres://u:", password, "@[::1]:5432/db")}) {
+      const std::string redacted = RedactPassword(url);
+      EXPECT_THAT(redacted, Not(HasSubstr(password))) << url;
+      EXPECT_THAT(redacted, HasSubstr("u@")) << url;
+    }
+  }
+  EXPECT_EQ(
+      RedactPassword("postgresql://u:a/b?c#d@e@h:5432/db?sslmode=require"),
+      "postgresql://u@h:5432/db?sslmode=require");
 }
 
 }  // namespace
