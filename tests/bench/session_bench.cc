@@ -116,9 +116,16 @@ class Studio {
 
 std::unique_ptr<Studio> Studio::Start() {
   const std::string program = YOGA_BINARY_DIR "/bin/yoga-studio";
+  // The load client carries thousands of runners' streams over kChannels
+  // connections, where each runner's own client would have one: the
+  // per-connection stream limit is raised to fit them.
   const std::vector<std::string> args = {
-      program, "--listen=127.0.0.1:0", "--max_sessions=20000", "--heartbeat=1s",
-      "--shutdown_grace=2s"};
+      program,
+      "--listen=127.0.0.1:0",
+      "--max_sessions=20000",
+      "--heartbeat=1s",
+      "--shutdown_grace=2s",
+      absl::StrCat("--max_concurrent_streams=", 10000 / kChannels + 100)};
   std::vector<char*> argv;
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
