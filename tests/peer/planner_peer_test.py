@@ -254,13 +254,17 @@ class ErrorTest(StudioTestCase):
                             "custom.steps[1].side",  # the left side is missing
                             "custom.steps[2].pose_id", "custom.steps[3].pose_id")
 
+    @staticmethod
+    def hundred_steps_with_variation_ids_of(length):
+        return planner_service_pb2.CustomRoutine(steps=[
+            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * length)
+            for _ in range(100)])
+
     def test_a_huge_bad_request_still_gets_a_readable_error(self):
         # 100 bad steps, each with a 2 kB variation id (200 kB, under the
         # server's 256 KiB request limit): the error must still fit in gRPC's
         # metadata and say INVALID_ARGUMENT, not RESOURCE_EXHAUSTED.
-        custom = planner_service_pb2.CustomRoutine(steps=[
-            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * 2000)
-            for _ in range(100)])
+        custom = self.hundred_steps_with_variation_ids_of(2000)
         error = self.assert_rpc_error(lambda: self.compose(custom=custom),
                                       grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("custom.steps[0].variation_id", self.bad_request_fields(error))
@@ -268,9 +272,7 @@ class ErrorTest(StudioTestCase):
 
     def test_a_request_over_the_size_limit_is_refused_unread(self):
         # 1 MB: over --max_request_bytes (256 KiB by default, docs/partners.md).
-        custom = planner_service_pb2.CustomRoutine(steps=[
-            planner_service_pb2.CustomStep(pose_id="squat", variation_id="x" * 10000)
-            for _ in range(100)])
+        custom = self.hundred_steps_with_variation_ids_of(10000)
         error = self.assert_rpc_error(lambda: self.compose(custom=custom),
                                       grpc.StatusCode.RESOURCE_EXHAUSTED)
         self.assertIn("262144", error.details())
