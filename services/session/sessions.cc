@@ -1,8 +1,10 @@
 #include "services/session/sessions.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
@@ -68,10 +70,30 @@ absl::StatusOr<v1::SessionOptions> CheckStart(
   return FilledOptions(request.options(), packs);
 }
 
-absl::Status RequireId(absl::string_view id, absl::string_view field) {
-  if (!id.empty()) return absl::OkStatus();
+// The longest session id taken; this server makes ids of 24 hex digits.
+constexpr size_t kMaxSessionIdLength = 64;
+
+// A session id is required and of the form ids have; a bad one is never
+// repeated back (it may be megabytes).
+void CheckSessionId(absl::string_view id, absl::string_view field,
+                    FieldViolations& violations) {
+  if (id.empty()) {
+    violations.Add(std::string(field), "is required");
+  } else if (id.size() > kMaxSessionIdLength ||
+             !std::all_of(id.begin(), id.end(), [](char c) {
+               return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                      c == '-' || c == '_';
+             })) {
+    violations.Add(
+        std::string(field),
+        absl::StrCat("is not a session id: at most ", kMaxSessionIdLength,
+                     " letters, digits, '-' or '_'"));
+  }
+}
+
+absl::Status CheckSessionId(absl::string_view id, absl::string_view field) {
   FieldViolations violations;
-  violations.Add(std::string(field), "is required");
+  CheckSessionId(id, field, violations);
   return violations.ToStatus();
 }
 
@@ -152,7 +174,7 @@ absl::StatusOr<v1::Session> Sessions::StartOn(
 absl::StatusOr<v1::Session> Sessions::Control(
     const v1::ControlSessionRequest& request) {
   FieldViolations violations;
-  if (request.session_id().empty()) violations.Add("session_id", "is required");
+  CheckSessionId(request.session_id(), "session_id", violations);
   if (request.action() == v1::CONTROL_ACTION_UNSPECIFIED ||
       !v1::ControlAction_IsValid(request.action())) {
     violations.Add(
@@ -166,7 +188,7 @@ absl::StatusOr<v1::Session> Sessions::Control(
 
 absl::StatusOr<v1::Session> Sessions::Get(
     const v1::GetSessionRequest& request) {
-  if (absl::Status status = RequireId(request.id(), "id"); !status.ok())
+  if (absl::Status status = CheckSessionId(request.id(), "id"); !status.ok())
     return status;
   auto session = registry_.Find(request.id(), /*latest=*/true);
   if (!session.ok()) return session.status();
@@ -175,7 +197,7 @@ absl::StatusOr<v1::Session> Sessions::Get(
 
 absl::StatusOr<v1::SessionTimeline> Sessions::GetTimeline(
     const v1::GetSessionTimelineRequest& request) {
-  if (absl::Status status = RequireId(request.session_id(), "session_id");
+  if (absl::Status status = CheckSessionId(request.session_id(), "session_id");
       !status.ok()) {
     return status;
   }
@@ -186,7 +208,7 @@ absl::StatusOr<v1::SessionTimeline> Sessions::GetTimeline(
 
 absl::StatusOr<std::unique_ptr<CueFeed>> Sessions::OpenStream(
     const v1::StreamCuesRequest& request) {
-  if (absl::Status status = RequireId(request.session_id(), "session_id");
+  if (absl::Status status = CheckSessionId(request.session_id(), "session_id");
       !status.ok()) {
     return status;
   }

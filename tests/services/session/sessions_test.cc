@@ -18,6 +18,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using yoga::session::v1::StartSessionRequest;
 
 constexpr char kPreset[] = "runners-lower-back-four";
@@ -204,6 +205,37 @@ TEST_F(SessionsTest, OpenStreamNamesWhatIsWrong) {
               ElementsAre("after_seq"));
   request.set_after_seq(0);
   EXPECT_EQ(sessions_->OpenStream(request).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SessionsTest, ASessionIdIsCheckedForFormAndNeverRepeatedBack) {
+  const std::string huge(100'000, 'a');
+  for (const std::string& bad :
+       {huge, std::string("has spaces"), std::string("s\n-injected=1")}) {
+    v1::GetSessionRequest get;
+    get.set_id(bad);
+    const absl::Status got = sessions_->Get(get).status();
+    EXPECT_THAT(FieldsOf(got), ElementsAre("id"));
+    EXPECT_LT(got.message().size(), 200u);
+    EXPECT_THAT(got.message(), Not(HasSubstr(bad)));
+
+    v1::ControlSessionRequest control;
+    control.set_session_id(bad);  // And no action: both are named.
+    EXPECT_THAT(FieldsOf(sessions_->Control(control).status()),
+                ElementsAre("session_id", "action"));
+    v1::StreamCuesRequest stream;
+    stream.set_session_id(bad);
+    EXPECT_THAT(FieldsOf(sessions_->OpenStream(stream).status()),
+                ElementsAre("session_id"));
+    v1::GetSessionTimelineRequest timeline;
+    timeline.set_session_id(bad);
+    EXPECT_THAT(FieldsOf(sessions_->GetTimeline(timeline).status()),
+                ElementsAre("session_id"));
+  }
+  // An id of the right form that names nothing is NOT_FOUND.
+  v1::GetSessionRequest unknown;
+  unknown.set_id("0123456789abcdef01234567");
+  EXPECT_EQ(sessions_->Get(unknown).status().code(),
             absl::StatusCode::kNotFound);
 }
 
