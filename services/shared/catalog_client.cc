@@ -22,7 +22,14 @@ absl::StatusOr<PoseListing> FetchAllPoses(
   PoseListing listing;
   yoga::catalog::v1::ListPosesRequest request;
   request.set_page_size(100);
+  int pages = 0;
   do {
+    if (++pages > kMaxCatalogPages) {
+      return absl::OutOfRangeError(
+          absl::StrCat("the catalog sent more than ", kMaxCatalogPages,
+                       " pages of poses; it is not a catalog this program "
+                       "can hold"));
+    }
     grpc::ClientContext context;
     SetDeadline(context, timeout);
     yoga::catalog::v1::ListPosesResponse response;

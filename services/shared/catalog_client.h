@@ -19,8 +19,12 @@ struct PoseListing {
   std::string etag;
 };
 
+// The most pages FetchAllPoses reads (100 poses a page): a catalog that
+// never stops sending page tokens is refused, not followed for ever.
+inline constexpr int kMaxCatalogPages = 200;
+
 // ABORTED when the catalog's content changed between pages (retry to get a
-// consistent listing).
+// consistent listing); OUT_OF_RANGE past kMaxCatalogPages pages.
 absl::StatusOr<PoseListing> FetchAllPoses(
     yoga::catalog::v1::CatalogService::StubInterface& stub,
     absl::Duration timeout);

@@ -1,9 +1,16 @@
 // What servers and yoga-guide share: breath bounds, class order, how a step
 // follows the last, and a cue as a line of text.
+#include <atomic>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "services/common/proto_time.h"
 #include "services/shared/breath_length.h"
+#include "services/shared/catalog_client.h"
 #include "services/shared/class_order.h"
 #include "services/shared/cue_text.h"
 #include "services/shared/step_relation.h"
@@ -92,6 +99,60 @@ TEST(CueTextTest, ALineHasTheTimeTheKindAndTheWords) {
   heartbeat.set_session_time_ms(7'250);
   EXPECT_EQ(CueLine(heartbeat),
             "00:05.000  heartbeat     (session time 00:07.250)");
+}
+
+// A catalog service whose listing has `pages` pages of one pose each (0: it
+// never ends), on a real gRPC server on loopback.
+class PagedCatalog final : public yoga::catalog::v1::CatalogService::Service {
+ public:
+  explicit PagedCatalog(int pages) : pages_(pages) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+  }
+  ~PagedCatalog() override { server_->Shutdown(); }
+
+  std::unique_ptr<yoga::catalog::v1::CatalogService::Stub> Stub() {
+    return yoga::catalog::v1::CatalogService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  }
+  int calls() const { return calls_.load(); }
+
+  grpc::Status ListPoses(
+      grpc::ServerContext*, const yoga::catalog::v1::ListPosesRequest* request,
+      yoga::catalog::v1::ListPosesResponse* response) override {
+    const int page = ++calls_;
+    response->set_etag("e1");
+    response->add_poses()->set_id(absl::StrCat("pose-", page));
+    if (pages_ == 0 || page < pages_)
+      response->set_next_page_token(absl::StrCat("after-", page));
+    return grpc::Status::OK;
+  }
+
+ private:
+  const int pages_;
+  int port_ = 0;
+  std::atomic<int> calls_{0};
+  std::unique_ptr<grpc::Server> server_;
+};
+
+TEST(CatalogClientTest, ReadsEveryPageOfTheListing) {
+  PagedCatalog catalog(3);
+  auto listing = FetchAllPoses(*catalog.Stub(), absl::Seconds(5));
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_EQ(listing->etag, "e1");
+  ASSERT_EQ(listing->poses.size(), 3u);
+  EXPECT_EQ(listing->poses[2].id(), "pose-3");
+}
+
+TEST(CatalogClientTest, AListingThatNeverEndsIsRefusedAfterTheCap) {
+  PagedCatalog catalog(/*pages=*/0);
+  auto listing = FetchAllPoses(*catalog.Stub(), absl::Seconds(5));
+  EXPECT_EQ(listing.status().code(), absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(listing.status().message(), HasSubstr("more than 200 pages"));
+  EXPECT_EQ(catalog.calls(), kMaxCatalogPages);
 }
 
 }  // namespace
