@@ -54,12 +54,13 @@ absl::Status Planner::UseCatalog(
       BuildPresets(preset_files_, planning);
   if (!presets.ok()) return presets.status();
   for (const auto& preset : *presets) {
-    store_.Put(preset.routine());
+    store_.Put(storage::kEveryOwner, preset.routine());
     // So that a preset's id, taken from this catalog, stays found after the
     // catalog changes and on replicas that plan against another one.
     if (database_ != nullptr) {
-      if (absl::Status status = database_->PutRoutine(
-              preset.routine().id(), preset.routine().SerializeAsString());
+      if (absl::Status status =
+              database_->PutRoutine(storage::kEveryOwner, preset.routine().id(),
+                                    preset.routine().SerializeAsString());
           !status.ok()) {
         Log(LogLevel::kWarning, "preset_not_stored",
             {{"preset", preset.id()}, {"error", status.ToString()}});
@@ -99,7 +100,8 @@ absl::StatusOr<yoga::planner::v1::ListPresetsResponse> Planner::ListPresets()
 }
 
 absl::StatusOr<Routine> Planner::ComposeRoutine(
-    const yoga::planner::v1::ComposeRoutineRequest& given) {
+    const yoga::planner::v1::ComposeRoutineRequest& given,
+    absl::string_view owner) {
   absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = Current();
   if (!snapshot.ok()) return snapshot.status();
   const PlanningCatalog& catalog = (*snapshot)->catalog;
@@ -172,18 +174,19 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
   // Written before the id is handed out, so that any replica (or this one
   // after a restart) can find it.
   if (database_ != nullptr) {
-    if (absl::Status status =
-            database_->PutRoutine(routine->id(), routine->SerializeAsString());
+    if (absl::Status status = database_->PutRoutine(
+            owner, routine->id(), routine->SerializeAsString());
         !status.ok()) {
       return status;
     }
   }
-  store_.Put(*routine);
+  store_.Put(owner, *routine);
   return routine;
 }
 
 absl::StatusOr<Routine> Planner::GetRoutine(
-    const yoga::planner::v1::GetRoutineRequest& request) {
+    const yoga::planner::v1::GetRoutineRequest& request,
+    absl::string_view owner) {
   // Routine ids are 16 lower-case hex digits (routine_timing.h).
   const std::string& id = request.id();
   const bool well_formed =
@@ -204,10 +207,10 @@ absl::StatusOr<Routine> Planner::GetRoutine(
       if (preset.routine().id() == id) return preset.routine();
     }
   }
-  if (std::optional<Routine> routine = store_.Get(id)) return *routine;
+  if (std::optional<Routine> routine = store_.Get(owner, id)) return *routine;
   std::optional<std::string> stored;
   if (database_ != nullptr) {
-    auto read = database_->GetRoutine(id);
+    auto read = database_->GetRoutine(owner, id);
     if (!read.ok()) return read.status();
     stored = *std::move(read);
   }
@@ -226,7 +229,7 @@ absl::StatusOr<Routine> Planner::GetRoutine(
     return absl::DataLossError(
         absl::StrCat("routine ", id, ": its stored data is damaged"));
   }
-  store_.Put(routine);
+  store_.Put(owner, routine);
   return routine;
 }
 

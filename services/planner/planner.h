@@ -39,10 +39,16 @@ class Planner {
   bool ready() const;
 
   absl::StatusOr<yoga::planner::v1::ListPresetsResponse> ListPresets() const;
+  // A routine composed is `owner`'s (the calling API key's id; "" for
+  // keyless use): GetRoutine finds it for that owner only. Presets are
+  // everyone's.
   absl::StatusOr<yoga::type::v1::Routine> ComposeRoutine(
-      const yoga::planner::v1::ComposeRoutineRequest& request);
+      const yoga::planner::v1::ComposeRoutineRequest& request,
+      absl::string_view owner = "");
+  // NOT_FOUND for a routine another owner composed.
   absl::StatusOr<yoga::type::v1::Routine> GetRoutine(
-      const yoga::planner::v1::GetRoutineRequest& request);
+      const yoga::planner::v1::GetRoutineRequest& request,
+      absl::string_view owner = "");
 
  private:
   struct Snapshot {

@@ -16,16 +16,18 @@ grpc::ServerUnaryReactor* PlannerServiceImpl::ComposeRoutine(
     grpc::CallbackServerContext* context,
     const yoga::planner::v1::ComposeRoutineRequest* request,
     yoga::type::v1::Routine* response) {
-  return AnswerUnary(context, response,
-                     [&] { return planner_.ComposeRoutine(*request); });
+  return AnswerUnary(context, response, [&] {
+    return planner_.ComposeRoutine(*request, CallOwner(*context));
+  });
 }
 
 grpc::ServerUnaryReactor* PlannerServiceImpl::GetRoutine(
     grpc::CallbackServerContext* context,
     const yoga::planner::v1::GetRoutineRequest* request,
     yoga::type::v1::Routine* response) {
-  return AnswerUnary(context, response,
-                     [&] { return planner_.GetRoutine(*request); });
+  return AnswerUnary(context, response, [&] {
+    return planner_.GetRoutine(*request, CallOwner(*context));
+  });
 }
 
 }  // namespace yoga::planner

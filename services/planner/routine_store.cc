@@ -1,10 +1,14 @@
 #include "services/planner/routine_store.h"
 
+#include "services/storage/store.h"
+
 namespace yoga::planner {
 
-void RoutineStore::Put(const yoga::type::v1::Routine& routine) {
+void RoutineStore::Put(absl::string_view owner,
+                       const yoga::type::v1::Routine& routine) {
+  Key key(owner, routine.id());
   absl::MutexLock lock(&mutex_);
-  if (auto it = slots_.find(routine.id()); it != slots_.end()) {
+  if (auto it = slots_.find(key); it != slots_.end()) {
     order_.splice(order_.begin(), order_, it->second.position);
     return;
   }
@@ -13,17 +17,21 @@ void RoutineStore::Put(const yoga::type::v1::Routine& routine) {
     slots_.erase(order_.back());
     order_.pop_back();
   }
-  order_.push_front(routine.id());
-  slots_.emplace(routine.id(), Slot{routine, order_.begin()});
+  order_.push_front(key);
+  slots_.emplace(std::move(key), Slot{routine, order_.begin()});
 }
 
 std::optional<yoga::type::v1::Routine> RoutineStore::Get(
-    const std::string& id) {
+    absl::string_view owner, absl::string_view id) {
   absl::MutexLock lock(&mutex_);
-  auto it = slots_.find(id);
-  if (it == slots_.end()) return std::nullopt;
-  order_.splice(order_.begin(), order_, it->second.position);
-  return it->second.routine;
+  for (absl::string_view reader :
+       {owner, absl::string_view(storage::kEveryOwner)}) {
+    auto it = slots_.find(Key(reader, id));
+    if (it == slots_.end()) continue;
+    order_.splice(order_.begin(), order_, it->second.position);
+    return it->second.routine;
+  }
+  return std::nullopt;
 }
 
 size_t RoutineStore::size() const {

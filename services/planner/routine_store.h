@@ -1,4 +1,5 @@
-// The routines this process made, by id, so GetRoutine can return them.
+// The routines this process made, by owner and id, so GetRoutine can return
+// them to the API key that made them (storage::kEveryOwner: to anyone).
 // Bounded: when full, the routine unused for longest is forgotten. Thread-safe.
 #ifndef YOGA_SERVICES_PLANNER_ROUTINE_STORE_H_
 #define YOGA_SERVICES_PLANNER_ROUTINE_STORE_H_
@@ -7,7 +8,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "yoga/type/v1/routine.pb.h"
 
@@ -17,12 +20,15 @@ class RoutineStore {
  public:
   explicit RoutineStore(size_t capacity) : capacity_(capacity) {}
 
-  void Put(const yoga::type::v1::Routine& routine);
-  std::optional<yoga::type::v1::Routine> Get(const std::string& id);
+  void Put(absl::string_view owner, const yoga::type::v1::Routine& routine);
+  // The routine `owner` or kEveryOwner put, if still held.
+  std::optional<yoga::type::v1::Routine> Get(absl::string_view owner,
+                                             absl::string_view id);
   size_t size() const;
 
  private:
-  using Order = std::list<std::string>;  // Most recently used first.
+  using Key = std::pair<std::string, std::string>;  // Owner, id.
+  using Order = std::list<Key>;                     // Most recently used first.
   struct Slot {
     yoga::type::v1::Routine routine;
     Order::iterator position;
@@ -30,7 +36,7 @@ class RoutineStore {
   const size_t capacity_;
   mutable absl::Mutex mutex_;
   Order order_ ABSL_GUARDED_BY(mutex_);
-  std::map<std::string, Slot> slots_ ABSL_GUARDED_BY(mutex_);
+  std::map<Key, Slot> slots_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace yoga::planner

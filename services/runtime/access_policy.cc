@@ -92,7 +92,7 @@ AccessPolicy::Decision AccessPolicy::Admit(absl::string_view method,
                            wait),
             key.id};
   }
-  return {absl::OkStatus(), key.id};
+  return {absl::OkStatus(), key.id, key.permissions};
 }
 
 }  // namespace yoga

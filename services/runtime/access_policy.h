@@ -34,7 +34,8 @@ class AccessPolicy {
 
   struct Decision {
     absl::Status status;
-    std::string key_id;  // The presented key's id, once recognised.
+    std::string key_id;        // The presented key's id, once recognised.
+    unsigned permissions = 0;  // The recognised key's.
   };
 
   // `method` as gRPC names it: "/yoga.planner.v1.PlannerService/GetRoutine".

@@ -18,6 +18,8 @@ namespace {
 constexpr int kMaxBurst = 100000;
 constexpr double kMaxRate = 100000;
 
+}  // namespace
+
 bool IsKeyId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -26,6 +28,8 @@ bool IsKeyId(absl::string_view id) {
   }
   return true;
 }
+
+namespace {
 
 bool IsSha256Hex(absl::string_view hex) {
   if (hex.size() != 64) return false;
@@ -42,9 +46,12 @@ absl::StatusOr<unsigned> ParsePermissions(absl::string_view names) {
       permissions |= kPlannerPermission;
     } else if (name == "sessions") {
       permissions |= kSessionsPermission;
+    } else if (name == "peer") {
+      permissions |= kPeerPermission;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown permission \"", name, "\" (known: planner, sessions)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown permission \"", name,
+                       "\" (known: planner, sessions, peer)"));
     }
   }
   return permissions;
@@ -146,6 +153,7 @@ std::string PermissionNames(unsigned permissions) {
   std::vector<absl::string_view> names;
   if (permissions & kPlannerPermission) names.push_back("planner");
   if (permissions & kSessionsPermission) names.push_back("sessions");
+  if (permissions & kPeerPermission) names.push_back("peer");
   return absl::StrJoin(names, ",");
 }
 

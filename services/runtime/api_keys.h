@@ -21,10 +21,14 @@
 namespace yoga {
 
 // What a key may call. kPlanner: the planner and the catalog it plans from;
-// kSessions: the session service.
+// kSessions: the session service. kPeer is for our own services' keys only
+// (--peer_api_key_file): it lets a call act for the partner key it names in
+// "yoga-on-behalf-of" (call_admission.h), so the session service can fetch
+// the routine a partner composed. Never give it to a partner.
 enum Permission : unsigned {
   kPlannerPermission = 1u << 0,
   kSessionsPermission = 1u << 1,
+  kPeerPermission = 1u << 2,
 };
 
 inline constexpr double kDefaultRate = 10;
@@ -38,6 +42,9 @@ struct ApiKey {
   int burst = kDefaultBurst;   // Calls at once, >= 1.
 };
 
+// A key id: 1 to 64 letters, digits, '-', '_' or '.'.
+bool IsKeyId(absl::string_view id);
+
 // Parses the text of a key file; `path` is used in messages only.
 absl::StatusOr<std::vector<ApiKey>> ParseApiKeys(absl::string_view path,
                                                  absl::string_view text);
@@ -45,7 +52,7 @@ absl::StatusOr<std::vector<ApiKey>> ParseApiKeys(absl::string_view path,
 // Reads and parses a key file.
 absl::StatusOr<std::vector<ApiKey>> ReadApiKeys(const std::string& path);
 
-// "planner", "sessions" or "planner,sessions": for messages.
+// "planner", "sessions", "planner,sessions,peer"...: for messages.
 std::string PermissionNames(unsigned permissions);
 
 }  // namespace yoga

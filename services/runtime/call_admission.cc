@@ -9,45 +9,71 @@
 namespace yoga {
 namespace {
 
-struct Refusals {
+struct Decision {
+  absl::Status refusal;
+  std::string owner;
+};
+
+struct Decisions {
   absl::Mutex mutex;
-  absl::flat_hash_map<const grpc::ServerContextBase*, absl::Status> by_call
+  absl::flat_hash_map<const grpc::ServerContextBase*, Decision> by_call
       ABSL_GUARDED_BY(mutex);
-  // Admitted calls, the usual case, skip the lock.
+  // Calls with nothing to record, the usual case on a keyless server, skip
+  // the lock.
   std::atomic<int> count{0};
 };
 
-Refusals& TheRefusals() {
+Decisions& TheDecisions() {
   // Never destroyed: calls may end while the process exits.
-  static Refusals* refusals = new Refusals;
-  return *refusals;
+  static Decisions* decisions = new Decisions;
+  return *decisions;
+}
+
+// The decision on `context`, or null; `decisions.mutex` held.
+const Decision* Find(Decisions& decisions,
+                     const grpc::ServerContextBase& context)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(decisions.mutex) {
+  auto found = decisions.by_call.find(&context);
+  return found == decisions.by_call.end() ? nullptr : &found->second;
 }
 
 }  // namespace
 
 absl::Status CallAdmission(const grpc::ServerContextBase& context) {
-  Refusals& refusals = TheRefusals();
-  if (refusals.count.load(std::memory_order_acquire) == 0)
+  Decisions& decisions = TheDecisions();
+  if (decisions.count.load(std::memory_order_acquire) == 0)
     return absl::OkStatus();
-  absl::MutexLock lock(&refusals.mutex);
-  auto found = refusals.by_call.find(&context);
-  return found == refusals.by_call.end() ? absl::OkStatus() : found->second;
+  absl::MutexLock lock(&decisions.mutex);
+  const Decision* decision = Find(decisions, context);
+  return decision == nullptr ? absl::OkStatus() : decision->refusal;
 }
 
-void RecordRefusal(const grpc::ServerContextBase* context,
-                   absl::Status refusal) {
-  Refusals& refusals = TheRefusals();
-  absl::MutexLock lock(&refusals.mutex);
-  if (refusals.by_call.insert_or_assign(context, std::move(refusal)).second)
-    refusals.count.fetch_add(1, std::memory_order_release);
+std::string CallOwner(const grpc::ServerContextBase& context) {
+  Decisions& decisions = TheDecisions();
+  if (decisions.count.load(std::memory_order_acquire) == 0) return "";
+  absl::MutexLock lock(&decisions.mutex);
+  const Decision* decision = Find(decisions, context);
+  return decision == nullptr ? "" : decision->owner;
 }
 
-void ForgetRefusal(const grpc::ServerContextBase* context) {
-  Refusals& refusals = TheRefusals();
-  if (refusals.count.load(std::memory_order_acquire) == 0) return;
-  absl::MutexLock lock(&refusals.mutex);
-  if (refusals.by_call.erase(context) > 0)
-    refusals.count.fetch_sub(1, std::memory_order_release);
+void RecordAdmission(const grpc::ServerContextBase* context,
+                     absl::Status refusal, std::string owner) {
+  Decisions& decisions = TheDecisions();
+  absl::MutexLock lock(&decisions.mutex);
+  if (decisions.by_call
+          .insert_or_assign(context,
+                            Decision{std::move(refusal), std::move(owner)})
+          .second) {
+    decisions.count.fetch_add(1, std::memory_order_release);
+  }
+}
+
+void ForgetAdmission(const grpc::ServerContextBase* context) {
+  Decisions& decisions = TheDecisions();
+  if (decisions.count.load(std::memory_order_acquire) == 0) return;
+  absl::MutexLock lock(&decisions.mutex);
+  if (decisions.by_call.erase(context) > 0)
+    decisions.count.fetch_sub(1, std::memory_order_release);
 }
 
 }  // namespace yoga

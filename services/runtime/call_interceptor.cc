@@ -11,6 +11,7 @@
 #include "services/common/content_hash.h"
 #include "services/common/errors.h"
 #include "services/common/log.h"
+#include "services/runtime/api_keys.h"
 #include "services/runtime/call_admission.h"
 
 namespace yoga {
@@ -32,13 +33,12 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   // A call the client cancelled never sends a status; it is logged here.
   ~CallInterceptor() override {
     if (!logged_) Write("CANCELLED", "");
-    if (refused_) ForgetRefusal(info_->server_context());
+    if (recorded_) ForgetAdmission(info_->server_context());
   }
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (policy_ != nullptr &&
-        methods->QueryInterceptionHookPoint(
+    if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       Admit(*methods->GetRecvInitialMetadata());
     }
@@ -79,7 +79,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
 
  private:
   // Runs before the handler, which then finds any refusal with
-  // CallAdmission().
+  // CallAdmission() and the owner with CallOwner().
   void Admit(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
     auto value_of = [&](absl::string_view name) -> absl::string_view {
@@ -87,16 +87,39 @@ class CallInterceptor : public grpc::experimental::Interceptor {
       if (found == metadata.end()) return "";
       return absl::string_view(found->second.data(), found->second.size());
     };
-    // Calls between services of one process (yoga-studio) never leave it.
-    if (SameSecret(value_of(kInProcessTokenMetadata), *in_process_token_))
-      return;
-    const absl::string_view key = value_of(kApiKeyMetadata);
-    AccessPolicy::Decision decision = policy_->Admit(method_, key, absl::Now());
-    key_id_ = std::move(decision.key_id);
-    if (!decision.status.ok()) {
-      RecordRefusal(info_->server_context(), std::move(decision.status));
-      refused_ = true;
+    const absl::string_view on_behalf_of = value_of(kOnBehalfOfMetadata);
+    absl::Status refusal;
+    std::string owner(on_behalf_of);
+    // Calls between services of one process (yoga-studio) never leave it, and
+    // a server without keys trusts every caller: both may act for anyone.
+    const bool trusted =
+        policy_ == nullptr ||
+        SameSecret(value_of(kInProcessTokenMetadata), *in_process_token_);
+    if (!trusted) {
+      AccessPolicy::Decision decision =
+          policy_->Admit(method_, value_of(kApiKeyMetadata), absl::Now());
+      key_id_ = std::move(decision.key_id);
+      refusal = std::move(decision.status);
+      if (on_behalf_of.empty()) {
+        owner = key_id_;
+      } else if (refusal.ok() && !(decision.permissions & kPeerPermission)) {
+        refusal = absl::PermissionDeniedError(absl::StrCat(
+            "key ", key_id_, " may not send \"", kOnBehalfOfMetadata,
+            "\": only our own services' keys (permission \"peer\") act for "
+            "another key"));
+      }
     }
+    if (refusal.ok() && !on_behalf_of.empty() && !IsKeyId(on_behalf_of)) {
+      // Never repeated back: it may be anything.
+      refusal = absl::InvalidArgumentError(absl::StrCat(
+          "\"", kOnBehalfOfMetadata,
+          "\" must be a key id: 1 to 64 letters, digits, '-', '_' or '.'"));
+    }
+    if (refusal.ok() && owner.empty()) return;  // Nothing to remember.
+    if (!refusal.ok()) owner.clear();
+    RecordAdmission(info_->server_context(), std::move(refusal),
+                    std::move(owner));
+    recorded_ = true;
   }
 
   void Write(const std::string& code, const std::string& message) {
@@ -117,7 +140,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   const std::string* in_process_token_;
   std::string method_;
   std::string key_id_;
-  bool refused_ = false;
+  bool recorded_ = false;
   std::string peer_;
   absl::Time start_;
   bool logged_ = false;

@@ -6,6 +6,7 @@
 #include "grpcpp/client_context.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
+#include "services/runtime/call_admission.h"
 
 namespace yoga::session {
 namespace {
@@ -60,7 +61,8 @@ void PlannerRoutineSource::UsePlanner(std::shared_ptr<PlannerStub> planner) {
 }
 
 void PlannerRoutineSource::Resolve(
-    const yoga::session::v1::StartSessionRequest& request, Done done) const {
+    const yoga::session::v1::StartSessionRequest& request,
+    absl::string_view owner, Done done) const {
   std::shared_ptr<PlannerStub> planner;
   {
     absl::MutexLock lock(&mutex_);
@@ -72,6 +74,10 @@ void PlannerRoutineSource::Resolve(
   }
   auto call = std::make_shared<PlannerCall>();
   call->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  // The planner keeps and finds routines per key: it must know whose this
+  // call is (it trusts the name from our own services only).
+  if (!owner.empty())
+    call->context.AddMetadata(kOnBehalfOfMetadata, std::string(owner));
   const auto& options = request.options();
   bool check_breath = true;
   Rename rename;

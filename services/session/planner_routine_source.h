@@ -29,9 +29,10 @@ class PlannerRoutineSource final : public RoutineSource {
   // channel only once serving).
   void UsePlanner(std::shared_ptr<PlannerStub> planner);
 
-  // `done` runs on a gRPC thread, or at once without a planner.
+  // `done` runs on a gRPC thread, or at once without a planner. The call
+  // names `owner` in "yoga-on-behalf-of" (call_admission.h).
   void Resolve(const yoga::session::v1::StartSessionRequest& request,
-               Done done) const override;
+               absl::string_view owner, Done done) const override;
 
  private:
   const absl::Duration timeout_;

@@ -82,9 +82,9 @@ std::string PagePosition(const storage::PracticeRecord& last) {
                       last.session_id);
 }
 
-// The records of one profile are one listing.
-std::string PageScope(absl::string_view profile_id) {
-  return ContentHash(profile_id);
+// The records of one owner's profile are one listing.
+std::string PageScope(absl::string_view owner, absl::string_view profile_id) {
+  return ContentHash(absl::StrCat(owner, "/", profile_id));
 }
 
 // (start time, session id) of a position PagePosition wrote.
@@ -214,7 +214,8 @@ PracticeSummary SummarizePractice(
 }
 
 absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
-    storage::Store& store, const ListPracticeRecordsRequest& request) {
+    storage::Store& store, const ListPracticeRecordsRequest& request,
+    absl::string_view owner) {
   FieldViolations violations;
   CheckProfileId(request.profile_id(), "profile_id", ProfileIdRule::kRequired,
                  violations);
@@ -222,7 +223,7 @@ absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
     violations.Add("page_size", "must not be negative");
   std::optional<std::pair<absl::Time, std::string>> page_start;
   if (std::optional<std::string> position = ReadPageToken(
-          request.page_token(), PageScope(request.profile_id()),
+          request.page_token(), PageScope(owner, request.profile_id()),
           "was made for another profile_id; start again without it",
           violations)) {
     page_start = ReadPagePosition(*position);
@@ -236,6 +237,7 @@ absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
           ? kDefaultPracticePageSize
           : std::min<int>(request.page_size(), kMaxPracticePageSize);
   storage::PracticeQuery query;
+  query.owner = std::string(owner);
   query.profile_id = request.profile_id();
   query.before = page_start;
   query.limit = page_size + 1;  // One more tells whether a next page exists.
@@ -248,14 +250,15 @@ absl::StatusOr<ListPracticeRecordsResponse> ListPracticeRecords(
   for (int i = 0; i < shown; ++i)
     *response.add_records() = RecordToProto((*records)[i]);
   if (static_cast<int>(records->size()) > page_size)
-    response.set_next_page_token(MakePageToken(
-        PageScope(request.profile_id()), PagePosition((*records)[shown - 1])));
+    response.set_next_page_token(
+        MakePageToken(PageScope(owner, request.profile_id()),
+                      PagePosition((*records)[shown - 1])));
   return response;
 }
 
 absl::StatusOr<PracticeSummary> GetPracticeSummary(
     storage::Store& store, const GetPracticeSummaryRequest& request,
-    absl::Time now) {
+    absl::Time now, absl::string_view owner) {
   FieldViolations violations;
   CheckProfileId(request.profile_id(), "profile_id", ProfileIdRule::kRequired,
                  violations);
@@ -280,6 +283,7 @@ absl::StatusOr<PracticeSummary> GetPracticeSummary(
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
 
   storage::PracticeQuery query;
+  query.owner = std::string(owner);
   query.profile_id = request.profile_id();
   query.since = StartOfWeek(now, zone, kLookBackWeeks);
   query.limit = kSummaryRecordLimit;

@@ -98,16 +98,20 @@ yoga::session::v1::PracticeSummary SummarizePractice(
     const std::vector<storage::PracticeRecord>& records, absl::Time now,
     const absl::TimeZone& zone);
 
-// ListPracticeRecords: the profile's records, newest first, a page at a time.
+// ListPracticeRecords: the profile's records among `owner`'s (the calling
+// API key's; another key's users are not these, whatever their ids), newest
+// first, a page at a time.
 // page_size 0 means kDefaultPracticePageSize, more than kMaxPracticePageSize
 // means kMaxPracticePageSize, negative is INVALID_ARGUMENT. page_token is the
 // opaque next_page_token of a previous page for the same profile_id.
 absl::StatusOr<yoga::session::v1::ListPracticeRecordsResponse>
 ListPracticeRecords(
     storage::Store& store,
-    const yoga::session::v1::ListPracticeRecordsRequest& request);
+    const yoga::session::v1::ListPracticeRecordsRequest& request,
+    absl::string_view owner = "");
 
 // GetPracticeSummary: SummarizePractice over the profile's stored records
+// among `owner`'s
 // since StartOfWeek(now, zone, kLookBackWeeks), in the request's IANA
 // time_zone (empty: UTC). A zone is at most 64 of A-Z a-z 0-9 / _ + - naming
 // a file of the zone folder (TZDIR, else /usr/share/zoneinfo; without tzdata
@@ -115,8 +119,8 @@ ListPracticeRecords(
 // keeps every name it was asked for.
 absl::StatusOr<yoga::session::v1::PracticeSummary> GetPracticeSummary(
     storage::Store& store,
-    const yoga::session::v1::GetPracticeSummaryRequest& request,
-    absl::Time now);
+    const yoga::session::v1::GetPracticeSummaryRequest& request, absl::Time now,
+    absl::string_view owner = "");
 
 }  // namespace yoga::session
 

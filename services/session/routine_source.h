@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "yoga/session/v1/session_service.pb.h"
 #include "yoga/type/v1/routine.pb.h"
 
@@ -21,11 +22,13 @@ class RoutineSource {
   virtual ~RoutineSource() = default;
 
   // Calls `done` exactly once, on any thread. The request has a source set.
+  // A routine_id is looked up among `owner`'s routines (and the presets); a
+  // routine composed becomes `owner`'s.
   // With options.breath_length set, a composed routine is composed with that
   // breath, and a given routine must have it. Errors name the request's own
   // fields ("routine.steps[2].hold_count", "compose.constraints.focus_areas").
   virtual void Resolve(const yoga::session::v1::StartSessionRequest& request,
-                       Done done) const = 0;
+                       absl::string_view owner, Done done) const = 0;
 };
 
 }  // namespace yoga::session

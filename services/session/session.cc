@@ -34,13 +34,13 @@ bool IsEnd(SessionState state) {
 
 }  // namespace
 
-Session::Session(std::string id, std::string profile_id,
+Session::Session(std::string id, SessionOrigin origin,
                  yoga::type::v1::Routine routine,
                  yoga::session::v1::SessionOptions options,
                  std::shared_ptr<const Timeline> timeline, StreamTiming timing,
                  absl::Time now, const PromptDurations* prompts)
     : id_(std::move(id)),
-      profile_id_(std::move(profile_id)),
+      origin_(std::move(origin)),
       routine_(std::move(routine)),
       options_(std::move(options)),
       timeline_(std::move(timeline)),
@@ -64,8 +64,12 @@ absl::StatusOr<std::shared_ptr<Session>> Session::Restore(
         "has, so its cues cannot continue; start a new session"));
   }
   auto session = std::make_shared<Session>(
-      row.id, stored.profile_id(), stored.routine(), stored.options(), timeline,
-      timing, FromProtoTimestamp(stored.create_time()), prompts);
+      row.id,
+      SessionOrigin{.owner = stored.owner(),
+                    .profile_id = stored.profile_id(),
+                    .start_request_id = stored.start_request_id()},
+      stored.routine(), stored.options(), timeline, timing,
+      FromProtoTimestamp(stored.create_time()), prompts);
   auto log = SessionLog::FromProto(std::move(timeline), session->extension_,
                                    timing, stored.progress());
   if (!log.ok()) {
@@ -85,7 +89,9 @@ yoga::storage::v1::StoredSession Session::StoredLocked(
     const SessionLog& log) const {
   yoga::storage::v1::StoredSession stored;
   stored.set_id(id_);
-  stored.set_profile_id(profile_id_);
+  stored.set_profile_id(origin_.profile_id);
+  stored.set_owner(origin_.owner);
+  stored.set_start_request_id(origin_.start_request_id);
   *stored.mutable_routine() = routine_;
   *stored.mutable_options() = options_;
   *stored.mutable_create_time() = ToProtoTimestamp(create_time_);
@@ -99,7 +105,9 @@ storage::SessionRow Session::RowLocked(const SessionLog& log, int64_t version,
   storage::SessionRow row;
   row.id = id_;
   row.version = version;
-  row.profile_id = profile_id_;
+  row.profile_id = origin_.profile_id;
+  row.owner = origin_.owner;
+  row.start_request_id = origin_.start_request_id;
   const SessionState state = log.State(now);
   row.phase = PhaseOf(state);
   if (state == yoga::session::v1::SESSION_STATE_RUNNING)
@@ -132,10 +140,11 @@ absl::Status Session::CommitLocked(SessionLog next, absl::Time now,
   const bool finishing = IsEnd(state) && !finished_;
   if (store != nullptr) {
     std::optional<storage::PracticeRecord> record;
-    if (finishing && next.streamed() && !profile_id_.empty()) {
+    if (finishing && next.streamed() && !origin_.profile_id.empty()) {
       record.emplace();
       record->session_id = id_;
-      record->profile_id = profile_id_;
+      record->owner = origin_.owner;
+      record->profile_id = origin_.profile_id;
       record->routine_id = routine_.id();
       record->routine_title = routine_.title();
       record->start_time = create_time_;
@@ -169,16 +178,26 @@ absl::Time Session::NotBeforeLocked(absl::Time now) {
 }
 
 absl::Status Session::Control(yoga::session::v1::ControlAction action,
-                              absl::Time now, storage::Store* store) {
+                              absl::Time now, storage::Store* store,
+                              const ControlTerms& terms) {
   std::vector<Wake> wakes;
   {
     absl::MutexLock lock(&mutex_);
+    // A retry of a control that was applied (its answer lost on the way).
+    if (log_.Applied(terms.request_id)) return absl::OkStatus();
+    if (terms.expected_version > 0 && terms.expected_version != version_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("expected_version: session ", id_, " is at version ",
+                       version_, ", not ", terms.expected_version,
+                       "; read it again (GetSession) and decide anew"));
+    }
     // A stream may have read a later time (and sent the cues due by then)
     // just before this call took the lock: control from that time, so the
     // log is never cut below a cue already sent.
     now = NotBeforeLocked(now);
     SessionLog next = log_;
-    if (absl::Status status = next.Apply(action, now, id_); !status.ok())
+    if (absl::Status status = next.Apply(action, now, id_, terms.request_id);
+        !status.ok())
       return status;
     if (absl::Status status = CommitLocked(std::move(next), now, store, wakes);
         !status.ok())
@@ -357,7 +376,8 @@ yoga::session::v1::Session Session::ToProto(absl::Time now) const {
   *proto.mutable_create_time() = ToProtoTimestamp(create_time_);
   *proto.mutable_duration() = ToProtoDuration(absl::Milliseconds(end_ms));
   proto.set_stream_count(static_cast<int32_t>(streams_.size()));
-  proto.set_profile_id(profile_id_);
+  proto.set_profile_id(origin_.profile_id);
+  proto.set_version(version_);
   return proto;
 }
 

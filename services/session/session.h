@@ -35,23 +35,43 @@
 
 namespace yoga::session {
 
+// Who started a session and how; fixed for its life.
+struct SessionOrigin {
+  // The API key id it belongs to (only that key may see or control it); ""
+  // for local, keyless use.
+  std::string owner;
+  // Whose practice it is, within the owner's; "" for none.
+  std::string profile_id;
+  // The request_id of the StartSession that made it; "" for none.
+  std::string start_request_id;
+};
+
+// What a ControlSession asks beyond its action.
+struct ControlTerms {
+  // Not empty: a control with this id already applied is not applied again
+  // (Session::Control answers OK and changes nothing).
+  std::string request_id;
+  // > 0: apply only at this version, else FAILED_PRECONDITION.
+  int64_t expected_version = 0;
+};
+
 class Session {
  public:
   // A new session, starting at `now`. With a store, call Create before use.
   // `prompts` is its voice pack, for the prompt STAY_LONGER adds (null:
   // estimated); not kept.
-  Session(std::string id, std::string profile_id,
-          yoga::type::v1::Routine routine,
+  Session(std::string id, SessionOrigin origin, yoga::type::v1::Routine routine,
           yoga::session::v1::SessionOptions options,
           std::shared_ptr<const Timeline> timeline, StreamTiming timing,
           absl::Time now, const PromptDurations* prompts = nullptr);
-  // Convenience for callers without a profile.
+  // Convenience for keyless callers without a profile.
   Session(std::string id, yoga::type::v1::Routine routine,
           yoga::session::v1::SessionOptions options,
           std::shared_ptr<const Timeline> timeline, StreamTiming timing,
           absl::Time now, const PromptDurations* prompts = nullptr)
-      : Session(std::move(id), "", std::move(routine), std::move(options),
-                std::move(timeline), timing, now, prompts) {}
+      : Session(std::move(id), SessionOrigin(), std::move(routine),
+                std::move(options), std::move(timeline), timing, now, prompts) {
+  }
   // A stored session (`row`) whose timeline was rebuilt as `timeline`.
   // DATA_LOSS when the row cannot be read back; FAILED_PRECONDITION when the
   // timeline is not the one the session started with.
@@ -62,17 +82,21 @@ class Session {
       absl::Time now, const PromptDurations* prompts = nullptr);
 
   const std::string& id() const { return id_; }
-  const std::string& profile_id() const { return profile_id_; }
+  const SessionOrigin& origin() const { return origin_; }
+  const std::string& owner() const { return origin_.owner; }
+  const std::string& profile_id() const { return origin_.profile_id; }
 
   // Writes the new session to `store` as version 1.
   absl::Status Create(storage::Store& store, absl::Time now);
 
   // PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER at `now`, written to
   // `store` first when there is one. FAILED_PRECONDITION when the state does
-  // not allow it (see SessionLog::Apply); the store's error when the write
-  // fails (ABORTED: changed elsewhere since this copy was read).
+  // not allow it (see SessionLog::Apply) or the version is not the one
+  // expected; the store's error when the write fails (ABORTED: changed
+  // elsewhere since this copy was read).
   absl::Status Control(yoga::session::v1::ControlAction action, absl::Time now,
-                       storage::Store* store = nullptr);
+                       storage::Store* store = nullptr,
+                       const ControlTerms& terms = {});
   // Records that someone streams the session (a session nobody heard is not
   // practice). Writes only the first time.
   absl::Status MarkStreamed(absl::Time now, storage::Store* store);
@@ -140,7 +164,7 @@ class Session {
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
 
   const std::string id_;
-  const std::string profile_id_;
+  const SessionOrigin origin_;
   const yoga::type::v1::Routine routine_;
   const yoga::session::v1::SessionOptions options_;
   const std::shared_ptr<const Timeline> timeline_;

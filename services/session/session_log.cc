@@ -23,8 +23,11 @@ constexpr size_t kControlsKept = 64;
 // and a runner needs a few dozen at most; a client looping on them gets
 // refused.
 constexpr size_t kMaxSegments = 1000;
-// Controls of any kind one session may take: each is kept in its history.
-constexpr size_t kMaxControls = 5000;
+// Controls of any kind one session may take.
+constexpr uint64_t kMaxControls = 5000;
+// The most recent controls kept in the history (with their request ids): a
+// row stays the same size whatever the session's control history.
+constexpr size_t kHistoryKept = 64;
 
 int64_t Ms(absl::Duration duration) {
   return absl::ToInt64Milliseconds(duration);
@@ -96,6 +99,8 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
   if (log.controls_total_ < log.controls_.size())
     return damaged("fewer controls in all than kept");
   log.history_.assign(progress.history().begin(), progress.history().end());
+  log.history_total_ =
+      std::max<uint64_t>(progress.history_total(), progress.history_size());
   log.streamed_ = progress.streamed();
   return log;
 }
@@ -124,6 +129,7 @@ yoga::storage::v1::SessionProgress SessionLog::ToProto() const {
   }
   progress.set_controls_total(controls_total_);
   progress.mutable_history()->Assign(history_.begin(), history_.end());
+  progress.set_history_total(history_total_);
   progress.set_streamed(streamed_);
   return progress;
 }
@@ -422,7 +428,8 @@ absl::Status SessionLog::StayLonger(int64_t session_ms,
 }
 
 absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
-                               absl::string_view session_id) {
+                               absl::string_view session_id,
+                               absl::string_view request_id) {
   const SessionState state = State(now);
   if (state == yoga::session::v1::SESSION_STATE_COMPLETED ||
       state == yoga::session::v1::SESSION_STATE_STOPPED) {
@@ -432,7 +439,7 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
                                                           : "completed",
         "; start a new one"));
   }
-  if (history_.size() >= kMaxControls) {
+  if (history_total_ >= kMaxControls) {
     return absl::ResourceExhaustedError(
         absl::StrCat("session ", session_id, " has taken ", kMaxControls,
                      " controls, the most one session may; start a new one"));
@@ -484,11 +491,21 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
     ++controls_total_;
     if (controls_.size() > kControlsKept) controls_.pop_front();
   }
+  if (history_.size() >= kHistoryKept) history_.erase(history_.begin());
   yoga::storage::v1::HistoryEntry& entry = history_.emplace_back();
   entry.set_action(action);
   entry.set_session_time_ms(session_ms);
   *entry.mutable_time() = ToProtoTimestamp(now);
+  entry.set_request_id(std::string(request_id));
+  ++history_total_;
   return absl::OkStatus();
+}
+
+bool SessionLog::Applied(absl::string_view request_id) const {
+  if (request_id.empty()) return false;
+  return std::any_of(history_.begin(), history_.end(), [&](const auto& entry) {
+    return entry.request_id() == request_id;
+  });
 }
 
 absl::StatusOr<StreamCursor> SessionLog::OpenCursor(int64_t after_seq) const {

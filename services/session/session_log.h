@@ -98,9 +98,14 @@ class SessionLog {
   // session, NEXT at the end, PREVIOUS at the first step, STAY_LONGER outside
   // a hold, while paused or past kMaxExtraBreaths in one hold, anything once
   // completed or stopped); RESOURCE_EXHAUSTED past the most cuts or controls
-  // one session may take. `session_id` is for messages.
+  // one session may take. `session_id` is for messages; `request_id` (may
+  // be empty) is kept with the control, for Applied.
   absl::Status Apply(yoga::session::v1::ControlAction action, absl::Time now,
-                     absl::string_view session_id);
+                     absl::string_view session_id,
+                     absl::string_view request_id = "");
+  // Whether a control with `request_id` (not empty) is among the recent ones
+  // applied (the last 64).
+  bool Applied(absl::string_view request_id) const;
 
   yoga::session::v1::SessionState State(absl::Time now) const;
   int64_t SessionTimeMs(absl::Time now) const;
@@ -183,7 +188,9 @@ class SessionLog {
   // The most recent PAUSED/RESUMED events; controls_total_ counts all ever.
   std::deque<ControlEvent> controls_;
   uint64_t controls_total_ = 0;
+  // The most recent controls; history_total_ counts all ever.
   std::vector<yoga::storage::v1::HistoryEntry> history_;
+  uint64_t history_total_ = 0;
   bool streamed_ = false;
 };
 

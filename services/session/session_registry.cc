@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/common/log.h"
@@ -42,7 +43,7 @@ const PromptDurations* SessionRegistry::PromptsOf(
   return pack == voice_packs_.end() ? nullptr : pack->second.get();
 }
 
-absl::Status SessionRegistry::RoomForOne() {
+absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
   if (size() >= static_cast<size_t>(limits_.max_sessions)) ExpireIdle();
   absl::ReaderMutexLock lock(&mutex_);
   if (sessions_.size() >= static_cast<size_t>(limits_.max_sessions)) {
@@ -50,13 +51,37 @@ absl::Status SessionRegistry::RoomForOne() {
         "the server holds ", sessions_.size(),
         " sessions, its limit; stop finished ones or try again later"));
   }
+  if (owner.empty()) return absl::OkStatus();
+  // Counted when needed: creating a session costs far more than this walk.
+  const auto held = std::count_if(
+      sessions_.begin(), sessions_.end(),
+      [&](const auto& entry) { return entry.second->owner() == owner; });
+  if (held >= limits_.max_sessions_per_owner) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "key ", owner, " holds ", held, " sessions on this server, its limit (",
+        limits_.max_sessions_per_owner, "); sessions are let go after ",
+        absl::FormatDuration(limits_.idle_timeout), " idle"));
+  }
   return absl::OkStatus();
+}
+
+absl::Status SessionRegistry::NoSuchSession(absl::string_view id) const {
+  if (store_ != nullptr)
+    return absl::NotFoundError(absl::StrCat("no session \"", id, "\""));
+  return absl::NotFoundError(absl::StrCat(
+      "no session \"", id, "\" (it never existed, or expired after ",
+      absl::FormatDuration(limits_.idle_timeout), " idle)"));
 }
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
     yoga::type::v1::Routine routine, yoga::session::v1::SessionOptions options,
-    std::shared_ptr<const Timeline> timeline, std::string profile_id) {
-  if (absl::Status room = RoomForOne(); !room.ok()) return room;
+    std::shared_ptr<const Timeline> timeline, SessionOrigin origin) {
+  const bool idempotent = !origin.start_request_id.empty();
+  if (idempotent) {
+    auto started = FindStarted(origin.owner, origin.start_request_id);
+    if (!started.ok() || *started != nullptr) return started;
+  }
+  if (absl::Status room = RoomForOne(origin.owner); !room.ok()) return room;
   std::shared_ptr<Session> session;
   for (int attempt = 0;; ++attempt) {
     std::string id;
@@ -66,25 +91,63 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
       while (sessions_.contains(id)) id = NewId();
     }
     session =
-        std::make_shared<Session>(id, profile_id, routine, options, timeline,
+        std::make_shared<Session>(id, origin, routine, options, timeline,
                                   timing_, clock_.Now(), PromptsOf(options));
     if (store_ == nullptr) break;
     absl::Status written = session->Create(*store_, clock_.Now());
     if (written.ok()) break;
+    if (idempotent && !absl::IsAlreadyExists(written)) {
+      // A lost reply may hide a row that was written: look, rather than
+      // guess. Still unknown: the caller retries with the same request_id.
+      auto started = FindStarted(origin.owner, origin.start_request_id);
+      if (started.ok() && *started != nullptr) return started;
+      return written;
+    }
+    if (absl::IsAlreadyExists(written) && idempotent) {
+      // The same request, retried while the first was being written.
+      auto started = FindStarted(origin.owner, origin.start_request_id);
+      if (!started.ok() || *started != nullptr) return started;
+    }
     // Another server made the same 96 random bits: astronomically rare.
     if (!absl::IsAlreadyExists(written) || attempt == 2) return written;
   }
   absl::MutexLock lock(&mutex_);
+  if (idempotent && store_ == nullptr) {
+    auto [it, inserted] = started_.emplace(
+        std::make_pair(origin.owner, origin.start_request_id), session->id());
+    // A retry that raced this one and won keeps its session.
+    if (!inserted) {
+      auto first = sessions_.find(it->second);
+      if (first != sessions_.end()) return first->second;
+      it->second = session->id();
+    }
+  }
   sessions_.emplace(session->id(), session);
   return session;
+}
+
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindStarted(
+    absl::string_view owner, absl::string_view start_request_id) {
+  if (store_ == nullptr) {
+    absl::ReaderMutexLock lock(&mutex_);
+    auto started = started_.find(
+        std::make_pair(std::string(owner), std::string(start_request_id)));
+    if (started == started_.end()) return nullptr;
+    auto session = sessions_.find(started->second);
+    if (session == sessions_.end()) return nullptr;
+    return session->second;
+  }
+  auto row = store_->SessionByStartRequest(owner, start_request_id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return nullptr;
+  return Find((*row)->id, /*latest=*/true);
 }
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
     absl::string_view id) {
   auto row = store_->GetSession(id);
   if (!row.ok()) return row.status();
-  if (!row->has_value())
-    return absl::NotFoundError(absl::StrCat("no session \"", id, "\""));
+  if (!row->has_value()) return NoSuchSession(id);
   auto stored = ParseStored(**row);
   if (!stored.ok()) return stored.status();
   auto timeline = rebuild_(*stored);
@@ -127,22 +190,27 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
     }
     return held;
   }
-  if (store_ == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no session \"", id, "\" (it never existed, or expired after ",
-        absl::FormatDuration(limits_.idle_timeout), " idle)"));
-  }
+  if (store_ == nullptr) return NoSuchSession(id);
   return Load(id);
 }
 
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindOwned(
+    absl::string_view id, absl::string_view owner, bool latest) {
+  auto session = Find(id, latest);
+  if (session.ok() && (*session)->owner() != owner) return NoSuchSession(id);
+  return session;
+}
+
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Control(
-    absl::string_view id, yoga::session::v1::ControlAction action) {
+    absl::string_view id, yoga::session::v1::ControlAction action,
+    absl::string_view owner, const ControlTerms& terms) {
   // No read first: the versioned write finds a copy that is behind (ABORTED)
   // and the loop reads it again then, so a fresh copy costs one round trip.
-  auto session = Find(id);
+  auto session = FindOwned(id, owner);
   if (!session.ok()) return session.status();
   for (int attempt = 1;; ++attempt) {
-    absl::Status status = (*session)->Control(action, clock_.Now(), store_);
+    absl::Status status =
+        (*session)->Control(action, clock_.Now(), store_, terms);
     if (status.ok()) return session;
     // ABORTED: written elsewhere first. FAILED_PRECONDITION may come from a
     // copy that is behind (RESUME of a session paused elsewhere): worth a
@@ -239,6 +307,7 @@ absl::Status SessionRegistry::CloseUnplayable(absl::string_view id,
     if (!stored.profile_id().empty() && progress.streamed()) {
       record.emplace();
       record->session_id = closed.id;
+      record->owner = stored.owner();
       record->profile_id = stored.profile_id();
       record->routine_id = stored.routine().id();
       record->routine_title = stored.routine().title();
@@ -310,6 +379,11 @@ int SessionRegistry::ExpireIdle() {
     } else {
       ++it;
     }
+  }
+  if (!expired.empty()) {
+    absl::erase_if(started_, [&](const auto& entry) {
+      return !sessions_.contains(entry.second);
+    });
   }
   return static_cast<int>(expired.size());
 }

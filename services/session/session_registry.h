@@ -29,6 +29,9 @@ namespace yoga::session {
 
 struct SessionLimits {
   int max_sessions = 20000;
+  // Of those, the most one API key (a non-empty owner) may hold, so one
+  // partner cannot take every place.
+  int max_sessions_per_owner = 5000;
   int max_streams_per_session = 16;
   absl::Duration idle_timeout = absl::Hours(1);
 };
@@ -60,22 +63,35 @@ class SessionRegistry {
   storage::Store* store() const { return store_; }
 
   // RESOURCE_EXHAUSTED when memory holds max_sessions already (after dropping
-  // idle ones); the store's error when it cannot be written.
+  // idle ones), or the owner max_sessions_per_owner; the store's error when it
+  // cannot be written. With origin.start_request_id, a session the owner
+  // already started with it is returned instead of a new one.
   absl::StatusOr<std::shared_ptr<Session>> Create(
       yoga::type::v1::Routine routine,
       yoga::session::v1::SessionOptions options,
-      std::shared_ptr<const Timeline> timeline, std::string profile_id = "");
+      std::shared_ptr<const Timeline> timeline, SessionOrigin origin = {});
+
+  // The session `owner` started with StartSession request_id
+  // `start_request_id`, or null when there is none.
+  absl::StatusOr<std::shared_ptr<Session>> FindStarted(
+      absl::string_view owner, absl::string_view start_request_id);
 
   // NOT_FOUND naming the id when there is no such session (or, without a
   // store, it expired). With `latest` and a shared store, a session held in
   // memory first catches up with its stored version.
   absl::StatusOr<std::shared_ptr<Session>> Find(absl::string_view id,
                                                 bool latest = false);
+  // Find, for `owner` only: another owner's session is NOT_FOUND, with the
+  // same words as one that does not exist.
+  absl::StatusOr<std::shared_ptr<Session>> FindOwned(absl::string_view id,
+                                                     absl::string_view owner,
+                                                     bool latest = false);
 
-  // Applies `action` to session `id`, reading it again and retrying when
-  // another replica changed it in the meantime.
+  // Applies `action` to `owner`'s session `id`, reading it again and
+  // retrying when another replica changed it in the meantime.
   absl::StatusOr<std::shared_ptr<Session>> Control(
-      absl::string_view id, yoga::session::v1::ControlAction action);
+      absl::string_view id, yoga::session::v1::ControlAction action,
+      absl::string_view owner = "", const ControlTerms& terms = {});
 
   // Records that `session` is streamed (Session::MarkStreamed), reading it
   // again and retrying when another replica changed it meanwhile.
@@ -102,8 +118,11 @@ class SessionRegistry {
   absl::StatusOr<std::shared_ptr<Session>> Load(absl::string_view id);
   // Takes on the stored version of `session` if it is newer.
   absl::Status Refresh(Session& session);
-  // Makes room for one more session in memory.
-  absl::Status RoomForOne();
+  // Makes room for one more session in memory (of `owner`'s, when not
+  // empty).
+  absl::Status RoomForOne(absl::string_view owner = "");
+  // NOT_FOUND for session `id`, in the same words whatever the reason.
+  absl::Status NoSuchSession(absl::string_view id) const;
   // Runs `write`, and on ABORTED reads `session` again and runs it again.
   absl::Status Retried(Session& session,
                        const std::function<absl::Status()>& write);
@@ -123,6 +142,10 @@ class SessionRegistry {
   mutable absl::Mutex mutex_;
   absl::BitGen random_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_
+      ABSL_GUARDED_BY(mutex_);
+  // Without a store: (owner, start_request_id) -> session id, for the
+  // sessions held.
+  absl::flat_hash_map<std::pair<std::string, std::string>, std::string> started_
       ABSL_GUARDED_BY(mutex_);
 };
 

@@ -204,7 +204,7 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
     const yoga::session::v1::StartSessionRequest* request,
     yoga::session::v1::Session* response) {
   return AnswerUnaryLater(context, response, [&](auto done) {
-    sessions_.Start(*request, std::move(done));
+    sessions_.Start(*request, CallOwner(*context), std::move(done));
   });
 }
 
@@ -213,7 +213,8 @@ grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
     const yoga::session::v1::StreamCuesRequest* request) {
   absl::Status may_run = MayRun(*context);
   absl::StatusOr<std::unique_ptr<CueFeed>> feed =
-      may_run.ok() ? sessions_.OpenStream(*request) : may_run;
+      may_run.ok() ? sessions_.OpenStream(*request, CallOwner(*context))
+                   : may_run;
   auto stream = std::make_shared<CueStream>(
       streams_, feed.ok() ? *std::move(feed) : nullptr);
   absl::Status refusal = feed.status();
@@ -226,24 +227,27 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::ControlSessionRequest* request,
     yoga::session::v1::Session* response) {
-  return AnswerUnary(context, response,
-                     [&] { return sessions_.Control(*request); });
+  return AnswerUnary(context, response, [&] {
+    return sessions_.Control(*request, CallOwner(*context));
+  });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetSessionRequest* request,
     yoga::session::v1::Session* response) {
-  return AnswerUnary(context, response,
-                     [&] { return sessions_.Get(*request); });
+  return AnswerUnary(context, response, [&] {
+    return sessions_.Get(*request, CallOwner(*context));
+  });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetSessionTimeline(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetSessionTimelineRequest* request,
     yoga::session::v1::SessionTimeline* response) {
-  return AnswerUnary(context, response,
-                     [&] { return sessions_.GetTimeline(*request); });
+  return AnswerUnary(context, response, [&] {
+    return sessions_.GetTimeline(*request, CallOwner(*context));
+  });
 }
 
 }  // namespace yoga::session

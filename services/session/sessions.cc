@@ -14,6 +14,40 @@
 namespace yoga::session {
 namespace {
 
+// The longest session or request id taken; this server makes session ids
+// of 24 hex digits, and a UUID is 36 characters.
+constexpr size_t kMaxIdLength = 64;
+
+// An id a caller gives (a session id, a request id): required when
+// `required`, and of the form ids have. A bad one is never repeated back (it
+// may be megabytes).
+void CheckId(absl::string_view id, absl::string_view field,
+             absl::string_view what, bool required,
+             FieldViolations& violations) {
+  if (id.empty()) {
+    if (required) violations.Add(std::string(field), "is required");
+  } else if (id.size() > kMaxIdLength ||
+             !std::all_of(id.begin(), id.end(), [](char c) {
+               return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                      c == '-' || c == '_';
+             })) {
+    violations.Add(std::string(field),
+                   absl::StrCat("is not ", what, ": at most ", kMaxIdLength,
+                                " letters, digits, '-' or '_'"));
+  }
+}
+
+void CheckSessionId(absl::string_view id, absl::string_view field,
+                    FieldViolations& violations) {
+  CheckId(id, field, "a session id", /*required=*/true, violations);
+}
+
+absl::Status CheckSessionId(absl::string_view id, absl::string_view field) {
+  FieldViolations violations;
+  CheckSessionId(id, field, violations);
+  return violations.ToStatus();
+}
+
 // Checks the options of StartSession and fills in their defaults.
 absl::StatusOr<v1::SessionOptions> FilledOptions(
     const v1::SessionOptions& given, const VoicePacks& packs) {
@@ -67,34 +101,11 @@ absl::StatusOr<v1::SessionOptions> CheckStart(
       !status.ok()) {
     return status;
   }
-  return FilledOptions(request.options(), packs);
-}
-
-// The longest session id taken; this server makes ids of 24 hex digits.
-constexpr size_t kMaxSessionIdLength = 64;
-
-// A session id is required and of the form ids have; a bad one is never
-// repeated back (it may be megabytes).
-void CheckSessionId(absl::string_view id, absl::string_view field,
-                    FieldViolations& violations) {
-  if (id.empty()) {
-    violations.Add(std::string(field), "is required");
-  } else if (id.size() > kMaxSessionIdLength ||
-             !std::all_of(id.begin(), id.end(), [](char c) {
-               return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-                      c == '-' || c == '_';
-             })) {
-    violations.Add(
-        std::string(field),
-        absl::StrCat("is not a session id: at most ", kMaxSessionIdLength,
-                     " letters, digits, '-' or '_'"));
-  }
-}
-
-absl::Status CheckSessionId(absl::string_view id, absl::string_view field) {
   FieldViolations violations;
-  CheckSessionId(id, field, violations);
-  return violations.ToStatus();
+  CheckId(request.request_id(), "request_id", "a request id",
+          /*required=*/false, violations);
+  if (!violations.empty()) return violations.ToStatus();
+  return FilledOptions(request.options(), packs);
 }
 
 absl::Status NoCatalogYet() {
@@ -138,23 +149,38 @@ Sessions::~Sessions() {
   keeper_.reset();
 }
 
-void Sessions::Start(const v1::StartSessionRequest& request, Started done) {
+void Sessions::Start(const v1::StartSessionRequest& request,
+                     absl::string_view owner, Started done) {
   auto options = CheckStart(request, voice_packs_);
   if (!options.ok()) {
     done(options.status());
     return;
   }
+  SessionOrigin origin{.owner = std::string(owner),
+                       .profile_id = request.profile_id(),
+                       .start_request_id = request.request_id()};
+  if (!origin.start_request_id.empty()) {
+    // A retry: its session was started already, and is the answer.
+    auto started = registry_.FindStarted(owner, origin.start_request_id);
+    if (!started.ok() || *started != nullptr) {
+      done(started.ok() ? (*started)->ToProto(clock_.Now())
+                        : absl::StatusOr<v1::Session>(started.status()));
+      return;
+    }
+  }
   routines_->Resolve(
-      request, [this, done = std::move(done), options = *std::move(options),
-                profile_id = request.profile_id()](
-                   absl::StatusOr<yoga::type::v1::Routine> routine) mutable {
-        done(StartOn(std::move(routine), std::move(options), profile_id));
+      request, owner,
+      [this, done = std::move(done), options = *std::move(options),
+       origin = std::move(origin)](
+          absl::StatusOr<yoga::type::v1::Routine> routine) mutable {
+        done(
+            StartOn(std::move(routine), std::move(options), std::move(origin)));
       });
 }
 
 absl::StatusOr<v1::Session> Sessions::StartOn(
     absl::StatusOr<yoga::type::v1::Routine> routine, v1::SessionOptions options,
-    const std::string& profile_id) {
+    SessionOrigin origin) {
   if (!routine.ok()) return routine.status();
   std::shared_ptr<const catalog::Catalog> catalog = catalog_();
   if (catalog == nullptr) return NoCatalogYet();
@@ -166,13 +192,13 @@ absl::StatusOr<v1::Session> Sessions::StartOn(
                       .lead_in = FromProtoDuration(options.lead_in())});
   if (!timeline.ok()) return timeline.status();
   auto session = registry_.Create(*std::move(routine), options,
-                                  *std::move(timeline), profile_id);
+                                  *std::move(timeline), std::move(origin));
   if (!session.ok()) return session.status();
   return (*session)->ToProto(clock_.Now());
 }
 
 absl::StatusOr<v1::Session> Sessions::Control(
-    const v1::ControlSessionRequest& request) {
+    const v1::ControlSessionRequest& request, absl::string_view owner) {
   FieldViolations violations;
   CheckSessionId(request.session_id(), "session_id", violations);
   if (request.action() == v1::CONTROL_ACTION_UNSPECIFIED ||
@@ -180,34 +206,41 @@ absl::StatusOr<v1::Session> Sessions::Control(
     violations.Add(
         "action", "must be PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER");
   }
+  CheckId(request.request_id(), "request_id", "a request id",
+          /*required=*/false, violations);
+  if (request.expected_version() < 0)
+    violations.Add("expected_version", "must be 0 (none) or a version, 1 on");
   if (!violations.empty()) return violations.ToStatus();
-  auto session = registry_.Control(request.session_id(), request.action());
+  auto session =
+      registry_.Control(request.session_id(), request.action(), owner,
+                        {.request_id = request.request_id(),
+                         .expected_version = request.expected_version()});
   if (!session.ok()) return session.status();
   return (*session)->ToProto(clock_.Now());
 }
 
-absl::StatusOr<v1::Session> Sessions::Get(
-    const v1::GetSessionRequest& request) {
+absl::StatusOr<v1::Session> Sessions::Get(const v1::GetSessionRequest& request,
+                                          absl::string_view owner) {
   if (absl::Status status = CheckSessionId(request.id(), "id"); !status.ok())
     return status;
-  auto session = registry_.Find(request.id(), /*latest=*/true);
+  auto session = registry_.FindOwned(request.id(), owner, /*latest=*/true);
   if (!session.ok()) return session.status();
   return (*session)->ToProto(clock_.Now());
 }
 
 absl::StatusOr<v1::SessionTimeline> Sessions::GetTimeline(
-    const v1::GetSessionTimelineRequest& request) {
+    const v1::GetSessionTimelineRequest& request, absl::string_view owner) {
   if (absl::Status status = CheckSessionId(request.session_id(), "session_id");
       !status.ok()) {
     return status;
   }
-  auto session = registry_.Find(request.session_id());
+  auto session = registry_.FindOwned(request.session_id(), owner);
   if (!session.ok()) return session.status();
   return (*session)->timeline().ToProto();
 }
 
 absl::StatusOr<std::unique_ptr<CueFeed>> Sessions::OpenStream(
-    const v1::StreamCuesRequest& request) {
+    const v1::StreamCuesRequest& request, absl::string_view owner) {
   if (absl::Status status = CheckSessionId(request.session_id(), "session_id");
       !status.ok()) {
     return status;
@@ -217,7 +250,8 @@ absl::StatusOr<std::unique_ptr<CueFeed>> Sessions::OpenStream(
     violations.Add("after_seq", "must be 0 or more");
     return violations.ToStatus();
   }
-  auto session = registry_.Find(request.session_id(), /*latest=*/true);
+  auto session =
+      registry_.FindOwned(request.session_id(), owner, /*latest=*/true);
   if (!session.ok()) return session.status();
   auto cursor = (*session)->OpenCursor(request.after_seq(), clock_.Now());
   if (!cursor.ok()) return cursor.status();
@@ -229,17 +263,17 @@ absl::StatusOr<std::unique_ptr<CueFeed>> Sessions::OpenStream(
 }
 
 absl::StatusOr<v1::ListPracticeRecordsResponse> Sessions::ListPracticeRecords(
-    const v1::ListPracticeRecordsRequest& request) {
+    const v1::ListPracticeRecordsRequest& request, absl::string_view owner) {
   auto store = HistoryStore();
   if (!store.ok()) return store.status();
-  return session::ListPracticeRecords(**store, request);
+  return session::ListPracticeRecords(**store, request, owner);
 }
 
 absl::StatusOr<v1::PracticeSummary> Sessions::GetPracticeSummary(
-    const v1::GetPracticeSummaryRequest& request) {
+    const v1::GetPracticeSummaryRequest& request, absl::string_view owner) {
   auto store = HistoryStore();
   if (!store.ok()) return store.status();
-  return session::GetPracticeSummary(**store, request, clock_.Now());
+  return session::GetPracticeSummary(**store, request, clock_.Now(), owner);
 }
 
 absl::StatusOr<std::shared_ptr<const Timeline>> Sessions::Rebuild(

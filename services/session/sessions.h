@@ -58,25 +58,37 @@ class Sessions {
            std::unique_ptr<RoutineSource> routines);
   ~Sessions();  // Stops the keeper, then the scheduler.
 
+  // Every call is made for an `owner`: the calling API key's id, "" for
+  // local, keyless use (call_admission.h). Sessions and practice records are
+  // their owner's: for any other owner they do not exist (NOT_FOUND, in the
+  // words used for an id never made).
+
   // Checks the request (at once: INVALID_ARGUMENT naming the field), asks
   // the routine source for its routine, builds its timeline and starts it.
-  // `done` runs exactly once, on any thread.
-  void Start(const v1::StartSessionRequest& request, Started done);
-  absl::StatusOr<v1::Session> Control(const v1::ControlSessionRequest& request);
-  absl::StatusOr<v1::Session> Get(const v1::GetSessionRequest& request);
+  // With request.request_id, a session the owner already started with it is
+  // the answer. `done` runs exactly once, on any thread.
+  void Start(const v1::StartSessionRequest& request, absl::string_view owner,
+             Started done);
+  absl::StatusOr<v1::Session> Control(const v1::ControlSessionRequest& request,
+                                      absl::string_view owner = "");
+  absl::StatusOr<v1::Session> Get(const v1::GetSessionRequest& request,
+                                  absl::string_view owner = "");
   absl::StatusOr<v1::SessionTimeline> GetTimeline(
-      const v1::GetSessionTimelineRequest& request);
+      const v1::GetSessionTimelineRequest& request,
+      absl::string_view owner = "");
   // A feed of the session's cues after request.after_seq. Someone hears it
   // now: when the session ends, it is practice (Session::MarkStreamed).
   absl::StatusOr<std::unique_ptr<CueFeed>> OpenStream(
-      const v1::StreamCuesRequest& request);
+      const v1::StreamCuesRequest& request, absl::string_view owner = "");
 
-  // The practice history (practice_history.h); FAILED_PRECONDITION without a
-  // store.
+  // The owner's practice history (practice_history.h); FAILED_PRECONDITION
+  // without a store.
   absl::StatusOr<v1::ListPracticeRecordsResponse> ListPracticeRecords(
-      const v1::ListPracticeRecordsRequest& request);
+      const v1::ListPracticeRecordsRequest& request,
+      absl::string_view owner = "");
   absl::StatusOr<v1::PracticeSummary> GetPracticeSummary(
-      const v1::GetPracticeSummaryRequest& request);
+      const v1::GetPracticeSummaryRequest& request,
+      absl::string_view owner = "");
 
   SessionRegistry& registry() { return registry_; }
 
@@ -84,7 +96,7 @@ class Sessions {
   // Starts a session on `routine`, resolved for `options`.
   absl::StatusOr<v1::Session> StartOn(
       absl::StatusOr<yoga::type::v1::Routine> routine,
-      v1::SessionOptions options, const std::string& profile_id);
+      v1::SessionOptions options, SessionOrigin origin);
   // The timeline of a stored session, on this server's catalog and packs.
   absl::StatusOr<std::shared_ptr<const Timeline>> Rebuild(
       const yoga::storage::v1::StoredSession& stored);

@@ -78,9 +78,53 @@ CREATE INDEX practice_records_by_profile
   ON practice_records (profile_id, start_time DESC, session_id DESC);
 )sql";
 
+// Version 2: what is whose (each API key sees only its own) and which
+// StartSession made a session (request_id). Rows from before belong to ""
+// (local, keyless use): a server that starts using --api_keys does not hand
+// them to any partner. Histories are paged per owner and profile.
+constexpr char kVersion2Sqlite[] = R"sql(
+CREATE TABLE routine_owners (
+  owner TEXT NOT NULL,
+  routine_id TEXT NOT NULL,
+  used_at BIGINT NOT NULL,
+  PRIMARY KEY (owner, routine_id)
+);
+INSERT INTO routine_owners (owner, routine_id, used_at)
+  SELECT '', id, created_at FROM routines;
+ALTER TABLE sessions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN start_request_id TEXT;
+CREATE UNIQUE INDEX sessions_by_start_request
+  ON sessions (owner, start_request_id) WHERE start_request_id IS NOT NULL;
+ALTER TABLE practice_records ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+DROP INDEX practice_records_by_profile;
+CREATE INDEX practice_records_by_owner
+  ON practice_records (owner, profile_id, start_time DESC, session_id DESC);
+)sql";
+
+constexpr char kVersion2Postgres[] = R"sql(
+CREATE TABLE routine_owners (
+  owner TEXT COLLATE "C" NOT NULL,
+  routine_id TEXT COLLATE "C" NOT NULL,
+  used_at BIGINT NOT NULL,
+  PRIMARY KEY (owner, routine_id)
+);
+INSERT INTO routine_owners (owner, routine_id, used_at)
+  SELECT '', id, created_at FROM routines;
+ALTER TABLE sessions ADD COLUMN owner TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN start_request_id TEXT COLLATE "C";
+CREATE UNIQUE INDEX sessions_by_start_request
+  ON sessions (owner, start_request_id) WHERE start_request_id IS NOT NULL;
+ALTER TABLE practice_records ADD COLUMN owner TEXT COLLATE "C" NOT NULL
+  DEFAULT '';
+DROP INDEX practice_records_by_profile;
+CREATE INDEX practice_records_by_owner
+  ON practice_records (owner, profile_id, start_time DESC, session_id DESC);
+)sql";
+
 // Append only; never edit a migration a database may have applied.
 constexpr Migration kMigrations[] = {
     {1, kVersion1Sqlite, kVersion1Postgres},
+    {2, kVersion2Sqlite, kVersion2Postgres},
 };
 
 }  // namespace

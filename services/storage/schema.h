@@ -3,10 +3,11 @@
 //
 //   schema_version(version)     one row: the last migration applied
 //   routines(id, data, created_at)
+//   routine_owners(owner, routine_id, used_at)   who may read each routine
 //   sessions(id, version, profile_id, phase, ends_at, updated_at, finished,
-//            data)
+//            data, owner, start_request_id)
 //   practice_records(session_id, profile_id, routine_id, routine_title,
-//                    start_time, end_time, practised_us, completed)
+//                    start_time, end_time, practised_us, completed, owner)
 //
 // Times are unix microseconds in BIGINT columns, the infinite times the ends of
 // the int64 range. Migrations only ever get appended: a database records the

@@ -35,6 +35,8 @@ SessionRow ReadSession(const SqlRow& row) {
   session.updated_at = FromStoredTime(row.Int(5));
   session.finished = row.Int(6) != 0;
   session.data = row.Bytes(7);
+  session.owner = row.Bytes(8);
+  session.start_request_id = row.Bytes(9);
   return session;
 }
 
@@ -48,6 +50,7 @@ PracticeRecord ReadRecord(const SqlRow& row) {
   record.end_time = FromStoredTime(row.Int(5));
   record.practised = absl::Microseconds(row.Int(6));
   record.completed = row.Int(7) != 0;
+  record.owner = row.Bytes(8);
   return record;
 }
 
@@ -95,21 +98,28 @@ absl::StatusOr<T> SqlStore::Read(
   return value;
 }
 
-absl::Status SqlStore::PutRoutine(absl::string_view id,
+absl::Status SqlStore::PutRoutine(absl::string_view owner, absl::string_view id,
                                   absl::string_view data) {
+  const int64_t now = ToStoredTime(absl::Now());
   return WithConnection([&](SqlConnection& connection) {
-    SqlParams params;
-    params.Text(id).Bytes(data).Int64(ToStoredTime(absl::Now()));
-    return connection.Execute(kPutRoutine, params).status();
+    return connection.InTransaction(Transaction::kWrite, [&]() -> absl::Status {
+      SqlParams routine;
+      routine.Text(id).Bytes(data).Int64(now);
+      if (auto put = connection.Execute(kPutRoutine, routine); !put.ok())
+        return put.status();
+      SqlParams reader;
+      reader.Text(owner).Text(id).Int64(now);
+      return connection.Execute(kPutRoutineOwner, reader).status();
+    });
   });
 }
 
 absl::StatusOr<std::optional<std::string>> SqlStore::GetRoutine(
-    absl::string_view id) {
+    absl::string_view owner, absl::string_view id) {
   return Read<std::optional<std::string>>(
       [&](SqlConnection& connection, std::optional<std::string>& routine) {
         return connection.Query(
-            kGetRoutine, SqlParams().Text(id),
+            kGetRoutine, SqlParams().Text(id).Text(owner),
             [&](const SqlRow& row) { routine = row.Bytes(0); });
       });
 }
@@ -117,12 +127,17 @@ absl::StatusOr<std::optional<std::string>> SqlStore::GetRoutine(
 absl::Status SqlStore::CreateSession(const SessionRow& row) {
   return WithConnection([&](SqlConnection& connection) -> absl::Status {
     SqlParams params;
+    BindSession(params, row).Text(row.owner).Text(row.start_request_id);
     absl::StatusOr<int64_t> created =
-        connection.Execute(kCreateSession, BindSession(params, row));
+        connection.Execute(kCreateSession, params);
     if (!created.ok()) return created.status();
     if (*created == 0) {
       return absl::AlreadyExistsError(
-          absl::StrCat("session ", row.id, " already exists"));
+          absl::StrCat("session ", row.id,
+                       row.start_request_id.empty()
+                           ? ""
+                           : " (or one its owner started with its request_id)",
+                       " already exists"));
     }
     return absl::OkStatus();
   });
@@ -134,6 +149,17 @@ absl::StatusOr<std::optional<SessionRow>> SqlStore::GetSession(
       [&](SqlConnection& connection, std::optional<SessionRow>& session) {
         return connection.Query(
             kGetSession, SqlParams().Text(id),
+            [&](const SqlRow& row) { session = ReadSession(row); });
+      });
+}
+
+absl::StatusOr<std::optional<SessionRow>> SqlStore::SessionByStartRequest(
+    absl::string_view owner, absl::string_view start_request_id) {
+  return Read<std::optional<SessionRow>>(
+      [&](SqlConnection& connection, std::optional<SessionRow>& session) {
+        return connection.Query(
+            kSessionByStartRequest,
+            SqlParams().Text(owner).Text(start_request_id),
             [&](const SqlRow& row) { session = ReadSession(row); });
       });
 }
@@ -161,7 +187,8 @@ absl::Status SqlStore::UpdateSession(const SessionRow& row,
           .Int64(ToStoredTime(record->start_time))
           .Int64(ToStoredTime(record->end_time))
           .Int64(absl::ToInt64Microseconds(record->practised))
-          .Bool(record->completed);
+          .Bool(record->completed)
+          .Text(record->owner);
       return connection.Execute(kInsertRecord, insert).status();
     });
   });
@@ -216,7 +243,8 @@ absl::StatusOr<std::vector<PracticeRecord>> SqlStore::ListPracticeRecords(
   if (query.limit <= 0) return Records();
   return Read<Records>([&](SqlConnection& connection, Records& records) {
     SqlParams params;
-    params.Text(query.profile_id)
+    params.Text(query.owner)
+        .Text(query.profile_id)
         .Int64(ToStoredTime(query.since))
         .Int64(query.limit);
     if (query.before) {

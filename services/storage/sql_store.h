@@ -142,12 +142,15 @@ class SqlStore : public Store {
  public:
   std::string Describe() const final { return description_; }
 
-  absl::Status PutRoutine(absl::string_view id, absl::string_view data) final;
+  absl::Status PutRoutine(absl::string_view owner, absl::string_view id,
+                          absl::string_view data) final;
   absl::StatusOr<std::optional<std::string>> GetRoutine(
-      absl::string_view id) final;
+      absl::string_view owner, absl::string_view id) final;
   absl::Status CreateSession(const SessionRow& row) final;
   absl::StatusOr<std::optional<SessionRow>> GetSession(
       absl::string_view id) final;
+  absl::StatusOr<std::optional<SessionRow>> SessionByStartRequest(
+      absl::string_view owner, absl::string_view start_request_id) final;
   absl::Status UpdateSession(const SessionRow& row,
                              const PracticeRecord* record) final;
   absl::StatusOr<std::map<std::string, int64_t>> SessionVersions(

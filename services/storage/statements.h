@@ -15,14 +15,28 @@ namespace yoga::storage {
 inline constexpr char kPutRoutine[] =
     "INSERT INTO routines (id, data, created_at) VALUES ($1, $2, $3) "
     "ON CONFLICT (id) DO NOTHING";
-inline constexpr char kGetRoutine[] = "SELECT data FROM routines WHERE id = $1";
+inline constexpr char kPutRoutineOwner[] =
+    "INSERT INTO routine_owners (owner, routine_id, used_at) "
+    "VALUES ($1, $2, $3) "
+    "ON CONFLICT (owner, routine_id) DO UPDATE SET used_at = excluded.used_at";
+inline constexpr char kGetRoutine[] =
+    "SELECT data FROM routines WHERE id = $1 AND EXISTS ("
+    " SELECT 1 FROM routine_owners WHERE routine_id = $1"
+    " AND (owner = $2 OR owner = '*'))";
+// Columns 1 to 8 are those UpdateSession rewrites; owner and
+// start_request_id are written once.
 inline constexpr char kCreateSession[] =
     "INSERT INTO sessions (id, version, profile_id, phase, ends_at, "
-    "updated_at, finished, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-    "ON CONFLICT (id) DO NOTHING";
+    "updated_at, finished, data, owner, start_request_id) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, '')) "
+    "ON CONFLICT DO NOTHING";
 inline constexpr char kGetSession[] =
     "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
-    "data FROM sessions WHERE id = $1";
+    "data, owner, COALESCE(start_request_id, '') FROM sessions WHERE id = $1";
+inline constexpr char kSessionByStartRequest[] =
+    "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
+    "data, owner, COALESCE(start_request_id, '') FROM sessions "
+    "WHERE owner = $1 AND start_request_id = $2";
 inline constexpr char kUpdateSession[] =
     "UPDATE sessions SET version = $2, profile_id = $3, phase = $4, "
     "ends_at = $5, updated_at = $6, finished = $7, data = $8 "
@@ -31,8 +45,8 @@ inline constexpr char kSessionVersion[] =
     "SELECT version FROM sessions WHERE id = $1";
 inline constexpr char kInsertRecord[] =
     "INSERT INTO practice_records (session_id, profile_id, routine_id, "
-    "routine_title, start_time, end_time, practised_us, completed) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    "routine_title, start_time, end_time, practised_us, completed, owner) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
     "ON CONFLICT (session_id) DO NOTHING";
 // Each arm reads one partial index in order and stops at the limit.
 inline constexpr char kDueSessions[] =
@@ -47,15 +61,15 @@ inline constexpr char kDueSessions[] =
     ") AS due_sessions ORDER BY due, id LIMIT $3";
 inline constexpr char kListRecords[] =
     "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
-    "end_time, practised_us, completed FROM practice_records "
-    "WHERE profile_id = $1 AND start_time >= $2 "
-    "ORDER BY start_time DESC, session_id DESC LIMIT $3";
+    "end_time, practised_us, completed, owner FROM practice_records "
+    "WHERE owner = $1 AND profile_id = $2 AND start_time >= $3 "
+    "ORDER BY start_time DESC, session_id DESC LIMIT $4";
 inline constexpr char kListRecordsBefore[] =
     "SELECT session_id, profile_id, routine_id, routine_title, start_time, "
-    "end_time, practised_us, completed FROM practice_records "
-    "WHERE profile_id = $1 AND start_time >= $2 "
-    "AND (start_time, session_id) < ($4, $5) "
-    "ORDER BY start_time DESC, session_id DESC LIMIT $3";
+    "end_time, practised_us, completed, owner FROM practice_records "
+    "WHERE owner = $1 AND profile_id = $2 AND start_time >= $3 "
+    "AND (start_time, session_id) < ($5, $6) "
+    "ORDER BY start_time DESC, session_id DESC LIMIT $4";
 
 // `sql` with SQLite's numbered parameters (?N) for PostgreSQL's ($N): SQLite
 // would take "$1" as a named parameter and number them by first use.

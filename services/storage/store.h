@@ -35,9 +35,18 @@ enum class SessionPhase {
   kCompleted = 4
 };
 
+// Routines put for this owner are anyone's: the presets.
+inline constexpr char kEveryOwner[] = "*";
+
 // One session row.
 struct SessionRow {
   std::string id;
+  // The API key id the session belongs to ("" for local, keyless use).
+  // Written once, with the row.
+  std::string owner;
+  // The request_id of the StartSession that made it, or empty. A second row
+  // with the same owner and start_request_id is refused (ALREADY_EXISTS).
+  std::string start_request_id;
   // 1 when created; every update adds one.
   int64_t version = 1;
   std::string profile_id;
@@ -57,6 +66,7 @@ struct SessionRow {
 // One practised session (see yoga.session.v1.PracticeRecord).
 struct PracticeRecord {
   std::string session_id;
+  std::string owner;  // The session's owner: histories are per owner.
   std::string profile_id;
   std::string routine_id;
   std::string routine_title;
@@ -66,10 +76,11 @@ struct PracticeRecord {
   bool completed = false;
 };
 
-// Which records of one profile to list: newest first by (start_time,
+// Which records of one owner's profile to list: newest first by (start_time,
 // session_id), optionally only those that start at or after `since`, and only
 // those strictly older than `before` (the last record of the previous page).
 struct PracticeQuery {
+  std::string owner;
   std::string profile_id;
   absl::Time since = absl::InfinitePast();
   std::optional<std::pair<absl::Time, std::string>> before;
@@ -87,20 +98,25 @@ class Store {
   // session service then watches its sessions for changes made elsewhere.
   virtual bool Shared() const = 0;
 
-  // Routines by id. Putting an id that exists keeps the stored value (routine
-  // ids are content hashes: equal ids, equal routines).
-  virtual absl::Status PutRoutine(absl::string_view id,
+  // Routines by id, each readable by the owners who put it. Putting an id
+  // that exists keeps the stored value (routine ids are content hashes: equal
+  // ids, equal routines) and adds `owner` to its readers.
+  virtual absl::Status PutRoutine(absl::string_view owner, absl::string_view id,
                                   absl::string_view data) = 0;
-  // nullopt when there is no such routine.
+  // nullopt when there is no such routine that `owner` or kEveryOwner put.
   virtual absl::StatusOr<std::optional<std::string>> GetRoutine(
-      absl::string_view id) = 0;
+      absl::string_view owner, absl::string_view id) = 0;
 
   // Inserts a new session row (its version is stored as given).
-  // ALREADY_EXISTS when the id is taken.
+  // ALREADY_EXISTS when the id is taken, or the owner's start_request_id.
   virtual absl::Status CreateSession(const SessionRow& row) = 0;
   // nullopt when there is no such session.
   virtual absl::StatusOr<std::optional<SessionRow>> GetSession(
       absl::string_view id) = 0;
+  // The session `owner` started with `start_request_id` (not empty), or
+  // nullopt.
+  virtual absl::StatusOr<std::optional<SessionRow>> SessionByStartRequest(
+      absl::string_view owner, absl::string_view start_request_id) = 0;
   // Replaces the row with `row` if the stored version is `row.version - 1`;
   // ABORTED (naming both versions) when another writer got there first,
   // NOT_FOUND when there is no such row. With `record`, inserts the practice
@@ -116,7 +132,7 @@ class Store {
   virtual absl::StatusOr<std::vector<std::string>> DueSessions(
       absl::Time now, absl::Time idle_before, int limit) = 0;
 
-  // A profile's records as `query` asks, newest first.
+  // An owner's profile's records as `query` asks, newest first.
   virtual absl::StatusOr<std::vector<PracticeRecord>> ListPracticeRecords(
       const PracticeQuery& query) = 0;
 };

@@ -42,6 +42,8 @@ const std::string kBin = YOGA_BINARY_DIR "/bin/";
 const std::string kPlannerKey = "pk-7f3c1e9a0b2d4c6e8f1a3b5c7d9e0f21";
 const std::string kFullKey = "fk-0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 const std::string kPeerKey = "sk-session-to-planner-5e6f7a8b9c0d";
+// A second partner with both permissions, for isolation.
+const std::string kOtherFullKey = "rk-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -64,8 +66,10 @@ class PartnerAccessTest : public ::testing::Test {
         << " permissions=planner rate=0.5 burst=3\n"
         << "coachco sha256=" << Sha256Hex(kFullKey)
         << " permissions=planner,sessions rate=100 burst=100\n"
+        << "runclub sha256=" << Sha256Hex(kOtherFullKey)
+        << " permissions=planner,sessions rate=100 burst=100\n"
         << "session-peer sha256=" << Sha256Hex(kPeerKey)
-        << " permissions=planner rate=100 burst=100\n";
+        << " permissions=planner,peer rate=100 burst=100\n";
   }
   static void TearDownTestSuite() {
     std::filesystem::remove_all(certificates_->dir);
@@ -236,6 +240,151 @@ TEST_F(PartnerAccessTest, AnEmptyQuotaSaysWhenToRetryAndThenAdmits) {
   EXPECT_TRUE(again.ok()) << again.error_message();
 }
 
+// What one partner key made, another cannot see, use or change: routines,
+// sessions (read, stream, control) and practice history, even for a user id
+// both partners have. The refusal is the one an id never made gets.
+TEST_F(PartnerAccessTest, TwoPartnersSeeNothingOfEachOther) {
+  const std::string database = certificates_->dir + "/isolation.db";
+  const std::string address =
+      StartTls("yoga-studio", {"--database=sqlite:" + database});
+  auto channel = Connect(address);
+  auto planner = yoga::planner::v1::PlannerService::NewStub(channel);
+  auto sessions = yoga::session::v1::SessionService::NewStub(channel);
+  const std::string& a = kFullKey;       // coachco
+  const std::string& b = kOtherFullKey;  // runclub
+
+  // A composes a routine of its own: the preset at a slower breath.
+  yoga::planner::v1::ComposeRoutineRequest compose;
+  compose.set_preset_id("runners-lower-back-four");
+  compose.mutable_breath_length()->set_seconds(6);
+  yoga::type::v1::Routine routine;
+  ASSERT_TRUE(
+      planner->ComposeRoutine(WithKey(a).get(), compose, &routine).ok());
+  yoga::planner::v1::GetRoutineRequest get_routine;
+  get_routine.set_id(routine.id());
+  yoga::type::v1::Routine found;
+  EXPECT_TRUE(planner->GetRoutine(WithKey(a).get(), get_routine, &found).ok());
+  grpc::Status hidden =
+      planner->GetRoutine(WithKey(b).get(), get_routine, &found);
+  EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(hidden.error_message(),
+            absl::StrCat("no routine \"", routine.id(), "\""));
+
+  // A starts a session on it for its user "runner-1"; B cannot start one on
+  // A's routine.
+  yoga::session::v1::StartSessionRequest start;
+  start.set_routine_id(routine.id());
+  start.set_profile_id("runner-1");
+  start.set_request_id("a-start-1");
+  start.mutable_options()->mutable_lead_in()->set_seconds(0);
+  yoga::session::v1::Session session;
+  grpc::Status started =
+      sessions->StartSession(WithKey(a).get(), start, &session);
+  ASSERT_TRUE(started.ok()) << started.error_message();
+  yoga::session::v1::Session other;
+  grpc::Status borrowed =
+      sessions->StartSession(WithKey(b).get(), start, &other);
+  EXPECT_EQ(borrowed.error_code(), grpc::StatusCode::NOT_FOUND)
+      << borrowed.error_message();
+
+  // B can neither read, follow, stream nor stop A's session, and is told
+  // what an id that never existed would be told.
+  const std::string never = "0123456789abcdef01234567";
+  auto not_found_for = [&](const std::string& id) {
+    return absl::StrCat("no session \"", id, "\"");
+  };
+  for (const std::string& id : {session.id(), never}) {
+    yoga::session::v1::GetSessionRequest get;
+    get.set_id(id);
+    grpc::Status read = sessions->GetSession(WithKey(b).get(), get, &other);
+    EXPECT_EQ(read.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(read.error_message(), not_found_for(id));
+    yoga::session::v1::GetSessionTimelineRequest timeline_request;
+    timeline_request.set_session_id(id);
+    yoga::session::v1::SessionTimeline timeline;
+    EXPECT_EQ(
+        sessions
+            ->GetSessionTimeline(WithKey(b).get(), timeline_request, &timeline)
+            .error_code(),
+        grpc::StatusCode::NOT_FOUND);
+    yoga::session::v1::ControlSessionRequest stop;
+    stop.set_session_id(id);
+    stop.set_action(yoga::session::v1::CONTROL_ACTION_STOP);
+    grpc::Status stopped =
+        sessions->ControlSession(WithKey(b).get(), stop, &other);
+    EXPECT_EQ(stopped.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(stopped.error_message(), not_found_for(id));
+    yoga::session::v1::StreamCuesRequest stream;
+    stream.set_session_id(id);
+    auto context = WithKey(b);
+    auto reader = sessions->StreamCues(context.get(), stream);
+    yoga::session::v1::CueEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  yoga::session::v1::GetSessionRequest get;
+  get.set_id(session.id());
+  ASSERT_TRUE(sessions->GetSession(WithKey(a).get(), get, &session).ok());
+  EXPECT_EQ(session.state(), yoga::session::v1::SESSION_STATE_RUNNING);
+
+  // A retried StartSession of A's is A's session; the same request_id is
+  // B's own.
+  yoga::session::v1::Session again;
+  ASSERT_TRUE(sessions->StartSession(WithKey(a).get(), start, &again).ok());
+  EXPECT_EQ(again.id(), session.id());
+  yoga::session::v1::StartSessionRequest b_start = start;
+  b_start.mutable_compose()->set_preset_id("runners-lower-back-four");
+  yoga::session::v1::Session b_session;
+  ASSERT_TRUE(
+      sessions->StartSession(WithKey(b).get(), b_start, &b_session).ok());
+  EXPECT_NE(b_session.id(), session.id());
+
+  // A practises: hears the first cue, then stops. The record is A's alone,
+  // though B has a "runner-1" too.
+  {
+    yoga::session::v1::StreamCuesRequest stream;
+    stream.set_session_id(session.id());
+    auto context = WithKey(a);
+    auto reader = sessions->StreamCues(context.get(), stream);
+    yoga::session::v1::CueEvent event;
+    ASSERT_TRUE(reader->Read(&event));
+    context->TryCancel();
+    reader->Finish();
+  }
+  yoga::session::v1::ControlSessionRequest stop;
+  stop.set_session_id(session.id());
+  stop.set_action(yoga::session::v1::CONTROL_ACTION_STOP);
+  ASSERT_TRUE(sessions->ControlSession(WithKey(a).get(), stop, &session).ok());
+  yoga::session::v1::ListPracticeRecordsRequest list;
+  list.set_profile_id("runner-1");
+  yoga::session::v1::ListPracticeRecordsResponse records;
+  ASSERT_TRUE(
+      sessions->ListPracticeRecords(WithKey(a).get(), list, &records).ok());
+  ASSERT_EQ(records.records_size(), 1);
+  EXPECT_EQ(records.records(0).session_id(), session.id());
+  ASSERT_TRUE(
+      sessions->ListPracticeRecords(WithKey(b).get(), list, &records).ok());
+  EXPECT_EQ(records.records_size(), 0);
+  yoga::session::v1::GetPracticeSummaryRequest summary_request;
+  summary_request.set_profile_id("runner-1");
+  yoga::session::v1::PracticeSummary summary;
+  ASSERT_TRUE(
+      sessions->GetPracticeSummary(WithKey(a).get(), summary_request, &summary)
+          .ok());
+  EXPECT_EQ(summary.sessions(), 1);
+  ASSERT_TRUE(
+      sessions->GetPracticeSummary(WithKey(b).get(), summary_request, &summary)
+          .ok());
+  EXPECT_EQ(summary.sessions(), 0);
+
+  // Only our own services' keys may act for another key.
+  auto forged = WithKey(b);
+  forged->AddMetadata("yoga-on-behalf-of", "coachco");
+  grpc::Status refused = sessions->GetSession(forged.get(), get, &other);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("permission \"peer\""));
+}
+
 TEST_F(PartnerAccessTest, HealthChecksNeedNoKey) {
   const std::string address = StartTls("yoga-studio");
   auto health = grpc::health::v1::Health::NewStub(Connect(address));
@@ -348,6 +497,27 @@ TEST_F(PartnerAccessTest, TheSessionServiceCallsAGuardedPlannerWithItsPeerKey) {
   }
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(started.routine().steps_size() > 0, true);
+
+  // A routine the partner composed on the planner is found when the session
+  // service asks for it on the partner's behalf, and only then.
+  auto planner_stub =
+      yoga::planner::v1::PlannerService::NewStub(Connect(planner));
+  yoga::planner::v1::ComposeRoutineRequest compose;
+  compose.set_preset_id("runners-lower-back-four");
+  compose.mutable_breath_length()->set_seconds(6);
+  yoga::type::v1::Routine own;
+  ASSERT_TRUE(
+      planner_stub->ComposeRoutine(WithKey(kFullKey).get(), compose, &own)
+          .ok());
+  yoga::session::v1::StartSessionRequest by_id;
+  by_id.set_routine_id(own.id());
+  status = sessions->StartSession(WithKey(kFullKey).get(), by_id, &started);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(started.routine().id(), own.id());
+  status =
+      sessions->StartSession(WithKey(kOtherFullKey).get(), by_id, &started);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << status.error_message();
   // The planner saw the session service's key id, never the key.
   const std::string planner_log = servers_[1]->Stderr();
   EXPECT_THAT(planner_log, HasSubstr("key=session-peer"));
@@ -365,7 +535,7 @@ TEST_F(PartnerAccessTest, ABadKeyFileStopsStartUpNamingFileAndLine) {
               ::testing::EndsWith(absl::StrCat(
                   "\nyoga-studio: --api_keys: ", bad,
                   ":2: unknown permission \"admin\" (known: planner, "
-                  "sessions)\n")));
+                  "sessions, peer)\n")));
   auto missing_ca = RunProgram(
       kBin + "yoga-studio",
       {"--listen=127.0.0.1:0", "--tls_client_ca=" + certificates_->ca()});

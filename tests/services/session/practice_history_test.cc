@@ -440,13 +440,13 @@ class RecordingStore final : public storage::Store {
 
   std::string Describe() const override { return store_->Describe(); }
   bool Shared() const override { return store_->Shared(); }
-  absl::Status PutRoutine(absl::string_view id,
+  absl::Status PutRoutine(absl::string_view owner, absl::string_view id,
                           absl::string_view data) override {
-    return store_->PutRoutine(id, data);
+    return store_->PutRoutine(owner, id, data);
   }
   absl::StatusOr<std::optional<std::string>> GetRoutine(
-      absl::string_view id) override {
-    return store_->GetRoutine(id);
+      absl::string_view owner, absl::string_view id) override {
+    return store_->GetRoutine(owner, id);
   }
   absl::Status CreateSession(const storage::SessionRow& row) override {
     return store_->CreateSession(row);
@@ -454,6 +454,10 @@ class RecordingStore final : public storage::Store {
   absl::StatusOr<std::optional<storage::SessionRow>> GetSession(
       absl::string_view id) override {
     return store_->GetSession(id);
+  }
+  absl::StatusOr<std::optional<storage::SessionRow>> SessionByStartRequest(
+      absl::string_view owner, absl::string_view start_request_id) override {
+    return store_->SessionByStartRequest(owner, start_request_id);
   }
   absl::Status UpdateSession(const storage::SessionRow& row,
                              const storage::PracticeRecord* record) override {

@@ -63,9 +63,9 @@ class SessionStoreTest : public ::testing::Test {
 
   std::shared_ptr<Session> Start(SessionRegistry& registry,
                                  std::string profile_id = "runner-1") {
-    auto session =
-        registry.Create(testing::PresetRoutine(kPreset), {},
-                        testing::PresetTimeline(), std::move(profile_id));
+    auto session = registry.Create(testing::PresetRoutine(kPreset), {},
+                                   testing::PresetTimeline(),
+                                   {.profile_id = std::move(profile_id)});
     EXPECT_TRUE(session.ok()) << session.status();
     return *session;
   }

@@ -28,10 +28,11 @@ class PlannerInProcess final : public RoutineSource {
  public:
   PlannerInProcess(planner::Planner& planner, int& asked)
       : planner_(planner), asked_(asked) {}
-  void Resolve(const StartSessionRequest& request, Done done) const override {
+  void Resolve(const StartSessionRequest& request, absl::string_view owner,
+               Done done) const override {
     ++asked_;
     if (request.has_compose()) {
-      done(planner_.ComposeRoutine(request.compose()));
+      done(planner_.ComposeRoutine(request.compose(), owner));
     } else {
       done(absl::NotFoundError("only compose in this test"));
     }
@@ -80,9 +81,10 @@ class SessionsTest : public ::testing::Test {
   }
 
   // Start's answer (it comes at once: the routine source answers at once).
-  absl::StatusOr<v1::Session> Start(const StartSessionRequest& request) {
+  absl::StatusOr<v1::Session> Start(const StartSessionRequest& request,
+                                    absl::string_view owner = "") {
     std::optional<absl::StatusOr<v1::Session>> answer;
-    sessions_->Start(request, [&](absl::StatusOr<v1::Session> started) {
+    sessions_->Start(request, owner, [&](absl::StatusOr<v1::Session> started) {
       answer = std::move(started);
     });
     EXPECT_TRUE(answer.has_value()) << "Start did not answer";

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/storage/schema.h"
 #include "services/storage/store.h"
 #include "tests/testing/postgres_server.h"
 
@@ -277,27 +278,136 @@ TEST_P(StoreContractTest, DescribesWhereTheDataIs) {
 
 TEST_P(StoreContractTest, RoutinesAreStoredByIdAndTheFirstValueStays) {
   const std::string data("routine\0with\0nuls", 17);
-  ASSERT_OK(store_->PutRoutine("r1", data));
-  absl::StatusOr<std::optional<std::string>> stored = store_->GetRoutine("r1");
+  ASSERT_OK(store_->PutRoutine("", "r1", data));
+  absl::StatusOr<std::optional<std::string>> stored =
+      store_->GetRoutine("", "r1");
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(*stored, data);
 
   // Equal ids are equal routines: a second put keeps the first value.
-  EXPECT_OK(store_->PutRoutine("r1", "something else"));
-  EXPECT_EQ(*store_->GetRoutine("r1"), data);
+  EXPECT_OK(store_->PutRoutine("", "r1", "something else"));
+  EXPECT_EQ(*store_->GetRoutine("", "r1"), data);
 
   absl::StatusOr<std::optional<std::string>> missing =
-      store_->GetRoutine("no-such-routine");
+      store_->GetRoutine("", "no-such-routine");
   ASSERT_TRUE(missing.ok()) << missing.status();
   EXPECT_FALSE(missing->has_value());
 
-  ASSERT_OK(store_->PutRoutine("empty", ""));
-  EXPECT_EQ(*store_->GetRoutine("empty"), std::optional<std::string>(""));
+  ASSERT_OK(store_->PutRoutine("", "empty", ""));
+  EXPECT_EQ(*store_->GetRoutine("", "empty"), std::optional<std::string>(""));
+}
+
+TEST_P(StoreContractTest, ARoutineIsReadByTheOwnersWhoPutItAndPresetsByAll) {
+  ASSERT_OK(store_->PutRoutine("acme", "r1", "acme's"));
+  EXPECT_EQ(*store_->GetRoutine("acme", "r1"),
+            std::optional<std::string>("acme's"));
+  EXPECT_FALSE(store_->GetRoutine("coachco", "r1")->has_value());
+  EXPECT_FALSE(store_->GetRoutine("", "r1")->has_value());
+  // Composing the same routine makes it the second owner's too; the value
+  // stays the first.
+  ASSERT_OK(store_->PutRoutine("coachco", "r1", "same id, same routine"));
+  EXPECT_EQ(*store_->GetRoutine("coachco", "r1"),
+            std::optional<std::string>("acme's"));
+  ASSERT_OK(store_->PutRoutine(kEveryOwner, "preset", "a preset"));
+  for (const char* owner : {"", "acme", "coachco"}) {
+    EXPECT_EQ(*store_->GetRoutine(owner, "preset"),
+              std::optional<std::string>("a preset"))
+        << owner;
+  }
+}
+
+TEST_P(StoreContractTest, ASessionIsFoundByItsOwnersStartRequestAndOnlyOnce) {
+  SessionRow first = Session("s1");
+  first.owner = "acme";
+  first.start_request_id = "start-7";
+  ASSERT_OK(store_->CreateSession(first));
+  absl::StatusOr<std::optional<SessionRow>> found =
+      store_->SessionByStartRequest("acme", "start-7");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(Fields(**found), Fields(first));
+  EXPECT_FALSE(
+      store_->SessionByStartRequest("coachco", "start-7")->has_value());
+  EXPECT_FALSE(store_->SessionByStartRequest("acme", "start-8")->has_value());
+
+  // A second session from the same request of the same owner is refused; of
+  // another owner, or without a request id, it is made.
+  SessionRow retried = Session("s2");
+  retried.owner = "acme";
+  retried.start_request_id = "start-7";
+  EXPECT_EQ(store_->CreateSession(retried).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(store_->GetSession("s2")->has_value());
+  retried.owner = "coachco";
+  EXPECT_OK(store_->CreateSession(retried));
+  SessionRow plain = Session("s3");
+  SessionRow plain_too = Session("s4");
+  EXPECT_OK(store_->CreateSession(plain));
+  EXPECT_OK(store_->CreateSession(plain_too));
+}
+
+TEST_P(StoreContractTest, RecordsAreListedForTheirOwnerOnly) {
+  PracticeRecord acme = Record("s1", "runner-1", kNow);
+  acme.owner = "acme";
+  PracticeRecord coachco = Record("s2", "runner-1", kNow + absl::Minutes(1));
+  coachco.owner = "coachco";
+  AddRecord(acme);
+  AddRecord(coachco);
+  PracticeQuery query = Query("runner-1");
+  query.owner = "acme";
+  absl::StatusOr<std::vector<PracticeRecord>> listed =
+      store_->ListPracticeRecords(query);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(Fields(listed->front()), Fields(acme));
+  query.owner = "";
+  EXPECT_TRUE(store_->ListPracticeRecords(query)->empty());
+}
+
+TEST_P(StoreContractTest, AVersion1DatabaseKeepsItsRowsAsLocalOnes) {
+  // The database as a program of schema version 1 left it.
+  store_.reset();
+  RunSql(
+      "DROP TABLE routine_owners; DROP TABLE routines; DROP TABLE sessions; "
+      "DROP TABLE practice_records; DELETE FROM schema_version");
+  absl::StatusOr<const Migration*> first = NextMigration(url_, 0);
+  ASSERT_TRUE(first.ok() && *first != nullptr);
+  RunSql(GetParam() == Backend::kPostgres ? (*first)->postgres
+                                          : (*first)->sqlite);
+  RunSql(absl::StrCat(
+      "INSERT INTO schema_version (version) VALUES (1);"
+      "INSERT INTO routines (id, data, created_at) VALUES ('r1', 'x', 1);"
+      "INSERT INTO sessions (id, version, profile_id, phase, ends_at, "
+      "updated_at, finished, data) VALUES ('s1', 1, 'runner-1', 1, 5, 1, ",
+      GetParam() == Backend::kPostgres ? "false" : "0",
+      ", 'x');"
+      "INSERT INTO practice_records (session_id, profile_id, routine_id, "
+      "routine_title, start_time, end_time, practised_us, completed) VALUES "
+      "('s0', 'runner-1', 'r1', 'Hips', 1, 2, 1, ",
+      GetParam() == Backend::kPostgres ? "true" : "1", ")"));
+
+  absl::StatusOr<std::unique_ptr<Store>> migrated = OpenStore(Options());
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  Store& store = **migrated;
+  // Everything from before is local, keyless use's: no partner gets it.
+  EXPECT_EQ(*store.GetRoutine("", "r1"), std::optional<std::string>("x"));
+  EXPECT_FALSE(store.GetRoutine("acme", "r1")->has_value());
+  absl::StatusOr<std::optional<SessionRow>> session = store.GetSession("s1");
+  ASSERT_TRUE(session.ok() && session->has_value()) << session.status();
+  EXPECT_EQ((*session)->owner, "");
+  EXPECT_EQ((*session)->start_request_id, "");
+  EXPECT_THAT(SessionIds(*store.ListPracticeRecords(Query("runner-1"))),
+              ElementsAre("s0"));
+  PracticeQuery partner = Query("runner-1");
+  partner.owner = "acme";
+  EXPECT_TRUE(store.ListPracticeRecords(partner)->empty());
 }
 
 TEST_P(StoreContractTest, SessionsRoundTripEveryColumn) {
   SessionRow running = Session("running");
   running.ends_at = kNow + absl::Microseconds(1);
+  running.owner = "acme";
+  running.start_request_id = "0b7e5c1a-4f2d-4c3b-9a8e-1d2c3b4a5f60";
   SessionRow paused = Session("paused", /*version=*/7);
   paused.phase = SessionPhase::kPaused;
   paused.ends_at = absl::InfiniteFuture();
@@ -572,10 +682,10 @@ TEST_P(StoreContractTest, BytesRoundTripExactlyUpToAMegabyte) {
   for (size_t i = 0; i < megabyte.size(); ++i) {
     megabyte[i] = static_cast<char>((i * 7919) >> 3);
   }
-  ASSERT_OK(store_->PutRoutine("every-byte", every_byte));
-  ASSERT_OK(store_->PutRoutine("megabyte", megabyte));
-  EXPECT_EQ(**store_->GetRoutine("every-byte"), every_byte);
-  EXPECT_TRUE(**store_->GetRoutine("megabyte") == megabyte);
+  ASSERT_OK(store_->PutRoutine("", "every-byte", every_byte));
+  ASSERT_OK(store_->PutRoutine("", "megabyte", megabyte));
+  EXPECT_EQ(**store_->GetRoutine("", "every-byte"), every_byte);
+  EXPECT_TRUE(**store_->GetRoutine("", "megabyte") == megabyte);
 
   SessionRow row = Session("big");
   row.data = megabyte;
@@ -589,7 +699,7 @@ TEST_P(StoreContractTest, BytesRoundTripExactlyUpToAMegabyte) {
 }
 
 TEST_P(StoreContractTest, ReopeningTheDatabaseKeepsEverything) {
-  ASSERT_OK(store_->PutRoutine("r1", "routine"));
+  ASSERT_OK(store_->PutRoutine("", "r1", "routine"));
   ASSERT_OK(store_->CreateSession(Session("s1")));
   AddRecord(Record("s2", "runner-1", kNow));
   store_.reset();
@@ -597,7 +707,7 @@ TEST_P(StoreContractTest, ReopeningTheDatabaseKeepsEverything) {
   absl::StatusOr<std::unique_ptr<Store>> reopened = OpenStore(Options());
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   Store& store = **reopened;
-  EXPECT_EQ(*store.GetRoutine("r1"), std::optional<std::string>("routine"));
+  EXPECT_EQ(*store.GetRoutine("", "r1"), std::optional<std::string>("routine"));
   EXPECT_EQ(Fields(**store.GetSession("s1")), Fields(Session("s1")));
   EXPECT_THAT(SessionIds(*store.ListPracticeRecords(Query("runner-1"))),
               ElementsAre("s2"));
@@ -620,14 +730,17 @@ TEST_P(StoreContractTest, TwoStoresOnOneDatabaseSeeAndRaceEachOther) {
 
 TEST_P(StoreContractTest, ASchemaNewerThanThisProgramRefusesToOpen) {
   store_.reset();
-  RunSql("UPDATE schema_version SET version = 3");
+  const int newer = LatestSchemaVersion() + 1;
+  RunSql(absl::StrCat("UPDATE schema_version SET version = ", newer));
   absl::StatusOr<std::unique_ptr<Store>> refused = OpenStore(Options());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition)
       << refused.status();
-  EXPECT_THAT(refused.status().message(),
-              AllOf(HasSubstr(url_), HasSubstr("schema version 3"),
-                    HasSubstr("versions up to 1"), HasSubstr("upgrade")));
+  EXPECT_THAT(
+      refused.status().message(),
+      AllOf(HasSubstr(url_), HasSubstr(absl::StrCat("schema version ", newer)),
+            HasSubstr(absl::StrCat("versions up to ", LatestSchemaVersion())),
+            HasSubstr("upgrade")));
 }
 
 TEST_P(StoreContractTest, ALockHeldPastTheStatementTimeoutIsDeadlineExceeded) {
@@ -689,7 +802,7 @@ TEST(SqliteStoreTest, AnEmptyFileBecomesADatabase) {
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore({.url = path});
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Describe(), "sqlite:" + path);
-  EXPECT_OK((*store)->PutRoutine("r1", "x"));
+  EXPECT_OK((*store)->PutRoutine("", "r1", "x"));
 }
 
 TEST(SqliteStoreTest, TheFileIsInWalModeAndRecordsItsSchemaVersion) {
@@ -710,7 +823,7 @@ TEST(SqliteStoreTest, TheFileIsInWalModeAndRecordsItsSchemaVersion) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(db);
-  EXPECT_THAT(answers, ElementsAre("wal", "1"));
+  EXPECT_THAT(answers, ElementsAre("wal", absl::StrCat(LatestSchemaVersion())));
 }
 
 // PostgreSQL alone: connections.
@@ -724,7 +837,6 @@ class PostgresStoreTest : public ::testing::Test {
     }
   }
 };
-
 
 TEST_F(PostgresStoreTest, AnUnreachableServerIsUnavailableAtOnce) {
   const int port = yoga::testing::FreeLoopbackPort();
@@ -801,7 +913,7 @@ TEST_F(PostgresStoreTest, ReplicasStartingTogetherMigrateOnce) {
   absl::StatusOr<std::string> versions = (*server)->RunSql(
       "yoga", "SELECT count(*), max(version) FROM schema_version");
   ASSERT_TRUE(versions.ok()) << versions.status();
-  EXPECT_EQ(*versions, "1|1\n");
+  EXPECT_EQ(*versions, absl::StrCat("1|", LatestSchemaVersion(), "\n"));
 }
 
 TEST_F(PostgresStoreTest, DescribeNeverShowsThePassword) {
