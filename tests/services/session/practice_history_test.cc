@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
+#include "tests/testing/forwarding_store.h"
 
 namespace yoga::session {
 namespace {
@@ -428,59 +429,21 @@ TEST_F(SummarizePracticeTest, LooksBackAtMostOneHundredAndFourWeeks) {
 
 // -- The store-backed handlers, on the real SQLite store ----------------------
 
-// Forwards to a real store, remembering the last practice query; fails every
-// call with `failure` when it is set.
-class RecordingStore final : public storage::Store {
+// Forwards to a real store, remembering the last practice query; fails the
+// practice queries with `failure` when it is set.
+class RecordingStore final : public testing::ForwardingStore {
  public:
-  explicit RecordingStore(std::unique_ptr<storage::Store> store)
-      : store_(std::move(store)) {}
+  using ForwardingStore::ForwardingStore;
 
   storage::PracticeQuery last_query;
   absl::Status failure;
 
-  std::string Describe() const override { return store_->Describe(); }
-  bool Shared() const override { return store_->Shared(); }
-  absl::Status PutRoutine(absl::string_view owner, absl::string_view id,
-                          absl::string_view data) override {
-    return store_->PutRoutine(owner, id, data);
-  }
-  absl::StatusOr<std::optional<std::string>> GetRoutine(
-      absl::string_view owner, absl::string_view id) override {
-    return store_->GetRoutine(owner, id);
-  }
-  absl::Status CreateSession(const storage::SessionRow& row) override {
-    return store_->CreateSession(row);
-  }
-  absl::StatusOr<std::optional<storage::SessionRow>> GetSession(
-      absl::string_view id) override {
-    return store_->GetSession(id);
-  }
-  absl::StatusOr<std::optional<storage::SessionRow>> SessionByStartRequest(
-      absl::string_view owner, absl::string_view start_request_id) override {
-    return store_->SessionByStartRequest(owner, start_request_id);
-  }
-  absl::Status UpdateSession(const storage::SessionRow& row,
-                             const storage::PracticeRecord* record) override {
-    return store_->UpdateSession(row, record);
-  }
-  absl::StatusOr<std::map<std::string, int64_t>> SessionVersions(
-      const std::vector<std::string>& ids) override {
-    return store_->SessionVersions(ids);
-  }
-  absl::StatusOr<std::vector<std::string>> DueSessions(absl::Time now,
-                                                       absl::Time idle_before,
-                                                       int limit) override {
-    return store_->DueSessions(now, idle_before, limit);
-  }
   absl::StatusOr<std::vector<storage::PracticeRecord>> ListPracticeRecords(
       const storage::PracticeQuery& query) override {
     last_query = query;
     if (!failure.ok()) return failure;
-    return store_->ListPracticeRecords(query);
+    return ForwardingStore::ListPracticeRecords(query);
   }
-
- private:
-  std::unique_ptr<storage::Store> store_;
 };
 
 class PracticeStoreTest : public ::testing::Test {

@@ -2,16 +2,22 @@
 // from a planner in this process, every answer an absl::StatusOr.
 #include "services/session/sessions.h"
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/planner/planner.h"
+#include "services/storage/store.h"
 #include "tests/services/session/session_test_routines.h"
+#include "tests/testing/forwarding_store.h"
 
 namespace yoga::session {
 namespace {
@@ -62,12 +68,17 @@ class SessionsTest : public ::testing::Test {
     catalog_ = std::shared_ptr<const catalog::Catalog>(
         &testing::ShippedCatalog(), [](const catalog::Catalog*) {});
     EXPECT_TRUE(planner_->UseCatalog(catalog_).ok());
+    sessions_ = MakeSessions(/*store=*/nullptr);
+  }
+
+  std::unique_ptr<Sessions> MakeSessions(storage::Store* store) {
     VoicePacks packs;
     packs[kDefaultVoicePack] =
         std::make_shared<const PromptDurations>(kDefaultVoicePack);
     SessionServiceConfig config;
     config.limits.max_streams_per_session = 2;
-    sessions_ = std::make_unique<Sessions>(
+    config.store = store;
+    return std::make_unique<Sessions>(
         clock_, config, packs, [this] { return catalog_; },
         std::make_unique<PlannerInProcess>(*planner_, asked_));
   }
@@ -246,6 +257,231 @@ TEST_F(SessionsTest, WithoutAStoreThereIsNoHistory) {
       sessions_->ListPracticeRecords(v1::ListPracticeRecordsRequest()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("--database=memory"));
+}
+
+TEST_F(SessionsTest, AStartRetriedWithItsRequestIdIsTheSameSessionForItsKey) {
+  StartSessionRequest request = PresetRequest();
+  request.set_request_id("6f1c2d9e-start");
+  auto first = Start(request, "acme");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto again = Start(request, "acme");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id(), first->id());
+  EXPECT_EQ(asked_, 1) << "a retry must not compose the routine again";
+  // The same id from another key, or no id, is a new session.
+  auto other = Start(request, "coachco");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_NE(other->id(), first->id());
+  auto plain = Start(PresetRequest(), "acme");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_NE(plain->id(), first->id());
+
+  request.set_request_id(std::string(100, 'r'));
+  EXPECT_THAT(FieldsOf(Start(request, "acme").status()),
+              ElementsAre("request_id"));
+}
+
+TEST_F(SessionsTest, AnotherKeysSessionIsNotFoundInTheWordsOfAnUnknownId) {
+  auto started = Start(PresetRequest(), "acme");
+  ASSERT_TRUE(started.ok()) << started.status();
+  v1::GetSessionRequest get;
+  get.set_id(started->id());
+  EXPECT_TRUE(sessions_->Get(get, "acme").ok());
+  const absl::Status hidden = sessions_->Get(get, "coachco").status();
+  EXPECT_EQ(hidden.code(), absl::StatusCode::kNotFound);
+  get.set_id("ffffffffffffffffffffffff");
+  const absl::Status unknown = sessions_->Get(get, "coachco").status();
+  EXPECT_EQ(absl::StrReplaceAll(hidden.message(), {{started->id(), "ID"}}),
+            absl::StrReplaceAll(unknown.message(), {{get.id(), "ID"}}));
+  v1::ControlSessionRequest stop;
+  stop.set_session_id(started->id());
+  stop.set_action(v1::CONTROL_ACTION_STOP);
+  EXPECT_EQ(sessions_->Control(stop, "coachco").status().code(),
+            absl::StatusCode::kNotFound);
+  v1::StreamCuesRequest stream;
+  stream.set_session_id(started->id());
+  EXPECT_EQ(sessions_->OpenStream(stream, "coachco").status().code(),
+            absl::StatusCode::kNotFound);
+  v1::GetSessionTimelineRequest timeline;
+  timeline.set_session_id(started->id());
+  EXPECT_EQ(sessions_->GetTimeline(timeline, "").status().code(),
+            absl::StatusCode::kNotFound);
+  get.set_id(started->id());
+  EXPECT_EQ(sessions_->Get(get, "acme")->state(), v1::SESSION_STATE_RUNNING);
+}
+
+TEST_F(SessionsTest, AControlWithAnExpectedVersionAppliesOnlyAtThatVersion) {
+  auto started = Start(PresetRequest());
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(started->version(), 1);
+  v1::ControlSessionRequest next;
+  next.set_session_id(started->id());
+  next.set_action(v1::CONTROL_ACTION_NEXT);
+  next.set_expected_version(1);
+  auto moved = sessions_->Control(next);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->version(), 2);
+  EXPECT_LT(FromProtoDuration(moved->duration()),
+            FromProtoDuration(started->duration()));
+  // A second client that read version 1 does not skip a second step.
+  const absl::Status late = sessions_->Control(next).status();
+  EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(late.message(), HasSubstr("is at version 2, not 1"));
+  next.set_expected_version(-1);
+  EXPECT_THAT(FieldsOf(sessions_->Control(next).status()),
+              ElementsAre("expected_version"));
+}
+
+// A store that commits a write and then says it could not: the reply of a
+// COMMIT lost on the way back. With `down`, every call fails at once.
+class LostReplyStore final : public yoga::testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+
+  bool lose_next_create = false;
+  bool lose_next_update = false;
+  // Set `down` once a reply was lost.
+  bool down_after_lost_reply = false;
+  bool down = false;
+
+  absl::Status CreateSession(const storage::SessionRow& row) override {
+    if (down) return Unreachable();
+    absl::Status status = ForwardingStore::CreateSession(row);
+    if (!status.ok() || !std::exchange(lose_next_create, false)) return status;
+    return LostReply();
+  }
+  absl::Status UpdateSession(const storage::SessionRow& row,
+                             const storage::PracticeRecord* record) override {
+    if (down) return Unreachable();
+    absl::Status status = ForwardingStore::UpdateSession(row, record);
+    if (!status.ok() || !std::exchange(lose_next_update, false)) return status;
+    return LostReply();
+  }
+  absl::StatusOr<std::optional<storage::SessionRow>> GetSession(
+      absl::string_view id) override {
+    if (down) return Unreachable();
+    return ForwardingStore::GetSession(id);
+  }
+  absl::StatusOr<std::optional<storage::SessionRow>> SessionByStartRequest(
+      absl::string_view owner, absl::string_view start_request_id) override {
+    if (down) return Unreachable();
+    return ForwardingStore::SessionByStartRequest(owner, start_request_id);
+  }
+
+ private:
+  absl::Status LostReply() {
+    down = std::exchange(down_after_lost_reply, false);
+    return Unreachable();
+  }
+  static absl::Status Unreachable() {
+    return absl::UnavailableError("the database connection was lost");
+  }
+};
+
+class SessionsRetryTest : public SessionsTest {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() / "yoga-retry-XXXXXX";
+    ASSERT_NE(mkdtemp(directory_.data()), nullptr);
+    auto store = storage::OpenStore({.url = "sqlite:" + directory_ + "/y.db"});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::make_unique<LostReplyStore>(*std::move(store));
+    sessions_ = MakeSessions(store_.get());
+  }
+  void TearDown() override {
+    sessions_.reset();
+    store_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  v1::ControlSessionRequest Control(const std::string& id,
+                                    v1::ControlAction action,
+                                    const std::string& request_id) {
+    v1::ControlSessionRequest control;
+    control.set_session_id(id);
+    control.set_action(action);
+    control.set_request_id(request_id);
+    return control;
+  }
+
+  std::string directory_;
+  std::unique_ptr<LostReplyStore> store_;
+};
+
+TEST_F(SessionsRetryTest, AStartWhoseCommitReplyWasLostIsFoundNotGuessed) {
+  StartSessionRequest request = PresetRequest();
+  request.set_request_id("start-1");
+  // The row was written; the server looks before answering.
+  store_->lose_next_create = true;
+  auto first = Start(request, "acme");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto retried = Start(request, "acme");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->id(), first->id());
+
+  // The row was written, then the database went out of reach: nothing can be
+  // known, so the answer is UNAVAILABLE; the retry once it is back is that
+  // same session, not a second one.
+  request.set_request_id("start-2");
+  store_->lose_next_create = true;
+  store_->down_after_lost_reply = true;
+  const absl::Status unknown = Start(request, "acme").status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kUnavailable) << unknown;
+  store_->down = false;
+  auto after = Start(request, "acme");
+  ASSERT_TRUE(after.ok()) << after.status();
+  auto stored = store_->inner().SessionByStartRequest("acme", "start-2");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->id, after->id());
+}
+
+TEST_F(SessionsRetryTest, ARetriedNextMovesOneStepAndARetriedStopIsOk) {
+  auto started = Start(PresetRequest(), "acme");
+  ASSERT_TRUE(started.ok()) << started.status();
+  const std::string id = started->id();
+
+  store_->lose_next_update = true;
+  const auto lost = sessions_->Control(
+      Control(id, v1::CONTROL_ACTION_NEXT, "next-1"), "acme");
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable);
+  // The client retries, as partners.md says it may with a request_id.
+  auto retried = sessions_->Control(
+      Control(id, v1::CONTROL_ACTION_NEXT, "next-1"), "acme");
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->version(), 2) << "the NEXT applied twice";
+  // One step skipped, as a NEXT that nothing disturbed skips.
+  auto reference = Start(PresetRequest(), "acme");
+  ASSERT_TRUE(reference.ok());
+  auto once = sessions_->Control(
+      Control(reference->id(), v1::CONTROL_ACTION_NEXT, ""), "acme");
+  ASSERT_TRUE(once.ok()) << once.status();
+  EXPECT_EQ(retried->duration().seconds(), once->duration().seconds());
+
+  store_->lose_next_update = true;
+  EXPECT_EQ(
+      sessions_->Control(Control(id, v1::CONTROL_ACTION_STOP, "stop-1"), "acme")
+          .status()
+          .code(),
+      absl::StatusCode::kUnavailable);
+  auto stopped = sessions_->Control(
+      Control(id, v1::CONTROL_ACTION_STOP, "stop-1"), "acme");
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->state(), v1::SESSION_STATE_STOPPED);
+
+  // Without a request_id, the same retry would have skipped a second step:
+  // that is why the id is there.
+  auto other = Start(PresetRequest(), "acme");
+  ASSERT_TRUE(other.ok());
+  store_->lose_next_update = true;
+  EXPECT_FALSE(
+      sessions_
+          ->Control(Control(other->id(), v1::CONTROL_ACTION_NEXT, ""), "acme")
+          .ok());
+  auto twice = sessions_->Control(
+      Control(other->id(), v1::CONTROL_ACTION_NEXT, ""), "acme");
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  EXPECT_EQ(twice->version(), 3);
+  EXPECT_LT(twice->duration().seconds(), once->duration().seconds());
 }
 
 }  // namespace
