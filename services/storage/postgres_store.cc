@@ -4,9 +4,11 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/functional/function_ref.h"
@@ -228,9 +230,9 @@ class PostgresConnection final : public SqlConnection {
       const char* sql, const SqlParams& sql_params,
       absl::FunctionRef<void(const SqlRow&)> on_row) override {
     const Params params(sql_params);
-    absl::StatusOr<Result> result = Checked(Result(
-        PQexecParams(conn_, sql, params.size(), params.types(), params.values(),
-                     params.lengths(), params.formats(), /*resultFormat=*/1)));
+    absl::StatusOr<Result> result = Answer(PQsendQueryParams(
+        conn_, sql, params.size(), params.types(), params.values(),
+        params.lengths(), params.formats(), /*resultFormat=*/1));
     if (!result.ok()) return result.status();
     for (int row = 0; row < result->rows(); ++row) {
       on_row(PostgresRow(result->get(), row));
@@ -239,7 +241,7 @@ class PostgresConnection final : public SqlConnection {
   }
 
   absl::Status Script(const char* sql) override {
-    return Checked(Result(PQexec(conn_, sql))).status();
+    return Answer(PQsendQuery(conn_, sql)).status();
   }
 
   // READ COMMITTED for either kind: a write waits for the rows it changes
@@ -249,12 +251,24 @@ class PostgresConnection final : public SqlConnection {
   void RollBackIfOpen() override {
     if (PQstatus(conn_) == CONNECTION_OK &&
         PQtransactionStatus(conn_) != PQTRANS_IDLE) {
-      PQclear(PQexec(conn_, "ROLLBACK"));
+      Script("ROLLBACK").IgnoreError();  // Bounded like any statement.
     }
   }
 
  private:
   absl::StatusOr<Result> Checked(Result result);
+  // The answer to what was just sent (`sent`: libpq's 1 for sent): the
+  // first failed result of a script, else its last. The server ends a
+  // statement at the statement timeout; a server that does not answer at
+  // all (a stalled network, a hung proxy) is given up on after
+  // AnswerTimeout(), and the connection dropped: UNAVAILABLE, with the
+  // statement's fate unknown (a COMMIT may have happened).
+  absl::StatusOr<Result> Answer(int sent);
+  // Waits until the socket is ready for `events`, or `deadline`.
+  bool WaitFor(short events, absl::Time deadline) const;
+  absl::Duration AnswerTimeout() const {
+    return statement_timeout_ + std::max(absl::Seconds(1), statement_timeout_);
+  }
 
   const absl::string_view database_;
   const absl::Duration statement_timeout_;
@@ -293,11 +307,13 @@ class PostgresStore final : public SqlStore {
                               const StoreOptions& options) {
     std::string server_options;
     bool has_keepalives = false;
+    bool has_user_timeout = false;
     for (const auto& [keyword, value] : url.connection_options) {
       if (keyword == "options") {
         server_options = value;
       } else if (keyword != "connect_timeout" && keyword != "client_encoding") {
         if (absl::StartsWith(keyword, "keepalives")) has_keepalives = true;
+        if (keyword == "tcp_user_timeout") has_user_timeout = true;
         AddConnectionOption(keyword, value);
       }
     }
@@ -321,6 +337,11 @@ class PostgresStore final : public SqlStore {
       AddConnectionOption("keepalives_idle", "4");
       AddConnectionOption("keepalives_interval", "2");
       AddConnectionOption("keepalives_count", "3");
+    }
+    if (!has_user_timeout) {
+      // Data sent and never acknowledged (the server's host gone mid-call)
+      // fails the connection after 10 s, not after minutes of resends.
+      AddConnectionOption("tcp_user_timeout", "10000");
     }
     for (const std::string& keyword : keywords_) {
       keyword_pointers_.push_back(keyword.c_str());
@@ -396,6 +417,67 @@ class PostgresStore final : public SqlStore {
   absl::Mutex mutex_;
   std::vector<PostgresConnection*> idle_ ABSL_GUARDED_BY(mutex_);
 };
+
+bool PostgresConnection::WaitFor(short events, absl::Time deadline) const {
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    pollfd ready = {PQsocket(conn_), events, 0};
+    const int waited = poll(
+        &ready, 1,
+        static_cast<int>(std::min<int64_t>(
+            absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))),
+            std::numeric_limits<int>::max())));
+    if (waited > 0) return true;
+    if (waited < 0 && errno != EINTR) return true;  // libpq will say why.
+  }
+}
+
+absl::StatusOr<Result> PostgresConnection::Answer(int sent) {
+  if (!sent) return Checked(Result(nullptr));
+  const absl::Time deadline = absl::Now() + AnswerTimeout();
+  auto give_up = [&]() -> absl::Status {
+    // Nothing more may be read from this connection: the next call makes a
+    // new one.
+    PQfinish(conn_);
+    conn_ = nullptr;
+    broken_ = true;
+    return absl::UnavailableError(absl::StrCat(
+        database_, " did not answer within ",
+        absl::FormatDuration(AnswerTimeout()),
+        "; the connection was dropped, and whether the statement took effect "
+        "is not known"));
+  };
+  // Send what libpq could not write at once.
+  for (int flushed = PQflush(conn_); flushed != 0; flushed = PQflush(conn_)) {
+    if (flushed < 0) return Checked(Result(nullptr));
+    if (!WaitFor(POLLIN | POLLOUT, deadline)) return give_up();
+    if (!PQconsumeInput(conn_)) return Checked(Result(nullptr));
+  }
+  // Like PQexec: a script's first failure is its answer, else its last
+  // result.
+  std::optional<Result> failure;
+  std::optional<Result> last;
+  for (;;) {
+    while (PQisBusy(conn_)) {
+      if (!WaitFor(POLLIN, deadline)) return give_up();
+      if (!PQconsumeInput(conn_)) return Checked(Result(nullptr));
+    }
+    PGresult* next = PQgetResult(conn_);
+    if (next == nullptr) break;
+    const ExecStatusType outcome = PQresultStatus(next);
+    if (outcome == PGRES_COMMAND_OK || outcome == PGRES_TUPLES_OK) {
+      last.emplace(next);
+    } else if (!failure.has_value()) {
+      failure.emplace(next);
+    } else {
+      PQclear(next);
+    }
+  }
+  if (failure.has_value()) return Checked(*std::move(failure));
+  if (last.has_value()) return Checked(*std::move(last));
+  return Checked(Result(nullptr));
+}
 
 // The result if the statement succeeded, else the store's error for it.
 absl::StatusOr<Result> PostgresConnection::Checked(Result result) {

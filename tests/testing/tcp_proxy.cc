@@ -89,6 +89,11 @@ void TcpProxy::Pump(int client, int server) {
   char buffer[16384];
   pollfd ends[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
   while (!stopping_) {
+    if (stalled_) {
+      // Read nothing: the kernel's buffers fill, and both ends wait.
+      usleep(20'000);
+      continue;
+    }
     if (poll(ends, 2, 50) <= 0) continue;
     bool done = false;
     for (int i = 0; i < 2 && !done; ++i) {

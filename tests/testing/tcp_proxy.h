@@ -1,10 +1,13 @@
 // A TCP proxy on loopback for fault tests: forwards every connection made to
 // its port to `upstream`, and can cut them all at once, as a network drop or
 // a Wi-Fi hiccup would. New connections are forwarded again after a cut.
+// It can also stall: connections stay open but nothing is forwarded either
+// way (a hung peer or a black-holed route), until Resume.
 //
 //   TcpProxy proxy("127.0.0.1:50051");   // listens on 127.0.0.1:<port()>
 //   ... client connects to proxy.address() ...
 //   proxy.CutAll();                       // every open connection is reset
+//   proxy.Stall(); ... proxy.Resume();    // silence, then what waited flows
 #ifndef YOGA_TESTS_TESTING_TCP_PROXY_H_
 #define YOGA_TESTS_TESTING_TCP_PROXY_H_
 
@@ -26,6 +29,8 @@ class TcpProxy {
 
   std::string address() const;  // "127.0.0.1:PORT"
   void CutAll();
+  void Stall() { stalled_ = true; }
+  void Resume() { stalled_ = false; }
   int connections() const { return connections_.load(); }
 
  private:
@@ -36,6 +41,7 @@ class TcpProxy {
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> stalled_{false};
   std::atomic<int> connections_{0};
   absl::Mutex mutex_;
   std::vector<int> sockets_ ABSL_GUARDED_BY(mutex_);

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,7 @@
 #include "services/storage/schema.h"
 #include "services/storage/store.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/tcp_proxy.h"
 
 namespace yoga::storage {
 namespace {
@@ -896,6 +898,52 @@ TEST_F(PostgresStoreTest, RecoversByItselfWhenTheServerComesBack) {
   for (std::thread& caller : callers) caller.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_OK(store.UpdateSession(Session("s1", 2), nullptr));
+}
+
+TEST_F(PostgresStoreTest, AServerThatStopsAnsweringIsGivenUpOnInBoundedTime) {
+  absl::StatusOr<std::unique_ptr<PostgresServer>> server =
+      PostgresServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  // Everything goes through a proxy that can go silent without closing:
+  // neither a statement timeout (the server never sees the statement) nor
+  // TCP (the proxy acknowledges every byte) ends such a wait.
+  yoga::testing::TcpProxy proxy(absl::StrCat("127.0.0.1:", (*server)->port()));
+  std::string url = (*server)->url();
+  url.replace(url.find(absl::StrCat(":", (*server)->port())),
+              absl::StrCat(":", (*server)->port()).size(),
+              proxy.address().substr(proxy.address().rfind(':')));
+  absl::StatusOr<std::unique_ptr<Store>> opened =
+      OpenStore({.url = url,
+                 .pool_size = 2,
+                 .statement_timeout = absl::Milliseconds(500),
+                 .connect_timeout = absl::Seconds(1)});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Store& store = **opened;
+  ASSERT_OK(store.CreateSession(Session("s1")));
+
+  proxy.Stall();
+  const absl::Time start = absl::Now();
+  const absl::Status stalled = store.UpdateSession(Session("s1", 2), nullptr);
+  const absl::Duration waited = absl::Now() - start;
+  EXPECT_EQ(stalled.code(), absl::StatusCode::kUnavailable) << stalled;
+  EXPECT_THAT(stalled.message(),
+              AllOf(HasSubstr("did not answer within"),
+                    HasSubstr("whether the statement took effect is not "
+                              "known")));
+  // The statement timeout plus as long again (at least 1 s).
+  EXPECT_LT(waited, absl::Seconds(3));
+  EXPECT_GE(waited, absl::Milliseconds(1400));
+  std::cout << "a stalled UPDATE was given up on after "
+            << absl::FormatDuration(waited) << "\n";
+
+  // Once the network flows again, the next calls work on new connections,
+  // and nothing written before is lost.
+  proxy.Resume();
+  absl::StatusOr<std::optional<SessionRow>> row = store.GetSession("s1");
+  ASSERT_TRUE(row.ok()) << row.status();
+  ASSERT_TRUE(row->has_value());
+  EXPECT_LE((*row)->version, 2);
+  EXPECT_OK(store.UpdateSession(Session("s1", (*row)->version + 1), nullptr));
 }
 
 TEST_F(PostgresStoreTest, ReplicasStartingTogetherMigrateOnce) {
