@@ -133,42 +133,69 @@ void Session::RunWakes(const std::vector<Wake>& wakes) {
   for (const Wake& wake : wakes) wake();
 }
 
-absl::Status Session::CommitLocked(SessionLog next, absl::Time now,
-                                   storage::Store* store,
-                                   std::vector<Wake>& wakes) {
-  const SessionState state = next.State(now);
-  const bool finishing = IsEnd(state) && !finished_;
-  if (store != nullptr) {
-    std::optional<storage::PracticeRecord> record;
-    if (finishing && next.streamed() && !origin_.profile_id.empty()) {
-      record.emplace();
-      record->session_id = id_;
-      record->owner = origin_.owner;
-      record->profile_id = origin_.profile_id;
-      record->routine_id = routine_.id();
-      record->routine_title = routine_.title();
-      record->start_time = create_time_;
-      record->completed = state == yoga::session::v1::SESSION_STATE_COMPLETED;
-      // A session found completed late ended when its last cue did.
-      record->end_time = record->completed
-                             ? std::min(now, next.WallTimeOf(next.EndMs()))
-                             : now;
-      record->practised =
-          absl::Milliseconds(std::min(next.SessionTimeMs(now), next.EndMs()));
+absl::Status Session::Change(absl::Time now, storage::Store* store,
+                             const Edit& edit) {
+  // One writer at a time; the session's own lock is not held while the
+  // store answers, so streams, readers and Adopt (the cross-replica poll)
+  // never wait on a database round trip.
+  absl::MutexLock one_writer(&write_mutex_);
+  std::optional<SessionLog> next;
+  int64_t base = 0;
+  bool finishing = false;
+  std::optional<storage::SessionRow> row;
+  std::optional<storage::PracticeRecord> record;
+  {
+    absl::MutexLock lock(&mutex_);
+    // A stream may have read a later time (and sent the cues due by then)
+    // just before this call took the lock: change from that time, so the log
+    // is never cut below a cue already sent.
+    now = NotBeforeLocked(now);
+    next.emplace(log_);
+    absl::StatusOr<bool> wanted = edit(*next, now);
+    if (!wanted.ok()) return wanted.status();
+    if (!*wanted) return absl::OkStatus();
+    base = version_;
+    const SessionState state = next->State(now);
+    finishing = IsEnd(state) && !finished_;
+    if (store != nullptr) {
+      if (finishing && next->streamed() && !origin_.profile_id.empty()) {
+        record.emplace();
+        record->session_id = id_;
+        record->owner = origin_.owner;
+        record->profile_id = origin_.profile_id;
+        record->routine_id = routine_.id();
+        record->routine_title = routine_.title();
+        record->start_time = create_time_;
+        record->completed = state == yoga::session::v1::SESSION_STATE_COMPLETED;
+        // A session found completed late ended when its last cue did.
+        record->end_time = record->completed
+                               ? std::min(now, next->WallTimeOf(next->EndMs()))
+                               : now;
+        record->practised = absl::Milliseconds(
+            std::min(next->SessionTimeMs(now), next->EndMs()));
+      }
+      row = RowLocked(*next, base + 1, finished_ || finishing, now);
+      writing_.store(true, std::memory_order_release);
     }
-    const storage::SessionRow row =
-        RowLocked(next, version_ + 1, finished_ || finishing, now);
-    writing_.store(true, std::memory_order_release);
-    absl::Status status =
-        store->UpdateSession(row, record ? &*record : nullptr);
+  }
+  absl::Status status;
+  if (row.has_value())
+    status = store->UpdateSession(*row, record ? &*record : nullptr);
+  std::vector<Wake> wakes;
+  {
+    absl::MutexLock lock(&mutex_);
     writing_.store(false, std::memory_order_release);
     if (!status.ok()) return status;
+    // Adopt may already have taken this very version on from the store.
+    if (version_ == base) {
+      log_ = *std::move(next);
+      version_ = base + 1;
+      finished_ = finished_ || finishing;
+    }
+    last_activity_ = now;
+    wakes = StreamWakesLocked();
   }
-  log_ = std::move(next);
-  ++version_;
-  finished_ = finished_ || finishing;
-  last_activity_ = now;
-  wakes = StreamWakesLocked();
+  RunWakes(wakes);
   return absl::OkStatus();
 }
 
@@ -180,74 +207,51 @@ absl::Time Session::NotBeforeLocked(absl::Time now) {
 absl::Status Session::Control(yoga::session::v1::ControlAction action,
                               absl::Time now, storage::Store* store,
                               const ControlTerms& terms) {
-  std::vector<Wake> wakes;
-  {
-    absl::MutexLock lock(&mutex_);
-    // A retry of a control that was applied (its answer lost on the way).
-    if (log_.Applied(terms.request_id)) return absl::OkStatus();
-    if (terms.expected_version > 0 && terms.expected_version != version_) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("expected_version: session ", id_, " is at version ",
-                       version_, ", not ", terms.expected_version,
-                       "; read it again (GetSession) and decide anew"));
-    }
-    // A stream may have read a later time (and sent the cues due by then)
-    // just before this call took the lock: control from that time, so the
-    // log is never cut below a cue already sent.
-    now = NotBeforeLocked(now);
-    SessionLog next = log_;
-    if (absl::Status status = next.Apply(action, now, id_, terms.request_id);
-        !status.ok())
-      return status;
-    if (absl::Status status = CommitLocked(std::move(next), now, store, wakes);
-        !status.ok())
-      return status;
-  }
-  RunWakes(wakes);
-  return absl::OkStatus();
+  return Change(
+      now, store,
+      [&](SessionLog& next, absl::Time now) -> absl::StatusOr<bool> {
+        // A retry of a control applied already (its answer lost
+        // on the way).
+        if (next.Applied(terms.request_id)) return false;
+        if (terms.expected_version > 0 && terms.expected_version != version_) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("expected_version: session ", id_, " is at version ",
+                           version_, ", not ", terms.expected_version,
+                           "; read it again (GetSession) and decide anew"));
+        }
+        absl::Status applied = next.Apply(action, now, id_, terms.request_id);
+        if (!applied.ok()) return applied;
+        return true;
+      });
 }
 
 absl::Status Session::MarkStreamed(absl::Time now, storage::Store* store) {
-  std::vector<Wake> wakes;
-  {
-    absl::MutexLock lock(&mutex_);
-    if (log_.streamed()) return absl::OkStatus();
-    now = NotBeforeLocked(now);
-    SessionLog next = log_;
+  return Change(now, store, [](SessionLog& next, absl::Time) -> bool {
+    if (next.streamed()) return false;
     next.set_streamed();
-    if (absl::Status status = CommitLocked(std::move(next), now, store, wakes);
-        !status.ok())
-      return status;
-  }
-  RunWakes(wakes);
-  return absl::OkStatus();
+    return true;
+  });
 }
 
 absl::Status Session::FinishIfDue(absl::Time now, absl::Duration idle,
                                   bool idle_in_store, storage::Store& store) {
-  std::vector<Wake> wakes;
-  {
-    absl::MutexLock lock(&mutex_);
-    if (finished_) return absl::OkStatus();
-    now = NotBeforeLocked(now);
-    const SessionState state = log_.State(now);
-    SessionLog next = log_;
-    if (state == yoga::session::v1::SESSION_STATE_PAUSED) {
-      if (!streams_.empty() || (!idle_in_store && now - last_activity_ < idle))
-        return absl::OkStatus();
-      if (absl::Status status =
-              next.Apply(yoga::session::v1::CONTROL_ACTION_STOP, now, id_);
-          !status.ok())
-        return status;
-    } else if (!IsEnd(state)) {
-      return absl::OkStatus();
-    }
-    if (absl::Status status = CommitLocked(std::move(next), now, &store, wakes);
-        !status.ok())
-      return status;
-  }
-  RunWakes(wakes);
-  return absl::OkStatus();
+  return Change(now, &store,
+                [&](SessionLog& next, absl::Time now) -> absl::StatusOr<bool> {
+                  if (finished_) return false;
+                  const SessionState state = next.State(now);
+                  if (state == yoga::session::v1::SESSION_STATE_PAUSED) {
+                    if (!streams_.empty() ||
+                        (!idle_in_store && now - last_activity_ < idle))
+                      return false;
+                    absl::Status stopped = next.Apply(
+                        yoga::session::v1::CONTROL_ACTION_STOP, now, id_);
+                    if (!stopped.ok()) return stopped;
+                    return true;
+                  }
+                  // An end already reached needs its record, and to be marked
+                  // done.
+                  return IsEnd(state);
+                });
 }
 
 absl::Status Session::Adopt(const storage::SessionRow& row,
@@ -308,10 +312,9 @@ absl::StatusOr<StreamCursor> Session::OpenCursor(int64_t after_seq,
 }
 
 StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
-  // Streams run on the wake scheduler's few threads: while this session is
-  // being written (a database round trip under the lock), look again shortly
-  // rather than hold up every other stream on the thread. The write wakes
-  // every stream when it is done anyway.
+  // While a change of this session is being written, the cues it may cut
+  // must not go out: look again shortly (the write wakes every stream when
+  // it is done anyway).
   if (writing_.load(std::memory_order_acquire)) {
     StreamAction wait;
     wait.wake = now + kBusyRetry;

@@ -150,11 +150,15 @@ class Session {
   // never goes back for a session, whatever order threads take the lock in.
   absl::Time NotBeforeLocked(absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Writes `next` as the next version (when there is a store), then makes it
-  // the session's log; `wakes` gets the streams to wake once unlocked.
-  absl::Status CommitLocked(SessionLog next, absl::Time now,
-                            storage::Store* store, std::vector<Wake>& wakes)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Edits a copy of the log, with mutex_ held: OK(true) to make the copy
+  // the next version, OK(false) when there is nothing to change, or why the
+  // change is refused.
+  using Edit =
+      std::function<absl::StatusOr<bool>(SessionLog& next, absl::Time now)>;
+  // Runs `edit`; a change it makes is written to `store` (when there is
+  // one) outside mutex_, then taken on, and the streams woken.
+  absl::Status Change(absl::Time now, storage::Store* store, const Edit& edit)
+      ABSL_LOCKS_EXCLUDED(mutex_, write_mutex_);
   std::vector<Wake> StreamWakesLocked() const
       ABSL_SHARED_LOCKS_REQUIRED(mutex_);
   yoga::storage::v1::StoredSession StoredLocked(const SessionLog& log) const
@@ -172,6 +176,9 @@ class Session {
   const StreamTiming timing_;
   const absl::Time create_time_;
 
+  // Held by the one change in progress, across its database write (which
+  // mutex_ never is): changes of one session happen one at a time.
+  absl::Mutex write_mutex_ ABSL_ACQUIRED_BEFORE(mutex_);
   mutable absl::Mutex mutex_;
   SessionLog log_ ABSL_GUARDED_BY(mutex_);
   int64_t version_ ABSL_GUARDED_BY(mutex_) = 1;
@@ -182,8 +189,8 @@ class Session {
   absl::Time last_activity_ ABSL_GUARDED_BY(mutex_);
   absl::Time latest_now_ ABSL_GUARDED_BY(mutex_) = absl::InfinitePast();
   bool expired_ ABSL_GUARDED_BY(mutex_) = false;
-  // A database write of this session is in flight (under mutex_): readers on
-  // the wake scheduler's threads do not wait for it.
+  // A database write of this session is in flight: streams look again
+  // shortly rather than send cues the write may cut.
   std::atomic<bool> writing_{false};
 };
 
