@@ -107,7 +107,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         messages_received_ > 0 && !undecodable_request_;
     if (!refusals_->MayWrite(code, request_arrived, absl::Now())) return;
     LogFields fields = {
-        {"method", method_},
+        {"method", BoundedForLog(method_)},  // Unknown ones are the caller's.
         {"code", code},
         {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
                                                    absl::Now() - start_))},

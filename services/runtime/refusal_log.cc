@@ -8,17 +8,19 @@
 namespace yoga {
 namespace {
 
-// The refusal codes as a call's line names them, and the summary's fields
-// (the last for calls whose request never arrived).
-constexpr absl::string_view kRefusalCodes[] = {
-    "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"};
+// The codes whose lines are limited, as a call's line names them, and the
+// summary's fields (the last for calls whose request never arrived).
+constexpr absl::string_view kLimitedCodes[] = {
+    "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+    "UNIMPLEMENTED"};
 constexpr absl::string_view kSummaryFields[] = {
-    "unauthenticated", "permission_denied", "resource_exhausted", "no_request"};
+    "unauthenticated", "permission_denied", "resource_exhausted",
+    "unimplemented", "no_request"};
 
-// The index of `code` in kRefusalCodes; -1 for a code that is no refusal.
-int RefusalIndex(absl::string_view code) {
-  for (int i = 0; i < 3; ++i) {
-    if (kRefusalCodes[i] == code) return i;
+// The index of `code` in kLimitedCodes; -1 for another code.
+int LimitedIndex(absl::string_view code) {
+  for (int i = 0; i < 4; ++i) {
+    if (kLimitedCodes[i] == code) return i;
   }
   return -1;
 }
@@ -35,13 +37,20 @@ RefusalLog::~RefusalLog() {
   if (held_ > 0) WriteSummary(absl::Now());
 }
 
+std::string BoundedForLog(absl::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  return absl::StrCat(text.substr(0, max_bytes), "...(+",
+                      text.size() - max_bytes, " bytes)");
+}
+
 bool RefusalLog::IsRefusal(absl::string_view code) {
-  return RefusalIndex(code) >= 0;
+  const int index = LimitedIndex(code);
+  return index >= 0 && index < 3;
 }
 
 bool RefusalLog::MayWrite(absl::string_view code, bool request_arrived,
                           absl::Time now) {
-  int kind = RefusalIndex(code);
+  int kind = LimitedIndex(code);
   if (kind < 0 && !request_arrived && code != "OK") kind = kKinds - 1;
   if (kind < 0 && !holding_.load(std::memory_order_relaxed)) return true;
   absl::MutexLock lock(&mutex_);

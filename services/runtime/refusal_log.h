@@ -4,6 +4,7 @@
 // would otherwise write one line each and let anyone fill the disk and drown
 // the lines that matter. Such lines are
 //   refusals:   UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED
+//   unknown:    UNIMPLEMENTED (a method this server does not have)
 //   no request: any other error of a call whose request never arrived whole
 //               (cancelled or reset first, or bytes that do not decode)
 // and at most `lines_per_second` of them are written in any one second. The
@@ -12,12 +13,18 @@
 //   level=warning event=rpc_lines_suppressed suppressed=4990
 //   unauthenticated=10 no_request=4980 over_ms=1000
 // Other calls' lines are never held back. Thread-safe.
+//
+// A method the server does not have is named by the caller, up to gRPC's
+// 8 KiB header limit, and HPACK lets a caller repeat it for a few bytes a
+// call: BoundedForLog keeps such text short in a log line.
 #ifndef YOGA_SERVICES_RUNTIME_REFUSAL_LOG_H_
 #define YOGA_SERVICES_RUNTIME_REFUSAL_LOG_H_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
@@ -28,6 +35,12 @@
 namespace yoga {
 
 inline constexpr int kRefusalLinesPerSecond = 10;
+inline constexpr size_t kMaxLoggedTextBytes = 200;
+
+// `text` if it has at most `max_bytes` bytes; otherwise its first max_bytes
+// and "...(+N bytes)".
+std::string BoundedForLog(absl::string_view text,
+                          size_t max_bytes = kMaxLoggedTextBytes);
 
 class RefusalLog {
  public:
@@ -49,7 +62,8 @@ class RefusalLog {
   static bool IsRefusal(absl::string_view code);
 
  private:
-  static constexpr int kKinds = 4;  // The refusal codes, then "no request".
+  // The refusal codes, UNIMPLEMENTED, then "no request".
+  static constexpr int kKinds = 5;
 
   // Writes the summary when lines were held back in a second that is over.
   void WriteDueSummary(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -45,6 +46,26 @@ TEST_F(RefusalLogTest, RefusalCodes) {
   EXPECT_FALSE(RefusalLog::IsRefusal("OK"));
   EXPECT_FALSE(RefusalLog::IsRefusal("INVALID_ARGUMENT"));
   EXPECT_FALSE(RefusalLog::IsRefusal("CANCELLED"));
+  EXPECT_FALSE(RefusalLog::IsRefusal("UNIMPLEMENTED"));
+}
+
+TEST_F(RefusalLogTest, CallsToMethodsTheServerDoesNotHaveAreLimited) {
+  RefusalLog log = Make(3);
+  EXPECT_EQ(Written(log, "UNIMPLEMENTED", 50, t0_), 3);
+  EXPECT_TRUE(log.MayWrite("OK", true, t0_ + absl::Seconds(1)));
+  ASSERT_EQ(summaries_.size(), 1u);
+  EXPECT_EQ(summaries_[0], (Summary{{"suppressed", "47"},
+                                    {"unimplemented", "47"},
+                                    {"over_ms", "1000"}}));
+}
+
+TEST(BoundedForLogTest, LongTextIsCutAndSaysHowMuchWasLeftOut) {
+  EXPECT_EQ(BoundedForLog("/yoga.catalog.v1.CatalogService/GetPose"),
+            "/yoga.catalog.v1.CatalogService/GetPose");
+  EXPECT_EQ(BoundedForLog(std::string(200, 'x')), std::string(200, 'x'));
+  EXPECT_EQ(BoundedForLog(std::string(8000, 'x')),
+            absl::StrCat(std::string(200, 'x'), "...(+7800 bytes)"));
+  EXPECT_EQ(BoundedForLog("abcdef", 2), "ab...(+4 bytes)");
 }
 
 TEST_F(RefusalLogTest, AtMostNLinesASecondThenOneSummary) {
@@ -69,7 +90,7 @@ TEST_F(RefusalLogTest, AtMostNLinesASecondThenOneSummary) {
 TEST_F(RefusalLogTest, ErrorsOfCallsWhoseRequestNeverArrivedAreLimitedToo) {
   RefusalLog log = Make(2);
   int written = 0;
-  for (const char* code : {"CANCELLED", "INVALID_ARGUMENT", "UNIMPLEMENTED",
+  for (const char* code : {"CANCELLED", "INVALID_ARGUMENT", "INTERNAL",
                            "CANCELLED", "CANCELLED"}) {
     written += log.MayWrite(code, /*request_arrived=*/false, t0_);
   }
