@@ -16,7 +16,8 @@ ATTACK is one of
                 each followed by as many bytes as flow control allows, until
                 --bytes are sent
   unauth_flood  complete GetPose calls without an API key, up to the
-                server's stream limit in flight, for --seconds
+                server's stream limit in flight, for --seconds; with
+                --path_bytes, calls of a method with a name that long
 """
 
 import argparse
@@ -293,7 +294,10 @@ def unauth_flood(args):
     client = Client(args.address)
     limit = min(client.conn.remote_settings.max_concurrent_streams or 100, 100)
     body = grpc_message(GET_POSE_BOW)
-    headers = client.headers()
+    path = GET_POSE
+    if args.path_bytes:  # A method the server does not have, named at length.
+        path = "/yoga.catalog.v1.CatalogService/" + "x" * args.path_bytes
+    headers = client.headers(path=path)
     in_flight = set()
     outcomes = {}
     sent = 0
@@ -352,6 +356,8 @@ def main():
     parser.add_argument("--address", required=True, help="127.0.0.1:PORT")
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--path_bytes", type=int, default=0,
+                        help="unauth_flood: call an unknown method with a name this long")
     parser.add_argument("--bytes", type=int, default=64 << 20,
                         help="big_message: stop after sending this many bytes")
     parser.add_argument("--rate", type=float, default=0,
