@@ -88,7 +88,7 @@ void CueFollower::Run(int64_t after_seq) {
     if (!IsRetryable(status)) break;
     const absl::Time now = absl::Now();
     if (failing_since == absl::InfiniteFuture()) failing_since = now;
-    const absl::Duration wait = RetryWait(policy_, ++failures);
+    const absl::Duration wait = JitteredRetryWait(policy_, ++failures);
     if (now + wait - failing_since > policy_.give_up_after) break;
     if (on_retry_) on_retry_(status, wait);
     {

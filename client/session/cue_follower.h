@@ -8,10 +8,10 @@
 //
 // A stream that ends with UNAVAILABLE (the server restarting, the network
 // dropping) is opened again with after_seq = the last seq received, after the
-// RetryPolicy's waits, so no cue is lost or repeated; the wait starts again
-// from the first once a stream delivers an event. It gives up when no stream
-// could be opened for give_up_after. OK (the session ended or was stopped)
-// and every other error are final.
+// RetryPolicy's (jittered) waits, so no cue is lost or repeated; the wait
+// starts again from the first once a stream delivers an event. It gives up when
+// no stream could be opened for give_up_after. OK (the session ended or was
+// stopped) and every other error are final.
 #ifndef YOGA_CLIENT_SESSION_CUE_FOLLOWER_H_
 #define YOGA_CLIENT_SESSION_CUE_FOLLOWER_H_
 

@@ -1,6 +1,8 @@
 #include "services/catalog/catalog_watch_flags.h"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -20,7 +22,15 @@ absl::StatusOr<CatalogWatch> CatalogWatchFromFlags(const PeerOptions& peers) {
         absl::StrCat("--catalog_refresh: must be more than 0, not ",
                      absl::FormatDuration(watch.refresh)));
   }
-  watch.channel = MakePeerChannel(absl::GetFlag(FLAGS_catalog), peers);
+  const std::string target = absl::GetFlag(FLAGS_catalog);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakePeerChannel(target, peers);
+  if (!channel.ok()) {
+    return absl::Status(
+        channel.status().code(),
+        absl::StrCat("--catalog=", target, ": ", channel.status().message()));
+  }
+  watch.channel = *std::move(channel);
   return watch;
 }
 

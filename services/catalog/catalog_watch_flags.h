@@ -11,7 +11,8 @@ namespace yoga::catalog {
 
 // A watch of the catalog service at --catalog, through a peer channel,
 // refreshed every --catalog_refresh (INVALID_ARGUMENT naming the flag unless
-// it is more than 0); `use` and `serving` are the caller's.
+// it is more than 0); `use` and `serving` are the caller's. MakePeerChannel's
+// refusal of a plaintext key comes back naming --catalog.
 absl::StatusOr<CatalogWatch> CatalogWatchFromFlags(const PeerOptions& peers);
 
 }  // namespace yoga::catalog

@@ -13,6 +13,7 @@
 #include "services/common/log.h"
 #include "services/runtime/api_keys.h"
 #include "services/runtime/call_admission.h"
+#include "services/runtime/refusal_log.h"
 
 namespace yoga {
 namespace {
@@ -22,10 +23,11 @@ using grpc::experimental::InterceptionHookPoints;
 class CallInterceptor : public grpc::experimental::Interceptor {
  public:
   CallInterceptor(grpc::experimental::ServerRpcInfo* info, AccessPolicy* policy,
-                  const std::string* in_process_token)
+                  const std::string* in_process_token, RefusalLog* refusals)
       : info_(info),
         policy_(policy),
         in_process_token_(in_process_token),
+        refusals_(refusals),
         method_(info->method()),
         peer_(info->server_context()->peer()),
         start_(absl::Now()) {}
@@ -124,8 +126,11 @@ class CallInterceptor : public grpc::experimental::Interceptor {
 
   void Write(const std::string& code, const std::string& message) {
     logged_ = true;
+    const bool request_arrived =
+        messages_received_ > 0 && !undecodable_request_;
+    if (!refusals_->MayWrite(code, request_arrived, absl::Now())) return;
     LogFields fields = {
-        {"method", method_},
+        {"method", BoundedForLog(method_)},  // Unknown ones are the caller's.
         {"code", code},
         {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
                                                    absl::Now() - start_))},
@@ -138,6 +143,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* info_;
   AccessPolicy* policy_;  // Null when every call is admitted.
   const std::string* in_process_token_;
+  RefusalLog* refusals_;
   std::string method_;
   std::string key_id_;
   bool recorded_ = false;
@@ -158,12 +164,14 @@ class CallInterceptorFactory
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new CallInterceptor(info, policy_.get(), &in_process_token_);
+    return new CallInterceptor(info, policy_.get(), &in_process_token_,
+                               &refusals_);
   }
 
  private:
   std::shared_ptr<AccessPolicy> policy_;
   const std::string in_process_token_;
+  RefusalLog refusals_;  // Shared by the calls of the server.
 };
 
 }  // namespace

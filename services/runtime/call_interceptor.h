@@ -6,7 +6,8 @@
 // callback API would say UNIMPLEMENTED, which misleads the caller). With an
 // access policy it also decides, before the handler runs, whether the call is
 // admitted (see call_admission.h), and logs the caller's key id as key=ID
-// (never the key). Calls that carry the host's in-process token (its
+// (never the key). Lines of refused calls are rate-limited (refusal_log.h).
+// Calls that carry the host's in-process token (its
 // InProcessChannel adds it) are always admitted: they never left the process.
 #ifndef YOGA_SERVICES_RUNTIME_CALL_INTERCEPTOR_H_
 #define YOGA_SERVICES_RUNTIME_CALL_INTERCEPTOR_H_

@@ -203,10 +203,11 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
                              ToMilliseconds(options.keepalive_time));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
                              ToMilliseconds(options.keepalive_timeout));
-  // Clients following a cue stream may ping to keep it alive; allow it every 10
-  // s.
+  // Clients following a cue stream and peer channels ping to keep connections
+  // alive.
   builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      ToMilliseconds(kMinPingInterval));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Two servers must not share a port silently: the second one fails to start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

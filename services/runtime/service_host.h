@@ -21,10 +21,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "services/runtime/server_options.h"
 
 namespace yoga {
+
+// The shortest interval at which a client may ping a connection, with or
+// without calls in flight; a client pinging more often gets a GOAWAY
+// ("too_many_pings") after two strikes. Peer channels (peer_channel.h) and
+// clients following a cue stream ping less often than this.
+inline constexpr absl::Duration kMinPingInterval = absl::Seconds(10);
 
 struct HostedService {
   std::string name;        // Full service name, as health checks ask for it.

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "services/catalog/catalog_watch_flags.h"
 #include "services/runtime/peer_channel.h"
 #include "services/runtime/server_main.h"
@@ -28,6 +30,15 @@ int main(int argc, char** argv) {
   auto watch = yoga::catalog::CatalogWatchFromFlags(*peers);
   if (!watch.ok())
     return yoga::ExitOnStartupError("yoga-session", watch.status());
+  const std::string planner_target = absl::GetFlag(FLAGS_planner);
+  auto planner_channel = yoga::MakePeerChannel(planner_target, *peers);
+  if (!planner_channel.ok()) {
+    return yoga::ExitOnStartupError(
+        "yoga-session",
+        absl::Status(planner_channel.status().code(),
+                     absl::StrCat("--planner=", planner_target, ": ",
+                                  planner_channel.status().message())));
+  }
   auto config = yoga::session::SessionConfigFromFlags();
   if (!config.ok())
     return yoga::ExitOnStartupError("yoga-session", config.status());
@@ -49,8 +60,7 @@ int main(int argc, char** argv) {
   yoga::session::RealClock clock;
   yoga::session::SessionServiceImpl service(
       clock, *config, *std::move(packs), [&] { return catalog.Get(); },
-      yoga::planner::v1::PlannerService::NewStub(
-          yoga::MakePeerChannel(absl::GetFlag(FLAGS_planner), *peers)));
+      yoga::planner::v1::PlannerService::NewStub(*planner_channel));
   return yoga::ServeUntilSignalled(
       "yoga-session",
       {{yoga::session::kSessionServiceName, &service, /*serving=*/false}},

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "client/audio/audio_file.h"
 #include "client/audio/voice_pack_audio.h"
 #include "client/session/cue_follower.h"
@@ -201,14 +202,26 @@ TEST(GuidePlayTest, UnreachableServerIsRetriedWithBackoffThenGivenUp) {
                   "--preset=runners-lower-back-four", "--out=" + out});
   const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(render.exit_code, 1);
-  // Waits of 250 ms, 500 ms, 1 s: three retries fit in 2 s, a fourth not.
+  // Waits of at most 250 ms, 500 ms, 1 s, jittered down to no less than 60%
+  // of each (client/session/retry.h): three retries fit in 2 s (1.75 s at
+  // most), a fourth never does (1.05 s spent, then at least 1.2 s).
   const std::vector<std::string> lines =
       absl::StrSplit(render.err, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 4u) << render.err;
   EXPECT_THAT(lines[0], HasSubstr("cannot reach 127.0.0.1:1"));
-  EXPECT_THAT(lines[0], HasSubstr("retrying in 250ms"));
-  EXPECT_THAT(lines[1], HasSubstr("retrying in 500ms"));
-  EXPECT_THAT(lines[2], HasSubstr("retrying in 1s"));
+  const absl::Duration most[] = {absl::Milliseconds(250),
+                                 absl::Milliseconds(500), absl::Seconds(1)};
+  for (int i = 0; i < 3; ++i) {
+    // The printed wait is the one slept: "... retrying in 187ms".
+    const size_t at = lines[i].rfind("retrying in ");
+    ASSERT_NE(at, std::string::npos) << lines[i];
+    absl::Duration wait;
+    ASSERT_TRUE(absl::ParseDuration(
+        lines[i].substr(at + std::string("retrying in ").size()), &wait))
+        << lines[i];
+    EXPECT_LE(wait, most[i]) << lines[i];
+    EXPECT_GE(wait, most[i] * 0.6) << lines[i];
+  }
   EXPECT_THAT(lines[3], HasSubstr("UNAVAILABLE"));
   EXPECT_THAT(lines[3], HasSubstr("is yoga-studio running at 127.0.0.1:1"));
   EXPECT_LT(took, absl::Seconds(10));  // Bounded, not a timing assertion.

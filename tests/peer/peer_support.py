@@ -41,14 +41,15 @@ def die_with_parent():
 
 
 class StudioProcess:
-    """The yoga-studio binary, started on 127.0.0.1:0."""
+    """The yoga-studio binary, started on 127.0.0.1:0 with any more flags."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, flags=()):
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0"],
+            [binary, "--listen=127.0.0.1:0", *flags],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
             preexec_fn=die_with_parent)
+        self.pid = self._process.pid
         self.address = self._read_address()
 
     def _fail(self, message):

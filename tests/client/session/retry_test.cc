@@ -13,12 +13,20 @@
 namespace yoga::client {
 namespace {
 
-// Tiny waits, so that the tests sleep a few milliseconds at most.
+// Tiny waits, so that the tests sleep a few milliseconds at most; the random
+// draw is fixed at 0, so each wait is the schedule's longest.
 RetryPolicy Quick(absl::Duration give_up_after) {
   RetryPolicy policy;
   policy.first_wait = absl::Milliseconds(1);
   policy.longest_wait = absl::Milliseconds(4);
   policy.give_up_after = give_up_after;
+  policy.uniform = [] { return 0.0; };
+  return policy;
+}
+
+RetryPolicy Drawing(double draw) {
+  RetryPolicy policy;
+  policy.uniform = [draw] { return draw; };
   return policy;
 }
 
@@ -55,6 +63,68 @@ TEST(RetryTest, WaitsDoubleUpToTheLongest) {
   backwards.first_wait = absl::Seconds(10);
   backwards.longest_wait = absl::Seconds(1);
   EXPECT_EQ(RetryWait(backwards, 1), absl::Seconds(1));
+}
+
+TEST(RetryTest, JitterCutsEachWaitByTheDrawnPart) {
+  // 0.4 of the wait at most: a draw of 0.5 cuts a fifth.
+  EXPECT_EQ(JitteredRetryWait(Drawing(0.5), 1), absl::Milliseconds(200));
+  EXPECT_EQ(JitteredRetryWait(Drawing(0.5), 2), absl::Milliseconds(400));
+  EXPECT_EQ(JitteredRetryWait(Drawing(0.5), 9), absl::Milliseconds(3200));
+  EXPECT_EQ(JitteredRetryWait(Drawing(0.0), 1), absl::Milliseconds(250));
+  // Whole milliseconds, rounded up: never below 60% of the schedule.
+  EXPECT_EQ(JitteredRetryWait(Drawing(0.999), 1), absl::Milliseconds(151));
+  // Draws out of range are clamped, not trusted.
+  EXPECT_EQ(JitteredRetryWait(Drawing(7.0), 1), absl::Milliseconds(150));
+  EXPECT_EQ(JitteredRetryWait(Drawing(-1.0), 1), absl::Milliseconds(250));
+
+  RetryPolicy none = Drawing(0.9);
+  none.jitter = 0;
+  EXPECT_EQ(JitteredRetryWait(none, 3), absl::Seconds(1));
+
+  RetryPolicy tiny = Drawing(0.9);  // Never rounded down to no wait at all.
+  tiny.first_wait = absl::Microseconds(300);
+  EXPECT_EQ(JitteredRetryWait(tiny, 1), absl::Microseconds(300));
+  tiny.first_wait = absl::Milliseconds(1);
+  EXPECT_EQ(JitteredRetryWait(tiny, 1), absl::Milliseconds(1));
+}
+
+TEST(RetryTest, ClientsCutOffTogetherComeBackSpreadOut) {
+  // The system's generator, as every client uses it: 200 clients' first
+  // retries fall between 150 and 250 ms and do not bunch. (A draw lands in a
+  // given fifth of the range with probability 0.2; missing one fifth in 200
+  // draws has probability 0.8^200, about 4e-20.)
+  const RetryPolicy policy;
+  int low = 0;
+  int high = 0;
+  for (int i = 0; i < 200; ++i) {
+    const absl::Duration wait = JitteredRetryWait(policy, 1);
+    ASSERT_GE(wait, absl::Milliseconds(150));
+    ASSERT_LE(wait, absl::Milliseconds(250));
+    low += wait < absl::Milliseconds(170);
+    high += wait > absl::Milliseconds(230);
+  }
+  EXPECT_GT(low, 0);
+  EXPECT_GT(high, 0);
+}
+
+TEST(RetryTest, TheRunnerIsToldTheJitteredWait) {
+  RetryPolicy policy = Drawing(0.5);
+  policy.first_wait = absl::Milliseconds(10);
+  policy.longest_wait = absl::Milliseconds(40);
+  int calls = 0;
+  std::vector<absl::Duration> waits;
+  const absl::Time start = absl::Now();
+  const absl::Status status = CallWithRetry(
+      [&] {
+        return ++calls < 4 ? absl::UnavailableError("down") : absl::OkStatus();
+      },
+      policy,
+      [&](const absl::Status&, absl::Duration wait) { waits.push_back(wait); });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(waits, ::testing::ElementsAre(absl::Milliseconds(8),
+                                            absl::Milliseconds(16),
+                                            absl::Milliseconds(32)));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(8 + 16 + 32));
 }
 
 TEST(RetryTest, RetriesUnavailableUntilItSucceeds) {
