@@ -3,16 +3,9 @@
 // stopped pod: TCP stays up, only an unanswered ping tells). With keepalive
 // the hung one leaves the round-robin after one unanswered ping; without, it
 // keeps taking every other call until their deadlines.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +19,7 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "services/runtime/peer_channel.h"
+#include "tests/testing/tcp_proxy.h"
 #include "yoga/catalog/v1/catalog_service.grpc.pb.h"
 
 namespace yoga {
@@ -45,93 +39,6 @@ class CountingCatalog final
 
  private:
   std::atomic<int> calls_{0};
-};
-
-// A loopback TCP proxy that can hang like a stopped pod: Freeze() stops
-// forwarding in both directions and keeps every socket open, so the client's
-// TCP connection stays up and only an unanswered ping can tell.
-class FreezingProxy {
- public:
-  explicit FreezingProxy(int upstream_port) : upstream_port_(upstream_port) {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address = Loopback(0);
-    socklen_t length = sizeof(address);
-    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), length),
-              0);
-    EXPECT_EQ(listen(listener_, 16), 0);
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~FreezingProxy() {
-    stopping_ = true;
-    thread_.join();
-    for (const auto& [from, to] : peer_of_) close(from);
-    close(listener_);
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  void Freeze() { frozen_ = true; }
-
- private:
-  static sockaddr_in Loopback(int port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return address;
-  }
-
-  // One thread accepts and forwards; frozen, it only accepts (and holds).
-  void Run() {
-    while (!stopping_) {
-      std::vector<pollfd> waiting = {{listener_, POLLIN, 0}};
-      if (!frozen_) {
-        for (const auto& [from, to] : peer_of_)
-          waiting.push_back({from, POLLIN, 0});
-      }
-      if (poll(waiting.data(), waiting.size(), 20) <= 0) continue;
-      if (waiting[0].revents & POLLIN) Accept();
-      for (size_t i = 1; i < waiting.size() && !frozen_; ++i) {
-        if (waiting[i].revents == 0) continue;
-        char buffer[65536];
-        const ssize_t got = read(waiting[i].fd, buffer, sizeof(buffer));
-        if (got <= 0) continue;  // The test ends before any peer closes.
-        const int to = peer_of_[waiting[i].fd];
-        for (ssize_t sent = 0; sent < got;) {
-          const ssize_t wrote = write(to, buffer + sent, got - sent);
-          if (wrote <= 0) break;
-          sent += wrote;
-        }
-      }
-    }
-  }
-
-  void Accept() {
-    const int client = accept(listener_, nullptr, nullptr);
-    if (client < 0) return;
-    if (frozen_) {  // A hung pod: the connection is taken, nothing answers.
-      peer_of_[client] = -1;
-      return;
-    }
-    const int server = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in upstream = Loopback(upstream_port_);
-    if (connect(server, reinterpret_cast<sockaddr*>(&upstream),
-                sizeof(upstream)) != 0) {
-      close(client);
-      close(server);
-      return;
-    }
-    peer_of_[client] = server;
-    peer_of_[server] = client;
-  }
-
-  const int upstream_port_;
-  int listener_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> frozen_{false};
-  std::map<int, int> peer_of_;  // Only the proxy's thread touches it.
-  std::thread thread_;
 };
 
 // A catalog server that lets clients ping as often as these tests do (our
@@ -173,7 +80,9 @@ TEST(PeerChannelKeepaliveTest,
   PermissiveCatalogServer live;
   ASSERT_NE(hung.server, nullptr);
   ASSERT_NE(live.server, nullptr);
-  FreezingProxy proxy(hung.port);
+  // Stalled, it keeps every socket open, so the client's TCP connection
+  // stays up and only an unanswered ping can tell.
+  yoga::testing::TcpProxy proxy("127.0.0.1:" + std::to_string(hung.port));
   // Two pods behind one name, as a headless Service resolves it.
   const std::string target =
       "ipv4:" + proxy.address() + ",127.0.0.1:" + std::to_string(live.port);
@@ -192,7 +101,7 @@ TEST(PeerChannelKeepaliveTest,
   }
   ASSERT_GT(hung.catalog.calls(), 0);
 
-  proxy.Freeze();
+  proxy.Stall();
   const absl::Time frozen = absl::Now();
   // Calls that go to the hung pod wait out their deadline; once the ping goes
   // unanswered (1 s idle + 1 s timeout) every call goes to the live one.
