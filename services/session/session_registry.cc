@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/errors.h"
 #include "services/common/log.h"
 #include "services/common/proto_time.h"
 
@@ -21,8 +22,9 @@ absl::StatusOr<yoga::storage::v1::StoredSession> ParseStored(
     const storage::SessionRow& row) {
   yoga::storage::v1::StoredSession stored;
   if (!stored.ParseFromString(row.data)) {
-    return absl::DataLossError(
-        absl::StrCat("session ", row.id, ": its stored data is damaged"));
+    return WithReason(absl::DataLossError(absl::StrCat(
+                          "session ", row.id, ": its stored data is damaged")),
+                      "STORED_DATA_DAMAGED");
   }
   return stored;
 }
@@ -46,9 +48,11 @@ absl::Status SessionRegistry::RoomForOne() {
   if (size() >= static_cast<size_t>(limits_.max_sessions)) ExpireIdle();
   absl::ReaderMutexLock lock(&mutex_);
   if (sessions_.size() >= static_cast<size_t>(limits_.max_sessions)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the server holds ", sessions_.size(),
-        " sessions, its limit; stop finished ones or try again later"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the server holds ", sessions_.size(),
+            " sessions, its limit; stop finished ones or try again later")),
+        "SERVER_SESSION_LIMIT");
   }
   return absl::OkStatus();
 }
@@ -84,7 +88,9 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
   auto row = store_->GetSession(id);
   if (!row.ok()) return row.status();
   if (!row->has_value())
-    return absl::NotFoundError(absl::StrCat("no session \"", id, "\""));
+    return WithReason(
+        absl::NotFoundError(absl::StrCat("no session \"", id, "\"")),
+        "SESSION_NOT_FOUND");
   auto stored = ParseStored(**row);
   if (!stored.ok()) return stored.status();
   auto timeline = rebuild_(*stored);
@@ -104,8 +110,9 @@ absl::Status SessionRegistry::Refresh(Session& session) {
   auto row = store_->GetSession(session.id());
   if (!row.ok()) return row.status();
   if (!row->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("session ", session.id(), " is gone from the store"));
+    return WithReason(absl::NotFoundError(absl::StrCat(
+                          "session ", session.id(), " is gone from the store")),
+                      "SESSION_NOT_FOUND");
   }
   if ((*row)->version <= session.version()) return absl::OkStatus();
   auto stored = ParseStored(**row);
@@ -128,9 +135,11 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
     return held;
   }
   if (store_ == nullptr) {
-    return absl::NotFoundError(absl::StrCat(
-        "no session \"", id, "\" (it never existed, or expired after ",
-        absl::FormatDuration(limits_.idle_timeout), " idle)"));
+    return WithReason(
+        absl::NotFoundError(absl::StrCat(
+            "no session \"", id, "\" (it never existed, or expired after ",
+            absl::FormatDuration(limits_.idle_timeout), " idle)")),
+        "SESSION_NOT_FOUND");
   }
   return Load(id);
 }

@@ -98,8 +98,10 @@ absl::Status CheckSessionId(absl::string_view id, absl::string_view field) {
 }
 
 absl::Status NoCatalogYet() {
-  return absl::UnavailableError(
-      "the session service has no catalog yet; try again shortly");
+  return WithReason(
+      absl::UnavailableError(
+          "the session service has no catalog yet; try again shortly"),
+      "CATALOG_NOT_READY");
 }
 
 SessionServiceConfig WithCutMargin(SessionServiceConfig config) {
@@ -249,9 +251,11 @@ absl::StatusOr<std::shared_ptr<const Timeline>> Sessions::Rebuild(
   const v1::SessionOptions& options = stored.options();
   auto pack = voice_packs_.find(options.voice_pack());
   if (pack == voice_packs_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session ", stored.id(), " plays voice pack \"", options.voice_pack(),
-        "\", which this server does not have"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "session ", stored.id(), " plays voice pack \"",
+            options.voice_pack(), "\", which this server does not have")),
+        "VOICE_PACK_NOT_AVAILABLE");
   }
   return timelines_.Get(*catalog, *pack->second, stored.routine(),
                         {.verbosity = options.verbosity(),
@@ -260,9 +264,10 @@ absl::StatusOr<std::shared_ptr<const Timeline>> Sessions::Rebuild(
 
 absl::StatusOr<storage::Store*> Sessions::HistoryStore() const {
   if (config_.store == nullptr) {
-    return absl::FailedPreconditionError(
-        "this server keeps no practice history (it runs with "
-        "--database=memory)");
+    return WithReason(absl::FailedPreconditionError(
+                          "this server keeps no practice history (it runs with "
+                          "--database=memory)"),
+                      "PRACTICE_HISTORY_DISABLED");
   }
   return config_.store;
 }
