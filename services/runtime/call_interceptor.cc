@@ -12,6 +12,7 @@
 #include "services/common/errors.h"
 #include "services/common/log.h"
 #include "services/runtime/call_admission.h"
+#include "services/runtime/request_id.h"
 
 namespace yoga {
 namespace {
@@ -37,10 +38,16 @@ class CallInterceptor : public grpc::experimental::Interceptor {
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (policy_ != nullptr &&
-        methods->QueryInterceptionHookPoint(
+    if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      Admit(*methods->GetRecvInitialMetadata());
+      request_id_ = RequestIdFor(
+          ValueOf(*methods->GetRecvInitialMetadata(), kRequestIdMetadata));
+      if (policy_ != nullptr) Admit(*methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace(kRequestIdMetadata,
+                                                 request_id_);
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE)) {
@@ -63,12 +70,15 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         // gRPC's callback API answers UNIMPLEMENTED with no message when a
         // request does not decode; callers deserve to know their bytes were the
         // problem.
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("the request is not a valid protobuf message for ",
-                         method_)));
+        methods->ModifySendStatus(ToGrpcStatus(WithReason(
+            absl::InvalidArgumentError(absl::StrCat(
+                "the request is not a valid protobuf message for ", method_)),
+            "REQUEST_NOT_DECODABLE")));
       }
-      const grpc::Status status = methods->GetSendStatus();
+      // Every error carries a google.rpc.ErrorInfo, also those made by gRPC.
+      const grpc::Status status =
+          WithDefaultErrorInfo(methods->GetSendStatus());
+      if (!status.ok()) methods->ModifySendStatus(status);
       // Streaming calls may learn their peer only after the interceptor is
       // made.
       if (peer_.empty()) peer_ = info_->server_context()->peer();
@@ -80,12 +90,18 @@ class CallInterceptor : public grpc::experimental::Interceptor {
  private:
   // Runs before the handler, which then finds any refusal with
   // CallAdmission().
+  static absl::string_view ValueOf(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+      absl::string_view name) {
+    auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
+    if (found == metadata.end()) return "";
+    return absl::string_view(found->second.data(), found->second.size());
+  }
+
   void Admit(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
-    auto value_of = [&](absl::string_view name) -> absl::string_view {
-      auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
-      if (found == metadata.end()) return "";
-      return absl::string_view(found->second.data(), found->second.size());
+    auto value_of = [&](absl::string_view name) {
+      return ValueOf(metadata, name);
     };
     // Calls between services of one process (yoga-studio) never leave it.
     if (SameSecret(value_of(kInProcessTokenMetadata), *in_process_token_))
@@ -107,6 +123,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
                                                    absl::Now() - start_))},
         {"peer", peer_}};
+    if (!request_id_.empty()) fields.emplace_back("request_id", request_id_);
     if (!key_id_.empty()) fields.emplace_back("key", key_id_);
     if (!message.empty()) fields.emplace_back("error", message);
     Log(code == "OK" ? LogLevel::kInfo : LogLevel::kWarning, "rpc", fields);
@@ -117,6 +134,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   const std::string* in_process_token_;
   std::string method_;
   std::string key_id_;
+  std::string request_id_;  // Sent back as x-request-id and logged.
   bool refused_ = false;
   std::string peer_;
   absl::Time start_;
