@@ -207,16 +207,19 @@ def doc_blocks():
         index += 1
         if not match:
             continue
-        while index < len(lines) and not lines[index].startswith("```"):
+        # A fence may be indented (a block inside a numbered step); its
+        # lines lose that indentation.
+        while index < len(lines) and not lines[index].lstrip().startswith("```"):
             index += 1
+        indent = len(lines[index]) - len(lines[index].lstrip()) if index < len(lines) else 0
         start = index + 1
         end = start
-        while end < len(lines) and not lines[end].startswith("```"):
+        while end < len(lines) and not lines[end].lstrip().startswith("```"):
             end += 1
         name = match.group(1) + (match.group(2) or "")
         if name in blocks:
             raise AssertionError("%s: two blocks named %r" % (PARTNERS_DOC, name))
-        blocks[name] = "\n".join(lines[start:end]) + "\n"
+        blocks[name] = "\n".join(line[indent:] for line in lines[start:end]) + "\n"
         index = end + 1
     return blocks
 

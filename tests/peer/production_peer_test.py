@@ -10,7 +10,9 @@ initial metadata (the caller's own when well-formed, a new one otherwise),
 also on a cue stream; that the log line of a call names that id; that
 yoga.server.v1.ServerInfoService answers the version and API revision and is
 listed by reflection; and that ListPracticeRecords refuses a page_size over
-500 with a field-level INVALID_ARGUMENT, as the API says.
+500 with a field-level INVALID_ARGUMENT, as the API says. With the channel
+options docs/partners.md recommends, a wait_for_ready call made while the
+server is away goes through within seconds of its return.
 
 Run by ctest as:
   /usr/bin/python3 tests/peer/production_peer_test.py --studio=PATH \
@@ -18,8 +20,14 @@ Run by ctest as:
 """
 
 import re
+import socket
+import subprocess
+import tempfile
+import time
 
 import grpc
+
+import unittest
 
 import peer_support
 from peer_support import RPC_TIMEOUT
@@ -28,6 +36,17 @@ ERROR_DOMAIN = "yoga.api"
 REQUEST_ID = "x-request-id"
 GENERATED_ID = re.compile(r"^[0-9a-f]{16}$")
 POSE_ID = "standing-hamstring-stretch"
+
+# The channel options docs/partners.md recommends ("Channels that reconnect fast").
+RECONNECT_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 5000),
+    ("grpc.keepalive_time_ms", 30000),
+    ("grpc.keepalive_timeout_ms", 10000),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+OUTAGE_SECONDS = 4  # how long the server is away in the reconnect test
 
 # Generated modules, loaded in load_generated_modules().
 session_service_pb2 = None
@@ -73,6 +92,61 @@ def request_id_of(metadata):
     """The x-request-id of initial metadata, or None."""
     ids = [value for key, value in metadata or () if key == REQUEST_ID]
     return ids[0] if len(ids) == 1 else None
+
+
+class StudioOnPort(peer_support.StudioProcess):
+    """yoga-studio on a given loopback port (peer_support's picks port 0)."""
+
+    def __init__(self, binary, port):
+        self._stderr = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            [binary, "--listen=127.0.0.1:%d" % port],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+            preexec_fn=peer_support.die_with_parent)
+        self.address = self._read_address()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ReconnectTest(peer_support.RpcAssertions, unittest.TestCase):
+    """The documented channel options and wait_for_ready ride out an outage."""
+
+    def test_a_waiting_call_goes_through_soon_after_the_server_is_back(self):
+        port = free_port()
+        studio = StudioOnPort(peer_support.ARGS.studio, port)
+        channel = grpc.insecure_channel(studio.address, options=RECONNECT_OPTIONS)
+        stub = server_info_service_pb2_grpc.ServerInfoServiceStub(channel)
+        request = server_info_service_pb2.GetServerInfoRequest()
+        restarted = []
+        try:
+            stub.GetServerInfo(request, timeout=RPC_TIMEOUT)
+            studio.stop()
+            # Without wait_for_ready a call during the outage fails at once.
+            self.assert_rpc_error(lambda: stub.GetServerInfo(request, timeout=RPC_TIMEOUT),
+                                  grpc.StatusCode.UNAVAILABLE)
+
+            # With it, the call waits for the channel and goes through once the
+            # server is back: within the 5 s most between reconnects, plus slack.
+            # (The server starts on this thread: a child dies with the thread
+            # that started it, see peer_support.die_with_parent.)
+            waiting = stub.GetServerInfo.future(request, timeout=OUTAGE_SECONDS + 20,
+                                                wait_for_ready=True)
+            time.sleep(OUTAGE_SECONDS)
+            self.assertFalse(waiting.done(), "the call did not wait for the server")
+            restarted.append(StudioOnPort(peer_support.ARGS.studio, port))
+            back = time.monotonic()
+            info = waiting.result()
+            answered = time.monotonic()
+            self.assertTrue(info.version)
+            self.assertLess(answered - back, 5 + 2)
+        finally:
+            channel.close()
+            for again in restarted:
+                again.stop()
 
 
 class ProductionTest(peer_support.StudioTestCase):
