@@ -88,8 +88,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
-  // Runs before the handler, which then finds any refusal with
-  // CallAdmission().
+  // The value of metadata `name`; empty when the call has none.
   static absl::string_view ValueOf(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
       absl::string_view name) {
@@ -98,6 +97,8 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     return absl::string_view(found->second.data(), found->second.size());
   }
 
+  // Runs before the handler, which then finds any refusal with
+  // CallAdmission().
   void Admit(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
     auto value_of = [&](absl::string_view name) {
