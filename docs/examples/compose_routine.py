@@ -5,7 +5,7 @@ A complete client of the planner: TLS (optionally with a client certificate),
 an API key in the x-api-key metadata, a deadline on every call, retries that
 follow the server's RetryInfo on RESOURCE_EXHAUSTED and back off on
 UNAVAILABLE, and errors decoded from grpc-status-details-bin (every bad field
-of an INVALID_ARGUMENT). docs/partners.md explains each part;
+of an INVALID_ARGUMENT, and the google.rpc.ErrorInfo reason of every error). docs/partners.md explains each part;
 tests/peer/partner_peer_test.py runs this file against a real server.
 
 Needs grpcio and protobuf (Debian: python3-grpcio python3-protobuf) and Python
@@ -110,15 +110,28 @@ def read(path):
         return f.read()
 
 
+# Reconnect within 5 s of the server coming back (gRPC's default waits up to
+# 2 minutes between tries), and find a dead connection with keepalive pings no
+# more often than the server allows (every 10 s). docs/partners.md explains.
+CHANNEL_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 5000),
+    ("grpc.keepalive_time_ms", 30000),
+    ("grpc.keepalive_timeout_ms", 10000),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+
+
 def open_channel(args):
     """A TLS channel (system roots unless --ca_cert), or plaintext with --insecure."""
     if args.insecure:
-        return grpc.insecure_channel(args.server)
+        return grpc.insecure_channel(args.server, options=CHANNEL_OPTIONS)
     credentials = grpc.ssl_channel_credentials(
         root_certificates=read(args.ca_cert) if args.ca_cert else None,
         private_key=read(args.client_key) if args.client_key else None,
         certificate_chain=read(args.client_cert) if args.client_cert else None)
-    return grpc.secure_channel(args.server, credentials)
+    return grpc.secure_channel(args.server, credentials, options=CHANNEL_OPTIONS)
 
 
 # --- Errors ---------------------------------------------------------------------
@@ -159,6 +172,9 @@ def describe(error):
     for info in unpack(status, error_details_pb2.RetryInfo):
         lines.append("  retry after %.3f s"
                      % info.retry_delay.ToTimedelta().total_seconds())
+    # The stable reason: what code should branch on, never the message.
+    for info in unpack(status, error_details_pb2.ErrorInfo):
+        lines.append("  reason %s (%s)" % (info.reason, info.domain))
     return lines
 
 

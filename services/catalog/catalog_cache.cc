@@ -45,9 +45,11 @@ absl::Status CatalogCache::Refresh() {
   // The planner trusts its catalog, so a copy is checked like files are.
   if (std::vector<std::string> problems = ValidatePoses(listing->poses);
       !problems.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the catalog service sent poses that break the catalog rules (",
-        problems.size(), " problems), first: ", problems.front()));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "the catalog service sent poses that break the catalog rules (",
+            problems.size(), " problems), first: ", problems.front())),
+        "CATALOG_INVALID");
   }
   auto catalog =
       std::make_shared<const Catalog>(std::move(listing->poses), listing->etag);

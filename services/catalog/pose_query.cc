@@ -88,11 +88,15 @@ absl::StatusOr<Pose> GetPose(const Catalog& catalog,
   if (absl::Status status = violations.ToStatus(); !status.ok()) return status;
   if (const Pose* pose = catalog.FindPose(request.id())) return *pose;
   if (const Pose* owner = catalog.FindPoseOfVariation(request.id())) {
-    return absl::NotFoundError(absl::StrCat("no pose \"", request.id(),
-                                            "\"; it is a variation of pose \"",
-                                            owner->id(), "\""));
+    return WithReason(
+        absl::NotFoundError(absl::StrCat("no pose \"", request.id(),
+                                         "\"; it is a variation of pose \"",
+                                         owner->id(), "\"")),
+        "POSE_NOT_FOUND");
   }
-  return absl::NotFoundError(absl::StrCat("no pose \"", request.id(), "\""));
+  return WithReason(
+      absl::NotFoundError(absl::StrCat("no pose \"", request.id(), "\"")),
+      "POSE_NOT_FOUND");
 }
 
 absl::StatusOr<ListPosesResponse> ListPoses(const Catalog& catalog,

@@ -15,9 +15,18 @@ namespace {
 constexpr char kBadRequestTypeUrl[] =
     "type.googleapis.com/google.rpc.BadRequest";
 constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+constexpr char kErrorInfoTypeUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
 // The payloads that travel as google.rpc.Status details, by type URL.
-constexpr const char* kDetailTypeUrls[] = {kBadRequestTypeUrl,
-                                           kRetryInfoTypeUrl};
+constexpr const char* kDetailTypeUrls[] = {
+    kBadRequestTypeUrl, kRetryInfoTypeUrl, kErrorInfoTypeUrl};
+
+// The ErrorInfo a status without a reason of its own gets.
+google::rpc::ErrorInfo DefaultErrorInfo(grpc::StatusCode code) {
+  google::rpc::ErrorInfo info;
+  info.set_reason(StatusCodeName(code));
+  info.set_domain(kErrorDomain);
+  return info;
+}
 
 }  // namespace
 
@@ -97,6 +106,54 @@ std::optional<absl::Duration> RetryDelayOf(const absl::Status& status) {
          absl::Nanoseconds(retry.retry_delay().nanos());
 }
 
+absl::Status WithReason(
+    absl::Status status, absl::string_view reason,
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        metadata) {
+  if (status.ok()) return status;
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : metadata)
+    (*info.mutable_metadata())[std::string(key)] = std::string(value);
+  status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kErrorInfoTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::ErrorInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return std::nullopt;
+  return info;
+}
+
+std::string ReasonOf(const absl::Status& status) {
+  if (status.ok()) return "";
+  if (std::optional<google::rpc::ErrorInfo> info = ErrorInfoOf(status))
+    return info->reason();
+  return StatusCodeName(static_cast<grpc::StatusCode>(status.code()));
+}
+
+grpc::Status WithDefaultErrorInfo(const grpc::Status& status) {
+  if (status.ok()) return status;
+  google::rpc::Status details;
+  if (!status.error_details().empty() &&
+      !details.ParseFromString(status.error_details())) {
+    return status;  // Not ours to rewrite.
+  }
+  for (const auto& any : details.details()) {
+    if (any.type_url() == kErrorInfoTypeUrl) return status;
+  }
+  details.set_code(static_cast<int>(status.error_code()));
+  details.set_message(status.error_message());
+  google::protobuf::Any* any = details.add_details();
+  any->set_type_url(kErrorInfoTypeUrl);
+  any->set_value(DefaultErrorInfo(status.error_code()).SerializeAsString());
+  return grpc::Status(status.error_code(), status.error_message(),
+                      details.SerializeAsString());
+}
+
 // Names the status code the way gRPC documents it ("NOT_FOUND").
 std::string StatusCodeName(grpc::StatusCode code) {
   static constexpr const char* kNames[] = {"OK",
@@ -141,6 +198,11 @@ absl::Status RenameFields(const absl::Status& status, absl::string_view from,
     return renamed;
   };
   absl::Status result(status.code(), rename(status.message()));
+  // Other details (the reason, a retry delay) are about the same error.
+  status.ForEachPayload(
+      [&result](absl::string_view type_url, const absl::Cord& payload) {
+        result.SetPayload(type_url, payload);
+      });
   if (std::optional<google::rpc::BadRequest> bad_request =
           BadRequestOf(status)) {
     for (auto& violation : *bad_request->mutable_field_violations())
@@ -163,7 +225,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
       any->set_value(std::string(*payload));
     }
   }
-  if (details.details().empty()) return grpc::Status(code, message);
+  if (!status.GetPayload(kErrorInfoTypeUrl).has_value()) {
+    google::protobuf::Any* any = details.add_details();
+    any->set_type_url(kErrorInfoTypeUrl);
+    any->set_value(DefaultErrorInfo(code).SerializeAsString());
+  }
   details.set_code(static_cast<int>(status.code()));
   details.set_message(message);
   return grpc::Status(code, message, details.SerializeAsString());

@@ -2,13 +2,21 @@
 // into a grpc::Status with ToGrpcStatus. INVALID_ARGUMENT errors carry a
 // google.rpc.BadRequest listing every bad field, so a caller fixes all of them
 // in one round trip; RESOURCE_EXHAUSTED carries a google.rpc.RetryInfo saying
-// when to try again.
+// when to try again. Every error also carries a google.rpc.ErrorInfo: a stable
+// `reason` (UPPER_SNAKE_CASE, docs/partners.md lists them) in kErrorDomain, so
+// a caller tells two errors of one code apart without reading the message.
+// The reason is attached where the error is made:
+//   return WithReason(absl::FailedPreconditionError("..."),
+//   "SESSION_FINISHED");
+// and an error made without one gets its code's name as the reason.
 #ifndef YOGA_SERVICES_COMMON_ERRORS_H_
 #define YOGA_SERVICES_COMMON_ERRORS_H_
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -57,6 +65,29 @@ absl::Status WithRetryDelay(absl::Status status, absl::Duration delay);
 // The retry delay attached by WithRetryDelay, if any.
 std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
 
+// The domain of every google.rpc.ErrorInfo our servers send: the API's name.
+inline constexpr char kErrorDomain[] = "yoga.api";
+
+// `status` with a google.rpc.ErrorInfo detail: `reason` is UPPER_SNAKE_CASE and
+// never changes once published; `metadata` (lowerCamelCase keys) holds short
+// values a caller may act on, never user input longer than a validated id.
+absl::Status WithReason(
+    absl::Status status, absl::string_view reason,
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>>
+        metadata = {});
+
+// The ErrorInfo attached by WithReason, if any.
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status);
+
+// The reason a caller sees for `status`: the one attached, or else the
+// code's name ("NOT_FOUND"). Empty for OK.
+std::string ReasonOf(const absl::Status& status);
+
+// For statuses made outside ToGrpcStatus (by gRPC, or an interceptor): the
+// same status with a google.rpc.ErrorInfo whose reason is the code's name
+// added to its details, unless it has an ErrorInfo already. OK stays OK.
+grpc::Status WithDefaultErrorInfo(const grpc::Status& status);
+
 // The name gRPC documents for a status code: "NOT_FOUND"; "CODE_17" for a
 // code it does not know.
 std::string StatusCodeName(grpc::StatusCode code);
@@ -68,9 +99,9 @@ std::string StatusCodeName(grpc::StatusCode code);
 absl::Status RenameFields(const absl::Status& status, absl::string_view from,
                           absl::string_view to);
 
-// Converts an absl::Status into the grpc::Status sent on the wire; BadRequest
-// and RetryInfo payloads travel as google.rpc.Status details
-// (grpc-status-details-bin).
+// Converts an absl::Status into the grpc::Status sent on the wire; BadRequest,
+// RetryInfo and ErrorInfo payloads travel as google.rpc.Status details
+// (grpc-status-details-bin). Every error gets an ErrorInfo (ReasonOf).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The inverse, for clients: keeps code, message and the details.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/errors.h"
 
 namespace yoga::planner {
 namespace {
@@ -38,10 +39,13 @@ absl::Status RuledOut(absl::string_view what,
   for (const auto& [name, count] : blocks) {
     counts.push_back(absl::StrCat(name, " rules out ", count));
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      blocker, ": ", what,
-      counts.empty() ? ""
-                     : absl::StrCat(" (", absl::StrJoin(counts, "; "), ")")));
+  return WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          blocker, ": ", what,
+          counts.empty()
+              ? ""
+              : absl::StrCat(" (", absl::StrJoin(counts, "; "), ")"))),
+      "CONSTRAINTS_TOO_NARROW");
 }
 
 absl::Status NoMainPose(const ClassRequest& request, const ClassPlan& plan) {
@@ -66,23 +70,28 @@ absl::Status TooLittleLeft(const ClassRequest& request, const ClassPlan& plan,
 
 absl::Status TooShort(absl::Duration target, absl::Duration shortest,
                       absl::Duration shortest_without) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "constraints.target_duration: ", absl::FormatDuration(target),
-      " is too short: with these constraints a warm-up, main work and a "
-      "finish take at least ",
-      absl::FormatDuration(shortest),
-      shortest_without == absl::InfiniteDuration()
-          ? ""
-          : absl::StrCat(", and main work and a finish without a separate "
-                         "warm-up at least ",
-                         absl::FormatDuration(shortest_without))));
+  return WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          "constraints.target_duration: ", absl::FormatDuration(target),
+          " is too short: with these constraints a warm-up, main work and a "
+          "finish take at least ",
+          absl::FormatDuration(shortest),
+          shortest_without == absl::InfiniteDuration()
+              ? ""
+              : absl::StrCat(", and main work and a finish without a separate "
+                             "warm-up at least ",
+                             absl::FormatDuration(shortest_without)))),
+      "TARGET_DURATION_TOO_SHORT");
 }
 
 absl::Status NoMixFits(absl::Duration target, absl::Duration tolerance) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "constraints.target_duration: no mix of the allowed poses "
-      "comes within ",
-      absl::FormatDuration(tolerance), " of ", absl::FormatDuration(target)));
+  return WithReason(
+      absl::FailedPreconditionError(absl::StrCat(
+          "constraints.target_duration: no mix of the allowed poses "
+          "comes within ",
+          absl::FormatDuration(tolerance), " of ",
+          absl::FormatDuration(target))),
+      "TARGET_DURATION_NOT_REACHABLE");
 }
 
 }  // namespace yoga::planner

@@ -83,8 +83,9 @@ absl::StatusOr<std::shared_ptr<const Planner::Snapshot>> Planner::Current()
     const {
   absl::MutexLock lock(&mutex_);
   if (snapshot_ == nullptr) {
-    return absl::UnavailableError(
-        "the planner has not received the pose catalog yet");
+    return WithReason(absl::UnavailableError(
+                          "the planner has not received the pose catalog yet"),
+                      "CATALOG_NOT_READY");
   }
   return snapshot_;
 }
@@ -136,8 +137,9 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
         }
       }
       if (preset == nullptr) {
-        return absl::NotFoundError(
-            absl::StrCat("no preset \"", request.preset_id(), "\""));
+        return WithReason(absl::NotFoundError(absl::StrCat(
+                              "no preset \"", request.preset_id(), "\"")),
+                          "PRESET_NOT_FOUND");
       }
       if (!has_breath || FromProtoDuration(request.breath_length()) ==
                              FromProtoDuration(preset->breath_length())) {
@@ -218,16 +220,19 @@ absl::StatusOr<Routine> Planner::GetRoutine(
     // Without a catalog yet this planner does not know its presets either:
     // "try again", not "no such routine".
     if (!snapshot.ok()) return snapshot.status();
-    return absl::NotFoundError(absl::StrCat(
-        "no routine \"", id, "\"",
-        database_ == nullptr
-            ? " (this planner keeps routines in memory only, while it runs)"
-            : ""));
+    return WithReason(
+        absl::NotFoundError(absl::StrCat(
+            "no routine \"", id, "\"",
+            database_ == nullptr
+                ? " (this planner keeps routines in memory only, while it runs)"
+                : "")),
+        "ROUTINE_NOT_FOUND");
   }
   Routine routine;
   if (!routine.ParseFromString(*stored)) {
-    return absl::DataLossError(
-        absl::StrCat("routine ", id, ": its stored data is damaged"));
+    return WithReason(absl::DataLossError(absl::StrCat(
+                          "routine ", id, ": its stored data is damaged")),
+                      "STORED_DATA_DAMAGED");
   }
   store_.Put(owner, routine);
   return routine;

@@ -55,9 +55,10 @@ AccessPolicy::Decision AccessPolicy::Admit(absl::string_view method,
     if (service == open) return {absl::OkStatus(), ""};
   }
   if (presented_key.empty()) {
-    return {absl::UnauthenticatedError(
-                absl::StrCat("this server needs an API key: send it in the \"",
-                             kApiKeyMetadata, "\" metadata")),
+    return {WithReason(absl::UnauthenticatedError(absl::StrCat(
+                           "this server needs an API key: send it in the \"",
+                           kApiKeyMetadata, "\" metadata")),
+                       "API_KEY_MISSING"),
             ""};
   }
   // Hashed before the lookup, so the time a lookup takes says nothing about
@@ -66,31 +67,36 @@ AccessPolicy::Decision AccessPolicy::Admit(absl::string_view method,
   absl::MutexLock lock(&mutex_);
   auto found = keys_.find(hash);
   if (found == keys_.end()) {
-    return {absl::UnauthenticatedError(absl::StrCat(
-                "the API key in \"", kApiKeyMetadata,
-                "\" is not known here (revoked, mistyped or for another "
-                "server)")),
+    return {WithReason(absl::UnauthenticatedError(absl::StrCat(
+                           "the API key in \"", kApiKeyMetadata,
+                           "\" is not known here (revoked, mistyped or for "
+                           "another server)")),
+                       "API_KEY_UNKNOWN"),
             ""};
   }
   Entry& entry = found->second;
   const ApiKey& key = entry.key;
   const unsigned needed = PermissionFor(service);
   if ((key.permissions & needed) != needed) {
-    return {
-        absl::PermissionDeniedError(absl::StrCat(
-            "key ", key.id, " may not call ", service,
-            ": that needs the permission \"", PermissionNames(needed),
-            "\" and the key has \"", PermissionNames(key.permissions), "\"")),
-        key.id};
+    return {WithReason(absl::PermissionDeniedError(absl::StrCat(
+                           "key ", key.id, " may not call ", service,
+                           ": that needs the permission \"",
+                           PermissionNames(needed), "\" and the key has \"",
+                           PermissionNames(key.permissions), "\"")),
+                       "PERMISSION_MISSING",
+                       {{"permission", PermissionNames(needed)}}),
+            key.id};
   }
   const absl::Duration wait = entry.bucket.TryTake(now);
   if (wait > absl::ZeroDuration()) {
-    return {WithRetryDelay(absl::ResourceExhaustedError(absl::StrCat(
-                               "quota of key ", key.id, " exhausted (",
-                               key.rate, " calls/s, burst ", key.burst,
-                               "); retry in ", Seconds(wait))),
-                           wait),
-            key.id};
+    return {
+        WithReason(WithRetryDelay(absl::ResourceExhaustedError(absl::StrCat(
+                                      "quota of key ", key.id, " exhausted (",
+                                      key.rate, " calls/s, burst ", key.burst,
+                                      "); retry in ", Seconds(wait))),
+                                  wait),
+                   "QUOTA_EXHAUSTED"),
+        key.id};
   }
   return {absl::OkStatus(), key.id, key.permissions};
 }

@@ -14,6 +14,7 @@
 #include "services/runtime/api_keys.h"
 #include "services/runtime/call_admission.h"
 #include "services/runtime/refusal_log.h"
+#include "services/runtime/request_id.h"
 
 namespace yoga {
 namespace {
@@ -42,7 +43,21 @@ class CallInterceptor : public grpc::experimental::Interceptor {
       grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      request_id_ = RequestIdFor(
+          ValueOf(*methods->GetRecvInitialMetadata(), kRequestIdMetadata));
       Admit(*methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      // An error answered at once goes as trailers only, so that a client's
+      // retry policy may try again: initial metadata would commit the call.
+      const bool failing_at_once =
+          methods->QueryInterceptionHookPoint(
+              InterceptionHookPoints::PRE_SEND_STATUS) &&
+          !methods->GetSendStatus().ok();
+      (failing_at_once ? methods->GetSendTrailingMetadata()
+                       : methods->GetSendInitialMetadata())
+          ->emplace(kRequestIdMetadata, request_id_);
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE)) {
@@ -65,12 +80,15 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         // gRPC's callback API answers UNIMPLEMENTED with no message when a
         // request does not decode; callers deserve to know their bytes were the
         // problem.
-        methods->ModifySendStatus(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("the request is not a valid protobuf message for ",
-                         method_)));
+        methods->ModifySendStatus(ToGrpcStatus(WithReason(
+            absl::InvalidArgumentError(absl::StrCat(
+                "the request is not a valid protobuf message for ", method_)),
+            "REQUEST_NOT_DECODABLE")));
       }
-      const grpc::Status status = methods->GetSendStatus();
+      // Every error carries a google.rpc.ErrorInfo, also those made by gRPC.
+      const grpc::Status status =
+          WithDefaultErrorInfo(methods->GetSendStatus());
+      if (!status.ok()) methods->ModifySendStatus(status);
       // Streaming calls may learn their peer only after the interceptor is
       // made.
       if (peer_.empty()) peer_ = info_->server_context()->peer();
@@ -80,14 +98,21 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
+  // The value of metadata `name`; empty when the call has none.
+  static absl::string_view ValueOf(
+      const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+      absl::string_view name) {
+    auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
+    if (found == metadata.end()) return "";
+    return absl::string_view(found->second.data(), found->second.size());
+  }
+
   // Runs before the handler, which then finds any refusal with
   // CallAdmission() and the owner with CallOwner().
   void Admit(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
-    auto value_of = [&](absl::string_view name) -> absl::string_view {
-      auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
-      if (found == metadata.end()) return "";
-      return absl::string_view(found->second.data(), found->second.size());
+    auto value_of = [&](absl::string_view name) {
+      return ValueOf(metadata, name);
     };
     const absl::string_view on_behalf_of = value_of(kOnBehalfOfMetadata);
     absl::Status refusal;
@@ -105,17 +130,21 @@ class CallInterceptor : public grpc::experimental::Interceptor {
       if (on_behalf_of.empty()) {
         owner = key_id_;
       } else if (refusal.ok() && !(decision.permissions & kPeerPermission)) {
-        refusal = absl::PermissionDeniedError(absl::StrCat(
-            "key ", key_id_, " may not send \"", kOnBehalfOfMetadata,
-            "\": only our own services' keys (permission \"peer\") act for "
-            "another key"));
+        refusal = WithReason(
+            absl::PermissionDeniedError(absl::StrCat(
+                "key ", key_id_, " may not send \"", kOnBehalfOfMetadata,
+                "\": only our own services' keys (permission \"peer\") act "
+                "for another key")),
+            "ON_BEHALF_OF_NOT_ALLOWED");
       }
     }
     if (refusal.ok() && !on_behalf_of.empty() && !IsKeyId(on_behalf_of)) {
       // Never repeated back: it may be anything.
-      refusal = absl::InvalidArgumentError(absl::StrCat(
-          "\"", kOnBehalfOfMetadata,
-          "\" must be a key id: 1 to 64 letters, digits, '-', '_' or '.'"));
+      refusal = WithReason(
+          absl::InvalidArgumentError(absl::StrCat(
+              "\"", kOnBehalfOfMetadata,
+              "\" must be a key id: 1 to 64 letters, digits, '-', '_' or '.'")),
+          "ON_BEHALF_OF_INVALID");
     }
     if (refusal.ok() && owner.empty()) return;  // Nothing to remember.
     if (!refusal.ok()) owner.clear();
@@ -135,6 +164,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
         {"latency_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
                                                    absl::Now() - start_))},
         {"peer", peer_}};
+    if (!request_id_.empty()) fields.emplace_back("request_id", request_id_);
     if (!key_id_.empty()) fields.emplace_back("key", key_id_);
     if (!message.empty()) fields.emplace_back("error", message);
     Log(code == "OK" ? LogLevel::kInfo : LogLevel::kWarning, "rpc", fields);
@@ -146,6 +176,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   RefusalLog* refusals_;
   std::string method_;
   std::string key_id_;
+  std::string request_id_;  // Sent back as x-request-id and logged.
   bool recorded_ = false;
   std::string peer_;
   absl::Time start_;

@@ -1,7 +1,9 @@
 // The server interceptor every call passes through. It writes one log line per
 // call when it ends:
 //   event=rpc method=/pkg.Service/Method code=OK latency_ms=0.42
-//   peer=ipv4:127.0.0.1:53122
+//   peer=ipv4:127.0.0.1:53122 request_id=5f0c3a9e7d21b846
+// (the request id is also sent back in the "x-request-id" initial metadata,
+// see request_id.h), gives every error status a google.rpc.ErrorInfo (errors.h)
 // and answers a request whose bytes do not decode with INVALID_ARGUMENT (gRPC's
 // callback API would say UNIMPLEMENTED, which misleads the caller). With an
 // access policy it also decides, before the handler runs, whether the call is

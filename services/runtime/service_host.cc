@@ -27,6 +27,7 @@
 #include "services/runtime/call_interceptor.h"
 #include "services/runtime/listen_address.h"
 #include "services/runtime/metadata_interceptor.h"
+#include "services/runtime/server_info_service.h"
 
 namespace yoga {
 namespace {
@@ -231,8 +232,14 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   interceptors.push_back(
       MakeCallInterceptorFactory(*policy, *in_process_token));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  for (const HostedService& hosted : services)
+  std::vector<std::string> service_names;
+  for (const HostedService& hosted : services) {
     builder.RegisterService(hosted.service);
+    service_names.push_back(hosted.name);
+  }
+  // Every server says which build and API revision it serves.
+  auto server_info = std::make_unique<ServerInfoService>(service_names);
+  builder.RegisterService(server_info.get());
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
@@ -253,10 +260,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
     }
     health_server = *std::move(started);
   }
-  auto host = std::unique_ptr<ServiceHost>(
-      new ServiceHost(std::move(server), bound.ToString(),
-                      std::move(health_server), std::move(health_address),
-                      *std::move(in_process_token), options.shutdown_grace));
+  auto host = std::unique_ptr<ServiceHost>(new ServiceHost(
+      std::move(server), bound.ToString(), std::move(health_server),
+      std::move(health_address), *std::move(in_process_token),
+      options.shutdown_grace, std::move(server_info)));
   for (const HostedService& hosted : services)
     host->SetServing(hosted.name, hosted.serving);
   LogFields fields = {
@@ -276,8 +283,10 @@ ServiceHost::ServiceHost(std::unique_ptr<grpc::Server> server,
                          std::unique_ptr<grpc::Server> health_server,
                          std::string health_address,
                          std::string in_process_token,
-                         absl::Duration shutdown_grace)
-    : server_(std::move(server)),
+                         absl::Duration shutdown_grace,
+                         std::unique_ptr<grpc::Service> server_info)
+    : server_info_(std::move(server_info)),
+      server_(std::move(server)),
       address_(std::move(address)),
       health_server_(std::move(health_server)),
       health_address_(std::move(health_address)),

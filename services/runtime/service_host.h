@@ -1,7 +1,8 @@
 // The one server runtime: hosts gRPC services on one port with health checking
 // (a status per service), reflection, keepalive, optional TLS (and client
 // certificates), partner API keys with quotas (access_policy.h), a log line
-// per call, an optional plaintext health-only port, and graceful shutdown.
+// per call, an optional plaintext health-only port, graceful shutdown, and
+// yoga.server.v1.ServerInfoService (the build's version and API revision).
 // Every server program is a thin main() around it.
 //
 //   CatalogServiceImpl catalog(...);
@@ -70,8 +71,11 @@ class ServiceHost {
   ServiceHost(std::unique_ptr<grpc::Server> server, std::string address,
               std::unique_ptr<grpc::Server> health_server,
               std::string health_address, std::string in_process_token,
-              absl::Duration shutdown_grace);
+              absl::Duration shutdown_grace,
+              std::unique_ptr<grpc::Service> server_info);
 
+  // yoga.server.v1.ServerInfoService; declared first so it outlives server_.
+  std::unique_ptr<grpc::Service> server_info_;
   std::unique_ptr<grpc::Server> server_;
   const std::string address_;
   std::unique_ptr<grpc::Server> health_server_;  // May be null.

@@ -31,8 +31,9 @@ inline absl::Status MayRun(const grpc::CallbackServerContext& context) {
   if (absl::Status admitted = CallAdmission(context); !admitted.ok())
     return admitted;
   if (context.deadline() < std::chrono::system_clock::now()) {
-    return absl::DeadlineExceededError(
-        "the deadline passed before the call started");
+    return WithReason(absl::DeadlineExceededError(
+                          "the deadline passed before the call started"),
+                      "DEADLINE_PASSED_BEFORE_START");
   }
   return absl::OkStatus();
 }

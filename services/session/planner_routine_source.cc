@@ -69,7 +69,9 @@ void PlannerRoutineSource::Resolve(
     planner = planner_;
   }
   if (planner == nullptr) {
-    done(absl::UnavailableError("the session service has no planner yet"));
+    done(WithReason(
+        absl::UnavailableError("the session service has no planner yet"),
+        "PLANNER_NOT_READY"));
     return;
   }
   auto call = std::make_shared<PlannerCall>();

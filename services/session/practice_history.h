@@ -101,8 +101,8 @@ yoga::session::v1::PracticeSummary SummarizePractice(
 // ListPracticeRecords: the profile's records among `owner`'s (the calling
 // API key's; another key's users are not these, whatever their ids), newest
 // first, a page at a time.
-// page_size 0 means kDefaultPracticePageSize, more than kMaxPracticePageSize
-// means kMaxPracticePageSize, negative is INVALID_ARGUMENT. page_token is the
+// page_size 0 means kDefaultPracticePageSize; negative or more than
+// kMaxPracticePageSize is INVALID_ARGUMENT on page_size. page_token is the
 // opaque next_page_token of a previous page for the same profile_id.
 absl::StatusOr<yoga::session::v1::ListPracticeRecordsResponse>
 ListPracticeRecords(

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
 #include "services/common/proto_time.h"
 
 namespace yoga::session {
@@ -58,10 +59,12 @@ absl::StatusOr<std::shared_ptr<Session>> Session::Restore(
     std::shared_ptr<const Timeline> timeline, StreamTiming timing,
     absl::Time now, const PromptDurations* prompts) {
   if (stored.timeline_fingerprint() != timeline->fingerprint) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session ", row.id,
-        " was started with another catalog or voice pack than this server "
-        "has, so its cues cannot continue; start a new session"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "session ", row.id,
+            " was started with another catalog or voice pack than this server "
+            "has, so its cues cannot continue; start a new session")),
+        "SESSION_CONTENT_CHANGED");
   }
   auto session = std::make_shared<Session>(
       row.id,
@@ -73,8 +76,9 @@ absl::StatusOr<std::shared_ptr<Session>> Session::Restore(
   auto log = SessionLog::FromProto(std::move(timeline), session->extension_,
                                    timing, stored.progress());
   if (!log.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("session ", row.id, ": ", log.status().message()));
+    return WithReason(absl::DataLossError(absl::StrCat("session ", row.id, ": ",
+                                                       log.status().message())),
+                      "STORED_DATA_DAMAGED");
   }
   absl::MutexLock lock(&session->mutex_);
   session->log_ = *std::move(log);
@@ -214,10 +218,12 @@ absl::Status Session::Control(yoga::session::v1::ControlAction action,
         // on the way).
         if (next.Applied(terms.request_id)) return false;
         if (terms.expected_version > 0 && terms.expected_version != version_) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("expected_version: session ", id_, " is at version ",
-                           version_, ", not ", terms.expected_version,
-                           "; read it again (GetSession) and decide anew"));
+          return WithReason(
+              absl::FailedPreconditionError(absl::StrCat(
+                  "expected_version: session ", id_, " is at version ",
+                  version_, ", not ", terms.expected_version,
+                  "; read it again (GetSession) and decide anew")),
+              "VERSION_MISMATCH");
         }
         absl::Status applied = next.Apply(action, now, id_, terms.request_id);
         if (!applied.ok()) return applied;
@@ -263,8 +269,9 @@ absl::Status Session::Adopt(const storage::SessionRow& row,
     auto log = SessionLog::FromProto(timeline_, extension_, timing_,
                                      stored.progress());
     if (!log.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("session ", id_, ": ", log.status().message()));
+      return WithReason(absl::DataLossError(absl::StrCat(
+                            "session ", id_, ": ", log.status().message())),
+                        "STORED_DATA_DAMAGED");
     }
     log_ = *std::move(log);
     version_ = row.version;
@@ -328,13 +335,15 @@ absl::StatusOr<int> Session::AddStream(std::function<void()> wake,
                                        int max_streams, absl::Time now) {
   absl::MutexLock lock(&mutex_);
   if (expired_) {
-    return absl::NotFoundError(
-        absl::StrCat("session ", id_, " expired after being idle"));
+    return WithReason(absl::NotFoundError(absl::StrCat(
+                          "session ", id_, " expired after being idle")),
+                      "SESSION_EXPIRED");
   }
   if (static_cast<int>(streams_.size()) >= max_streams) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("session ", id_, " already has ", streams_.size(),
-                     " streams, the most one session may have"));
+    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                          "session ", id_, " already has ", streams_.size(),
+                          " streams, the most one session may have")),
+                      "SESSION_STREAM_LIMIT");
   }
   const int stream_id = next_stream_id_++;
   streams_.emplace(stream_id, std::move(wake));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
 #include "services/common/proto_time.h"
 
 namespace yoga::session {
@@ -56,8 +57,9 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
     StreamTiming timing, const yoga::storage::v1::SessionProgress& progress) {
   const int cues = static_cast<int>(timeline->cues.size());
   auto damaged = [](absl::string_view why) {
-    return absl::DataLossError(
-        absl::StrCat("stored session progress is damaged: ", why));
+    return WithReason(absl::DataLossError(absl::StrCat(
+                          "stored session progress is damaged: ", why)),
+                      "STORED_DATA_DAMAGED");
   };
   if (progress.segments().empty()) return damaged("no log segments");
   SessionLog log(timeline, std::move(extension), timing, absl::UnixEpoch());
@@ -280,9 +282,11 @@ CueEvent SessionLog::StreamEvent(CueKind kind, int64_t offset_ms,
 absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
                               absl::string_view session_id) {
   if (segments_.size() >= kMaxSegments) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("session ", session_id, " has skipped ", kMaxSegments - 1,
-                     " times, the most one session may; start a new one"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "session ", session_id, " has skipped ", kMaxSegments - 1,
+            " times, the most one session may; start a new one")),
+        "SESSION_CHANGE_LIMIT");
   }
   const Timeline& timeline = *timeline_;
   const int steps = static_cast<int>(timeline.steps.size());
@@ -296,8 +300,10 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
   int target;
   if (action == yoga::session::v1::CONTROL_ACTION_NEXT) {
     if (in_ending) {
-      return absl::FailedPreconditionError(
-          "NEXT: the session is already in its closing words; STOP ends it");
+      return WithReason(
+          absl::FailedPreconditionError("NEXT: the session is already in its "
+                                        "closing words; STOP ends it"),
+          "SESSION_IN_CLOSING_WORDS");
     }
     const int after = step + 1 < steps ? timeline.steps[step + 1].first_cue
                                        : timeline.ending_cue;
@@ -312,8 +318,9 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
     if (in_ending) {
       target = timeline.steps.back().first_cue;
     } else if (before_first || step == 0) {
-      return absl::FailedPreconditionError(
-          "PREVIOUS: the session is at its first step");
+      return WithReason(absl::FailedPreconditionError(
+                            "PREVIOUS: the session is at its first step"),
+                        "SESSION_AT_FIRST_STEP");
     } else {
       target = timeline.steps[step - 1].first_cue;
     }
@@ -342,9 +349,11 @@ absl::Status SessionLog::Jump(ControlAction action, int64_t session_ms,
 absl::Status SessionLog::StayLonger(int64_t session_ms,
                                     absl::string_view session_id) {
   if (!running_) {
-    return absl::FailedPreconditionError(
-        "STAY_LONGER: the session is paused; RESUME it, then ask during a "
-        "hold");
+    return WithReason(
+        absl::FailedPreconditionError(
+            "STAY_LONGER: the session is paused; RESUME it, then ask during a "
+            "hold"),
+        "SESSION_PAUSED");
   }
   const Timeline& timeline = *timeline_;
   const Place place = PlaceAt(session_ms);
@@ -363,19 +372,25 @@ absl::Status SessionLog::StayLonger(int64_t session_ms,
       where = absl::StrCat("the hold of step ", place.step, " (", pose,
                            ") is over");
     }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "STAY_LONGER lengthens a hold, and ", where, "; ask during a hold"));
+    return WithReason(absl::FailedPreconditionError(
+                          absl::StrCat("STAY_LONGER lengthens a hold, and ",
+                                       where, "; ask during a hold")),
+                      "SESSION_NOT_IN_HOLD");
   }
   if (ExtraBreaths(session_ms) >= kMaxExtraBreaths) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "STAY_LONGER: the hold of step ", place.step, " (", pose,
-        ") is already ", kMaxExtraBreaths,
-        " breaths longer, the most one hold may be; NEXT moves on"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "STAY_LONGER: the hold of step ", place.step, " (", pose,
+            ") is already ", kMaxExtraBreaths,
+            " breaths longer, the most one hold may be; NEXT moves on")),
+        "HOLD_EXTENSION_LIMIT");
   }
   if (segments_.size() >= kMaxSegments) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "session ", session_id, " has been skipped or lengthened ",
-        kMaxSegments - 1, " times, the most one session may; start a new one"));
+    return WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                          "session ", session_id,
+                          " has been skipped or lengthened ", kMaxSegments - 1,
+                          " times, the most one session may; start a new one")),
+                      "SESSION_CHANGE_LIMIT");
   }
 
   // Cut as a jump does, keeping also this segment's own prompt if an earlier
@@ -433,31 +448,37 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
   const SessionState state = State(now);
   if (state == yoga::session::v1::SESSION_STATE_COMPLETED ||
       state == yoga::session::v1::SESSION_STATE_STOPPED) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session ", session_id, " is ",
-        state == yoga::session::v1::SESSION_STATE_STOPPED ? "stopped"
-                                                          : "completed",
-        "; start a new one"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "session ", session_id, " is ",
+            state == yoga::session::v1::SESSION_STATE_STOPPED ? "stopped"
+                                                              : "completed",
+            "; start a new one")),
+        "SESSION_FINISHED");
   }
   if (history_total_ >= kMaxControls) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("session ", session_id, " has taken ", kMaxControls,
-                     " controls, the most one session may; start a new one"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "session ", session_id, " has taken ", kMaxControls,
+            " controls, the most one session may; start a new one")),
+        "SESSION_CONTROL_LIMIT");
   }
   const int64_t session_ms = SessionTimeMs(now);
   switch (action) {
     case yoga::session::v1::CONTROL_ACTION_PAUSE:
       if (!running_)
-        return absl::FailedPreconditionError(
-            "PAUSE: the session is already paused");
+        return WithReason(absl::FailedPreconditionError(
+                              "PAUSE: the session is already paused"),
+                          "SESSION_ALREADY_PAUSED");
       base_ms_ = session_ms;
       running_ = false;
       controls_.push_back({yoga::session::v1::CUE_KIND_PAUSED, session_ms});
       break;
     case yoga::session::v1::CONTROL_ACTION_RESUME:
       if (running_)
-        return absl::FailedPreconditionError(
-            "RESUME: the session is not paused");
+        return WithReason(
+            absl::FailedPreconditionError("RESUME: the session is not paused"),
+            "SESSION_NOT_PAUSED");
       running_since_ = now;
       running_ = true;
       controls_.push_back({yoga::session::v1::CUE_KIND_RESUMED, session_ms});

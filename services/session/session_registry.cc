@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/errors.h"
 #include "services/common/log.h"
 #include "services/common/proto_time.h"
 
@@ -22,8 +23,9 @@ absl::StatusOr<yoga::storage::v1::StoredSession> ParseStored(
     const storage::SessionRow& row) {
   yoga::storage::v1::StoredSession stored;
   if (!stored.ParseFromString(row.data)) {
-    return absl::DataLossError(
-        absl::StrCat("session ", row.id, ": its stored data is damaged"));
+    return WithReason(absl::DataLossError(absl::StrCat(
+                          "session ", row.id, ": its stored data is damaged")),
+                      "STORED_DATA_DAMAGED");
   }
   return stored;
 }
@@ -47,9 +49,11 @@ absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
   if (size() >= static_cast<size_t>(limits_.max_sessions)) ExpireIdle();
   absl::ReaderMutexLock lock(&mutex_);
   if (sessions_.size() >= static_cast<size_t>(limits_.max_sessions)) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the server holds ", sessions_.size(),
-        " sessions, its limit; stop finished ones or try again later"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the server holds ", sessions_.size(),
+            " sessions, its limit; stop finished ones or try again later")),
+        "SERVER_SESSION_LIMIT");
   }
   if (owner.empty()) return absl::OkStatus();
   // Counted when needed: creating a session costs far more than this walk.
@@ -57,20 +61,27 @@ absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
       sessions_.begin(), sessions_.end(),
       [&](const auto& entry) { return entry.second->owner() == owner; });
   if (held >= limits_.max_sessions_per_owner) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "key ", owner, " holds ", held, " sessions on this server, its limit (",
-        limits_.max_sessions_per_owner, "); sessions are let go after ",
-        absl::FormatDuration(limits_.idle_timeout), " idle"));
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "key ", owner, " holds ", held,
+            " sessions on this server, its limit (",
+            limits_.max_sessions_per_owner, "); sessions are let go after ",
+            absl::FormatDuration(limits_.idle_timeout), " idle")),
+        "KEY_SESSION_LIMIT");
   }
   return absl::OkStatus();
 }
 
 absl::Status SessionRegistry::NoSuchSession(absl::string_view id) const {
-  if (store_ != nullptr)
-    return absl::NotFoundError(absl::StrCat("no session \"", id, "\""));
-  return absl::NotFoundError(absl::StrCat(
-      "no session \"", id, "\" (it never existed, or expired after ",
-      absl::FormatDuration(limits_.idle_timeout), " idle)"));
+  return WithReason(
+      absl::NotFoundError(
+          store_ != nullptr
+              ? absl::StrCat("no session \"", id, "\"")
+              : absl::StrCat("no session \"", id,
+                             "\" (it never existed, or expired after ",
+                             absl::FormatDuration(limits_.idle_timeout),
+                             " idle)")),
+      "SESSION_NOT_FOUND");
 }
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
@@ -167,8 +178,9 @@ absl::Status SessionRegistry::Refresh(Session& session) {
   auto row = store_->GetSession(session.id());
   if (!row.ok()) return row.status();
   if (!row->has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("session ", session.id(), " is gone from the store"));
+    return WithReason(absl::NotFoundError(absl::StrCat(
+                          "session ", session.id(), " is gone from the store")),
+                      "SESSION_NOT_FOUND");
   }
   if ((*row)->version <= session.version()) return absl::OkStatus();
   auto stored = ParseStored(**row);

@@ -152,8 +152,10 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
 absl::Status OpenStreams::Add(const std::shared_ptr<CueStream>& stream) {
   absl::MutexLock lock(&mutex_);
   if (shutting_down_) {
-    return absl::UnavailableError(
-        "the server is shutting down; reconnect to another or later");
+    return WithReason(
+        absl::UnavailableError(
+            "the server is shutting down; reconnect to another or later"),
+        "SERVER_SHUTTING_DOWN");
   }
   streams_.emplace(stream.get(), stream);
   return absl::OkStatus();
@@ -174,9 +176,10 @@ void OpenStreams::EndAll() {
     }
   }
   for (const auto& stream : open) {
-    stream->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                             "the server is shutting down; reconnect with "
-                             "after_seq set to the last seq you received"));
+    stream->End(ToGrpcStatus(WithReason(
+        absl::UnavailableError("the server is shutting down; reconnect with "
+                               "after_seq set to the last seq you received"),
+        "SERVER_SHUTTING_DOWN")));
   }
 }
 

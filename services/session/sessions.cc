@@ -109,8 +109,10 @@ absl::StatusOr<v1::SessionOptions> CheckStart(
 }
 
 absl::Status NoCatalogYet() {
-  return absl::UnavailableError(
-      "the session service has no catalog yet; try again shortly");
+  return WithReason(
+      absl::UnavailableError(
+          "the session service has no catalog yet; try again shortly"),
+      "CATALOG_NOT_READY");
 }
 
 SessionServiceConfig WithCutMargin(SessionServiceConfig config) {
@@ -283,9 +285,11 @@ absl::StatusOr<std::shared_ptr<const Timeline>> Sessions::Rebuild(
   const v1::SessionOptions& options = stored.options();
   auto pack = voice_packs_.find(options.voice_pack());
   if (pack == voice_packs_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "session ", stored.id(), " plays voice pack \"", options.voice_pack(),
-        "\", which this server does not have"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "session ", stored.id(), " plays voice pack \"",
+            options.voice_pack(), "\", which this server does not have")),
+        "VOICE_PACK_NOT_AVAILABLE");
   }
   return timelines_.Get(*catalog, *pack->second, stored.routine(),
                         {.verbosity = options.verbosity(),
@@ -294,9 +298,10 @@ absl::StatusOr<std::shared_ptr<const Timeline>> Sessions::Rebuild(
 
 absl::StatusOr<storage::Store*> Sessions::HistoryStore() const {
   if (config_.store == nullptr) {
-    return absl::FailedPreconditionError(
-        "this server keeps no practice history (it runs with "
-        "--database=memory)");
+    return WithReason(absl::FailedPreconditionError(
+                          "this server keeps no practice history (it runs with "
+                          "--database=memory)"),
+                      "PRACTICE_HISTORY_DISABLED");
   }
   return config_.store;
 }

@@ -11,6 +11,7 @@
 #include "services/catalog/effective_pose.h"
 #include "services/catalog/prop_words.h"
 #include "services/common/content_hash.h"
+#include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/planner/routine_timing.h"
 #include "services/session/cue_writer.h"
@@ -520,9 +521,11 @@ absl::Status Layout::SayHold(const StepVersion& step, int index, int64_t start,
       !window.PlaceAt(writer_.Make(phrases::HoldShort(),
                                    yoga::session::v1::CUE_KIND_HOLD_START,
                                    start))) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "routine.steps[", index, "].hold: ", length,
-        " ms is too short to announce the hold and end it with a chime"));
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "routine.steps[", index, "].hold: ", length,
+            " ms is too short to announce the hold and end it with a chime")),
+        "HOLD_TOO_SHORT");
   }
 
   // Strength holds are counted, at exact moments, at every verbosity.
@@ -678,9 +681,10 @@ absl::Status Layout::SayFlow(const StepVersion& step, int index, int64_t start,
       FlowBeats(HoldCuesOf(step), step.step->side(),
                 static_cast<int>(range.breaths_per_repetition()));
   if (!beats.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("routine.steps[", index, "]: ", step.pose->id(), ": ",
-                     beats.status().message()));
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          "routine.steps[", index, "]: ", step.pose->id(), ": ",
+                          beats.status().message())),
+                      "ROUTINE_NOT_PLAYABLE");
   }
   const int64_t round = (end - start) / count;
   const int64_t half = grid.half();
@@ -970,21 +974,27 @@ absl::StatusOr<Timeline> TimelineBuilder::Build(
     const RoutineStep& step = routine.steps(i);
     const Pose* pose = catalog_.FindPose(step.pose_id());
     if (pose == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "routine.steps[", i, "].pose_id: \"", step.pose_id(),
-          "\" is not in the catalog (etag ", catalog_.etag(), ")"));
+      return WithReason(
+          absl::FailedPreconditionError(absl::StrCat(
+              "routine.steps[", i, "].pose_id: \"", step.pose_id(),
+              "\" is not in the catalog (etag ", catalog_.etag(), ")")),
+          "POSE_NOT_IN_CATALOG");
     }
     const Variation* variation =
         catalog::FindVariation(*pose, step.variation_id());
     if (!step.variation_id().empty() && variation == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "routine.steps[", i, "].variation_id: \"", step.variation_id(),
-          "\" is not a variation of \"", step.pose_id(), "\" in the catalog"));
+      return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                            "routine.steps[", i, "].variation_id: \"",
+                            step.variation_id(), "\" is not a variation of \"",
+                            step.pose_id(), "\" in the catalog")),
+                        "VARIATION_NOT_IN_CATALOG");
     }
     steps.push_back({&step, pose, variation});
   }
   if (steps.empty())
-    return absl::FailedPreconditionError("routine.steps: the routine is empty");
+    return WithReason(
+        absl::FailedPreconditionError("routine.steps: the routine is empty"),
+        "ROUTINE_EMPTY");
   Layout layout(catalog_, durations_, routine, options, std::move(steps));
   return layout.Run();
 }

@@ -659,7 +659,7 @@ function checkRender(label, objects, { secretsInRender }) {
       return problems;
     });
 
-    check(`${label}: the example api_keys file parses, and the session's peer key is in it with the planner permission`, () => {
+    check(`${label}: the example api_keys file parses, and the session's peer key is in it with the planner and peer permissions`, () => {
       const problems = [];
       const keys = secrets.find((s) => /^yoga-api-keys-/.test(s.metadata.name));
       const peer = secrets.find((s) => /^yoga-peer-key-/.test(s.metadata.name));
@@ -670,7 +670,7 @@ function checkRender(label, objects, { secretsInRender }) {
       text.split("\n").forEach((raw, i) => {
         const line = raw.replace(/#.*/, "").trim();
         if (!line) return;
-        const m = /^(\S+)\s+sha256=([0-9a-f]{64})\s+permissions=((?:planner|sessions)(?:,(?:planner|sessions))*)(?:\s+rate=\d+(?:\.\d+)?)?(?:\s+burst=\d+)?$/.exec(line);
+        const m = /^(\S+)\s+sha256=([0-9a-f]{64})\s+permissions=((?:planner|sessions|peer)(?:,(?:planner|sessions|peer))*)(?:\s+rate=\d+(?:\.\d+)?)?(?:\s+burst=\d+)?$/.exec(line);
         if (!m) problems.push(`api_keys:${i + 1}: not KEY_ID sha256=HEX permissions=... [rate=N] [burst=N]`);
         else entries.set(m[2], { id: m[1], permissions: m[3].split(",") });
       });
@@ -678,7 +678,13 @@ function checkRender(label, objects, { secretsInRender }) {
       const hash = crypto.createHash("sha256").update(peerKey).digest("hex");
       const entry = entries.get(hash);
       if (!entry) problems.push("no line of api_keys has the sha256 of the peer key");
-      else if (!entry.permissions.includes("planner")) problems.push(`the peer key's line (${entry.id}) lacks permissions=planner`);
+      else if (!entry.permissions.includes("planner") || !entry.permissions.includes("peer")) {
+        problems.push(`the peer key's line (${entry.id}) lacks permissions=planner,peer (it acts for the partners)`);
+      }
+      // Only our own services' key may act for another: no partner has "peer".
+      for (const other of entries.values()) {
+        if (other !== entry && other.permissions.includes("peer")) problems.push(`${other.id} has the peer permission`);
+      }
       return problems;
     });
 

@@ -9,8 +9,9 @@ calls them with clients that share no code with the server: Debian's
 python3-grpcio, docs/examples/compose_routine.py run as a program, and the
 shell blocks of docs/partners.md (protoc, buf curl, the example) run as they are
 written there. It proves that a call without a key or with an unknown key is
-UNAUTHENTICATED, that a key without the permission gets PERMISSION_DENIED naming
-it, that burst + 1 quick calls get RESOURCE_EXHAUSTED with a google.rpc.RetryInfo
+UNAUTHENTICATED (reasons API_KEY_MISSING and API_KEY_UNKNOWN in a
+google.rpc.ErrorInfo), that a key without the permission gets PERMISSION_DENIED
+naming it (reason PERMISSION_MISSING), that burst + 1 quick calls get RESOURCE_EXHAUSTED with a google.rpc.RetryInfo
 whose retry_delay, once waited, lets the next call through, that health and
 reflection need no key, that the example retries a quota refusal after the
 server's delay, that with mutual TLS a client without a certificate (or with one
@@ -206,16 +207,19 @@ def doc_blocks():
         index += 1
         if not match:
             continue
-        while index < len(lines) and not lines[index].startswith("```"):
+        # A fence may be indented (a block inside a numbered step); its
+        # lines lose that indentation.
+        while index < len(lines) and not lines[index].lstrip().startswith("```"):
             index += 1
+        indent = len(lines[index]) - len(lines[index].lstrip()) if index < len(lines) else 0
         start = index + 1
         end = start
-        while end < len(lines) and not lines[end].startswith("```"):
+        while end < len(lines) and not lines[end].lstrip().startswith("```"):
             end += 1
         name = match.group(1) + (match.group(2) or "")
         if name in blocks:
             raise AssertionError("%s: two blocks named %r" % (PARTNERS_DOC, name))
-        blocks[name] = "\n".join(lines[start:end]) + "\n"
+        blocks[name] = "\n".join(line[indent:] for line in lines[start:end]) + "\n"
         index = end + 1
     return blocks
 
@@ -224,7 +228,7 @@ RUN_BLOCKS = set()  # names of the blocks run so far
 STARTED_CLASSES = set()  # test classes whose server started
 
 
-def run_doc_block(name, env, expected_exit=0):
+def run_doc_block(name, env, expected_exit=0, cwd=None):
     """Runs the documentation's block `name` with bash in WORK; returns the result.
 
     env adds to a clean environment: PATH with WORK/bin first (Debian's
@@ -238,7 +242,7 @@ def run_doc_block(name, env, expected_exit=0):
     environment = {"PATH": "%s:%s" % (path("bin"), os.environ.get("PATH", "/usr/bin:/bin")),
                    "HOME": os.environ.get("HOME", WORK), "LANG": "C.UTF-8"}
     environment.update(env)
-    result = run(["bash", "-e", "-o", "pipefail", "-c", blocks[name]], cwd=WORK,
+    result = run(["bash", "-e", "-o", "pipefail", "-c", blocks[name]], cwd=cwd or WORK,
                  env=environment, check=False)
     if result.returncode != expected_exit:
         raise AssertionError("docs/partners.md block %r exited with %d, not %d:\n%s\n"
@@ -351,6 +355,12 @@ class PartnerTestCase(peer_support.RpcAssertions, unittest.TestCase):
                     found.append(message)
         return found
 
+    def reason_of(self, error):
+        """(reason, domain, metadata) of the error's one google.rpc.ErrorInfo."""
+        infos = self.details_of(error, error_details_pb2.ErrorInfo)
+        self.assertEqual(len(infos), 1, "not one ErrorInfo in %r" % (error.trailing_metadata(),))
+        return infos[0].reason, infos[0].domain, dict(infos[0].metadata)
+
     def run_example(self, *flags, key_id=None, env=None, expected_exit=0):
         """Runs docs/examples/compose_routine.py against this server."""
         environment = dict(os.environ)
@@ -392,10 +402,14 @@ class ApiKeyTest(PartnerTestCase):
         error = self.assert_rpc_error(lambda: self.compose_preset(),
                                       grpc.StatusCode.UNAUTHENTICATED)
         self.assertIn("x-api-key", error.details())
+        self.assertEqual(self.reason_of(error), ("API_KEY_MISSING", "yoga.api", {}))
 
     def test_unknown_key_is_unauthenticated(self):
-        self.assert_rpc_error(lambda: self.compose_preset(metadata=(("x-api-key", WRONG_KEY),)),
-                              grpc.StatusCode.UNAUTHENTICATED)
+        error = self.assert_rpc_error(
+            lambda: self.compose_preset(metadata=(("x-api-key", WRONG_KEY),)),
+            grpc.StatusCode.UNAUTHENTICATED)
+        # Told apart from a missing key by its reason alone.
+        self.assertEqual(self.reason_of(error), ("API_KEY_UNKNOWN", "yoga.api", {}))
         # A key for another server, and the hash from the file instead of the key.
         self.assert_rpc_error(lambda: self.compose_preset(metadata=(("x-api-key", "x"),)),
                               grpc.StatusCode.UNAUTHENTICATED)
@@ -408,6 +422,8 @@ class ApiKeyTest(PartnerTestCase):
             grpc.StatusCode.PERMISSION_DENIED)
         self.assertIn("sessions", error.details())
         self.assertIn("acme-web", error.details())
+        self.assertEqual(self.reason_of(error),
+                         ("PERMISSION_MISSING", "yoga.api", {"permission": "sessions"}))
         # The same call with a key that has the permission reaches the service.
         self.assert_rpc_error(
             lambda: self.sessions.GetSession(request, metadata=self.metadata("coachco"),
@@ -431,9 +447,10 @@ class ApiKeyTest(PartnerTestCase):
                                       grpc.StatusCode.RESOURCE_EXHAUSTED)
         self.assertIn("acme-run", error.details())
         self.assertIn("burst %d" % burst, error.details())
+        self.assertEqual(self.reason_of(error)[0], "QUOTA_EXHAUSTED")
         retry_infos = self.details_of(error, error_details_pb2.RetryInfo)
-        self.assertEqual(len(retry_infos), 1, "no google.rpc.RetryInfo in %s"
-                         % error.trailing_metadata())
+        self.assertEqual(len(retry_infos), 1, "no google.rpc.RetryInfo in %r"
+                         % (error.trailing_metadata(),))
         delay = retry_infos[0].retry_delay.ToTimedelta().total_seconds()
         rate = float(KEYS["acme-run"][1])
         self.assertGreater(delay, 0)
@@ -577,6 +594,47 @@ class MutualTlsTest(PartnerTestCase):
         self.assertEqual(json.loads(result.stdout)["presetId"], PRESET_ID)
         result = run_doc_block("python-mtls", self.doc_env())
         self.assertTrue(result.stdout.startswith("routine "), result.stdout)
+
+
+class OperatorCertificateTest(peer_support.RpcAssertions, unittest.TestCase):
+    """The operator's certificate commands of docs/partners.md, run as written."""
+
+    def test_doc_certificate_serves_the_names_in_its_subject_alt_name(self):
+        folder = path("operator")
+        os.makedirs(folder, exist_ok=True)
+        result = run_doc_block("make-certificate", {}, cwd=folder)
+        self.assertIn("DNS:planner.example.net", result.stdout)
+        studio = PartnerStudio(peer_support.ARGS.studio, [
+            "--tls_cert=" + os.path.join(folder, "server.pem"),
+            "--tls_key=" + os.path.join(folder, "server.key")])
+        try:
+            with open(os.path.join(folder, "ca.pem"), "rb") as f:
+                credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+            # A client dialling the name in the certificate gets through ...
+            for name, serves in (("planner.example.net", True), ("other.example.net", False)):
+                channel = grpc.secure_channel(
+                    studio.address, credentials,
+                    options=[("grpc.ssl_target_name_override", name)])
+                try:
+                    check = channel.unary_unary(
+                        "/grpc.health.v1.Health/Check",
+                        request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+                        response_deserializer=health_pb2.HealthCheckResponse.FromString)
+                    if serves:
+                        self.assertEqual(check(health_pb2.HealthCheckRequest(),
+                                               timeout=RPC_TIMEOUT).status,
+                                         health_pb2.HealthCheckResponse.SERVING)
+                    else:
+                        # ... one dialling another name fails the handshake.
+                        with self.assertRaises(grpc.RpcError) as caught:
+                            check(health_pb2.HealthCheckRequest(), timeout=CONNECT_TIMEOUT)
+                        self.assertIn(caught.exception.code(),
+                                      (grpc.StatusCode.UNAVAILABLE,
+                                       grpc.StatusCode.DEADLINE_EXCEEDED))
+                finally:
+                    channel.close()
+        finally:
+            studio.stop()
 
 
 if __name__ == "__main__":

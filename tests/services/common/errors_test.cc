@@ -1,5 +1,7 @@
 #include "services/common/errors.h"
 
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
@@ -52,18 +54,112 @@ TEST(ToGrpcStatusTest, CarriesBadRequestAsStatusDetails) {
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
   EXPECT_EQ(details.code(), grpc::StatusCode::INVALID_ARGUMENT);
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // The BadRequest, then an ErrorInfo.
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
   EXPECT_EQ(bad_request.field_violations(0).field(), "id");
+}
+
+// The google.rpc.ErrorInfo details of a status sent on the wire.
+std::vector<google::rpc::ErrorInfo> ErrorInfosOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  EXPECT_TRUE(details.ParseFromString(status.error_details()));
+  std::vector<google::rpc::ErrorInfo> infos;
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&info)) infos.push_back(info);
+  }
+  return infos;
 }
 
 TEST(ToGrpcStatusTest, KeepsCodeAndMessageOfPlainErrors) {
   grpc::Status status = ToGrpcStatus(absl::NotFoundError("no pose \"x\""));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "no pose \"x\"");
-  EXPECT_TRUE(status.error_details().empty());
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).error_details().empty());
+}
+
+TEST(ToGrpcStatusTest, AnErrorWithoutReasonGetsItsCodesName) {
+  grpc::Status status = ToGrpcStatus(absl::NotFoundError("no pose \"x\""));
+  std::vector<google::rpc::ErrorInfo> infos = ErrorInfosOf(status);
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "NOT_FOUND");
+  EXPECT_EQ(infos[0].domain(), kErrorDomain);
+  EXPECT_TRUE(infos[0].metadata().empty());
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(details.message(), "no pose \"x\"");
+}
+
+TEST(ToGrpcStatusTest, CarriesTheReasonAttachedWhereTheErrorWasMade) {
+  absl::Status made =
+      WithReason(absl::FailedPreconditionError("PAUSE: already paused"),
+                 "SESSION_ALREADY_PAUSED", {{"action", "PAUSE"}});
+  EXPECT_EQ(ReasonOf(made), "SESSION_ALREADY_PAUSED");
+  std::vector<google::rpc::ErrorInfo> infos = ErrorInfosOf(ToGrpcStatus(made));
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "SESSION_ALREADY_PAUSED");
+  EXPECT_EQ(infos[0].domain(), kErrorDomain);
+  EXPECT_EQ(infos[0].metadata().at("action"), "PAUSE");
+  // Two errors of one code are told apart by their reasons alone.
+  std::vector<google::rpc::ErrorInfo> other = ErrorInfosOf(ToGrpcStatus(
+      WithReason(absl::FailedPreconditionError("PREVIOUS: at the first step"),
+                 "SESSION_AT_FIRST_STEP")));
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_NE(other[0].reason(), infos[0].reason());
+}
+
+TEST(ToGrpcStatusTest, ReasonTravelsNextToOtherDetails) {
+  absl::Status exhausted = WithReason(
+      WithRetryDelay(absl::ResourceExhaustedError("quota"), absl::Seconds(1)),
+      "QUOTA_EXHAUSTED");
+  grpc::Status status = ToGrpcStatus(exhausted);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 2);
+  EXPECT_TRUE(details.details(0).Is<google::rpc::RetryInfo>());
+  EXPECT_TRUE(details.details(1).Is<google::rpc::ErrorInfo>());
+  // And back again, for an error a peer service sent.
+  absl::Status back = FromGrpcStatus(status);
+  EXPECT_EQ(ReasonOf(back), "QUOTA_EXHAUSTED");
+  EXPECT_EQ(RetryDelayOf(back), absl::Seconds(1));
+}
+
+TEST(ReasonOfTest, OkHasNoReasonAndWithReasonLeavesOkAlone) {
+  EXPECT_EQ(ReasonOf(absl::OkStatus()), "");
+  EXPECT_TRUE(WithReason(absl::OkStatus(), "ANY").ok());
+  EXPECT_FALSE(ErrorInfoOf(WithReason(absl::OkStatus(), "ANY")).has_value());
+  EXPECT_EQ(ReasonOf(absl::UnavailableError("x")), "UNAVAILABLE");
+}
+
+TEST(WithDefaultErrorInfoTest, AddsOneToStatusesMadeElsewhere) {
+  grpc::Status made_by_grpc(grpc::StatusCode::UNIMPLEMENTED, "no such method");
+  grpc::Status with = WithDefaultErrorInfo(made_by_grpc);
+  EXPECT_EQ(with.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(with.error_message(), "no such method");
+  std::vector<google::rpc::ErrorInfo> infos = ErrorInfosOf(with);
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "UNIMPLEMENTED");
+  // A status that has one keeps it, and only it.
+  grpc::Status ours = ToGrpcStatus(
+      WithReason(absl::NotFoundError("no session"), "SESSION_NOT_FOUND"));
+  infos = ErrorInfosOf(WithDefaultErrorInfo(ours));
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].reason(), "SESSION_NOT_FOUND");
+  EXPECT_TRUE(WithDefaultErrorInfo(grpc::Status::OK).ok());
+  EXPECT_TRUE(WithDefaultErrorInfo(grpc::Status::OK).error_details().empty());
+}
+
+TEST(RenameFieldsTest, KeepsTheReason) {
+  FieldViolations violations;
+  violations.Add("custom.title", "is too long");
+  absl::Status renamed = RenameFields(
+      WithReason(violations.ToStatus(), "SOME_REASON"), "custom.", "routine.");
+  EXPECT_EQ(ReasonOf(renamed), "SOME_REASON");
+  EXPECT_EQ(BadRequestOf(renamed)->field_violations(0).field(),
+            "routine.title");
 }
 
 TEST(FromGrpcStatusTest, RoundTripsViolations) {
@@ -83,7 +179,7 @@ TEST(ToGrpcStatusTest, CarriesRetryInfoOfAnExhaustedQuota) {
   grpc::Status status = ToGrpcStatus(exhausted);
   google::rpc::Status details;
   ASSERT_TRUE(details.ParseFromString(status.error_details()));
-  ASSERT_EQ(details.details_size(), 1);
+  ASSERT_EQ(details.details_size(), 2);  // The RetryInfo, then an ErrorInfo.
   google::rpc::RetryInfo retry;
   ASSERT_TRUE(details.details(0).UnpackTo(&retry));
   EXPECT_EQ(retry.retry_delay().seconds(), 1);

@@ -19,12 +19,18 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/testing/test.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "services/common/errors.h"
+#include "services/runtime/request_id.h"
+#include "services/runtime/server_info_service.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
+#include "yoga/server/v1/server_info_service.grpc.pb.h"
 
 namespace yoga {
 namespace {
@@ -299,11 +305,109 @@ TEST(ServiceHostTest, LogsOneLinePerCallWithMethodStatusAndLatency) {
               ::testing::ContainsRegex(
                   "level=info event=rpc "
                   "method=/grpc.testing.TestService/EmptyCall code=OK "
-                  "latency_ms=[0-9]+\\.[0-9]{3} peer=ipv4:127.0.0.1:[0-9]+\n"));
+                  "latency_ms=[0-9]+\\.[0-9]{3} peer=ipv4:127.0.0.1:[0-9]+ "
+                  "request_id=[0-9a-f]{16}\n"));
   EXPECT_THAT(log,
               ::testing::ContainsRegex(
                   "level=warning event=rpc method=/grpc.testing.TestService/"
                   "UnimplementedCall code=UNIMPLEMENTED latency_ms="));
+}
+
+// The x-request-id the server sent back: in the call's initial metadata, or
+// in its trailers when it failed at once (so that retry policies may retry).
+std::string RequestIdOf(const grpc::ClientContext& context) {
+  for (const auto* metadata : {&context.GetServerInitialMetadata(),
+                               &context.GetServerTrailingMetadata()}) {
+    auto found = metadata->find(kRequestIdMetadata);
+    if (found != metadata->end())
+      return std::string(found->second.data(), found->second.size());
+  }
+  return "";
+}
+
+TEST(ServiceHostTest, AnswersEveryCallWithARequestIdAndLogsIt) {
+  SlowTestService service;
+  auto host = ServiceHost::Start(LoopbackOptions(), {{kTestService, &service}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = grpc::testing::TestService::NewStub(Connect(**host));
+
+  StderrCapture capture;
+  std::string generated[2];
+  for (std::string& id : generated) {
+    grpc::ClientContext context;
+    grpc::testing::Empty empty;
+    ASSERT_TRUE(stub->EmptyCall(&context, empty, &empty).ok());
+    id = RequestIdOf(context);
+    EXPECT_THAT(id, ::testing::MatchesRegex("[0-9a-f]{16}"));
+  }
+  EXPECT_NE(generated[0], generated[1]);
+  std::string chosen;
+  {
+    // A caller's own well-formed id is kept, also on an error.
+    grpc::ClientContext context;
+    context.AddMetadata(kRequestIdMetadata, "partner-call.42");
+    grpc::testing::Empty empty;
+    EXPECT_EQ(stub->UnimplementedCall(&context, empty, &empty).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+    chosen = RequestIdOf(context);
+  }
+  EXPECT_EQ(chosen, "partner-call.42");
+  std::string replaced;
+  {
+    // A long or odd one is replaced, so it never reaches the log.
+    grpc::ClientContext context;
+    context.AddMetadata(kRequestIdMetadata, std::string(65, 'a'));
+    grpc::testing::Empty empty;
+    ASSERT_TRUE(stub->EmptyCall(&context, empty, &empty).ok());
+    replaced = RequestIdOf(context);
+  }
+  EXPECT_THAT(replaced, ::testing::MatchesRegex("[0-9a-f]{16}"));
+  const std::string log = capture.Restore();
+  for (const std::string& id : {generated[0], generated[1], replaced}) {
+    EXPECT_THAT(log, HasSubstr(absl::StrCat("request_id=", id, "\n")));
+  }
+  EXPECT_THAT(log, ::testing::ContainsRegex(
+                       "code=UNIMPLEMENTED [^\n]*request_id=partner-call.42"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr(std::string(65, 'a'))));
+}
+
+TEST(ServiceHostTest, GivesErrorsMadeByGrpcAnErrorInfo) {
+  SlowTestService service;
+  auto host = ServiceHost::Start(LoopbackOptions(), {{kTestService, &service}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = grpc::testing::TestService::NewStub(Connect(**host));
+  grpc::ClientContext context;
+  grpc::testing::Empty empty;
+  grpc::Status status = stub->UnimplementedCall(&context, empty, &empty);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "UNIMPLEMENTED");
+  EXPECT_EQ(info.domain(), kErrorDomain);
+}
+
+TEST(ServiceHostTest, EveryServerSaysItsVersionAndApiRevision) {
+  SlowTestService service;
+  auto host = ServiceHost::Start(LoopbackOptions(), {{kTestService, &service}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = yoga::server::v1::ServerInfoService::NewStub(Connect(**host));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  yoga::server::v1::GetServerInfoResponse info;
+  grpc::Status status = stub->GetServerInfo(
+      &context, yoga::server::v1::GetServerInfoRequest(), &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The project version from CMake, then the git revision when known.
+  EXPECT_THAT(info.version(),
+              ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+(\\+.+)?"));
+  EXPECT_EQ(info.version(), ServerVersion());
+  EXPECT_THAT(info.api_revision(),
+              ::testing::MatchesRegex("20[0-9][0-9]-[01][0-9]-[0-3][0-9]"));
+  EXPECT_THAT(info.services(), ::testing::ElementsAre(kTestService));
 }
 
 TEST(ServiceHostTest, ShutdownTurnsHealthNotServingAndLetsInFlightCallsFinish) {

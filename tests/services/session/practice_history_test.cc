@@ -571,7 +571,7 @@ TEST_F(PracticeStoreTest, ListReturnsTheRecordsAsStored) {
   EXPECT_TRUE(response->next_page_token().empty());
 }
 
-TEST_F(PracticeStoreTest, ListPageSizeDefaultsAndIsCapped) {
+TEST_F(PracticeStoreTest, ListPageSizeDefaultsAndRefusesMoreThanTheMost) {
   ListPracticeRecordsRequest request;
   request.set_profile_id("runner");
   ASSERT_TRUE(ListPracticeRecords(*store_, request).ok());
@@ -579,9 +579,19 @@ TEST_F(PracticeStoreTest, ListPageSizeDefaultsAndIsCapped) {
   EXPECT_EQ(store_->last_query.profile_id, "runner");
   EXPECT_FALSE(store_->last_query.before.has_value());
 
-  request.set_page_size(100000);
+  request.set_page_size(kMaxPracticePageSize);
   ASSERT_TRUE(ListPracticeRecords(*store_, request).ok());
   EXPECT_EQ(store_->last_query.limit, kMaxPracticePageSize + 1);
+
+  // The documented most is 500: one more is a field error, not a cut page.
+  for (int size : {kMaxPracticePageSize + 1, 100000}) {
+    request.set_page_size(size);
+    const absl::Status refused = ListPracticeRecords(*store_, request).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << size;
+    EXPECT_THAT(BadFields(refused), ElementsAre("page_size")) << size;
+    EXPECT_THAT(std::string(refused.message()),
+                ::testing::HasSubstr("at most 500"));
+  }
 }
 
 TEST_F(PracticeStoreTest, ListRefusesTokensItDidNotMake) {
