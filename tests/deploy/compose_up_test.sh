@@ -13,13 +13,15 @@
 #     still there (GetSession), its stream resumed with after_seq from the next cue, NEXT and
 #     STOP answered
 #  5. `podman-compose down -v`: every container exits 0 on SIGTERM, nothing of the project left
+#  6. the studio profile: `up -d yoga-studio` alone, healthy, hardened, presets listed and a
+#     session rendered through it on one port, then down -v
 #
 # Debian 12's podman-compose (1.0.3) ignores `profiles:` (so the services are named, as the
 # README tells a studio to) and `depends_on` conditions (so this test waits for each health
 # check itself), and passes no pids_limit (podman's own limit applies, containers.conf).
 #   tests/deploy/compose_up_test.sh
 # Environment: YOGA_IMAGE (localhost/yoga:1.0.0, must exist), YOGA_GUIDE (build/bin/yoga-guide).
-# Publishes 50052-50054 on 127.0.0.1: they must be free.
+# Publishes 50051-50054 on 127.0.0.1: they must be free.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,7 +33,7 @@ guide=${YOGA_GUIDE:-$root/build/bin/yoga-guide}
 buf=$root/tools/node_modules/.bin/buf
 project=yogacompose$$
 services=(yoga-catalog yoga-planner yoga-session)
-declare -A port=([yoga-catalog]=50052 [yoga-planner]=50053 [yoga-session]=50054)
+declare -A port=([yoga-studio]=50051 [yoga-catalog]=50052 [yoga-planner]=50053 [yoga-session]=50054)
 
 work=$(mktemp -d)
 # What compose reads from the environment: only these (no operator .env, see compose()).
@@ -74,7 +76,7 @@ done
 [ -x "$guide" ] || die "no $guide (./dev test-containers builds it)"
 [ -x "$buf" ] || die "no $buf (./dev installs it)"
 podman image exists "$image" || die "no image $image (tests/deploy/container_smoke_test.sh builds it)"
-for service in "${services[@]}"; do
+for service in "${services[@]}" yoga-studio; do
   if ss -ltnH "sport = :${port[$service]}" | grep -q .; then
     die "port ${port[$service]} is taken on this host: compose publishes $service there"
   fi
@@ -129,11 +131,12 @@ echo "up to all healthy: $(since "$start") s"
 
 # --- 2. hardening in effect -------------------------------------------------------------------
 phase "the hardening in the running containers"
-declare -A memory=([yoga-catalog]=268435456 [yoga-planner]=536870912 [yoga-session]=1073741824)
-for service in "${services[@]}"; do
+declare -A memory=([yoga-catalog]=268435456 [yoga-planner]=536870912 [yoga-session]=1073741824
+  [yoga-studio]=1073741824)
+check_hardening() {  # check_hardening SERVICE
+  local service=$1 name status got pids problems=()
   name=$(container "$service")
-  status=$(podman exec "$name" cat /proc/1/status 2>&1) || { fail "$service: cannot read /proc/1/status: $status"; continue; }
-  problems=()
+  status=$(podman exec "$name" cat /proc/1/status 2>&1) || { fail "$service: cannot read /proc/1/status: $status"; return; }
   grep -q '^CapEff:[[:space:]]*0000000000000000$' <<<"$status" || problems+=("$(grep '^CapEff' <<<"$status")")
   grep -q '^CapBnd:[[:space:]]*0000000000000000$' <<<"$status" || problems+=("$(grep '^CapBnd' <<<"$status")")
   grep -q '^NoNewPrivs:[[:space:]]*1$' <<<"$status" || problems+=("$(grep '^NoNewPrivs' <<<"$status")")
@@ -149,7 +152,8 @@ for service in "${services[@]}"; do
   else
     fail "$service: ${problems[*]}"
   fi
-done
+}
+for service in "${services[@]}"; do check_hardening "$service"; done
 
 # --- 3. a session played through it -----------------------------------------------------------
 phase "a session through the split services, from the host"
@@ -221,6 +225,32 @@ if [ -z "$left$volumes" ]; then
 else
   fail "left behind: $left $volumes"
 fi
+
+# --- 6. the studio profile ---------------------------------------------------------------------
+phase "podman-compose up -d yoga-studio (profile studio: everything on one port)"
+start=$(now)
+compose up -d yoga-studio || { tail -n 40 "$work/compose.log"; die "podman-compose up yoga-studio failed"; }
+took=$(wait_healthy yoga-studio 90) || die "yoga-studio did not become healthy"
+pass "yoga-studio alone, healthy in $(since "$start") s"
+check_hardening yoga-studio
+studio=127.0.0.1:${port[yoga-studio]}
+if out=$(timeout 20 "$guide" --server="$studio" presets 2>&1) && grep -q '^runners-lower-back-four ' <<<"$out"; then
+  pass "yoga-guide presets from yoga-studio"
+else
+  fail "yoga-guide presets from yoga-studio:"; echo "$out" | tail -n 5
+fi
+if out=$(timeout 60 "$guide" --server="$studio" render --preset=runners-lower-back-four \
+    --out="$work/studio.wav" 2>&1) && grep -q '^wrote ' <<<"$out"; then
+  pass "yoga-guide render through yoga-studio: $(grep '^wrote ' <<<"$out" | cut -c1-120)"
+else
+  fail "yoga-guide render through yoga-studio:"; echo "$out" | tail -n 10
+fi
+compose stop || fail "podman-compose stop failed"
+code=$(podman inspect --format '{{.State.ExitCode}}' "$(container yoga-studio)" 2>/dev/null || echo gone)
+[ "$code" = 0 ] && pass "yoga-studio exited 0 on SIGTERM" || fail "yoga-studio exited $code"
+compose down -v || fail "podman-compose down -v failed"
+left=$(podman ps -a --filter "label=io.podman.compose.project=$project" --format '{{.Names}}')
+[ -z "$left" ] && pass "down -v left no container" || fail "left behind: $left"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
