@@ -164,8 +164,13 @@ for volume in ("yoga-data", "yoga-postgres"):
 # data on a volume of its own, its port not published, its password from the secret db_password.
 pg = services.get("postgres") or {}
 check((pg.get("profiles") or []) == ["postgres"], f"postgres: profiles {pg.get('profiles')}, want [postgres] (the default services use SQLite)")
-m = re.fullmatch(r"postgres:(\d+)(\.\d+)?(-bookworm)?", str(pg.get("image")))
-check(m is not None and int(m.group(1)) >= 15, f"postgres: image {pg.get('image')}, want postgres:15 or later (Debian's)")
+# The PostgreSQL image is made here from Debian's packages (deploy/postgres/Containerfile): no
+# registry needed, as for the yoga image.
+check(re.fullmatch(r"localhost/yoga-postgres:\d+\.\d+\.\d+", str(pg.get("image"))) is not None,
+      f"postgres: image {pg.get('image')}, want localhost/yoga-postgres:VERSION (deploy/postgres/Containerfile)")
+build = pg.get("build") or {}
+check(str(build.get("context", "")).endswith("/deploy/postgres") and build.get("dockerfile") == "Containerfile",
+      f"postgres: build {build}, want deploy/postgres/Containerfile")
 pg_test = (pg.get("healthcheck") or {}).get("test") or []
 check(pg_test[:2] == ["CMD", "pg_isready"], f"postgres: healthcheck {pg_test}, want [CMD, pg_isready, ...]")
 check(flag(pg_test, "host") == "127.0.0.1",
@@ -249,7 +254,7 @@ fi
 
 # 4. Broken copies fail validation: each edit is one mistake someone could make. A copy sits
 #    in a deploy/ folder of its own, so `context: ..` resolves to an existing folder.
-mkdir -p "$work/deploy"
+mkdir -p "$work/deploy/postgres"  # the postgres service's build context must exist
 edited_copy() {  # edited_copy PYTHON_EXPRESSION_ON_TEXT: prints the copy's path
   local copy
   copy=$(mktemp "$work/deploy/compose-broken.XXXXXX.yaml")

@@ -15,12 +15,19 @@
 #  5. `podman-compose down -v`: every container exits 0 on SIGTERM, nothing of the project left
 #  6. the studio profile: `up -d yoga-studio` alone, healthy, hardened, presets listed and a
 #     session rendered through it on one port, then down -v
+#  7. the postgres profile, on the PostgreSQL image made here from Debian's packages
+#     (deploy/postgres/Containerfile, built when missing): postgres, yoga-planner-pg and
+#     yoga-session-pg healthy, hardened (postgres as uid 999), the database password in no
+#     container's arguments, environment or podman configuration, a session rendered and one
+#     started, yoga-session-pg restarted mid-session and the session still there, down -v
 #
 # Debian 12's podman-compose (1.0.3) ignores `profiles:` (so the services are named, as the
 # README tells a studio to) and `depends_on` conditions (so this test waits for each health
 # check itself), and passes no pids_limit (podman's own limit applies, containers.conf).
 #   tests/deploy/compose_up_test.sh
-# Environment: YOGA_IMAGE (localhost/yoga:1.0.0, must exist), YOGA_GUIDE (build/bin/yoga-guide).
+# Environment: YOGA_IMAGE (localhost/yoga:1.0.0, must exist), YOGA_POSTGRES_IMAGE
+# (localhost/yoga-postgres:1.0.0), YOGA_BASE_IMAGE (localhost/debian:12, the base it is built
+# on), YOGA_GUIDE (build/bin/yoga-guide).
 # Publishes 50051-50054 on 127.0.0.1: they must be free.
 set -euo pipefail
 
@@ -29,6 +36,8 @@ cd "$root"
 
 export CONTAINERS_CONF=$root/deploy/podman/containers.conf
 image=${YOGA_IMAGE:-localhost/yoga:1.0.0}
+postgres_image=${YOGA_POSTGRES_IMAGE:-localhost/yoga-postgres:1.0.0}
+base_image=${YOGA_BASE_IMAGE:-localhost/debian:12}
 guide=${YOGA_GUIDE:-$root/build/bin/yoga-guide}
 buf=$root/tools/node_modules/.bin/buf
 project=yogacompose$$
@@ -38,7 +47,8 @@ declare -A port=([yoga-studio]=50051 [yoga-catalog]=50052 [yoga-planner]=50053 [
 work=$(mktemp -d)
 # What compose reads from the environment: only these (no operator .env, see compose()).
 unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME DOCKER_HOST YOGA_DB_PASSWORD
-export YOGA_IMAGE=$image YOGA_PUBLISH_ADDR=127.0.0.1 YOGA_SECRETS_DIR=$work/secrets
+export YOGA_IMAGE=$image YOGA_POSTGRES_IMAGE=$postgres_image YOGA_PUBLISH_ADDR=127.0.0.1 \
+  YOGA_SECRETS_DIR=$work/secrets
 
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok: $*"; }
@@ -106,7 +116,23 @@ wait_healthy() {  # wait_healthy SERVICE LIMIT
   done
 }
 
-session_call() {  # session_call METHOD JSON: a unary call on yoga-session from the host
+# wait_healthy, for a service that may exit and be restarted by its policy meanwhile.
+wait_healthy_restarting() {  # wait_healthy_restarting SERVICE LIMIT
+  local name start
+  name=$(container "$1")
+  start=$(now)
+  while ! podman healthcheck run "$name" >/dev/null 2>&1; do
+    if awk -v s="$(since "$start")" -v l="$2" 'BEGIN { exit !(s > l) }'; then
+      echo "$name not healthy after $2 s; its log:" >&2
+      podman logs "$name" 2>&1 | tail -n 20 >&2 || true
+      return 1
+    fi
+    sleep 1
+  done
+  since "$start"
+}
+
+session_call() {  # session_call METHOD JSON: a unary call on yoga-session(-pg) from the host
   timeout 20 "$buf" curl --protocol grpc --http2-prior-knowledge --data "$2" \
     "http://127.0.0.1:${port[yoga-session]}/yoga.session.v1.SessionService/$1" 2>&1
 }
@@ -132,15 +158,16 @@ echo "up to all healthy: $(since "$start") s"
 # --- 2. hardening in effect -------------------------------------------------------------------
 phase "the hardening in the running containers"
 declare -A memory=([yoga-catalog]=268435456 [yoga-planner]=536870912 [yoga-session]=1073741824
-  [yoga-studio]=1073741824)
-check_hardening() {  # check_hardening SERVICE
-  local service=$1 name status got pids problems=()
+  [yoga-studio]=1073741824 [postgres]=1073741824 [yoga-planner-pg]=536870912
+  [yoga-session-pg]=1073741824)
+check_hardening() {  # check_hardening SERVICE [UID]
+  local service=$1 uid=${2:-10001} name status got pids problems=()
   name=$(container "$service")
   status=$(podman exec "$name" cat /proc/1/status 2>&1) || { fail "$service: cannot read /proc/1/status: $status"; return; }
   grep -q '^CapEff:[[:space:]]*0000000000000000$' <<<"$status" || problems+=("$(grep '^CapEff' <<<"$status")")
   grep -q '^CapBnd:[[:space:]]*0000000000000000$' <<<"$status" || problems+=("$(grep '^CapBnd' <<<"$status")")
   grep -q '^NoNewPrivs:[[:space:]]*1$' <<<"$status" || problems+=("$(grep '^NoNewPrivs' <<<"$status")")
-  grep -q '^Uid:[[:space:]]*10001[[:space:]]' <<<"$status" || problems+=("$(grep '^Uid' <<<"$status")")
+  grep -q "^Uid:[[:space:]]*$uid[[:space:]]" <<<"$status" || problems+=("$(grep '^Uid' <<<"$status")")
   [ "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$name")" = true ] || problems+=("root not read-only")
   podman exec "$name" touch /probe 2>/dev/null && problems+=("/ is writable")
   got=$(podman inspect --format '{{.HostConfig.Memory}}' "$name")
@@ -148,7 +175,7 @@ check_hardening() {  # check_hardening SERVICE
   pids=$(podman inspect --format '{{.HostConfig.PidsLimit}}' "$name")
   [ "${pids:-0}" -gt 0 ] 2>/dev/null || problems+=("no pids limit ($pids)")
   if ((${#problems[@]} == 0)); then
-    pass "$service: no capabilities, no_new_privs, uid 10001, read-only root, memory ${memory[$service]} B, pids $pids"
+    pass "$service: no capabilities, no_new_privs, uid $uid, read-only root, memory ${memory[$service]} B, pids $pids"
   else
     fail "$service: ${problems[*]}"
   fi
@@ -251,6 +278,73 @@ code=$(podman inspect --format '{{.State.ExitCode}}' "$(container yoga-studio)" 
 compose down -v || fail "podman-compose down -v failed"
 left=$(podman ps -a --filter "label=io.podman.compose.project=$project" --format '{{.Names}}')
 [ -z "$left" ] && pass "down -v left no container" || fail "left behind: $left"
+
+# --- 7. the postgres profile --------------------------------------------------------------------
+phase "the postgres profile on $postgres_image (PostgreSQL from Debian's packages)"
+if ! podman image exists "$postgres_image"; then
+  start=$(now)
+  timeout 900 nice podman build --format docker --layers --build-arg "BASE_IMAGE=$base_image" \
+    -t "$postgres_image" deploy/postgres >"$work/postgres-build.log" 2>&1 ||
+    { tail -n 30 "$work/postgres-build.log"; die "podman build of deploy/postgres/Containerfile failed"; }
+  echo "postgres image build: $(since "$start") s"
+fi
+pg_services=(yoga-catalog postgres yoga-planner-pg yoga-session-pg)
+start=$(now)
+compose up -d "${pg_services[@]}" || { tail -n 40 "$work/compose.log"; die "podman-compose up of the postgres profile failed"; }
+# The servers may exit once while PostgreSQL creates its database (podman-compose does not wait
+# for its health check); compose's restart policy starts them again.
+for service in postgres yoga-planner-pg yoga-session-pg; do
+  took=$(wait_healthy_restarting "$service" 120) || die "$service did not become healthy"
+  pass "$service healthy"
+done
+echo "postgres profile up to all healthy: $(since "$start") s"
+check_hardening postgres 999
+check_hardening yoga-planner-pg
+check_hardening yoga-session-pg
+password=$(cat "$work/secrets/db_password")
+problems=()
+for service in "${pg_services[@]}"; do
+  name=$(container "$service")
+  podman inspect "$name" | grep -qF -- "$password" && problems+=("$service: in podman's configuration")
+  for proc in cmdline environ; do
+    podman exec "$name" cat "/proc/1/$proc" 2>/dev/null | tr '\0' '\n' | grep -qF -- "$password" &&
+      problems+=("$service: in /proc/1/$proc")
+  done
+done
+if ((${#problems[@]} == 0)); then
+  pass "the database password is in no container's arguments, environment or podman configuration"
+else
+  fail "the database password leaks: ${problems[*]}"
+fi
+if out=$(timeout 60 "$guide" --server="127.0.0.1:${port[yoga-session]}" render \
+    --preset=low-back-tight-hips-short --out="$work/pg.wav" 2>&1) && grep -q '^wrote ' <<<"$out"; then
+  pass "yoga-guide render through yoga-session-pg (routine and session in PostgreSQL)"
+else
+  fail "yoga-guide render through yoga-session-pg:"; echo "$out" | tail -n 10
+fi
+out=$(session_call StartSession '{"compose": {"preset_id": "runners-lower-back-four"}}')
+session_id=$(sed -n 's/^  "id": "\([^"]*\)".*/\1/p' <<<"$out" | head -n 1)
+if [ -n "$session_id" ]; then
+  compose restart yoga-session-pg || fail "podman-compose restart yoga-session-pg failed"
+  wait_healthy yoga-session-pg 60 >/dev/null || die "yoga-session-pg did not come back healthy"
+  out=$(session_call GetSession "{\"id\": \"$session_id\"}")
+  if grep -q "\"id\": \"$session_id\"" <<<"$out" && grep -q SESSION_STATE_RUNNING <<<"$out"; then
+    pass "yoga-session-pg restarted mid-session: session $session_id still running (from PostgreSQL)"
+  else
+    fail "GetSession after restarting yoga-session-pg:"; head -n 20 <<<"$out"
+  fi
+else
+  fail "StartSession on yoga-session-pg: $(head -n 20 <<<"$out")"
+fi
+compose stop || fail "podman-compose stop failed"
+for service in "${pg_services[@]}"; do
+  code=$(podman inspect --format '{{.State.ExitCode}}' "$(container "$service")" 2>/dev/null || echo gone)
+  [ "$code" = 0 ] && pass "$service exited 0 when stopped" || fail "$service exited $code"
+done
+compose down -v || fail "podman-compose down -v failed"
+left=$(podman ps -a --filter "label=io.podman.compose.project=$project" --format '{{.Names}}')
+volumes=$(podman volume ls --filter "label=io.podman.compose.project=$project" --format '{{.Name}}')
+[ -z "$left$volumes" ] && pass "down -v left no container and no volume" || fail "left behind: $left $volumes"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
