@@ -73,8 +73,12 @@ absl::StatusOr<std::string> ReadDatabaseFile(const std::string& path) {
   std::unique_ptr<FILE, decltype(&std::fclose)> file(
       std::fopen(path.c_str(), "rb"), &std::fclose);
   if (file == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat(where, ": cannot read the file: ", std::strerror(errno)));
+    const int error = errno;
+    return absl::Status(
+        error == ENOENT   ? absl::StatusCode::kNotFound
+        : error == EACCES ? absl::StatusCode::kPermissionDenied
+                          : absl::StatusCode::kUnavailable,
+        absl::StrCat(where, ": cannot read the file: ", std::strerror(error)));
   }
   std::string content(kMaxDatabaseFileBytes + 1, '\0');
   content.resize(std::fread(content.data(), 1, content.size(), file.get()));

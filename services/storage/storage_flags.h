@@ -39,8 +39,9 @@ struct DatabaseUrlSources {
 // The URL the sources give, with `where` naming its source for messages
 // ("--database_file=/etc/yoga/database/url"); url "" when none is given (the
 // SQLite default). INVALID_ARGUMENT when two are given, the file is empty,
-// too large (64 KiB) or holds more than one line; NOT_FOUND when it cannot be
-// read. Messages name the source, never its content.
+// too large (64 KiB) or holds more than one line; NOT_FOUND or
+// PERMISSION_DENIED when it cannot be opened. Messages name the source, never
+// its content.
 struct DatabaseUrl {
   std::string url;
   std::string where;
