@@ -4,7 +4,9 @@
 //
 //   "sqlite:/var/lib/yoga/yoga.db", "sqlite:///var/lib/yoga/yoga.db" or a bare
 //   path ("yoga.db", "/var/lib/yoga/yoga.db")         -> SqliteUrl
-//   "postgresql://user:pw@host:5432/db?sslmode=require" or "postgres://..."
+//   "postgresql://user:pw@host:5432/db?sslmode=verify-full" or
+//   "postgres://..."; any libpq parameter in the query, passed on as given
+//   (sslmode is checked here; absent, libpq's default "prefer")
 //                                                     -> PostgresUrl
 //
 // Anything else, including an empty URL and "memory" (which callers take to
@@ -39,8 +41,12 @@ using StoreUrl = std::variant<SqliteUrl, PostgresUrl>;
 
 absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url);
 
-// `url` with any password removed (the ":pw" of "user:pw@" and a "password="
-// query parameter), for messages about a URL that could not be parsed.
+// `url` with every secret libpq would read from it removed, for messages: in
+// a URL the ":pw" of "user:pw@" and "password="/"sslpassword=" query
+// parameters (keywords percent-decoded, as libpq does); in a libpq
+// "keyword=value" string those keywords and their values (quoted or not), and
+// nested URLs redacted in turn. Text that is neither form but may hold a
+// password is replaced whole; a plain path is returned as it is.
 std::string RedactPassword(absl::string_view url);
 
 }  // namespace yoga::storage

@@ -4,8 +4,9 @@
 # all-in-one yoga-studio in profile "studio", one image, health checks through each program's
 # own --health_check on its own port, start order by health, read-only root, uid 10001, the
 # data volume, restart policy; where the data lives (SQLite in /var/lib/yoga by default, the
-# profile "postgres" with its PostgreSQL container). Copies broken on purpose must fail
-# validation, or fail these checks.
+# profile "postgres" with its PostgreSQL container, its password only in compose secrets made by
+# deploy/make-secrets.sh). Copies broken on purpose must fail validation, or fail these checks.
+# (tests/deploy/hardening_test.py checks capabilities, limits, image tags and secrets in depth.)
 #   tests/deploy/compose_config_test.sh [REPO_ROOT]
 # Prints "N passed, M failed" and exits non-zero on any failure.
 set -uo pipefail
@@ -20,7 +21,7 @@ command -v docker-compose >/dev/null || { echo "docker-compose is not installed 
 # Nothing from the caller's environment may change what the file resolves to.
 # docker-compose also reads the .env beside the file (an operator's deploy/.env): every call
 # here gets an empty env file instead.
-unset YOGA_IMAGE YOGA_PUBLISH_ADDR YOGA_DB_PASSWORD COMPOSE_FILE COMPOSE_PROFILES \
+unset YOGA_IMAGE YOGA_PUBLISH_ADDR YOGA_SECRETS_DIR YOGA_DB_PASSWORD COMPOSE_FILE COMPOSE_PROFILES \
   COMPOSE_PROJECT_NAME DOCKER_HOST
 
 work=$(mktemp -d)
@@ -34,18 +35,20 @@ fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 compose() { docker-compose --ansi never --env-file "$work/empty.env" -f "$@" 2>&1; }
 python=/usr/bin/python3  # Debian's, with python3-yaml (a docker-compose dependency)
 
-# 1. The file as committed validates, with no database password set: the default services
-#    and the studio profile need none.
+# 1. The file as committed validates, with no secret files made: the default services and the
+#    studio profile need none.
 if out=$(compose "$compose_file" config -q); then
-  pass "docker-compose config -q accepts deploy/compose.yaml (YOGA_DB_PASSWORD unset)"
+  pass "docker-compose config -q accepts deploy/compose.yaml (no secrets made)"
 else
   fail "docker-compose config -q rejects deploy/compose.yaml:"; echo "$out"
 fi
 
-# 2. What it resolves to, with a database password set as an operator sets it. check.py reads
-#    a resolved file (`docker-compose config`) and prints what differs from the documented
+# 2. What it resolves to, with the secrets made as an operator makes them. check.py reads a
+#    resolved file (`docker-compose config`) and prints what differs from the documented
 #    deployment; it is also run on broken copies below, which it must refuse.
-password=test-password-0123abcd
+"$root/deploy/make-secrets.sh" "$work/secrets" 2>/dev/null
+export YOGA_SECRETS_DIR=$work/secrets
+password=$(cat "$work/secrets/db_password")
 cat >"$work/check.py" <<'PY'
 import re
 import sys
@@ -55,7 +58,8 @@ import yaml
 
 resolved = yaml.safe_load(open(sys.argv[1]))
 containerfile = open(sys.argv[2]).read()
-password = sys.argv[3]  # YOGA_DB_PASSWORD when the file was resolved ("" = unset)
+password = sys.argv[3]  # the secret db_password when the file was resolved
+secrets_dir = sys.argv[4]  # YOGA_SECRETS_DIR when the file was resolved
 services = resolved.get("services", {})
 problems = []
 
@@ -131,30 +135,42 @@ for name, (program, port, profiles, database) in expected.items():
         check(data_dir == DATA_DIR, f"{name}: --data_dir={data_dir}, want {DATA_DIR} (yoga.db at the top of the volume yoga-data)")
         check(url is None, f"{name}: --database={url}, want the default (SQLite in --data_dir)")
     else:
-        parsed = urllib.parse.urlsplit(url or "")
+        # The URL, password included, is the compose secret database_url, read with
+        # --database_file: in no command line (`ps`) and no environment variable.
+        secret_file = ((resolved.get("secrets") or {}).get("database_url") or {}).get("file")
+        url_file = flag(command, "database_file")
+        check(url is None, f"{name}: --database={url}: the URL belongs in the secret database_url (--database_file)")
+        check(url_file == "/run/secrets/database_url", f"{name}: --database_file={url_file}, want /run/secrets/database_url")
+        check("database_url" in [str(x.get("source") if isinstance(x, dict) else x) for x in svc.get("secrets") or []],
+              f"{name}: secrets {svc.get('secrets')} lack database_url")
+        check(secret_file == f"{secrets_dir}/database_url", f"secret database_url: file {secret_file}, want {secrets_dir}/database_url")
+        written = open(f"{secrets_dir}/database_url").read().strip() if secret_file else ""
+        parsed = urllib.parse.urlsplit(written)
         env = (services.get("postgres") or {}).get("environment") or {}
-        check(parsed.scheme in ("postgresql", "postgres"), f"{name}: --database={url} is not a postgresql:// URL")
+        check(parsed.scheme in ("postgresql", "postgres"), f"{name}: the secret database_url is not a postgresql:// URL")
         check(parsed.hostname == "postgres" and parsed.port == 5432,
-              f"{name}: --database names {parsed.hostname}:{parsed.port}, want the postgres service at postgres:5432")
+              f"{name}: the secret database_url names {parsed.hostname}:{parsed.port}, want the postgres service at postgres:5432")
         check(parsed.username == env.get("POSTGRES_USER") and parsed.path == "/" + str(env.get("POSTGRES_DB")),
-              f"{name}: --database user {parsed.username} database {parsed.path}, want postgres's POSTGRES_USER and /POSTGRES_DB")
-        # The password goes to libpq as PGPASSWORD: not in the command line (`ps` shows it).
-        check(parsed.password is None, f"{name}: --database has a password: it belongs in PGPASSWORD, out of the command line")
-        given = str((svc.get("environment") or {}).get("PGPASSWORD") or "")
-        check(given == password == str(env.get("POSTGRES_PASSWORD") or ""),
-              f"{name}: PGPASSWORD and postgres's POSTGRES_PASSWORD are not both YOGA_DB_PASSWORD")
-        check(data_dir is None, f"{name}: --data_dir={data_dir} beside --database (unused: the data is in PostgreSQL)")
+              f"{name}: the secret database_url: user {parsed.username} database {parsed.path}, want postgres's POSTGRES_USER and /POSTGRES_DB")
+        check(parsed.password == password, f"{name}: the secret database_url does not carry the secret db_password")
+        check("PGPASSWORD" not in (svc.get("environment") or {}), f"{name}: PGPASSWORD in its environment: the password is in database_url")
+        check(data_dir is None, f"{name}: --data_dir={data_dir} beside the database (unused: the data is in PostgreSQL)")
 
 check(len(images) == 1, f"services use several images: {images}")
 for volume in ("yoga-data", "yoga-postgres"):
     check(volume in (resolved.get("volumes") or {}), f"no named volume {volume}")
 
 # The PostgreSQL container: only in its profile, healthy when it accepts TCP connections, its
-# data on a volume of its own, its port not published, its password from YOGA_DB_PASSWORD.
+# data on a volume of its own, its port not published, its password from the secret db_password.
 pg = services.get("postgres") or {}
 check((pg.get("profiles") or []) == ["postgres"], f"postgres: profiles {pg.get('profiles')}, want [postgres] (the default services use SQLite)")
-m = re.fullmatch(r"postgres:(\d+)(\.\d+)?(-bookworm)?", str(pg.get("image")))
-check(m is not None and int(m.group(1)) >= 15, f"postgres: image {pg.get('image')}, want postgres:15 or later (Debian's)")
+# The PostgreSQL image is made here from Debian's packages (deploy/postgres/Containerfile): no
+# registry needed, as for the yoga image.
+check(re.fullmatch(r"localhost/yoga-postgres:\d+\.\d+\.\d+", str(pg.get("image"))) is not None,
+      f"postgres: image {pg.get('image')}, want localhost/yoga-postgres:VERSION (deploy/postgres/Containerfile)")
+build = pg.get("build") or {}
+check(str(build.get("context", "")).endswith("/deploy/postgres") and build.get("dockerfile") == "Containerfile",
+      f"postgres: build {build}, want deploy/postgres/Containerfile")
 pg_test = (pg.get("healthcheck") or {}).get("test") or []
 check(pg_test[:2] == ["CMD", "pg_isready"], f"postgres: healthcheck {pg_test}, want [CMD, pg_isready, ...]")
 check(flag(pg_test, "host") == "127.0.0.1",
@@ -165,8 +181,12 @@ check(not pg.get("ports"), f"postgres: ports {pg.get('ports')} are published (on
 check(pg.get("restart") == "unless-stopped", f"postgres: restart is {pg.get('restart')}")
 env = pg.get("environment") or {}
 check(env.get("POSTGRES_USER") and env.get("POSTGRES_DB"), f"postgres: POSTGRES_USER/POSTGRES_DB unset: {env}")
-check(str(env.get("POSTGRES_PASSWORD") or "") == password,
-      f"postgres: POSTGRES_PASSWORD is not YOGA_DB_PASSWORD (the file must carry no password of its own)")
+check("POSTGRES_PASSWORD" not in env and env.get("POSTGRES_PASSWORD_FILE") == "/run/secrets/db_password",
+      f"postgres: the password does not come from POSTGRES_PASSWORD_FILE=/run/secrets/db_password (the file must carry none)")
+check("db_password" in [str(x.get("source") if isinstance(x, dict) else x) for x in pg.get("secrets") or []],
+      f"postgres: secrets {pg.get('secrets')} lack db_password")
+check(((resolved.get("secrets") or {}).get("db_password") or {}).get("file") == f"{secrets_dir}/db_password",
+      f"secret db_password is not the file {secrets_dir}/db_password")
 
 
 def deps(name):
@@ -202,9 +222,9 @@ for problem in problems:
 sys.exit(1 if problems else 0)
 PY
 
-if YOGA_DB_PASSWORD=$password docker-compose --ansi never --env-file "$work/empty.env" \
+if docker-compose --ansi never --env-file "$work/empty.env" \
     -f "$compose_file" config >"$work/resolved.yaml" 2>"$work/config.err"; then
-  if "$python" "$work/check.py" "$work/resolved.yaml" "$containerfile" "$password"; then
+  if "$python" "$work/check.py" "$work/resolved.yaml" "$containerfile" "$password" "$work/secrets"; then
     pass "the resolved services, profiles, health checks, ports, volumes, databases and start order are as documented"
   else
     fail "the resolved file differs from the documented deployment (above)"
@@ -212,12 +232,11 @@ if YOGA_DB_PASSWORD=$password docker-compose --ansi never --env-file "$work/empt
 else
   fail "docker-compose config failed:"; cat "$work/config.err"
 fi
-# Unset, the password is empty: the file has no default one that could end up in use.
-if compose "$compose_file" config >"$work/unset.yaml" &&
-    out=$("$python" "$work/check.py" "$work/unset.yaml" "$containerfile" ""); then
-  pass "with YOGA_DB_PASSWORD unset the file carries no password (POSTGRES_PASSWORD and PGPASSWORD are empty)"
+# The secrets stay files: nothing of them is inlined into what compose resolves.
+if grep -qF -- "$password" "$work/resolved.yaml"; then
+  fail "the resolved file holds the database password"
 else
-  fail "with YOGA_DB_PASSWORD unset:"; echo "$out"
+  pass "the resolved file holds no database password (it stays in the secret files)"
 fi
 
 # 3. Profiles: the split services are the default; naming the studio profile adds yoga-studio,
@@ -227,7 +246,7 @@ if out=$(compose "$compose_file" --profile studio config -q); then
 else
   fail "--profile studio does not validate:"; echo "$out"
 fi
-if out=$(YOGA_DB_PASSWORD=$password compose "$compose_file" --profile postgres config -q); then
+if out=$(compose "$compose_file" --profile postgres config -q); then
   pass "docker-compose --profile postgres config -q"
 else
   fail "--profile postgres does not validate:"; echo "$out"
@@ -235,7 +254,7 @@ fi
 
 # 4. Broken copies fail validation: each edit is one mistake someone could make. A copy sits
 #    in a deploy/ folder of its own, so `context: ..` resolves to an existing folder.
-mkdir -p "$work/deploy"
+mkdir -p "$work/deploy/postgres"  # the postgres service's build context must exist
 edited_copy() {  # edited_copy PYTHON_EXPRESSION_ON_TEXT: prints the copy's path
   local copy
   copy=$(mktemp "$work/deploy/compose-broken.XXXXXX.yaml")
@@ -271,9 +290,9 @@ broken "a postgres volume that is not declared" \
 misconfigured() {  # misconfigured DESCRIPTION PYTHON_EXPRESSION_ON_TEXT EXPECTED_REGEX
   local description=$1 expected=$3 copy
   copy=$(edited_copy "$2") || { fail "could not make the misconfigured copy: $description"; return; }
-  if ! YOGA_DB_PASSWORD=$password compose "$copy" config >"$work/mutant.yaml"; then
+  if ! compose "$copy" config >"$work/mutant.yaml"; then
     fail "the copy with $description does not even validate (not the mistake meant):"; cat "$work/mutant.yaml"
-  elif out=$("$python" "$work/check.py" "$work/mutant.yaml" "$containerfile" "$password"); then
+  elif out=$("$python" "$work/check.py" "$work/mutant.yaml" "$containerfile" "$password" "$work/secrets"); then
     fail "the checks accept a copy with $description"
   elif grep -Eq -- "$expected" <<<"$out"; then
     pass "the checks refuse a copy with $description:$(grep -E -m1 -- "$expected" <<<"$out")"
@@ -282,29 +301,32 @@ misconfigured() {  # misconfigured DESCRIPTION PYTHON_EXPRESSION_ON_TEXT EXPECTE
   fi
   rm -f "$copy"
 }
-misconfigured "the postgres profile's planner without the database URL" \
-  'text.replace("      - --database=postgresql://", "      - --x=postgresql://", 1)' \
-  'yoga-planner-pg: --database=None is not a postgresql'
+misconfigured "the postgres profile's planner without the database URL file" \
+  'text.replace("      - --database_file=/run/secrets/database_url", "      - --x=/run/secrets/database_url", 1)' \
+  'yoga-planner-pg: --database_file=None'
 misconfigured "the postgres profile's session service not waiting for postgres to be healthy" \
   'text[::-1].replace("postgres:\n        condition: service_healthy"[::-1], "postgres:\n        condition: service_started"[::-1], 1)[::-1]' \
   "yoga-session-pg depends on .*'postgres': 'service_started'"
 misconfigured "the postgres container outside its profile (started by default)" \
-  'text.replace("image: postgres:15-bookworm\n    profiles: [\"postgres\"]\n", "image: postgres:15-bookworm\n", 1)' \
+  'text.replace("    profiles: [\"postgres\"]\n    # The image", "    # The image", 1)' \
   'postgres: profiles None'
 misconfigured "pg_isready probing the Unix socket" \
   'text.replace("\"--host=127.0.0.1\", ", "", 1)' \
   'pg_isready --host=None'
 misconfigured "a password written into the file" \
-  'text.replace("POSTGRES_PASSWORD: ${YOGA_DB_PASSWORD:-}", "POSTGRES_PASSWORD: changeme", 1)' \
-  'POSTGRES_PASSWORD is not YOGA_DB_PASSWORD'
-misconfigured "the password in the planner's URL (on its command line)" \
-  'text.replace("--database=postgresql://yoga@postgres", "--database=postgresql://yoga:${YOGA_DB_PASSWORD:-}@postgres", 1)' \
-  'yoga-planner-pg: --database has a password'
-misconfigured "the session service's PGPASSWORD missing" \
-  'text[::-1].replace("    environment:\n      PGPASSWORD: ${YOGA_DB_PASSWORD:-}\n"[::-1], "", 1)[::-1]' \
-  'yoga-session-pg: PGPASSWORD and postgres'"'"'s POSTGRES_PASSWORD are not both'
+  'text.replace("POSTGRES_PASSWORD_FILE: /run/secrets/db_password", "POSTGRES_PASSWORD: changeme", 1)' \
+  'postgres: the password does not come from POSTGRES_PASSWORD_FILE'
+misconfigured "the URL with its password on the planner's command line" \
+  'text.replace("      - --database_file=/run/secrets/database_url", "      - --database=postgresql://yoga:pw@postgres:5432/yoga", 1)' \
+  'yoga-planner-pg: --database=postgresql://yoga:pw@postgres:5432/yoga: the URL belongs in the secret'
+misconfigured "the session service without its secret" \
+  'text[::-1].replace("    secrets:\n      - database_url\n"[::-1], "", 1)[::-1]' \
+  'yoga-session-pg: secrets None lack database_url'
+misconfigured "the password back in PGPASSWORD" \
+  'text.replace("    secrets:\n      - database_url\n", "    secrets:\n      - database_url\n    environment:\n      PGPASSWORD: pw\n", 1)' \
+  'yoga-planner-pg: PGPASSWORD in its environment'
 misconfigured "the session service without --data_dir" \
-  'text.replace("--voice_dir=/usr/share/yoga/voice\n      - --data_dir=/var/lib/yoga\n", "--voice_dir=/usr/share/yoga/voice\n", 1)' \
+  'text.replace("--max_sessions=3000\n      - --data_dir=/var/lib/yoga\n", "--max_sessions=3000\n", 1)' \
   'yoga-session: --data_dir=None'
 misconfigured "the planner in a database file of its own" \
   'text.replace("--data_dir=/var/lib/yoga\n", "--data_dir=/var/lib/yoga/planner\n", 1)' \

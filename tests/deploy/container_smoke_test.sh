@@ -19,7 +19,7 @@
 # Every phase has a time limit and prints how long it took. Containers are removed
 # on exit; the images stay, so the next run reuses them.
 #   tests/deploy/container_smoke_test.sh
-# Environment: YOGA_IMAGE (localhost/yoga:latest), YOGA_BASE_IMAGE (localhost/debian:12),
+# Environment: YOGA_IMAGE (localhost/yoga:1.0.0), YOGA_BASE_IMAGE (localhost/debian:12),
 # YOGA_GUIDE (build/bin/yoga-guide), YOGA_BUILD_JOBS (compile jobs in the image build).
 set -euo pipefail
 
@@ -28,7 +28,7 @@ cd "$root"
 
 # runc and sane default ulimits: what podman needs on these machines (deploy/podman/).
 export CONTAINERS_CONF=$root/deploy/podman/containers.conf
-image=${YOGA_IMAGE:-localhost/yoga:latest}
+image=${YOGA_IMAGE:-localhost/yoga:1.0.0}
 base_image=${YOGA_BASE_IMAGE:-localhost/debian:12}
 guide=${YOGA_GUIDE:-$root/build/bin/yoga-guide}
 buf=$root/tools/node_modules/.bin/buf

@@ -12,7 +12,7 @@
 //    security context, resources, images, grace period against --shutdown_grace, headless
 //    Services, autoscalers and disruption budgets, the catalog ConfigMap equal to
 //    assets/catalog, every mounted Secret/ConfigMap and every file flag accounted for, the
-//    planner's and the session's PostgreSQL URL from the Secret yoga-database (and enough
+//    planner's and the session's PostgreSQL URL from the Secret yoga-database as a file (and enough
 //    connections for every pod), the example tree's one-pod PostgreSQL.
 // 3. The checks themselves: broken copies of real objects (a misspelled field, a wrong type, a
 //    bad enum value, a missing required field, a missing security setting) must be rejected.
@@ -222,9 +222,10 @@ const SERVICES = {
   "yoga-planner": { program: "yoga-planner", port: 50053, grpc: "yoga.planner.v1.PlannerService", partner: true, database: true },
   "yoga-session": { program: "yoga-session", port: 50054, grpc: "yoga.session.v1.SessionService", partner: true, database: true },
 };
-// The database URL: Secret yoga-database, key url, through this env var into --database=$(...).
-const DATABASE = { secret: "yoga-database", key: "url", env: "YOGA_DATABASE_URL" };
-const DATABASE_FLAGS = ["data_dir", "database", "database_pool_size", "database_timeout"];
+// The database URL: Secret yoga-database, key url, mounted as the file --database_file reads (a
+// password in an argument or an env var would be readable in /proc).
+const DATABASE = { secret: "yoga-database", key: "url", flag: "database_file", path: "/etc/yoga/database/url" };
+const DATABASE_FLAGS = ["data_dir", "database", "database_file", "database_pool_size", "database_timeout"];
 const DEFAULT_POOL_SIZE = 4; // --database_pool_size's default
 // PostgreSQL's default max_connections (100) less superuser_reserved_connections (3).
 const MAX_CONNECTIONS = 97;
@@ -233,11 +234,11 @@ const OPERATOR_SECRET_KEYS = "yoga-api-keys/api_keys,yoga-database/url,yoga-peer
 // The example tree's own objects (deploy/k8s/example/postgres.yaml): not yoga services.
 const isExampleDatabase = (o) => ((o.metadata && o.metadata.labels) || {})["app.kubernetes.io/name"] === "yoga-postgres";
 const HEALTH_PORT = 8081;
-const IMAGE = "localhost/yoga:latest";
+const IMAGE = "localhost/yoga:1.0.0";
 const NAMESPACE = "yoga";
 const COMMON_LABELS = { "app.kubernetes.io/part-of": "yoga", "app.kubernetes.io/managed-by": "kustomize" };
 // Files the servers are given by flag, and what must be behind them.
-const FILE_FLAGS = ["catalog_dir", "tls_cert", "tls_key", "tls_client_ca", "api_keys", "peer_api_key_file", "peer_tls_ca"];
+const FILE_FLAGS = ["catalog_dir", "tls_cert", "tls_key", "tls_client_ca", "api_keys", "peer_api_key_file", "peer_tls_ca", "database_file"];
 // Which peers each program calls (its flags of the same names).
 const peersOf = { "yoga-catalog": [], "yoga-planner": ["catalog"], "yoga-session": ["catalog", "planner"] };
 
@@ -401,20 +402,27 @@ function checkRender(label, objects, { secretsInRender }) {
       });
 
       if (want.database) {
-        check(`${label}: ${name}: --database=$(${DATABASE.env}), from the Secret ${DATABASE.secret} (key ${DATABASE.key}, required), and a --database_pool_size`, () => {
+        check(`${label}: ${name}: --${DATABASE.flag}=${DATABASE.path}, the Secret ${DATABASE.secret} (key ${DATABASE.key}, required) mounted there; no --database, no database env var; a --database_pool_size`, () => {
           const problems = [];
-          const env = envOf(c).get(DATABASE.env);
-          if (flags.get("database") !== `$(${DATABASE.env})`) problems.push(`--database=${flags.get("database")}, expected $(${DATABASE.env})`);
-          const ref = env && env.valueFrom && env.valueFrom.secretKeyRef;
-          if (!ref) problems.push(`env ${DATABASE.env} does not come from a secretKeyRef`);
+          if (flags.get(DATABASE.flag) !== DATABASE.path) problems.push(`--${DATABASE.flag}=${flags.get(DATABASE.flag)}, expected ${DATABASE.path}`);
+          if (flags.has("database")) problems.push(`--database=${flags.get("database")}: the URL (and its password) would be in the arguments`);
+          for (const ref of envSecretRefs(pod)) {
+            if (ref.name.startsWith(DATABASE.secret)) problems.push(`env ${ref.env} reads the Secret ${ref.name}: the URL belongs in the mounted file`);
+          }
+          const source = sourceOfPath(pod, c, DATABASE.path);
+          if (source.problem) problems.push(`${DATABASE.path}: ${source.problem}`);
           else {
-            const nameOk = secretsInRender ? new RegExp(`^${DATABASE.secret}-[a-z0-9]{10}$`).test(ref.name) : ref.name === DATABASE.secret;
-            if (!nameOk) problems.push(`env ${DATABASE.env} reads Secret ${ref.name}, expected ${DATABASE.secret}${secretsInRender ? "-<hash>" : ""}`);
-            if (ref.key !== DATABASE.key) problems.push(`env ${DATABASE.env} reads key ${ref.key}, expected ${DATABASE.key}`);
-            if (ref.optional) problems.push(`the Secret reference is optional: without it the pods would start without a database`);
+            const volume = pod.volumes.find((v) => v.name === source.mount.name);
+            const nameOk = secretsInRender ? new RegExp(`^${DATABASE.secret}-[a-z0-9]{10}$`).test(source.name) : source.name === DATABASE.secret;
+            if (source.kind !== "Secret" || !nameOk) problems.push(`${DATABASE.path} is on ${source.kind} ${source.name}, expected the Secret ${DATABASE.secret}${secretsInRender ? "-<hash>" : ""}`);
+            const items = (volume.secret && volume.secret.items) || [];
+            const item = items.find((i) => i.path === source.key);
+            if (items.length && (!item || item.key !== DATABASE.key)) problems.push(`${DATABASE.path} is not the Secret's key ${DATABASE.key}`);
+            if (!items.length && source.key !== DATABASE.key) problems.push(`${DATABASE.path} is the Secret's key ${source.key}, expected ${DATABASE.key}`);
+            if (volume.secret && volume.secret.optional) problems.push(`the Secret volume is optional: without it the pods would start without a database`);
             if (secretsInRender) {
-              const secret = secrets.find((s) => s.metadata.name === ref.name);
-              if (!secret || !(ref.key in (secret.data || {}))) problems.push(`Secret ${ref.name} with key ${ref.key} is not in the tree`);
+              const secret = secrets.find((o) => o.metadata.name === source.name);
+              if (!secret || !(DATABASE.key in (secret.data || {}))) problems.push(`Secret ${source.name} with key ${DATABASE.key} is not in the tree`);
             }
           }
           // Every pod shares PostgreSQL: nothing is stored in the pod (its root is read-only).
@@ -428,6 +436,9 @@ function checkRender(label, objects, { secretsInRender }) {
           const problems = DATABASE_FLAGS.filter((f) => flags.has(f)).map((f) => `--${f}=${flags.get(f)}: the catalog has no database`);
           for (const ref of envSecretRefs(pod)) {
             if (ref.name.startsWith(DATABASE.secret)) problems.push(`env ${ref.env} reads the Secret ${ref.name}: the catalog has no database`);
+          }
+          for (const v of pod.volumes || []) {
+            if (v.secret && v.secret.secretName.startsWith(DATABASE.secret)) problems.push(`volume ${v.name} mounts the Secret ${v.secret.secretName}: the catalog has no database`);
           }
           return problems;
         });
@@ -520,7 +531,7 @@ function checkRender(label, objects, { secretsInRender }) {
             const secret = secrets.find((o) => o.metadata.name === source.name);
             if (!secret) problems.push(`--${flag}: Secret ${source.name} is not in the tree`);
             else if (source.key === null || !(source.key in (secret.data || {}))) problems.push(`--${flag}: Secret ${source.name} has no key ${source.key}`);
-          } else if (!/^yoga-(tls|api-keys|peer-key)$/.test(source.name)) {
+          } else if (!/^yoga-(tls|api-keys|peer-key|database)$/.test(source.name)) {
             problems.push(`--${flag}: Secret ${source.name} is not one of the files README.md tells the operator to create`);
           }
         }
@@ -730,8 +741,13 @@ function checkRender(label, objects, { secretsInRender }) {
       const env = envOf(c);
       const pgdata = (env.get("PGDATA") || {}).value || "/var/lib/postgresql/data";
       if (dataMount && !pgdata.startsWith(dataMount.mountPath.replace(/\/?$/, "/"))) problems.push(`PGDATA ${pgdata} is not a folder below the volume at ${dataMount.mountPath} (its root may hold lost+found)`);
-      const password = ((env.get("POSTGRES_PASSWORD") || {}).valueFrom || {}).secretKeyRef;
-      if (!password || !databaseSecret || password.name !== databaseSecret.metadata.name || password.key !== "password") problems.push("POSTGRES_PASSWORD does not come from the yoga-database Secret's key password");
+      // The password as a file (POSTGRES_PASSWORD_FILE), from the Secret's key password.
+      const passwordFile = (env.get("POSTGRES_PASSWORD_FILE") || {}).value || "";
+      const source = passwordFile ? sourceOfPath(pod, c, passwordFile) : { problem: "no POSTGRES_PASSWORD_FILE" };
+      const volume = source.mount && pod.volumes.find((v) => v.name === source.mount.name);
+      const item = volume && volume.secret && (volume.secret.items || []).find((i) => i.path === source.key);
+      if (env.has("POSTGRES_PASSWORD")) problems.push("POSTGRES_PASSWORD in the environment: the password belongs in the mounted file");
+      if (source.problem || !databaseSecret || source.name !== databaseSecret.metadata.name || !item || item.key !== "password") problems.push(`POSTGRES_PASSWORD_FILE ${passwordFile} is not the yoga-database Secret's key password (${source.problem || source.name})`);
       const service = ofKind(objects, "Service").find((o) => o.metadata.name === "yoga-postgres");
       if (!service) problems.push("no Service yoga-postgres");
       else {
@@ -866,11 +882,15 @@ const propertyMutants = [
   ["no memory limit", "Deployment/yoga-catalog", (d) => { delete container0(d).resources.limits.memory; }, /no memory limit/],
   ["another image", "Deployment/yoga-catalog", (d) => { container0(d).image = "yoga:dev"; }, /image yoga:dev/],
   ["a catalog with a database", "Deployment/yoga-catalog", (d) => setFlag(d, "database", "memory"), /--database=memory: the catalog has no database/],
-  ["a planner without --database (its routines in its own pod)", "Deployment/yoga-planner", (d) => setFlag(d, "database", null), /--database=undefined, expected \$\(YOGA_DATABASE_URL\)/],
+  ["a planner without --database_file (its routines in its own pod)", "Deployment/yoga-planner", (d) => setFlag(d, "database_file", null), /--database_file=undefined, expected \/etc\/yoga\/database\/url/],
+  ["the URL back in the arguments through an env var", "Deployment/yoga-session", (d) => {
+    setFlag(d, "database_file", null);
+    setFlag(d, "database", "$(YOGA_DATABASE_URL)");
+    container0(d).env = [{ name: "YOGA_DATABASE_URL", valueFrom: { secretKeyRef: { name: "yoga-database", key: "url" } } }];
+  }, /--database=\$\(YOGA_DATABASE_URL\): the URL \(and its password\) would be in the arguments/],
   ["a session whose --database names an env var it does not define", "Deployment/yoga-session", (d) => setFlag(d, "database", "$(YOGA_DB_URL)"), /\$\(YOGA_DB_URL\) is not defined in env/],
-  ["a session without the database env var", "Deployment/yoga-session", (d) => { delete container0(d).env; }, /\$\(YOGA_DATABASE_URL\) is not defined in env/],
-  ["an optional database Secret", "Deployment/yoga-planner", (d) => { container0(d).env[0].valueFrom.secretKeyRef.optional = true; }, /optional/],
-  ["the database URL from another Secret key", "Deployment/yoga-planner", (d) => { container0(d).env[0].valueFrom.secretKeyRef.key = "uri"; }, /reads key uri/],
+  ["an optional database Secret", "Deployment/yoga-planner", (d) => { d.spec.template.spec.volumes.find((v) => v.name === "database").secret.optional = true; }, /optional/],
+  ["the database URL from another Secret key", "Deployment/yoga-planner", (d) => { d.spec.template.spec.volumes.find((v) => v.name === "database").secret.items[0].key = "uri"; }, /is not the Secret's key url/],
   ["a planner with --data_dir beside PostgreSQL", "Deployment/yoga-planner", (d) => setFlag(d, "data_dir", "/var/lib/yoga"), /--data_dir=\/var\/lib\/yoga: nothing is stored in the pod/],
   ["pools of 20 connections at 10 pods each", "Deployment/yoga-session", (d) => setFlag(d, "database_pool_size", "20"), /connections, above 97/],
   ["a Deployment with replicas beside its autoscaler", "Deployment/yoga-session", (d) => { d.spec.replicas = 2; }, /sets replicas: 2/],
@@ -1004,6 +1024,15 @@ async function smoke() {
         } else {
           const secret = example.find((o) => o.kind === "Secret" && o.metadata.name === volume.secret.secretName);
           files = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64")]));
+          if (volume.secret.items) files = Object.fromEntries(volume.secret.items.map((i) => [i.path, files[i.key]]));
+          if (volume.secret.secretName.startsWith(DATABASE.secret)) {
+            // The example's PostgreSQL (yoga-postgres) is not here: the file --database_file
+            // reads names one shared SQLite file instead.
+            const url = files[DATABASE.key].toString();
+            if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`${name}: the Secret's ${DATABASE.key} is ${JSON.stringify(url)}, not a PostgreSQL URL`);
+            databaseUrls[name] = url.replace(/:[^:@/]*@/, ":***@");
+            files[DATABASE.key] = Buffer.from(`sqlite:${databaseFile}\n`);
+          }
         }
         writeVolume(dir, files);
         mounts.push([m.mountPath, dir]);
@@ -1025,11 +1054,7 @@ async function smoke() {
       for (const arg of c.args) {
         const m = /^--([a-z_]+)=(.*)$/.exec(expandVars(arg, env));
         let [flag, value] = [m[1], m[2]];
-        if (flag === "database") {
-          if (!/^postgres(ql)?:\/\//.test(value)) throw new Error(`${name}: --database=$(...) expanded to ${JSON.stringify(value)}, not a PostgreSQL URL`);
-          databaseUrls[name] = value.replace(/:[^:@/]*@/, ":***@");
-          value = `sqlite:${databaseFile}`;
-        } else if (flag === "listen") value = "127.0.0.1:0";
+        if (flag === "listen") value = "127.0.0.1:0";
         else if (flag === "health_listen") value = `127.0.0.1:${health}`;
         else if (flag === "catalog" || flag === "planner") {
           const peer = addresses[`yoga-${flag}`];
@@ -1050,7 +1075,7 @@ async function smoke() {
       }
       running.push({ name, child: started.child, log, grace: durationSeconds(flagsOf(c).flags.get("shutdown_grace")) });
       addresses[name] = started.address;
-      check(`smoke: ${name} starts with the example tree's arguments and files (${started.address}${databaseUrls[name] ? `; --database=${databaseUrls[name]} from the Secret, run on sqlite:${databaseFile}` : ""})`, () => []);
+      check(`smoke: ${name} starts with the example tree's arguments and files (${started.address}${databaseUrls[name] ? `; --database_file holding ${databaseUrls[name]} in the Secret, run on sqlite:${databaseFile}` : ""})`, () => []);
 
       for (const [kind, probe] of [["readinessProbe", c.readinessProbe], ["livenessProbe", c.livenessProbe]]) {
         let last = "";
@@ -1100,7 +1125,7 @@ async function smoke() {
     }
     if (sessionId) {
       // The pods keep nothing of their own: what they serve is in the database --database names.
-      check(`smoke: the session (${sessionId}) is in the database --database names once the servers are gone (the shared SQLite file stands in for PostgreSQL)`, () => {
+      check(`smoke: the session (${sessionId}) is in the database --database_file names once the servers are gone (the shared SQLite file stands in for PostgreSQL)`, () => {
         const files = [databaseFile, `${databaseFile}-wal`].filter((f) => fs.existsSync(f));
         if (!files.length) return [`no ${databaseFile}`];
         return files.some((f) => fs.readFileSync(f).includes(sessionId)) ? [] : [`${files.join(", ")} do not hold the session id`];

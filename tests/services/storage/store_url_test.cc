@@ -1,8 +1,15 @@
 #include "services/storage/store_url.h"
 
-#include <variant>
+#include <libpq-fe.h>
 
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -125,6 +132,136 @@ TEST(StoreUrlTest, RedactPasswordHidesPasswordsWithAnySpecialCharacter) {
   EXPECT_EQ(
       RedactPassword("postgresql://u:a/b?c#d@e@h:5432/db?sslmode=require"),
       "postgresql://u@h:5432/db?sslmode=require");
+}
+
+// The secrets libpq itself reads from `text` (password, sslpassword): the
+// oracle the redaction is held to. Empty when libpq cannot parse it.
+std::vector<std::string> SecretsLibpqReads(const std::string& text) {
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(text.c_str(), &error), &PQconninfoFree);
+  PQfreemem(error);
+  std::vector<std::string> secrets;
+  if (options == nullptr) return secrets;
+  for (const PQconninfoOption* option = options.get();
+       option->keyword != nullptr; ++option) {
+    const std::string keyword = option->keyword;
+    if ((keyword == "password" || keyword == "sslpassword") &&
+        option->val != nullptr && *option->val != '\0') {
+      secrets.push_back(option->val);
+    }
+  }
+  return secrets;
+}
+
+// Every printable ASCII character that is not a letter or digit.
+std::string Specials() {
+  std::string specials;
+  for (char c = 0x20; c < 0x7f; ++c) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) specials += c;
+  }
+  return specials;
+}
+
+// "%XX" for every byte: how a password with any character goes into a URL.
+std::string PercentEncoded(absl::string_view text) {
+  std::string encoded;
+  for (unsigned char c : text) {
+    absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
+  }
+  return encoded;
+}
+
+// A libpq connection-string value: quoted, with \ and ' escaped.
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat(
+      "'", absl::StrReplaceAll(text, {{"\\", "\\\\"}, {"'", "\\'"}}), "'");
+}
+
+// Every form in which libpq takes a password, with `password` in it.
+std::vector<std::string> FormsHolding(const std::string& password) {
+  const std::string encoded = PercentEncoded(password);
+  const std::string quoted = Quoted(password);
+  return {
+      absl::StrCat("postgresql://u:", encoded, "@h:5432/db?sslmode=require"),
+      absl::StrCat("postgres://u:", encoded, "@[::1]:5432/db"),
+      absl::StrCat("postgresql://u:", encoded, "@h1:1,h2:2/db"),
+      absl::StrCat("postgresql://u@h/db?password=", encoded),
+      absl::StrCat("postgresql://u@h/db?sslmode=require&password=", encoded,
+                   "&connect_timeout=3"),
+      // libpq decodes query keywords too.
+      absl::StrCat("postgresql://u@h/db?p%61ssword=", encoded),
+      absl::StrCat("postgresql://u@h/db?%70%61%73%73%77%6f%72%64=", encoded),
+      absl::StrCat("postgresql://u@h/db?sslpassword=", encoded),
+      absl::StrCat("host=db user=yoga password=", quoted, " dbname=yoga"),
+      absl::StrCat("password = ", quoted),
+      absl::StrCat("host=db\tpassword=", quoted, "\nsslmode=require"),
+      absl::StrCat("host=db sslpassword=", quoted),
+  };
+}
+
+TEST(StoreUrlTest, RedactionHidesEveryPasswordLibpqWouldRead) {
+  std::vector<std::string> passwords = {"S3cretX", "pa:ss@wd/x?y#z"};
+  for (char special : Specials()) {
+    passwords.push_back(absl::StrCat("S3c", std::string(1, special), "rtX"));
+  }
+  int checked = 0;
+  for (const std::string& password : passwords) {
+    for (const std::string& text : FormsHolding(password)) {
+      // The form is real: libpq reads exactly this password from it.
+      ASSERT_THAT(SecretsLibpqReads(text), Contains(password)) << text;
+      const std::string redacted = RedactPassword(text);
+      EXPECT_THAT(redacted, Not(HasSubstr(password))) << text;
+      EXPECT_THAT(redacted, Not(HasSubstr(PercentEncoded(password)))) << text;
+      // And libpq reads no secret from what is left.
+      EXPECT_THAT(SecretsLibpqReads(redacted), ::testing::IsEmpty())
+          << text << " -> " << redacted;
+      // Neither do the messages of a URL that is refused.
+      const absl::Status error = ErrorFor(absl::StrCat(text, "&bogus"));
+      EXPECT_THAT(error.message(), Not(HasSubstr(password))) << text;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 300);
+}
+
+TEST(StoreUrlTest, RedactionKeepsWhatIsNotSecret) {
+  EXPECT_EQ(RedactPassword("host=db user=yoga password='p w' dbname=yoga"),
+            "host=db user=yoga dbname=yoga");
+  EXPECT_EQ(
+      RedactPassword("postgresql://u@h/db?p%61ssword=x&sslmode=verify-full"),
+      "postgresql://u@h/db?sslmode=verify-full");
+  EXPECT_EQ(RedactPassword("  postgresql://u:pw@h/db"),
+            "  postgresql://u@h/db");
+  // A value that is itself a URL is redacted in turn.
+  EXPECT_EQ(RedactPassword("dbname='postgresql://u:pw@h/db' host=x"),
+            "dbname='postgresql://u@h/db' host=x");
+  // A '://' inside a connection string does not make it a URL.
+  EXPECT_EQ(RedactPassword("host=db password=a://b@c"), "host=db");
+  // What libpq cannot read as either form, but may hold a password, is hidden
+  // whole; a plain path stays.
+  EXPECT_THAT(RedactPassword("host=db password='unterminated"),
+              AllOf(Not(HasSubstr("unterminated")), HasSubstr("not shown")));
+  EXPECT_THAT(RedactPassword("user:pw=x y"), HasSubstr("not shown"));
+  EXPECT_EQ(RedactPassword("data/yoga.db"), "data/yoga.db");
+  EXPECT_EQ(RedactPassword("sqlite:/var/lib/yoga/yoga.db"),
+            "sqlite:/var/lib/yoga/yoga.db");
+}
+
+TEST(StoreUrlTest, SslModeReachesLibpq) {
+  for (absl::string_view mode :
+       {"disable", "prefer", "require", "verify-ca", "verify-full"}) {
+    const PostgresUrl url = Postgres(absl::StrCat(
+        "postgresql://u@h/db?sslmode=", mode, "&sslrootcert=/etc/ca.crt"));
+    EXPECT_THAT(url.connection_options, Contains(Pair("sslmode", mode)));
+    EXPECT_THAT(url.connection_options,
+                Contains(Pair("sslrootcert", "/etc/ca.crt")));
+  }
+  // libpq checks the value: a misspelt mode is refused before any connection.
+  const absl::Status error =
+      ErrorFor("postgresql://u@h/db?sslmode=verify_full");
+  EXPECT_EQ(error.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(error.message(), HasSubstr("sslmode"));
 }
 
 }  // namespace
