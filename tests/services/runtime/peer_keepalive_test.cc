@@ -106,23 +106,23 @@ TEST(PeerChannelKeepaliveTest,
   // Calls that go to the hung pod wait out their deadline; once the ping goes
   // unanswered (1 s idle + 1 s timeout) every call goes to the live one.
   int in_a_row = 0;
-  while (in_a_row < 10 && absl::Now() - frozen < absl::Seconds(8)) {
-    const bool ok =
-        ListPosesWithin(*with_keepalive, absl::Milliseconds(300)).ok();
+  // (Generous bounds: a loaded CI machine or the sanitizer build must not
+  // make a healthy call look hung.)
+  while (in_a_row < 10 && absl::Now() - frozen < absl::Seconds(15)) {
+    const bool ok = ListPosesWithin(*with_keepalive, absl::Seconds(1)).ok();
     in_a_row = ok ? in_a_row + 1 : 0;
   }
   const absl::Duration dropped_after = absl::Now() - frozen;
   EXPECT_EQ(in_a_row, 10) << "the hung pod still takes calls after "
                           << dropped_after;
-  EXPECT_LT(dropped_after, absl::Seconds(8));
+  EXPECT_LT(dropped_after, absl::Seconds(15));
   std::printf("hung pod dropped from the round-robin %s after it froze\n",
               absl::FormatDuration(dropped_after).c_str());
 
   // Without keepalive the hung pod still gets every other call.
   int failed = 0;
   for (int i = 0; i < 4; ++i) {
-    failed +=
-        !ListPosesWithin(*without_keepalive, absl::Milliseconds(300)).ok();
+    failed += !ListPosesWithin(*without_keepalive, absl::Seconds(1)).ok();
   }
   EXPECT_GE(failed, 1);
 }
