@@ -8,8 +8,13 @@
 ABSL_FLAG(std::string, voice_dir, YOGA_DEFAULT_VOICE_DIR,
           "folder of voice packs, one folder each with a manifest.textproto");
 ABSL_FLAG(int, max_sessions, 20000, "most sessions the server holds at once");
+ABSL_FLAG(int, max_sessions_per_key, 5000,
+          "with --api_keys: most of those sessions one API key may hold");
 ABSL_FLAG(int, max_streams_per_session, 16,
           "most clients streaming one session at once");
+ABSL_FLAG(int, max_streams, 20000,
+          "most cue streams the server keeps open at once, all sessions "
+          "together");
 ABSL_FLAG(absl::Duration, session_idle_timeout, absl::Hours(1),
           "a session nobody streams or controls for this long is dropped "
           "from memory (with a database it stays there, and a paused one "
@@ -30,8 +35,11 @@ namespace yoga::session {
 absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
   SessionServiceConfig config;
   config.limits.max_sessions = absl::GetFlag(FLAGS_max_sessions);
+  config.limits.max_sessions_per_owner =
+      absl::GetFlag(FLAGS_max_sessions_per_key);
   config.limits.max_streams_per_session =
       absl::GetFlag(FLAGS_max_streams_per_session);
+  config.limits.max_streams = absl::GetFlag(FLAGS_max_streams);
   config.limits.idle_timeout = absl::GetFlag(FLAGS_session_idle_timeout);
   config.timing.lookahead = absl::GetFlag(FLAGS_cue_lookahead);
   config.timing.heartbeat = absl::GetFlag(FLAGS_heartbeat);
@@ -42,8 +50,14 @@ absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
   };
   if (config.limits.max_sessions < 1)
     return bad("max_sessions", "must be at least 1");
+  if (config.limits.max_sessions_per_owner < 1 ||
+      config.limits.max_sessions_per_owner > config.limits.max_sessions) {
+    return bad("max_sessions_per_key", "must be 1 to --max_sessions");
+  }
   if (config.limits.max_streams_per_session < 1)
     return bad("max_streams_per_session", "must be at least 1");
+  if (config.limits.max_streams < 1)
+    return bad("max_streams", "must be at least 1");
   if (config.limits.idle_timeout < absl::Seconds(1))
     return bad("session_idle_timeout", "must be at least 1s");
   if (config.timing.lookahead < absl::ZeroDuration() ||

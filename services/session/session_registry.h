@@ -33,6 +33,9 @@ struct SessionLimits {
   // partner cannot take every place.
   int max_sessions_per_owner = 5000;
   int max_streams_per_session = 16;
+  // Cue streams open at once, all sessions together (max_sessions times
+  // max_streams_per_session would be 320,000).
+  int max_streams = 20000;
   absl::Duration idle_timeout = absl::Hours(1);
 };
 

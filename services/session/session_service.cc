@@ -149,14 +149,31 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   absl::Time scheduled_ ABSL_GUARDED_BY(mutex_) = absl::InfiniteFuture();
 };
 
-absl::Status OpenStreams::Add(const std::shared_ptr<CueStream>& stream) {
-  absl::MutexLock lock(&mutex_);
+absl::Status OpenStreams::RoomLocked() const {
   if (shutting_down_) {
     return WithReason(
         absl::UnavailableError(
             "the server is shutting down; reconnect to another or later"),
         "SERVER_SHUTTING_DOWN");
   }
+  if (streams_.size() >= static_cast<size_t>(max_streams_)) {
+    return WithReason(
+        absl::ResourceExhaustedError(absl::StrCat(
+            "the server has ", streams_.size(),
+            " cue streams open, its limit; try again later or another server")),
+        "SERVER_STREAM_LIMIT");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OpenStreams::Room() {
+  absl::MutexLock lock(&mutex_);
+  return RoomLocked();
+}
+
+absl::Status OpenStreams::Add(const std::shared_ptr<CueStream>& stream) {
+  absl::MutexLock lock(&mutex_);
+  if (absl::Status room = RoomLocked(); !room.ok()) return room;
   streams_.emplace(stream.get(), stream);
   return absl::OkStatus();
 }
@@ -196,7 +213,8 @@ SessionServiceImpl::SessionServiceImpl(
     std::unique_ptr<PlannerRoutineSource> planner, const Clock& clock,
     SessionServiceConfig config, VoicePacks voice_packs,
     Sessions::CatalogSource catalog)
-    : planner_(planner.get()),
+    : streams_(config.limits.max_streams),
+      planner_(planner.get()),
       sessions_(clock, config, std::move(voice_packs), std::move(catalog),
                 std::move(planner)) {}
 
@@ -215,6 +233,9 @@ grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::StreamCuesRequest* request) {
   absl::Status may_run = MayRun(*context);
+  // Asked first, so that a stream refused for room does not mark its
+  // session as heard.
+  if (may_run.ok()) may_run = streams_.Room();
   absl::StatusOr<std::unique_ptr<CueFeed>> feed =
       may_run.ok() ? sessions_.OpenStream(*request, CallOwner(*context))
                    : may_run;

@@ -30,13 +30,20 @@ class CueStream;
 // The streams a service has open, so that Shutdown can end them.
 class OpenStreams {
  public:
-  // UNAVAILABLE once shutting down.
+  explicit OpenStreams(int max_streams) : max_streams_(max_streams) {}
+
+  // UNAVAILABLE once shutting down; RESOURCE_EXHAUSTED with max_streams open.
+  absl::Status Room();
+  // Room(), then keeps `stream` until Remove.
   absl::Status Add(const std::shared_ptr<CueStream>& stream);
   void Remove(CueStream* stream);
   // Ends every stream with UNAVAILABLE and refuses new ones. Idempotent.
   void EndAll();
 
  private:
+  absl::Status RoomLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  const int max_streams_;
   absl::Mutex mutex_;
   bool shutting_down_ ABSL_GUARDED_BY(mutex_) = false;
   absl::flat_hash_map<CueStream*, std::weak_ptr<CueStream>> streams_

@@ -766,6 +766,24 @@ TEST_F(SessionServiceTest, SessionsAndStreamsAreLimited) {
   EXPECT_EQ(second.Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+TEST_F(SessionServiceTest, TheServerKeepsAtMostMaxStreamsOpen) {
+  SessionServiceConfig config = TestConfig();
+  config.limits.max_streams = 2;
+  Start(config);
+  const auto first_session = StartPreset();
+  const auto second_session = StartPreset();
+  CueReader first(*stub_, first_session.id());
+  CueReader second(*stub_, second_session.id());
+  clock_.Advance(absl::Seconds(2));
+  first.ReadUntil([](const CueEvent& e) { return e.seq() >= 1; });
+  second.ReadUntil([](const CueEvent& e) { return e.seq() >= 1; });
+  // All sessions together: a third stream waits for room, whichever session.
+  CueReader third(*stub_, first_session.id());
+  const grpc::Status refused = third.Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("2 cue streams open"));
+}
+
 TEST_F(SessionServiceTest, IdleSessionsExpire) {
   SessionServiceConfig config = TestConfig();
   config.limits.idle_timeout = absl::Minutes(5);

@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/errors.h"
 #include "services/session/clock.h"
 #include "services/session/session_registry.h"
 #include "services/session/timeline_builder.h"
@@ -398,6 +399,27 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(registry.Find((*second)->id()).ok());
   EXPECT_TRUE(registry.Create(routine, {}, testing::PresetTimeline()).ok());
+}
+
+TEST(SessionRegistryTest, OneKeyHoldsAtMostItsShareOfTheSessions) {
+  FakeClock clock;
+  SessionRegistry registry(
+      clock, {.max_sessions = 10, .max_sessions_per_owner = 2}, {});
+  const auto& routine = testing::PresetRoutine("runners-lower-back-four");
+  auto start = [&](const std::string& owner) {
+    return registry
+        .Create(routine, {}, testing::PresetTimeline(), {.owner = owner})
+        .status();
+  };
+  EXPECT_TRUE(start("acme").ok());
+  EXPECT_TRUE(start("acme").ok());
+  const absl::Status refused = start("acme");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(refused), "KEY_SESSION_LIMIT");
+  EXPECT_THAT(refused.message(), HasSubstr("key acme holds 2 sessions"));
+  // Another key, and local keyless use, still start theirs.
+  EXPECT_TRUE(start("coachco").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(start("").ok());
 }
 
 }  // namespace
