@@ -37,6 +37,9 @@ class Planner {
 
   // Whether a catalog has been accepted.
   bool ready() const;
+  // Whether routines are kept in a database (composing and finding them
+  // may then wait on it).
+  bool has_database() const { return database_ != nullptr; }
 
   absl::StatusOr<yoga::planner::v1::ListPresetsResponse> ListPresets() const;
   // A routine composed is `owner`'s (the calling API key's id; "" for

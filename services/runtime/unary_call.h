@@ -9,7 +9,10 @@
 // absl::StatusOr<Response>) and finishes the call with its status, and with
 // its value when OK. AnswerUnaryLater does the same for work that answers
 // later (a call to another service): `work` gets `done`, to be called exactly
-// once, on any thread.
+// once, on any thread. AnswerUnaryOn runs `work` on an executor instead of
+// gRPC's callback thread (blocking work: the database); it runs later, so it
+// must capture what it uses by value (the request and context pointers stay
+// valid until the call is answered).
 #ifndef YOGA_SERVICES_RUNTIME_UNARY_CALL_H_
 #define YOGA_SERVICES_RUNTIME_UNARY_CALL_H_
 
@@ -21,10 +24,17 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "services/common/bounded_executor.h"
 #include "services/common/errors.h"
 #include "services/runtime/call_admission.h"
 
 namespace yoga {
+
+// A service's executor for its database calls (AnswerUnaryOn): enough
+// threads that calls stalled on the database leave others room, and a
+// queue that refuses rather than grows without end.
+inline constexpr int kDatabaseThreads = 16;
+inline constexpr int kDatabaseQueue = 1024;
 
 // OK when the call may run: admitted, and its deadline not yet passed.
 inline absl::Status MayRun(const grpc::CallbackServerContext& context) {
@@ -60,6 +70,34 @@ grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
       context, response,
       [&work](const std::function<void(absl::StatusOr<Response>)>& done) {
         done(work());
+      });
+}
+
+// With a null `executor`, AnswerUnary. A full executor answers its refusal
+// (UNAVAILABLE, SERVER_BUSY); a call whose deadline passed or that was
+// cancelled while it waited is answered without running `work`.
+template <typename Response, typename Work>
+grpc::ServerUnaryReactor* AnswerUnaryOn(BoundedExecutor* executor,
+                                        grpc::CallbackServerContext* context,
+                                        Response* response, Work work) {
+  if (executor == nullptr) return AnswerUnary(context, response, work);
+  return AnswerUnaryLater(
+      context, response,
+      [executor, context,
+       &work](std::function<void(absl::StatusOr<Response>)> done) {
+        absl::Status queued = executor->Schedule([context,
+                                                  work = std::move(work),
+                                                  done]() mutable {
+          if (context->IsCancelled()) {
+            done(absl::CancelledError("the call was cancelled"));
+          } else if (context->deadline() < std::chrono::system_clock::now()) {
+            done(absl::DeadlineExceededError(
+                "the deadline passed while the call waited its turn"));
+          } else {
+            done(work());
+          }
+        });
+        if (!queued.ok()) done(queued);
       });
 }
 

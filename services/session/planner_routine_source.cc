@@ -134,20 +134,26 @@ void PlannerRoutineSource::Resolve(
       break;
     }
   }
-  auto finish = [call, done = std::move(done), rename = std::move(rename),
-                 options, check_breath](const grpc::Status& status) {
-    if (!status.ok()) {
-      done(rename(FromPlanner(status)));
-      return;
-    }
+  auto answer = [call, rename = std::move(rename), options, check_breath](
+                    const grpc::Status& status) -> absl::StatusOr<Routine> {
+    if (!status.ok()) return rename(FromPlanner(status));
     if (check_breath) {
       if (absl::Status breath = CheckBreath(call->routine, options);
           !breath.ok()) {
-        done(breath);
-        return;
+        return breath;
       }
     }
-    done(std::move(call->routine));
+    return std::move(call->routine);
+  };
+  auto finish = [executor = executor_, done = std::move(done),
+                 answer = std::move(answer)](const grpc::Status& status) {
+    if (executor == nullptr) {
+      done(answer(status));
+      return;
+    }
+    absl::Status queued = executor->Schedule(
+        [done, answer, status]() mutable { done(answer(status)); });
+    if (!queued.ok()) done(queued);
   };
   if (request.source_case() ==
       yoga::session::v1::StartSessionRequest::kRoutineId) {

@@ -9,18 +9,20 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ListPracticeRecords(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::ListPracticeRecordsRequest* request,
     yoga::session::v1::ListPracticeRecordsResponse* response) {
-  return AnswerUnary(context, response, [&] {
-    return sessions_.ListPracticeRecords(*request, CallOwner(*context));
-  });
+  return AnswerUnaryOn(
+      database_.get(), context, response, [this, request, context] {
+        return sessions_.ListPracticeRecords(*request, CallOwner(*context));
+      });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetPracticeSummary(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetPracticeSummaryRequest* request,
     yoga::session::v1::PracticeSummary* response) {
-  return AnswerUnary(context, response, [&] {
-    return sessions_.GetPracticeSummary(*request, CallOwner(*context));
-  });
+  return AnswerUnaryOn(
+      database_.get(), context, response, [this, request, context] {
+        return sessions_.GetPracticeSummary(*request, CallOwner(*context));
+      });
 }
 
 }  // namespace yoga::session

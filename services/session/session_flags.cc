@@ -1,5 +1,6 @@
 #include "services/session/session_flags.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -9,7 +10,8 @@ ABSL_FLAG(std::string, voice_dir, YOGA_DEFAULT_VOICE_DIR,
           "folder of voice packs, one folder each with a manifest.textproto");
 ABSL_FLAG(int, max_sessions, 20000, "most sessions the server holds at once");
 ABSL_FLAG(int, max_sessions_per_key, 5000,
-          "with --api_keys: most of those sessions one API key may hold");
+          "with --api_keys: most of those sessions one API key may hold "
+          "(more than --max_sessions means --max_sessions)");
 ABSL_FLAG(int, max_streams_per_session, 16,
           "most clients streaming one session at once");
 ABSL_FLAG(int, max_streams, 20000,
@@ -50,10 +52,10 @@ absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
   };
   if (config.limits.max_sessions < 1)
     return bad("max_sessions", "must be at least 1");
-  if (config.limits.max_sessions_per_owner < 1 ||
-      config.limits.max_sessions_per_owner > config.limits.max_sessions) {
-    return bad("max_sessions_per_key", "must be 1 to --max_sessions");
-  }
+  if (config.limits.max_sessions_per_owner < 1)
+    return bad("max_sessions_per_key", "must be at least 1");
+  config.limits.max_sessions_per_owner = std::min(
+      config.limits.max_sessions_per_owner, config.limits.max_sessions);
   if (config.limits.max_streams_per_session < 1)
     return bad("max_streams_per_session", "must be at least 1");
   if (config.limits.max_streams < 1)

@@ -198,7 +198,13 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
   }
   if (held != nullptr) {
     if (latest && store_ != nullptr && store_->Shared()) {
-      if (absl::Status status = Refresh(*held); !status.ok()) return status;
+      absl::Status status = Refresh(*held);
+      // With the database out of reach, the copy held is the best answer
+      // there is; the keeper catches it up once the database is back.
+      if (!status.ok() && !absl::IsUnavailable(status) &&
+          !absl::IsDeadlineExceeded(status)) {
+        return status;
+      }
     }
     return held;
   }

@@ -81,7 +81,8 @@ class SessionRegistry {
 
   // NOT_FOUND naming the id when there is no such session (or, without a
   // store, it expired). With `latest` and a shared store, a session held in
-  // memory first catches up with its stored version.
+  // memory first catches up with its stored version (when the store cannot
+  // be reached, the copy held is returned as it is).
   absl::StatusOr<std::shared_ptr<Session>> Find(absl::string_view id,
                                                 bool latest = false);
   // Find, for `owner` only: another owner's session is NOT_FOUND, with the

@@ -204,21 +204,22 @@ SessionServiceImpl::SessionServiceImpl(
     const Clock& clock, SessionServiceConfig config, VoicePacks voice_packs,
     Sessions::CatalogSource catalog,
     std::shared_ptr<yoga::planner::v1::PlannerService::StubInterface> planner)
-    : SessionServiceImpl(std::make_unique<PlannerRoutineSource>(
-                             std::move(planner), config.planner_timeout),
-                         clock, config, std::move(voice_packs),
-                         std::move(catalog)) {}
-
-SessionServiceImpl::SessionServiceImpl(
-    std::unique_ptr<PlannerRoutineSource> planner, const Clock& clock,
-    SessionServiceConfig config, VoicePacks voice_packs,
-    Sessions::CatalogSource catalog)
-    : streams_(config.limits.max_streams),
-      planner_(planner.get()),
+    : database_(config.store == nullptr
+                    ? nullptr
+                    : std::make_unique<BoundedExecutor>(
+                          "database", kDatabaseThreads, kDatabaseQueue)),
+      streams_(config.limits.max_streams),
+      // Owned by sessions_, which takes it next.
+      planner_(new PlannerRoutineSource(
+          std::move(planner), config.planner_timeout, database_.get())),
       sessions_(clock, config, std::move(voice_packs), std::move(catalog),
-                std::move(planner)) {}
+                std::unique_ptr<PlannerRoutineSource>(planner_)) {}
 
-SessionServiceImpl::~SessionServiceImpl() { Shutdown(); }
+SessionServiceImpl::~SessionServiceImpl() {
+  Shutdown();
+  // What is queued runs while the sessions it needs are still here.
+  database_.reset();
+}
 
 grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
     grpc::CallbackServerContext* context,
@@ -251,27 +252,30 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::ControlSessionRequest* request,
     yoga::session::v1::Session* response) {
-  return AnswerUnary(context, response, [&] {
-    return sessions_.Control(*request, CallOwner(*context));
-  });
+  return AnswerUnaryOn(
+      database_.get(), context, response, [this, request, context] {
+        return sessions_.Control(*request, CallOwner(*context));
+      });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetSessionRequest* request,
     yoga::session::v1::Session* response) {
-  return AnswerUnary(context, response, [&] {
-    return sessions_.Get(*request, CallOwner(*context));
-  });
+  return AnswerUnaryOn(database_.get(), context, response,
+                       [this, request, context] {
+                         return sessions_.Get(*request, CallOwner(*context));
+                       });
 }
 
 grpc::ServerUnaryReactor* SessionServiceImpl::GetSessionTimeline(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::GetSessionTimelineRequest* request,
     yoga::session::v1::SessionTimeline* response) {
-  return AnswerUnary(context, response, [&] {
-    return sessions_.GetTimeline(*request, CallOwner(*context));
-  });
+  return AnswerUnaryOn(
+      database_.get(), context, response, [this, request, context] {
+        return sessions_.GetTimeline(*request, CallOwner(*context));
+      });
 }
 
 }  // namespace yoga::session

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "services/common/bounded_executor.h"
 #include "services/session/planner_routine_source.h"
 #include "services/session/sessions.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
@@ -103,10 +104,9 @@ class SessionServiceImpl final
   Sessions& sessions() { return sessions_; }
 
  private:
-  SessionServiceImpl(std::unique_ptr<PlannerRoutineSource> planner,
-                     const Clock& clock, SessionServiceConfig config,
-                     VoicePacks voice_packs, Sessions::CatalogSource catalog);
-
+  // With a store: where the calls that read or write it run (not on gRPC's
+  // callback threads). Drained first when the service goes.
+  std::unique_ptr<BoundedExecutor> database_;
   OpenStreams streams_;
   // Owned by sessions_.
   PlannerRoutineSource* planner_;
