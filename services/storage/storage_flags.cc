@@ -223,6 +223,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStoreFromFlags() {
   options.url = url;
   options.pool_size = absl::GetFlag(FLAGS_database_pool_size);
   options.statement_timeout = absl::GetFlag(FLAGS_database_timeout);
+  // Making a connection is waited for as long (libpq counts whole seconds,
+  // at least 2).
+  options.connect_timeout = options.statement_timeout;
   if (options.pool_size < 1 || options.pool_size > 100)
     return absl::InvalidArgumentError("--database_pool_size: must be 1 to 100");
   if (options.statement_timeout < absl::Milliseconds(10))

@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
 #include "tests/testing/postgres_server.h"
+#include "tests/testing/tcp_proxy.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
 
@@ -464,6 +466,101 @@ TEST_F(PostgresTest, DatabaseLostWhileServingIsUnavailableThenRecovers) {
   // The refused PAUSE changed nothing: this one was the first.
   ASSERT_TRUE(reader.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED));
   ExpectConsecutive(reader.cues(), 1);
+  EXPECT_EQ(studio.process.Stop(SIGTERM), 0) << studio.process.Stderr();
+}
+
+// A database that stops answering without closing (a hung host, a black-holed
+// route: the proxy goes silent). What needs no database keeps answering; what
+// does answers UNAVAILABLE or DEADLINE_EXCEEDED within its deadline; once the
+// database answers again, a retried control (same request_id) applies once
+// and no cue is lost or repeated.
+TEST_F(PostgresTest, AStalledDatabaseHoldsUpOnlyWhatNeedsItAndLosesNothing) {
+  yoga::testing::TcpProxy proxy(absl::StrCat("127.0.0.1:", postgres_->port()));
+  std::string url = postgres_->url();
+  const std::string port = absl::StrCat(":", postgres_->port(), "/");
+  url.replace(url.find(port), port.size(),
+              proxy.address().substr(proxy.address().rfind(':')) + "/");
+  Studio studio(
+      {"--database=" + url, "--database_timeout=1s", "--session_poll=100ms"});
+  auto stub = SessionStub(studio.address);
+  yoga::session::v1::Session controlled, other;
+  ASSERT_TRUE(StartPreset(*stub, "stall-a", &controlled).ok());
+  ASSERT_TRUE(StartPreset(*stub, "stall-b", &other).ok());
+  CueReader controlled_cues(*stub, controlled.id(), 0);
+  CueReader other_cues(*stub, other.id(), 0);
+  ASSERT_TRUE(controlled_cues.ReadUntilSeq(2));
+  ASSERT_TRUE(other_cues.ReadUntilSeq(2));
+
+  proxy.Stall();
+  // A PAUSE needs the database: it fails within its deadline.
+  yoga::session::v1::ControlSessionRequest pause;
+  pause.set_session_id(controlled.id());
+  pause.set_action(yoga::session::v1::CONTROL_ACTION_PAUSE);
+  pause.set_request_id("pause-during-stall");
+  absl::Time asked = absl::Now();
+  grpc::Status stalled;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(4)));
+    yoga::session::v1::Session ignored;
+    stalled = stub->ControlSession(&context, pause, &ignored);
+  }
+  const absl::Duration control_took = absl::Now() - asked;
+  EXPECT_TRUE(stalled.error_code() == grpc::StatusCode::UNAVAILABLE ||
+              stalled.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+      << stalled.error_code() << ": " << stalled.error_message();
+  EXPECT_LT(control_took, absl::Seconds(4.5));
+
+  // Health needs no database; GetSession of another session answers from
+  // what the server holds once the database has not answered in time.
+  asked = absl::Now();
+  EXPECT_TRUE(
+      WaitUntilServing(studio.address, "yoga.session.v1.SessionService"));
+  const absl::Duration health_took = absl::Now() - asked;
+  EXPECT_LT(health_took, absl::Seconds(1));
+  asked = absl::Now();
+  yoga::session::v1::Session read;
+  const grpc::Status got = GetSession(*stub, other.id(), &read);
+  const absl::Duration get_took = absl::Now() - asked;
+  EXPECT_TRUE(got.ok()) << got.error_message();
+  EXPECT_EQ(read.state(), yoga::session::v1::SESSION_STATE_RUNNING);
+  // At most a connection's making (libpq's 2 s at least) and a statement's
+  // wait (twice --database_timeout), well inside a client's deadline.
+  EXPECT_LT(get_took, absl::Seconds(6));
+  // The other session's stream plays on.
+  asked = absl::Now();
+  const int64_t heard = other_cues.cues().back().seq();
+  ASSERT_TRUE(other_cues.ReadUntilSeq(heard + 1));
+  const absl::Duration cue_took = absl::Now() - asked;
+  std::cout << "stalled database: PAUSE answered "
+            << absl::FormatDuration(control_took) << " ("
+            << stalled.error_code() << "), health "
+            << absl::FormatDuration(health_took) << ", GetSession of another "
+            << absl::FormatDuration(get_took) << ", its stream's next cue "
+            << absl::FormatDuration(cue_took) << "\n";
+
+  proxy.Resume();
+  // The client retries its PAUSE with the same request_id until it is
+  // answered: it applies once, whether or not the first one reached the
+  // database.
+  grpc::Status retried;
+  yoga::session::v1::Session paused;
+  for (absl::Time until = absl::Now() + absl::Seconds(30); absl::Now() < until;
+       absl::SleepFor(absl::Milliseconds(200))) {
+    grpc::ClientContext context;
+    context.set_deadline(In(absl::Seconds(5)));
+    retried = stub->ControlSession(&context, pause, &paused);
+    if (retried.ok()) break;
+  }
+  ASSERT_TRUE(retried.ok()) << retried.error_message();
+  EXPECT_EQ(paused.state(), yoga::session::v1::SESSION_STATE_PAUSED);
+  ASSERT_TRUE(
+      controlled_cues.ReadUntilKind(yoga::session::v1::CUE_KIND_PAUSED));
+  ExpectConsecutive(controlled_cues.cues(), 1);
+  ExpectConsecutive(other_cues.cues(), 1);
+  // Nothing written before the stall was lost.
+  ASSERT_TRUE(GetSession(*stub, other.id(), &read).ok());
+  EXPECT_EQ(read.state(), yoga::session::v1::SESSION_STATE_RUNNING);
   EXPECT_EQ(studio.process.Stop(SIGTERM), 0) << studio.process.Stderr();
 }
 
