@@ -16,6 +16,9 @@
 namespace yoga::storage {
 namespace {
 
+// Shown instead of a libpq key=value string, whose every word may be a secret.
+constexpr absl::string_view kNotShown = "(not shown: it may hold a password)";
+
 constexpr absl::string_view kAcceptedForms =
     "use sqlite:PATH, a file path, or "
     "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS]";
@@ -31,6 +34,62 @@ absl::string_view SchemeOf(absl::string_view url) {
     if (!absl::ascii_isalnum(c) && c != '+' && c != '-' && c != '.') return "";
   }
   return scheme;
+}
+
+// A query parameter's name as libpq reads it: percent-decoded, so that
+// "pass%77ord=" names the password too.
+std::string ParameterName(absl::string_view parameter) {
+  const absl::string_view name = parameter.substr(0, parameter.find('='));
+  auto hex = [](char c) {
+    return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
+  };
+  std::string decoded;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '%' && i + 2 < name.size() &&
+        absl::ascii_isxdigit(name[i + 1]) &&
+        absl::ascii_isxdigit(name[i + 2])) {
+      decoded.push_back(
+          static_cast<char>(hex(name[i + 1]) * 16 + hex(name[i + 2])));
+      i += 2;
+    } else {
+      decoded.push_back(name[i]);
+    }
+  }
+  return decoded;
+}
+
+// `text` without its "password=" parameters, and whether it had none. Pieces
+// are cut before every '?' and '&': libpq may start the query at another '?'
+// than the first (one inside "[...]" belongs to the host), so a piece named
+// "password" goes wherever it stands, with its value up to the next '&' (a
+// value may hold '?').
+std::pair<std::string, bool> WithoutPasswordParameters(absl::string_view text) {
+  std::string kept;
+  bool none = true;
+  bool in_password = false;
+  bool query_mark_dropped = false;
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = text.find_first_of("?&", start + 1);
+    const absl::string_view piece = text.substr(start, end - start);
+    start = end == absl::string_view::npos ? text.size() : end;
+    const bool separated = piece.front() == '?' || piece.front() == '&';
+    if (separated && ParameterName(piece.substr(1)) == "password") {
+      none = false;
+      in_password = true;
+      query_mark_dropped = query_mark_dropped || piece.front() == '?';
+      continue;
+    }
+    if (in_password && piece.front() != '&') continue;
+    in_password = false;
+    if (query_mark_dropped && piece.front() == '&') {
+      // "?password=pw&sslmode=require" keeps its "?".
+      absl::StrAppend(&kept, "?", piece.substr(1));
+    } else {
+      absl::StrAppend(&kept, piece);
+    }
+    query_mark_dropped = false;
+  }
+  return {kept, none};
 }
 
 absl::Status BadUrl(absl::string_view url, absl::string_view why) {
@@ -117,7 +176,7 @@ absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url) {
     // "host=db user=yoga password=..." would otherwise become a file of
     // that name, and its password a log line.
     if (absl::StrContains(url, '=')) {
-      return BadUrl("(not shown: it may hold a password)",
+      return BadUrl(kNotShown,
                     "a libpq key=value string is not accepted; give a "
                     "postgresql://USER@HOST:PORT/DB URL (password in "
                     "PGPASSWORD) or a file path without '='");
@@ -131,41 +190,33 @@ absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url) {
 }
 
 std::string RedactPassword(absl::string_view url) {
+  // Without a scheme, libpq reads "password=..." among key=value words.
+  if (SchemeOf(url).empty() && absl::StrContains(url, '='))
+    return std::string(kNotShown);
   const size_t scheme_end = url.find("://");
   if (scheme_end == absl::string_view::npos) return std::string(url);
   const size_t authority_start = scheme_end + 3;
   std::string redacted(url.substr(0, authority_start));
   // The user info ends at the URL's last '@': a password may hold '/', '?',
-  // '#' or '@' itself. Only the user name before the first ':' is kept. (A
-  // '@' in a query value then hides more than it need, never a password.)
-  size_t authority_end;
+  // '#' or '@' itself. Only the user name is kept, up to the first character
+  // that could end it. (A '@' in a query value then hides more than it need,
+  // never a password.)
+  absl::string_view rest = url.substr(authority_start);
   const size_t at = url.rfind('@');
   if (at != absl::string_view::npos && at >= authority_start) {
     const absl::string_view user_info =
         url.substr(authority_start, at - authority_start);
-    absl::StrAppend(&redacted, user_info.substr(0, user_info.find(':')));
-    authority_end = url.find_first_of("/?#", at);
-    if (authority_end == absl::string_view::npos) authority_end = url.size();
-    absl::StrAppend(&redacted, url.substr(at, authority_end - at));
-  } else {
-    authority_end = url.find_first_of("/?#", authority_start);
-    if (authority_end == absl::string_view::npos) authority_end = url.size();
-    absl::StrAppend(&redacted, url.substr(authority_start,
-                                          authority_end - authority_start));
+    absl::StrAppend(&redacted,
+                    user_info.substr(0, user_info.find_first_of(":/?#@")));
+    rest = url.substr(at);
+    // A "password=" parameter before that '@' holds it: its value runs on
+    // to the next '&'.
+    if (!WithoutPasswordParameters(user_info).second) {
+      const size_t next = rest.find('&');
+      rest = next == absl::string_view::npos ? "" : rest.substr(next);
+    }
   }
-  absl::string_view tail = url.substr(authority_end);
-  const size_t query_start = tail.find('?');
-  if (query_start == absl::string_view::npos) {
-    absl::StrAppend(&redacted, tail);
-    return redacted;
-  }
-  absl::StrAppend(&redacted, tail.substr(0, query_start + 1));
-  std::vector<absl::string_view> kept;
-  for (absl::string_view parameter :
-       absl::StrSplit(tail.substr(query_start + 1), '&')) {
-    if (!absl::StartsWith(parameter, "password=")) kept.push_back(parameter);
-  }
-  absl::StrAppend(&redacted, absl::StrJoin(kept, "&"));
+  absl::StrAppend(&redacted, WithoutPasswordParameters(rest).first);
   return redacted;
 }
 

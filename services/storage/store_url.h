@@ -40,7 +40,9 @@ using StoreUrl = std::variant<SqliteUrl, PostgresUrl>;
 absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url);
 
 // `url` with any password removed (the ":pw" of "user:pw@" and a "password="
-// query parameter), for messages about a URL that could not be parsed.
+// query parameter), for messages about a URL that could not be parsed. Text
+// without a scheme holding '=' (libpq would read key=value words, a password
+// among them) is replaced whole by "(not shown: it may hold a password)".
 std::string RedactPassword(absl::string_view url);
 
 }  // namespace yoga::storage
