@@ -91,18 +91,13 @@ void CheckReadsBack(const SessionLog& log, absl::string_view after) {
         absl::StrCat("the log written ", after, " reads back the same"));
 }
 
-// Streams the session from `after_seq` for a while; seqs rise by one.
-void CheckStream(yoga::session::Session& session, int64_t after_seq,
-                 absl::Time now) {
-  auto cursor = session.OpenCursor(after_seq, now);
-  if (!cursor.ok()) {
-    Check(absl::IsInvalidArgument(cursor.status()),
-          "a cursor past the log is INVALID_ARGUMENT");
-    return;
-  }
-  int64_t last_seq = after_seq;
-  for (int i = 0; i < 400; ++i) {
-    yoga::session::StreamAction action = session.Next(*cursor, now);
+// Goes on streaming with `cursor` for a while; seqs rise by one.
+void Stream(yoga::session::Session& session,
+            yoga::session::StreamCursor& cursor, absl::Time now,
+            int events = 400) {
+  int64_t last_seq = cursor.last_seq;
+  for (int i = 0; i < events; ++i) {
+    yoga::session::StreamAction action = session.Next(cursor, now);
     if (action.kind == yoga::session::StreamAction::kFinish) return;
     if (action.kind == yoga::session::StreamAction::kWait) {
       Check(action.wake > now, "a stream waits for a later time");
@@ -116,6 +111,18 @@ void CheckStream(yoga::session::Session& session, int64_t after_seq,
       Check(last_seq <= session.LastSeq(), "no cue past the last seq");
     }
   }
+}
+
+// Streams the session from `after_seq` for a while.
+void CheckStream(yoga::session::Session& session, int64_t after_seq,
+                 absl::Time now) {
+  auto cursor = session.OpenCursor(after_seq, now);
+  if (!cursor.ok()) {
+    Check(absl::IsInvalidArgument(cursor.status()),
+          "a cursor past the log is INVALID_ARGUMENT");
+    return;
+  }
+  Stream(session, *cursor, now);
 }
 
 void WriteSeeds(const char* directory) {
@@ -192,6 +199,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CheckReadsBack(*log, "after restoring");
+
+  // As a replica takes on a newer version another one wrote, while a stream
+  // of a fresh session here follows it: the stream goes on, whatever the row.
+  {
+    auto fresh = std::make_shared<yoga::session::Session>(
+        row.id, fixture.routine, fixture.options, fixture.timeline,
+        fixture.timing, kNow);
+    auto cursor = fresh->OpenCursor(0, kNow);
+    Check(cursor.ok(), "a fresh session streams");
+    Stream(*fresh, *cursor, kNow + absl::Seconds(20), 20);
+    row.version = 2;
+    const absl::Status adopted = fresh->Adopt(row, stored);
+    Check(adopted.ok(), "a row that restores is adopted", adopted.ToString());
+    Stream(*fresh, *cursor, kNow + absl::Seconds(21));
+  }
 
   (*session)->ToProto(kNow);
   const int steps = static_cast<int>(fixture.timeline->steps.size());
