@@ -86,6 +86,11 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
     const int leads = stored.has_lead_cue() ? 1 : 0;
     if (!last && stored.last_seq() < stored.first_seq() - 1 + leads)
       return damaged(absl::StrCat("segment ", i, " is cut before its start"));
+    // The last one is open (-1), or cut by STOP where it stood, perhaps
+    // before its lead cue was due.
+    if (last && stored.last_seq() != -1 &&
+        stored.last_seq() < stored.first_seq() - 1)
+      return damaged(absl::StrCat("segment ", i, " is cut before its start"));
     if (stored.last_seq() >= 0 && stored.last_seq() - stored.first_seq() >=
                                       cues - stored.template_begin() + leads)
       return damaged(absl::StrCat("segment ", i, " runs off the timeline"));

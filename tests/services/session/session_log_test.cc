@@ -525,6 +525,30 @@ TEST_F(SessionLogStayLongerTest, TimesOutOfRangeAreDataLoss) {
   EXPECT_EQ(restore(stored).code(), absl::StatusCode::kDataLoss);
 }
 
+// Found by tests/fuzz/session_log_fuzz.cc: a last segment cut before its
+// start (seq 0 after 15) was taken; STAY_LONGER then started the next segment
+// at seq 1, a log that did not read back.
+TEST_F(SessionLogStayLongerTest, ALastSegmentCutBeforeItsStartIsDataLoss) {
+  SessionLog log = NewLog();
+  ASSERT_TRUE(
+      log.Apply(yoga::session::v1::CONTROL_ACTION_NEXT, At(20000), "s").ok());
+  yoga::storage::v1::SessionProgress stored = log.ToProto();
+  ASSERT_EQ(stored.segments_size(), 2);
+  ASSERT_GT(stored.segments(1).first_seq(), 1);
+  auto restore = [&] {
+    return SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                 kTiming, stored)
+        .status();
+  };
+  stored.mutable_segments(1)->set_last_seq(0);
+  EXPECT_EQ(restore().code(), absl::StatusCode::kDataLoss);
+  stored.mutable_segments(1)->set_last_seq(-2);
+  EXPECT_EQ(restore().code(), absl::StatusCode::kDataLoss);
+  // Stopped before anything of it went out: cut where it starts.
+  stored.mutable_segments(1)->set_last_seq(stored.segments(1).first_seq() - 1);
+  EXPECT_TRUE(restore().ok()) << restore();
+}
+
 // Found by tests/fuzz/session_log_fuzz.cc: a row counting a PAUSE but keeping
 // none of its events sent a stream that was behind past the end of the kept
 // events (out of range) once adopted.
