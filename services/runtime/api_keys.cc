@@ -40,6 +40,12 @@ bool IsSha256Hex(absl::string_view hex) {
 }
 
 absl::StatusOr<unsigned> ParsePermissions(absl::string_view names) {
+  // A bare "permissions" has no value at all, and splitting nothing gives no
+  // names: a key that may call nothing.
+  if (names.empty()) {
+    return absl::InvalidArgumentError(
+        "permissions= needs planner, sessions or planner,sessions");
+  }
   unsigned permissions = 0;
   for (absl::string_view name : absl::StrSplit(names, ',')) {
     if (name == "planner") {

@@ -27,6 +27,9 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view text) {
     return invalid("an IPv6 host needs brackets, as in [::1]:50051");
   }
   if (host.empty()) return invalid("no host");
+  // Brackets only around the host: "[[::1]]" would print as another address.
+  if (host.find_first_of("[]") != absl::string_view::npos)
+    return invalid("a host holds no brackets but those around an IPv6 host");
   int port = 0;
   if (port_text.empty() || !absl::SimpleAtoi(port_text, &port) || port < 0 ||
       port > 65535) {

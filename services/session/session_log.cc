@@ -29,6 +29,16 @@ constexpr uint64_t kMaxControls = 5000;
 // The most recent controls kept in the history (with their request ids): a
 // row stays the same size whatever the session's control history.
 constexpr size_t kHistoryKept = 64;
+// Any session time or shift a stored log may hold, about 30 years either way:
+// far past any session, and small enough that sums of a few never overflow.
+constexpr int64_t kMaxStoredMs = int64_t{1} << 40;
+// google.protobuf.Timestamp's own range, 0001-01-01 to 9999-12-31.
+constexpr int64_t kMinTimestampSeconds = -62'135'596'800;
+constexpr int64_t kMaxTimestampSeconds = 253'402'300'799;
+
+bool StoredMsInRange(int64_t ms) {
+  return ms >= -kMaxStoredMs && ms <= kMaxStoredMs;
+}
 
 int64_t Ms(absl::Duration duration) {
   return absl::ToInt64Milliseconds(duration);
@@ -73,8 +83,18 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
     if (stored.first_seq() != next_seq)
       return damaged(absl::StrCat("segment ", i, " starts at seq ",
                                   stored.first_seq(), ", not ", next_seq));
+    if (!StoredMsInRange(stored.shift_ms()) ||
+        !StoredMsInRange(stored.cut_ms()) ||
+        !StoredMsInRange(stored.lead_cue().offset_ms()) ||
+        !StoredMsInRange(stored.lead_cue().duration_ms()))
+      return damaged(absl::StrCat("segment ", i, " has a time out of range"));
     const int leads = stored.has_lead_cue() ? 1 : 0;
     if (!last && stored.last_seq() < stored.first_seq() - 1 + leads)
+      return damaged(absl::StrCat("segment ", i, " is cut before its start"));
+    // The last one is open (-1), or cut by STOP where it stood, perhaps
+    // before its lead cue was due.
+    if (last && stored.last_seq() != -1 &&
+        stored.last_seq() < stored.first_seq() - 1)
       return damaged(absl::StrCat("segment ", i, " is cut before its start"));
     if (stored.last_seq() >= 0 && stored.last_seq() - stored.first_seq() >=
                                       cues - stored.template_begin() + leads)
@@ -89,6 +109,15 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
     if (leads > 0) segment.lead = stored.lead_cue();
     next_seq = stored.last_seq() + 1;
   }
+  if (!StoredMsInRange(progress.stop_ms()) ||
+      !StoredMsInRange(progress.base_ms()) ||
+      !StoredMsInRange(progress.busy_until_ms()))
+    return damaged("a session time is out of range");
+  if (progress.running_since().seconds() < kMinTimestampSeconds ||
+      progress.running_since().seconds() > kMaxTimestampSeconds ||
+      progress.running_since().nanos() < 0 ||
+      progress.running_since().nanos() > 999'999'999)
+    return damaged("running_since is not a valid time");
   log.running_ = progress.running();
   log.stopped_ = progress.stopped();
   log.stop_ms_ = progress.stop_ms();
@@ -100,6 +129,9 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
   log.controls_total_ = progress.controls_total();
   if (log.controls_total_ < log.controls_.size())
     return damaged("fewer controls in all than kept");
+  // A stream behind on PAUSED/RESUMED events reads the newest one kept.
+  if (log.controls_total_ > 0 && log.controls_.empty())
+    return damaged("controls counted but none kept");
   log.history_.assign(progress.history().begin(), progress.history().end());
   log.history_total_ =
       std::max<uint64_t>(progress.history_total(), progress.history_size());

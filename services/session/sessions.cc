@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
+#include "services/common/slug.h"
 #include "services/session/practice_history.h"
 #include "services/shared/breath_length.h"
 
@@ -68,9 +69,15 @@ absl::StatusOr<v1::SessionOptions> FilledOptions(
     std::string known;
     for (const auto& [id, pack] : packs)
       absl::StrAppend(&known, known.empty() ? "" : ", ", id);
-    violations.Add("options.voice_pack",
-                   absl::StrCat("no voice pack \"", options.voice_pack(),
-                                "\" on this server; it has: ", known));
+    // Only an id of the form ids have is repeated back (it may be anything).
+    violations.Add(
+        "options.voice_pack",
+        IsSlug(options.voice_pack())
+            ? absl::StrCat("no voice pack \"", options.voice_pack(),
+                           "\" on this server; it has: ", known)
+            : absl::StrCat("is not a voice pack id (lower-case words joined "
+                           "by '-'); this server has: ",
+                           known));
   }
   if (options.has_lead_in()) {
     const absl::Duration lead_in = FromProtoDuration(options.lead_in());

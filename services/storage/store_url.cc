@@ -21,6 +21,9 @@
 namespace yoga::storage {
 namespace {
 
+// Shown instead of text that may hold a password redaction cannot remove.
+constexpr absl::string_view kNotShown = "(not shown: it may hold a password)";
+
 constexpr absl::string_view kAcceptedForms =
     "use sqlite:PATH, a file path, or "
     "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?PARAMS]";
@@ -312,7 +315,7 @@ absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url) {
     // "host=db user=yoga password=..." would otherwise become a file of
     // that name, and its password a log line.
     if (absl::StrContains(url, '=')) {
-      return BadUrl("(not shown: it may hold a password)",
+      return BadUrl(kNotShown,
                     "a libpq key=value string is not accepted; give a "
                     "postgresql://USER@HOST:PORT/DB URL (password in "
                     "PGPASSWORD) or a file path without '='");
@@ -325,8 +328,40 @@ absl::StatusOr<StoreUrl> ParseStoreUrl(absl::string_view url) {
   return BadUrl(url, absl::StrCat("no backend for \"", scheme, "://\""));
 }
 
+namespace {
+
+// The secrets libpq reads from `text` (its password and sslpassword), none
+// when it cannot read `text` at all.
+std::vector<std::string> SecretsLibpqReads(absl::string_view text) {
+  std::vector<std::string> secrets;
+  const std::string text_string(text);
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> parsed(
+      PQconninfoParse(text_string.c_str(), &error), &PQconninfoFree);
+  PQfreemem(error);
+  if (parsed == nullptr) return secrets;
+  for (const PQconninfoOption* option = parsed.get();
+       option->keyword != nullptr; ++option) {
+    if (IsSecretKeyword(option->keyword) && option->val != nullptr &&
+        *option->val != '\0') {
+      secrets.emplace_back(option->val);
+    }
+  }
+  return secrets;
+}
+
+}  // namespace
+
 std::string RedactPassword(absl::string_view url) {
-  return RedactPasswordIn(url, kMaxRedactionDepth);
+  std::string redacted = RedactPasswordIn(url, kMaxRedactionDepth);
+  // libpq itself is the judge: what is shown must give it no password, and
+  // must not hold the one it reads from `url` (its rules for '@', '?' and
+  // brackets are its own). Otherwise nothing is shown.
+  bool safe = SecretsLibpqReads(redacted).empty();
+  for (const std::string& secret : SecretsLibpqReads(url)) {
+    if (absl::StrContains(redacted, secret)) safe = false;
+  }
+  return safe ? redacted : std::string(kNotShown);
 }
 
 }  // namespace yoga::storage

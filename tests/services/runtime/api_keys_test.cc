@@ -42,6 +42,16 @@ TEST(ApiKeysTest, ReadsKeysWithPermissionsAndQuotas) {
   EXPECT_EQ((*keys)[1].burst, kDefaultBurst);
 }
 
+// Found by tests/fuzz/api_keys_fuzz.cc: a bare "permissions" (no '=') was
+// taken as a key that may call nothing.
+TEST(ApiKeysTest, PermissionsNeedAValue) {
+  EXPECT_EQ(ErrorOf("acme sha256=" + kHash + " permissions\n"),
+            "keys.txt:1: permissions= needs planner, sessions or "
+            "planner,sessions");
+  EXPECT_THAT(ErrorOf("acme sha256=" + kHash + " permissions=\n"),
+              HasSubstr("keys.txt:1: permissions= needs planner"));
+}
+
 TEST(ApiKeysTest, ErrorsNameTheFileLineAndWhatIsWrong) {
   EXPECT_EQ(ErrorOf("\nacme sha256=abc permissions=planner\n"),
             "keys.txt:2: sha256 must be 64 lowercase hex digits (printf %s "

@@ -24,6 +24,16 @@ TEST(ListenAddressTest, ParsesBracketedIpv6AndPrintsItBack) {
   EXPECT_EQ(address->ToString(), "[::1]:0");
 }
 
+// Found by tests/fuzz/listen_address_fuzz.cc: "[[2]]:0" was taken as host
+// "[2]", which printed as "[2]:0" and read back as host "2".
+TEST(ListenAddressTest, RefusesBracketsInsideTheHost) {
+  for (absl::string_view text : {"[[2]]:0", "[[::1]]:80", "a]b:1", "[a[b]:1"}) {
+    EXPECT_THAT(std::string(ParseListenAddress(text).status().message()),
+                HasSubstr("brackets"))
+        << text;
+  }
+}
+
 TEST(ListenAddressTest, SaysWhatIsWrong) {
   EXPECT_THAT(std::string(ParseListenAddress("localhost").status().message()),
               HasSubstr("no port"));

@@ -4,6 +4,7 @@
 #include "services/session/session_log.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -489,6 +490,76 @@ TEST_F(SessionLogStayLongerTest, ADamagedLeadCueIsDataLoss) {
   // Its prompt said after the cues it comes before.
   stored.mutable_segments(1)->mutable_lead_cue()->set_offset_ms(
       timeline_.end_ms + 60000);
+  auto restored = SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                        kTiming, stored);
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+}
+
+// Found by tests/fuzz/session_log_fuzz.cc: a stored shift near the int64 limit
+// overflowed the lead cue check (undefined behaviour), and a time beyond the
+// Timestamp range overflowed session time.
+TEST_F(SessionLogStayLongerTest, TimesOutOfRangeAreDataLoss) {
+  SessionLog log = NewLog();
+  ASSERT_TRUE(Stay(log, hold_.hold_start_ms + 2000).ok());
+  const yoga::storage::v1::SessionProgress good = log.ToProto();
+  auto restore = [&](const yoga::storage::v1::SessionProgress& stored) {
+    return SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                 kTiming, stored)
+        .status();
+  };
+  ASSERT_TRUE(restore(good).ok());
+  yoga::storage::v1::SessionProgress stored = good;
+  stored.mutable_segments(1)->set_shift_ms(std::numeric_limits<int64_t>::max() -
+                                           1000);
+  EXPECT_EQ(restore(stored).code(), absl::StatusCode::kDataLoss);
+  stored = good;
+  stored.set_base_ms(std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(restore(stored).code(), absl::StatusCode::kDataLoss);
+  stored = good;
+  stored.mutable_running_since()->set_seconds(
+      std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(restore(stored).code(), absl::StatusCode::kDataLoss);
+  stored = good;
+  stored.mutable_segments(1)->mutable_lead_cue()->set_duration_ms(
+      std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(restore(stored).code(), absl::StatusCode::kDataLoss);
+}
+
+// Found by tests/fuzz/session_log_fuzz.cc: a last segment cut before its
+// start (seq 0 after 15) was taken; STAY_LONGER then started the next segment
+// at seq 1, a log that did not read back.
+TEST_F(SessionLogStayLongerTest, ALastSegmentCutBeforeItsStartIsDataLoss) {
+  SessionLog log = NewLog();
+  ASSERT_TRUE(
+      log.Apply(yoga::session::v1::CONTROL_ACTION_NEXT, At(20000), "s").ok());
+  yoga::storage::v1::SessionProgress stored = log.ToProto();
+  ASSERT_EQ(stored.segments_size(), 2);
+  ASSERT_GT(stored.segments(1).first_seq(), 1);
+  auto restore = [&] {
+    return SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                 kTiming, stored)
+        .status();
+  };
+  stored.mutable_segments(1)->set_last_seq(0);
+  EXPECT_EQ(restore().code(), absl::StatusCode::kDataLoss);
+  stored.mutable_segments(1)->set_last_seq(-2);
+  EXPECT_EQ(restore().code(), absl::StatusCode::kDataLoss);
+  // Stopped before anything of it went out: cut where it starts.
+  stored.mutable_segments(1)->set_last_seq(stored.segments(1).first_seq() - 1);
+  EXPECT_TRUE(restore().ok()) << restore();
+}
+
+// Found by tests/fuzz/session_log_fuzz.cc: a row counting a PAUSE but keeping
+// none of its events sent a stream that was behind past the end of the kept
+// events (out of range) once adopted.
+TEST_F(SessionLogStayLongerTest, ControlsCountedButNotKeptAreDataLoss) {
+  SessionLog log = NewLog();
+  ASSERT_TRUE(log.Apply(yoga::session::v1::CONTROL_ACTION_PAUSE,
+                        At(hold_.hold_start_ms), "s")
+                  .ok());
+  yoga::storage::v1::SessionProgress stored = log.ToProto();
+  ASSERT_EQ(stored.controls_total(), 1u);
+  stored.clear_recent_controls();
   auto restored = SessionLog::FromProto(testing::PresetTimeline(), Extension(),
                                         kTiming, stored);
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);

@@ -259,6 +259,19 @@ TEST_F(SessionsTest, WithoutAStoreThereIsNoHistory) {
   EXPECT_THAT(status.message(), HasSubstr("--database=memory"));
 }
 
+// Found by tests/fuzz/session_requests_fuzz.cc: the refusal repeated any
+// voice pack given, megabytes included.
+TEST_F(SessionsTest, AnUnknownVoicePackIsNamedOnlyWhenItHasTheFormOfAnId) {
+  StartSessionRequest request = PresetRequest();
+  request.mutable_options()->set_voice_pack("whispering-pines");
+  EXPECT_THAT(Start(request).status().message(),
+              HasSubstr("no voice pack \"whispering-pines\" on this server"));
+  request.mutable_options()->set_voice_pack(std::string(5000, 'x'));
+  const absl::Status refused = Start(request).status();
+  EXPECT_THAT(FieldsOf(refused), ElementsAre("options.voice_pack"));
+  EXPECT_LT(refused.message().size(), 300u) << refused.message();
+}
+
 TEST_F(SessionsTest, AStartRetriedWithItsRequestIdIsTheSameSessionForItsKey) {
   StartSessionRequest request = PresetRequest();
   request.set_request_id("6f1c2d9e-start");

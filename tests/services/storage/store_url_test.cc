@@ -264,5 +264,37 @@ TEST(StoreUrlTest, SslModeReachesLibpq) {
   EXPECT_THAT(error.message(), HasSubstr("sslmode"));
 }
 
+// Found by tests/fuzz/store_url_fuzz.cc (its inputs are kept in
+// tests/fuzz/corpus/store_url/): texts whose password libpq reads but the
+// redaction showed.
+TEST(StoreUrlTest, RedactPasswordHidesEveryPasswordLibpqReads) {
+  // libpq decodes parameter names: this is its password too.
+  EXPECT_THAT(
+      Postgres("postgresql://u@h/db?pass%77ord=s3cret").connection_options,
+      Contains(Pair("password", "s3cret")));
+  for (absl::string_view url : {
+           // key=value words, whatever else the text holds.
+           "host=db user=yoga password=s3cret dbname=yoga",
+           "host=db password=s3cret dbname=x://y",
+           // A '@' in the query, before or inside the password's value.
+           "postgresql://h/db?application_name=a@b&password=s3cret",
+           "postgresql://h/db?sslmode=require&password=s3c@ret",
+           "postgresql://u@h/db?password=s3c@ret",
+           // A value holding '?', and a query that starts after a '?' libpq
+           // reads as part of the host.
+           "postgresql://u@h/db?password=s3c?ret&sslmode=require",
+           "postgresql://u@[::1?x]/db?password=s3cret",
+           "postgresql://u@h/db?pass%77ord=s3cret",
+       }) {
+    const std::string redacted = RedactPassword(url);
+    EXPECT_THAT(redacted, AllOf(Not(HasSubstr("s3c")), Not(HasSubstr("ret"))))
+        << url;
+  }
+  EXPECT_EQ(
+      RedactPassword("postgresql://u@h/db?password=s3c?ret&sslmode=require"),
+      "postgresql://u@h/db?sslmode=require");
+  EXPECT_EQ(RedactPassword("host=db password=s3cret"), "host=db");
+}
+
 }  // namespace
 }  // namespace yoga::storage
