@@ -126,7 +126,8 @@ CREATE INDEX practice_records_by_owner
 // The same text serves both dialects.
 constexpr char kVersion3[] = R"sql(
 CREATE INDEX sessions_finished ON sessions (updated_at, id) WHERE finished;
-CREATE INDEX routine_owners_by_use ON routine_owners (used_at);
+CREATE INDEX routine_owners_by_use
+  ON routine_owners (used_at, owner, routine_id);
 CREATE INDEX routine_owners_by_routine ON routine_owners (routine_id);
 CREATE INDEX practice_records_by_start
   ON practice_records (start_time, session_id);
