@@ -1,11 +1,14 @@
 // yoga-planner: the planner service alone. It reads the catalog from a
 // yoga-catalog (or yoga-studio) over gRPC, refreshes it when its etag changes,
 // and keeps planning on its copy while the catalog cannot be reached.
+#include <optional>
+
 #include "services/catalog/catalog_watch_flags.h"
 #include "services/planner/planner_flags.h"
 #include "services/planner/planner_service.h"
 #include "services/runtime/peer_channel.h"
 #include "services/runtime/server_main.h"
+#include "services/storage/retention_sweeper.h"
 #include "services/storage/storage_flags.h"
 
 int main(int argc, char** argv) {
@@ -23,9 +26,15 @@ int main(int argc, char** argv) {
   auto preset_files = yoga::planner::ReadPresetFilesFromFlags();
   if (!preset_files.ok())
     return yoga::ExitOnStartupError("yoga-planner", preset_files.status());
+  auto retention = yoga::planner::RoutineRetentionFromFlags();
+  if (!retention.ok())
+    return yoga::ExitOnStartupError("yoga-planner", retention.status());
   auto store = yoga::storage::OpenStoreFromFlags();
   if (!store.ok())
     return yoga::ExitOnStartupError("yoga-planner", store.status());
+  // Routines no reader has used for long leave the database.
+  std::optional<yoga::storage::RetentionSweeper> sweeper;
+  if (*store != nullptr) sweeper.emplace(**store, *retention);
   yoga::planner::Planner planner(*std::move(preset_files),
                                  yoga::planner::kDefaultStoreCapacity,
                                  store->get());

@@ -186,6 +186,23 @@ absl::StatusOr<Routine> Planner::ComposeRoutine(
   return routine;
 }
 
+void Planner::RenewDatabaseCopy(absl::string_view owner,
+                                const Routine& routine) {
+  // Reading marks the routine used for `owner` (store.h); a copy the
+  // retention sweep took while this planner served it from memory is put
+  // back, so other replicas and restarts still find it. Failures leave the
+  // routine held but not renewed: the next call tries again.
+  absl::StatusOr<std::optional<std::string>> read =
+      database_->GetRoutine(owner, routine.id());
+  if (!read.ok()) return;
+  if (!read->has_value() &&
+      !database_->PutRoutine(owner, routine.id(), routine.SerializeAsString())
+           .ok()) {
+    return;
+  }
+  store_.Put(owner, routine);
+}
+
 absl::StatusOr<Routine> Planner::GetRoutine(
     const yoga::planner::v1::GetRoutineRequest& request,
     absl::string_view owner) {
@@ -209,7 +226,13 @@ absl::StatusOr<Routine> Planner::GetRoutine(
       if (preset.routine().id() == id) return preset.routine();
     }
   }
-  if (std::optional<Routine> routine = store_.Get(owner, id)) return *routine;
+  if (std::optional<RoutineStore::Held> held = store_.Find(owner, id)) {
+    if (database_ != nullptr &&
+        absl::Now() - held->put_at >= storage::kRoutineUseRefresh) {
+      RenewDatabaseCopy(held->owner, held->routine);
+    }
+    return std::move(held->routine);
+  }
   std::optional<std::string> stored;
   if (database_ != nullptr) {
     auto read = database_->GetRoutine(owner, id);

@@ -59,6 +59,10 @@ class Planner {
     std::vector<yoga::planner::v1::Preset> presets;
   };
   absl::StatusOr<std::shared_ptr<const Snapshot>> Current() const;
+  // For a routine held in memory past storage::kRoutineUseRefresh: renews
+  // the database's mark that `owner` uses it, so the retention sweep keeps it.
+  void RenewDatabaseCopy(absl::string_view owner,
+                         const yoga::type::v1::Routine& routine);
 
   const std::vector<PresetFile> preset_files_;
   RoutineStore store_;

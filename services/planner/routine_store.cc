@@ -5,11 +5,12 @@
 namespace yoga::planner {
 
 void RoutineStore::Put(absl::string_view owner,
-                       const yoga::type::v1::Routine& routine) {
+                       const yoga::type::v1::Routine& routine, absl::Time now) {
   Key key(owner, routine.id());
   absl::MutexLock lock(&mutex_);
   if (auto it = slots_.find(key); it != slots_.end()) {
     order_.splice(order_.begin(), order_, it->second.position);
+    it->second.put_at = now;
     return;
   }
   if (capacity_ == 0) return;
@@ -18,18 +19,18 @@ void RoutineStore::Put(absl::string_view owner,
     order_.pop_back();
   }
   order_.push_front(key);
-  slots_.emplace(std::move(key), Slot{routine, order_.begin()});
+  slots_.emplace(std::move(key), Slot{routine, order_.begin(), now});
 }
 
-std::optional<yoga::type::v1::Routine> RoutineStore::Get(
-    absl::string_view owner, absl::string_view id) {
+std::optional<RoutineStore::Held> RoutineStore::Find(absl::string_view owner,
+                                                     absl::string_view id) {
   absl::MutexLock lock(&mutex_);
   for (absl::string_view reader :
        {owner, absl::string_view(storage::kEveryOwner)}) {
     auto it = slots_.find(Key(reader, id));
     if (it == slots_.end()) continue;
     order_.splice(order_.begin(), order_, it->second.position);
-    return it->second.routine;
+    return Held{it->second.routine, std::string(reader), it->second.put_at};
   }
   return std::nullopt;
 }

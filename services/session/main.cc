@@ -2,6 +2,7 @@
 // and reads the catalog from a yoga-catalog, both over gRPC, and keeps its copy
 // of the catalog while the catalog service cannot be reached.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -12,6 +13,7 @@
 #include "services/runtime/server_main.h"
 #include "services/session/session_flags.h"
 #include "services/session/session_service.h"
+#include "services/storage/retention_sweeper.h"
 #include "services/storage/storage_flags.h"
 
 ABSL_FLAG(std::string, planner, "127.0.0.1:50053",
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
   auto config = yoga::session::SessionConfigFromFlags();
   if (!config.ok())
     return yoga::ExitOnStartupError("yoga-session", config.status());
+  auto retention = yoga::session::SessionRetentionFromFlags();
+  if (!retention.ok())
+    return yoga::ExitOnStartupError("yoga-session", retention.status());
   auto packs = yoga::session::LoadVoicePacksFromFlags();
   if (!packs.ok())
     return yoga::ExitOnStartupError("yoga-session", packs.status());
@@ -49,6 +54,9 @@ int main(int argc, char** argv) {
   if (!store.ok())
     return yoga::ExitOnStartupError("yoga-session", store.status());
   config->store = store->get();
+  // Finished sessions (and old records, if asked) leave the database.
+  std::optional<yoga::storage::RetentionSweeper> sweeper;
+  if (*store != nullptr) sweeper.emplace(**store, *retention);
 
   yoga::catalog::LatestCatalog catalog;
   watch->use = [&](std::shared_ptr<const yoga::catalog::Catalog> fetched) {

@@ -32,6 +32,14 @@ ABSL_FLAG(absl::Duration, session_sweep, absl::Seconds(10),
           "how often sessions that ended unheard are looked for, to write "
           "their practice records");
 
+ABSL_FLAG(absl::Duration, keep_finished_sessions, absl::Hours(24 * 30),
+          "with a database: a session that ended is deleted this long after "
+          "its last change (its practice record stays); 0 keeps them for "
+          "ever");
+ABSL_FLAG(absl::Duration, keep_practice_records, absl::ZeroDuration(),
+          "with a database: practice records of sessions started longer ago "
+          "are deleted; 0 (the default) keeps the runners' history for ever");
+
 namespace yoga::session {
 
 absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
@@ -73,6 +81,28 @@ absl::StatusOr<SessionServiceConfig> SessionConfigFromFlags() {
   if (config.store_sweep < absl::Milliseconds(100))
     return bad("session_sweep", "must be at least 100ms");
   return config;
+}
+
+absl::StatusOr<storage::RetentionPolicy> SessionRetentionFromFlags() {
+  storage::RetentionPolicy policy;
+  policy.keep_finished_sessions = absl::GetFlag(FLAGS_keep_finished_sessions);
+  policy.keep_practice_records = absl::GetFlag(FLAGS_keep_practice_records);
+  auto bad = [](absl::string_view flag, absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", why));
+  };
+  // A session is read back for a while after it ends (GetSession, a
+  // resumed client, a retried StartSession): not deleted at once.
+  if (policy.keep_finished_sessions != absl::ZeroDuration() &&
+      policy.keep_finished_sessions < absl::Hours(1)) {
+    return bad("keep_finished_sessions",
+               "must be 0 (keep for ever) or at least 1h");
+  }
+  if (policy.keep_practice_records != absl::ZeroDuration() &&
+      policy.keep_practice_records < absl::Hours(24)) {
+    return bad("keep_practice_records",
+               "must be 0 (keep for ever) or at least 24h");
+  }
+  return policy;
 }
 
 absl::StatusOr<VoicePacks> LoadVoicePacksFromFlags() {

@@ -121,10 +121,23 @@ CREATE INDEX practice_records_by_owner
   ON practice_records (owner, profile_id, start_time DESC, session_id DESC);
 )sql";
 
+// Version 3: retention. Each sweep (statements.h) reads its rows oldest
+// first through an index, and a routine's readers are found by routine id.
+// The same text serves both dialects.
+constexpr char kVersion3[] = R"sql(
+CREATE INDEX sessions_finished ON sessions (updated_at, id) WHERE finished;
+CREATE INDEX routine_owners_by_use
+  ON routine_owners (used_at, owner, routine_id);
+CREATE INDEX routine_owners_by_routine ON routine_owners (routine_id);
+CREATE INDEX practice_records_by_start
+  ON practice_records (start_time, session_id);
+)sql";
+
 // Append only; never edit a migration a database may have applied.
 constexpr Migration kMigrations[] = {
     {1, kVersion1Sqlite, kVersion1Postgres},
     {2, kVersion2Sqlite, kVersion2Postgres},
+    {3, kVersion3, kVersion3},
 };
 
 }  // namespace

@@ -116,11 +116,26 @@ absl::Status SqlStore::PutRoutine(absl::string_view owner, absl::string_view id,
 
 absl::StatusOr<std::optional<std::string>> SqlStore::GetRoutine(
     absl::string_view owner, absl::string_view id) {
+  const absl::Time now = absl::Now();
   return Read<std::optional<std::string>>(
       [&](SqlConnection& connection, std::optional<std::string>& routine) {
-        return connection.Query(
-            kGetRoutine, SqlParams().Text(id).Text(owner),
-            [&](const SqlRow& row) { routine = row.Bytes(0); });
+        bool mark_is_old = false;
+        absl::Status status =
+            connection.Query(kGetRoutineAndMarkAge,
+                             SqlParams().Text(id).Text(owner).Int64(
+                                 ToStoredTime(now - kRoutineUseRefresh)),
+                             [&](const SqlRow& row) {
+                               routine = row.Bytes(0);
+                               mark_is_old = row.Int(1) != 0;
+                             });
+        if (!status.ok() || !mark_is_old) return status;
+        // Best effort (store.h): the routine was read; a mark not moved
+        // only brings its sweep closer, and the next read tries again.
+        connection
+            .Execute(kMarkRoutineUsed,
+                     SqlParams().Text(owner).Text(id).Int64(ToStoredTime(now)))
+            .IgnoreError();
+        return absl::OkStatus();
       });
 }
 
@@ -254,6 +269,64 @@ absl::StatusOr<std::vector<PracticeRecord>> SqlStore::ListPracticeRecords(
     return connection.Query(
         query.before ? kListRecordsBefore : kListRecords, params,
         [&](const SqlRow& row) { records.push_back(ReadRecord(row)); });
+  });
+}
+
+absl::StatusOr<int64_t> SqlStore::DeleteFinishedSessions(
+    absl::Time finished_before, int limit) {
+  if (limit <= 0) return 0;
+  return Read<int64_t>([&](SqlConnection& connection, int64_t& deleted) {
+    absl::StatusOr<int64_t> done = connection.Execute(
+        kDeleteFinishedSessions,
+        SqlParams().Int64(ToStoredTime(finished_before)).Int64(limit));
+    if (!done.ok()) return done.status();
+    deleted = *done;
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<SweptRoutines> SqlStore::DeleteUnusedRoutines(
+    absl::Time unused_since, int limit) {
+  if (limit <= 0) return SweptRoutines();
+  return Read<SweptRoutines>([&](SqlConnection& connection,
+                                 SweptRoutines& swept) {
+    // One transaction: a routine is removed with its last reader's
+    // mark, or not at all. A reader putting the routine again at the
+    // same moment can, under PostgreSQL, be left with a mark and no
+    // routine (its put saw the routine still there); GetRoutine then
+    // answers nullopt and composing it again puts it back.
+    return connection.InTransaction(Transaction::kWrite, [&]() -> absl::Status {
+      std::vector<std::string> routine_ids;
+      absl::StatusOr<int64_t> readers = connection.Run(
+          kDeleteUnusedReaders,
+          SqlParams().Int64(ToStoredTime(unused_since)).Int64(limit),
+          [&](const SqlRow& row) { routine_ids.push_back(row.Bytes(0)); });
+      if (!readers.ok()) return readers.status();
+      swept.readers = static_cast<int64_t>(routine_ids.size());
+      std::sort(routine_ids.begin(), routine_ids.end());
+      routine_ids.erase(std::unique(routine_ids.begin(), routine_ids.end()),
+                        routine_ids.end());
+      for (const std::string& id : routine_ids) {
+        absl::StatusOr<int64_t> routines =
+            connection.Execute(kDeleteUnreadRoutine, SqlParams().Text(id));
+        if (!routines.ok()) return routines.status();
+        swept.routines += *routines;
+      }
+      return absl::OkStatus();
+    });
+  });
+}
+
+absl::StatusOr<int64_t> SqlStore::DeletePracticeRecords(
+    absl::Time started_before, int limit) {
+  if (limit <= 0) return 0;
+  return Read<int64_t>([&](SqlConnection& connection, int64_t& deleted) {
+    absl::StatusOr<int64_t> done = connection.Execute(
+        kDeletePracticeRecords,
+        SqlParams().Int64(ToStoredTime(started_before)).Int64(limit));
+    if (!done.ok()) return done.status();
+    deleted = *done;
+    return absl::OkStatus();
   });
 }
 

@@ -160,6 +160,12 @@ class SqlStore : public Store {
                                                        int limit) final;
   absl::StatusOr<std::vector<PracticeRecord>> ListPracticeRecords(
       const PracticeQuery& query) final;
+  absl::StatusOr<int64_t> DeleteFinishedSessions(absl::Time finished_before,
+                                                 int limit) final;
+  absl::StatusOr<SweptRoutines> DeleteUnusedRoutines(absl::Time unused_since,
+                                                     int limit) final;
+  absl::StatusOr<int64_t> DeletePracticeRecords(absl::Time started_before,
+                                                int limit) final;
 
  protected:
   SqlStore(std::string description, SqlDialect dialect);

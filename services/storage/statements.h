@@ -19,10 +19,15 @@ inline constexpr char kPutRoutineOwner[] =
     "INSERT INTO routine_owners (owner, routine_id, used_at) "
     "VALUES ($1, $2, $3) "
     "ON CONFLICT (owner, routine_id) DO UPDATE SET used_at = excluded.used_at";
-inline constexpr char kGetRoutine[] =
-    "SELECT data FROM routines WHERE id = $1 AND EXISTS ("
+// Column 1: whether `owner` ($2) has a reader's mark older than $3.
+inline constexpr char kGetRoutineAndMarkAge[] =
+    "SELECT data, EXISTS (SELECT 1 FROM routine_owners WHERE routine_id = $1"
+    " AND owner = $2 AND used_at < $3) FROM routines WHERE id = $1 AND EXISTS ("
     " SELECT 1 FROM routine_owners WHERE routine_id = $1"
     " AND (owner = $2 OR owner = '*'))";
+inline constexpr char kMarkRoutineUsed[] =
+    "UPDATE routine_owners SET used_at = $3 "
+    "WHERE owner = $1 AND routine_id = $2 AND used_at < $3";
 // Columns 1 to 8 are those UpdateSession rewrites; owner and
 // start_request_id are written once.
 inline constexpr char kCreateSession[] =
@@ -70,6 +75,27 @@ inline constexpr char kListRecordsBefore[] =
     "WHERE owner = $1 AND profile_id = $2 AND start_time >= $3 "
     "AND (start_time, session_id) < ($5, $6) "
     "ORDER BY start_time DESC, session_id DESC LIMIT $4";
+
+// Retention: each deletes one batch, oldest first, through an index
+// (schema version 3) so that a batch reads no more rows than it deletes.
+// Neither dialect has one DELETE ... LIMIT they share; a subquery does it.
+inline constexpr char kDeleteFinishedSessions[] =
+    "DELETE FROM sessions WHERE id IN ("
+    " SELECT id FROM sessions WHERE finished AND updated_at < $1"
+    " ORDER BY updated_at, id LIMIT $2)";
+inline constexpr char kDeleteUnusedReaders[] =
+    "DELETE FROM routine_owners WHERE (owner, routine_id) IN ("
+    " SELECT owner, routine_id FROM routine_owners"
+    " WHERE used_at < $1 AND owner <> '*'"
+    " ORDER BY used_at, owner, routine_id LIMIT $2) "
+    "RETURNING routine_id";
+inline constexpr char kDeleteUnreadRoutine[] =
+    "DELETE FROM routines WHERE id = $1 AND NOT EXISTS ("
+    " SELECT 1 FROM routine_owners WHERE routine_id = $1)";
+inline constexpr char kDeletePracticeRecords[] =
+    "DELETE FROM practice_records WHERE session_id IN ("
+    " SELECT session_id FROM practice_records WHERE start_time < $1"
+    " ORDER BY start_time, session_id LIMIT $2)";
 
 // `sql` with SQLite's numbered parameters (?N) for PostgreSQL's ($N): SQLite
 // would take "$1" as a named parameter and number them by first use.

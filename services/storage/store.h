@@ -35,8 +35,22 @@ enum class SessionPhase {
   kCompleted = 4
 };
 
-// Routines put for this owner are anyone's: the presets.
+// Routines put for this owner are anyone's: the presets. They are never
+// swept (DeleteUnusedRoutines).
 inline constexpr char kEveryOwner[] = "*";
+
+// GetRoutine marks a routine used by its reader (routine_owners.used_at) when
+// the mark is older than this: at most one small write per reader, routine
+// and day, so that a routine partners keep playing is never swept.
+inline constexpr absl::Duration kRoutineUseRefresh = absl::Hours(24);
+
+// What one batch of DeleteUnusedRoutines removed.
+struct SweptRoutines {
+  // Readers' rows removed (a routine other owners still read stays).
+  int64_t readers = 0;
+  // Routines removed, their last reader gone.
+  int64_t routines = 0;
+};
 
 // One session row.
 struct SessionRow {
@@ -104,6 +118,8 @@ class Store {
   virtual absl::Status PutRoutine(absl::string_view owner, absl::string_view id,
                                   absl::string_view data) = 0;
   // nullopt when there is no such routine that `owner` or kEveryOwner put.
+  // Marks it used by `owner` if that mark is older than kRoutineUseRefresh
+  // (best effort: a failed mark fails nothing, the next read tries again).
   virtual absl::StatusOr<std::optional<std::string>> GetRoutine(
       absl::string_view owner, absl::string_view id) = 0;
 
@@ -135,6 +151,25 @@ class Store {
   // An owner's profile's records as `query` asks, newest first.
   virtual absl::StatusOr<std::vector<PracticeRecord>> ListPracticeRecords(
       const PracticeQuery& query) = 0;
+
+  // Retention (retention_sweeper.h). Each call is one short transaction
+  // deleting at most `limit` rows, oldest first, and returns how many it
+  // deleted: a caller sweeps by calling again until fewer than `limit` go,
+  // so a sweep never holds a lock for long.
+  //
+  // Sessions with finished set and updated_at < finished_before. Their
+  // practice records stay. A StartSession retried with the request_id of a
+  // deleted session starts a new one.
+  virtual absl::StatusOr<int64_t> DeleteFinishedSessions(
+      absl::Time finished_before, int limit) = 0;
+  // Readers' marks (see PutRoutine, GetRoutine) with used_at < unused_since,
+  // except kEveryOwner's, and then each routine whose last reader that was.
+  // `limit` bounds the readers' rows.
+  virtual absl::StatusOr<SweptRoutines> DeleteUnusedRoutines(
+      absl::Time unused_since, int limit) = 0;
+  // Practice records with start_time < started_before.
+  virtual absl::StatusOr<int64_t> DeletePracticeRecords(
+      absl::Time started_before, int limit) = 0;
 };
 
 struct StoreOptions {

@@ -2,6 +2,8 @@
 // machine. The planner reads the catalog, and the session service calls the
 // planner, through in-process channels: the same client code yoga-planner and
 // yoga-session use over the network.
+#include <optional>
+
 #include "services/catalog/catalog_flags.h"
 #include "services/catalog/catalog_service.h"
 #include "services/catalog/catalog_watcher.h"
@@ -10,6 +12,7 @@
 #include "services/runtime/server_main.h"
 #include "services/session/session_flags.h"
 #include "services/session/session_service.h"
+#include "services/storage/retention_sweeper.h"
 #include "services/storage/storage_flags.h"
 
 int main(int argc, char** argv) {
@@ -28,6 +31,14 @@ int main(int argc, char** argv) {
   auto session_config = yoga::session::SessionConfigFromFlags();
   if (!session_config.ok())
     return yoga::ExitOnStartupError("yoga-studio", session_config.status());
+  // One sweep for both: the session service's rows and the planner's.
+  auto retention = yoga::session::SessionRetentionFromFlags();
+  if (!retention.ok())
+    return yoga::ExitOnStartupError("yoga-studio", retention.status());
+  auto routine_retention = yoga::planner::RoutineRetentionFromFlags();
+  if (!routine_retention.ok())
+    return yoga::ExitOnStartupError("yoga-studio", routine_retention.status());
+  retention->keep_unused_routines = routine_retention->keep_unused_routines;
   auto voice_packs = yoga::session::LoadVoicePacksFromFlags();
   if (!voice_packs.ok())
     return yoga::ExitOnStartupError("yoga-studio", voice_packs.status());
@@ -36,6 +47,8 @@ int main(int argc, char** argv) {
   if (!store.ok())
     return yoga::ExitOnStartupError("yoga-studio", store.status());
   session_config->store = store->get();
+  std::optional<yoga::storage::RetentionSweeper> sweeper;
+  if (*store != nullptr) sweeper.emplace(**store, *retention);
 
   yoga::catalog::CatalogServiceImpl catalog_service(*catalog);
   yoga::planner::Planner planner(*std::move(preset_files),

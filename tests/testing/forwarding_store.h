@@ -59,6 +59,19 @@ class ForwardingStore : public storage::Store {
     return store_->ListPracticeRecords(query);
   }
 
+  absl::StatusOr<int64_t> DeleteFinishedSessions(absl::Time finished_before,
+                                                 int limit) override {
+    return store_->DeleteFinishedSessions(finished_before, limit);
+  }
+  absl::StatusOr<storage::SweptRoutines> DeleteUnusedRoutines(
+      absl::Time unused_since, int limit) override {
+    return store_->DeleteUnusedRoutines(unused_since, limit);
+  }
+  absl::StatusOr<int64_t> DeletePracticeRecords(absl::Time started_before,
+                                                int limit) override {
+    return store_->DeletePracticeRecords(started_before, limit);
+  }
+
   storage::Store& inner() { return *store_; }
 
  private:

@@ -45,5 +45,25 @@ TEST(RoutineStoreTest, ARoutineIsFoundForItsOwnersAndForAllWhenEveryones) {
   EXPECT_TRUE(store.Get("coachco", "preset").has_value());
 }
 
+TEST(RoutineStoreTest, ARoutineRemembersWhenItWasLastPutAndForWhom) {
+  RoutineStore store(5);
+  const absl::Time first = absl::FromUnixSeconds(1'800'000'000);
+  store.Put("acme", WithId("a"), first);
+  store.Put(storage::kEveryOwner, WithId("preset"), first);
+  std::optional<RoutineStore::Held> held = store.Find("acme", "a");
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->put_at, first);
+  EXPECT_EQ(held->owner, "acme");
+  // Reading does not renew it (the planner renews the database's mark of
+  // use, then puts it again); putting it again does.
+  store.Get("acme", "a");
+  EXPECT_EQ(store.Find("acme", "a")->put_at, first);
+  store.Put("acme", WithId("a"), first + absl::Hours(25));
+  EXPECT_EQ(store.Find("acme", "a")->put_at, first + absl::Hours(25));
+  held = store.Find("coachco", "preset");
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->owner, storage::kEveryOwner);
+}
+
 }  // namespace
 }  // namespace yoga::planner

@@ -405,6 +405,157 @@ TEST_P(StoreContractTest, AVersion1DatabaseKeepsItsRowsAsLocalOnes) {
   EXPECT_TRUE(store.ListPracticeRecords(partner)->empty());
 }
 
+// Retention (store.h): each delete takes one batch, oldest first, and
+// leaves what it must not touch.
+
+TEST_P(StoreContractTest, FinishedSessionsPastTheCutoffGoInBatches) {
+  const absl::Time cutoff = kNow - absl::Hours(24 * 30);
+  auto add = [&](const std::string& id, absl::Time updated_at, bool finished,
+                 SessionPhase phase) {
+    SessionRow row = Session(id);
+    row.updated_at = updated_at;
+    row.finished = finished;
+    row.phase = phase;
+    row.owner = "acme";
+    row.start_request_id = "start-" + id;
+    ASSERT_OK(store_->CreateSession(row));
+  };
+  for (int i = 0; i < 5; ++i) {
+    add(absl::StrCat("old-", i), cutoff - absl::Hours(1 + i), true,
+        SessionPhase::kCompleted);
+  }
+  add("old-running", cutoff - absl::Hours(9), false, SessionPhase::kRunning);
+  add("old-paused", cutoff - absl::Hours(9), false, SessionPhase::kPaused);
+  add("at-cutoff", cutoff, true, SessionPhase::kStopped);
+  add("recent", kNow - absl::Hours(1), true, SessionPhase::kCompleted);
+  PracticeRecord record = Record("old-5", "runner-1", cutoff - absl::Hours(2));
+  record.owner = "acme";
+  AddRecord(record);  // Finishes the session "old-5", updated at kNow.
+  RunSql(absl::StrCat("UPDATE sessions SET updated_at = ",
+                      ToStoredTime(cutoff - absl::Hours(1)),
+                      " WHERE id = 'old-5'"));
+
+  std::vector<int64_t> batches;
+  for (;;) {
+    absl::StatusOr<int64_t> deleted = store_->DeleteFinishedSessions(cutoff, 2);
+    ASSERT_TRUE(deleted.ok()) << deleted.status();
+    batches.push_back(*deleted);
+    if (*deleted < 2) break;
+  }
+  EXPECT_THAT(batches, ElementsAre(2, 2, 2, 0));
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_FALSE(store_->GetSession(absl::StrCat("old-", i))->has_value()) << i;
+  }
+  for (const char* kept :
+       {"old-running", "old-paused", "at-cutoff", "recent"}) {
+    EXPECT_TRUE(store_->GetSession(kept)->has_value()) << kept;
+  }
+  // The runner's history stays.
+  PracticeQuery history = Query("runner-1");
+  history.owner = "acme";
+  EXPECT_THAT(SessionIds(*store_->ListPracticeRecords(history)),
+              ElementsAre("old-5"));
+  // A StartSession retried after its session was swept finds nothing and
+  // may start a new one (docs/partners.md).
+  EXPECT_FALSE(
+      store_->SessionByStartRequest("acme", "start-old-1")->has_value());
+  SessionRow again = Session("again");
+  again.owner = "acme";
+  again.start_request_id = "start-old-1";
+  EXPECT_OK(store_->CreateSession(again));
+  EXPECT_EQ(*store_->DeleteFinishedSessions(cutoff, 0), 0);
+}
+
+TEST_P(StoreContractTest, UnusedRoutinesGoButPresetsAndOtherReadersStay) {
+  const absl::Time now = absl::Now();
+  const absl::Time cutoff = now - absl::Hours(24 * 90);
+  ASSERT_OK(store_->PutRoutine("acme", "old", "acme's old"));
+  ASSERT_OK(store_->PutRoutine("acme", "shared", "shared"));
+  ASSERT_OK(store_->PutRoutine("coachco", "shared", "shared"));
+  ASSERT_OK(store_->PutRoutine(kEveryOwner, "preset", "a preset"));
+  ASSERT_OK(store_->PutRoutine("acme", "fresh", "fresh"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(store_->PutRoutine("", absl::StrCat("local-", i), "local"));
+  }
+  RunSql(
+      absl::StrCat("UPDATE routine_owners SET used_at = ",
+                   ToStoredTime(cutoff - absl::Hours(1)),
+                   " WHERE (owner = 'acme' AND routine_id IN ('old', 'shared'))"
+                   " OR owner = '*' OR owner = ''"));
+
+  SweptRoutines total;
+  std::vector<int64_t> batches;
+  for (;;) {
+    absl::StatusOr<SweptRoutines> swept =
+        store_->DeleteUnusedRoutines(cutoff, 2);
+    ASSERT_TRUE(swept.ok()) << swept.status();
+    batches.push_back(swept->readers);
+    total.readers += swept->readers;
+    total.routines += swept->routines;
+    if (swept->readers < 2) break;
+  }
+  EXPECT_THAT(batches, ElementsAre(2, 2, 1));
+  EXPECT_EQ(total.readers, 5);   // acme's two, the three local ones.
+  EXPECT_EQ(total.routines, 4);  // "old" and the local ones.
+  EXPECT_FALSE(store_->GetRoutine("acme", "old")->has_value());
+  EXPECT_FALSE(store_->GetRoutine("acme", "shared")->has_value());
+  EXPECT_FALSE(store_->GetRoutine("", "local-0")->has_value());
+  EXPECT_EQ(*store_->GetRoutine("coachco", "shared"),
+            std::optional<std::string>("shared"));
+  EXPECT_EQ(*store_->GetRoutine("acme", "fresh"),
+            std::optional<std::string>("fresh"));
+  for (const char* owner : {"", "acme", "coachco"}) {
+    EXPECT_EQ(*store_->GetRoutine(owner, "preset"),
+              std::optional<std::string>("a preset"))
+        << owner;
+  }
+  // A swept routine composed again is stored again.
+  ASSERT_OK(store_->PutRoutine("acme", "old", "acme's old"));
+  EXPECT_EQ(*store_->GetRoutine("acme", "old"),
+            std::optional<std::string>("acme's old"));
+}
+
+TEST_P(StoreContractTest, ReadingARoutineMarksItUsedAtMostOncePerRefresh) {
+  const absl::Time now = absl::Now();
+  ASSERT_OK(store_->PutRoutine("acme", "played", "r"));
+  ASSERT_OK(store_->PutRoutine("acme", "just-marked", "r"));
+  RunSql(absl::StrCat(
+      "UPDATE routine_owners SET used_at = ",
+      ToStoredTime(now - kRoutineUseRefresh - absl::Hours(1)),
+      " WHERE routine_id = 'played'; UPDATE routine_owners SET used_at = ",
+      ToStoredTime(now - absl::Hours(2)), " WHERE routine_id = 'just-marked'"));
+  EXPECT_TRUE(store_->GetRoutine("acme", "played")->has_value());
+  EXPECT_TRUE(store_->GetRoutine("acme", "just-marked")->has_value());
+  // "played" was marked again by the read; "just-marked" was not (its mark
+  // is younger than kRoutineUseRefresh), so a cutoff an hour ago takes it.
+  absl::StatusOr<SweptRoutines> swept =
+      store_->DeleteUnusedRoutines(now - absl::Hours(1), 10);
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->readers, 1);
+  EXPECT_EQ(swept->routines, 1);
+  EXPECT_TRUE(store_->GetRoutine("acme", "played")->has_value());
+  EXPECT_FALSE(store_->GetRoutine("acme", "just-marked")->has_value());
+}
+
+TEST_P(StoreContractTest, PracticeRecordsStartedBeforeTheCutoffGo) {
+  const absl::Time cutoff = kNow - absl::Hours(24 * 365);
+  AddRecord(Record("s-old", "runner-1", cutoff - absl::Minutes(1)));
+  AddRecord(Record("s-older", "runner-1", cutoff - absl::Hours(24)));
+  AddRecord(Record("s-at", "runner-1", cutoff));
+  AddRecord(Record("s-new", "runner-1", kNow - absl::Hours(1)));
+  absl::StatusOr<int64_t> first = store_->DeletePracticeRecords(cutoff, 1);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 1);
+  EXPECT_THAT(SessionIds(*store_->ListPracticeRecords(Query("runner-1"))),
+              ElementsAre("s-new", "s-at", "s-old"));  // Oldest went first.
+  EXPECT_EQ(*store_->DeletePracticeRecords(cutoff, 10), 1);
+  EXPECT_EQ(*store_->DeletePracticeRecords(cutoff, 10), 0);
+  EXPECT_THAT(SessionIds(*store_->ListPracticeRecords(Query("runner-1"))),
+              ElementsAre("s-new", "s-at"));
+  // Their sessions are another sweep's.
+  EXPECT_TRUE(store_->GetSession("s-old")->has_value());
+}
+
 TEST_P(StoreContractTest, SessionsRoundTripEveryColumn) {
   SessionRow running = Session("running");
   running.ends_at = kNow + absl::Microseconds(1);
