@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/errors.h"
 #include "services/session/clock.h"
 #include "services/session/session_registry.h"
 #include "services/session/timeline_builder.h"
@@ -398,6 +399,36 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(registry.Find((*second)->id()).ok());
   EXPECT_TRUE(registry.Create(routine, {}, testing::PresetTimeline()).ok());
+}
+
+TEST(SessionRegistryTest, EachKeyHoldsAtMostItsShareOfSessions) {
+  FakeClock clock;
+  SessionRegistry registry(clock,
+                           {.max_sessions = 10,
+                            .max_sessions_per_owner = 2,
+                            .idle_timeout = absl::Minutes(10)},
+                           {});
+  const auto& routine = testing::PresetRoutine("runners-lower-back-four");
+  auto start = [&](std::string owner) {
+    return registry.Create(routine, {}, testing::PresetTimeline(),
+                           {.owner = std::move(owner)});
+  };
+  ASSERT_TRUE(start("acme").ok());
+  ASSERT_TRUE(start("acme").ok());
+  auto third = start("acme");
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(third.status()), "KEY_SESSION_LIMIT");
+  EXPECT_THAT(third.status().message(), HasSubstr("acme holds 2 sessions"));
+  // Another key, and keyless use, have places of their own.
+  EXPECT_TRUE(start("coachco").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(start("").ok()) << i;
+
+  // Sessions let go when idle give their places back, and no more.
+  clock.Advance(absl::Minutes(11));
+  EXPECT_EQ(registry.ExpireIdle(), 6);
+  EXPECT_TRUE(start("acme").ok());
+  EXPECT_TRUE(start("acme").ok());
+  EXPECT_EQ(ReasonOf(start("acme").status()), "KEY_SESSION_LIMIT");
 }
 
 }  // namespace
