@@ -13,9 +13,9 @@
 //     default --max_concurrent_streams lets a connection carry: the one shape
 //     where that limit can cost anything;
 //   - StartSession then GetSession of the new session, turns of
-//     kSessionPairs pairs at each of kHeldLevels sessions already held (by
-//     the key, on the keyed server: the key's session count walks every
-//     session held).
+//     kSessionPairs pairs at each of kHeldLevels sessions already held (on
+//     the keyed server, all the key's: what its per-key session limit costs
+//     as the key holds more).
 // Each row is kRounds turns (kSessionRounds for sessions) taken in a rotated
 // order with the other servers of its comparison, so that a machine busy for
 // a while slows them alike. Ratios: default limits against unlimited,
