@@ -56,10 +56,8 @@ absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
         "SERVER_SESSION_LIMIT");
   }
   if (owner.empty()) return absl::OkStatus();
-  // Counted when needed: creating a session costs far more than this walk.
-  const auto held = std::count_if(
-      sessions_.begin(), sessions_.end(),
-      [&](const auto& entry) { return entry.second->owner() == owner; });
+  const auto counted = held_by_owner_.find(owner);
+  const int held = counted == held_by_owner_.end() ? 0 : counted->second;
   if (held >= limits_.max_sessions_per_owner) {
     return WithReason(
         absl::ResourceExhaustedError(absl::StrCat(
@@ -70,6 +68,15 @@ absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
         "KEY_SESSION_LIMIT");
   }
   return absl::OkStatus();
+}
+
+void SessionRegistry::CountHeld(const std::string& owner, int change) {
+  if (owner.empty()) return;
+  auto counted = held_by_owner_.try_emplace(owner, 0).first;
+  counted->second += change;
+  // Gone when none is held: the map grows with the keys holding sessions,
+  // not with every key that ever held one.
+  if (counted->second <= 0) held_by_owner_.erase(counted);
 }
 
 absl::Status SessionRegistry::NoSuchSession(absl::string_view id) const {
@@ -133,7 +140,8 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
       it->second = session->id();
     }
   }
-  sessions_.emplace(session->id(), session);
+  if (sessions_.emplace(session->id(), session).second)
+    CountHeld(session->owner(), +1);
   return session;
 }
 
@@ -171,6 +179,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
   // Another call may have loaded it meanwhile: keep the one already handed
   // out, so that all streams follow one object.
   auto [it, inserted] = sessions_.emplace(std::string(id), *session);
+  if (inserted) CountHeld(it->second->owner(), +1);
   return it->second;
 }
 
@@ -380,7 +389,7 @@ absl::StatusOr<int> SessionRegistry::FinishDue(int limit) {
     // Read back only to be finished: memory need not keep it.
     if (!held && !(*session)->HasStreams()) {
       absl::MutexLock lock(&mutex_);
-      sessions_.erase(id);
+      if (sessions_.erase(id) > 0) CountHeld((*session)->owner(), -1);
     }
   }
   return finished;
@@ -392,6 +401,7 @@ int SessionRegistry::ExpireIdle() {
   absl::MutexLock lock(&mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second->ExpireIfIdle(now, limits_.idle_timeout)) {
+      CountHeld(it->second->owner(), -1);
       expired.push_back(std::move(it->second));
       sessions_.erase(it++);
     } else {

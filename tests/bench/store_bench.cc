@@ -43,7 +43,7 @@
 #include "grpcpp/support/channel_arguments.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
-#include "tests/bench/process_cpu.h"
+#include "tests/bench/call_load.h"
 #include "tests/integration/server_process.h"
 #include "tests/testing/postgres_server.h"
 #include "yoga/planner/v1/planner_service.grpc.pb.h"
@@ -52,16 +52,15 @@
 namespace yoga {
 namespace {
 
-using yoga::bench::CpuSeconds;
-using yoga::bench::OthersCpuSeconds;
-using yoga::bench::OwnCpuSeconds;
+using yoga::bench::CpuShare;
+using yoga::bench::Failures;
+using yoga::bench::Phase;
 using yoga::planner::v1::PlannerService;
 using yoga::session::v1::SessionService;
 
 constexpr int kThreads = 8;
 constexpr absl::Duration kWarmUp = absl::Milliseconds(500);
 constexpr absl::Duration kWindow = absl::Seconds(3);
-constexpr absl::Duration kCallDeadline = absl::Seconds(5);
 // Sessions each thread keeps for the control phase: controls spread over many
 // rows, and each session stays far below its limit of controls.
 constexpr size_t kControlSessions = 64;
@@ -71,48 +70,7 @@ constexpr char kPreset[] = "runners-lower-back-four";
 constexpr char kProfile[] = "bench";
 
 // ---------------------------------------------------------------------------
-// CPU readings: load context for the numbers. The server's count the
-// children it has reaped, as every other process's do (PostgreSQL's among
-// them).
-
-struct CpuShare {  // % of one core.
-  double server = 0, client = 0, others = 0;
-};
-
-class CpuMeter {
- public:
-  explicit CpuMeter(pid_t server)
-      : server_(server),
-        start_(absl::Now()),
-        server_start_(CpuSeconds(server, /*reaped=*/true)),
-        own_start_(OwnCpuSeconds()),
-        others_start_(OthersCpuSeconds(server)) {}
-  CpuShare Read() const {
-    const double elapsed = absl::ToDoubleSeconds(absl::Now() - start_);
-    return {
-        100 * (CpuSeconds(server_, /*reaped=*/true) - server_start_) / elapsed,
-        100 * (OwnCpuSeconds() - own_start_) / elapsed,
-        100 * (OthersCpuSeconds(server_) - others_start_) / elapsed};
-  }
-
- private:
-  const pid_t server_;
-  const absl::Time start_;
-  const double server_start_;
-  const double own_start_;
-  const double others_start_;
-};
-
-// ---------------------------------------------------------------------------
 // The load client.
-
-struct Phase {
-  int64_t calls = 0;  // Succeeded inside the window.
-  double per_second = 0;
-  double p50_ms = 0, p99_ms = 0;
-  std::map<int, int64_t> failures;  // Status code -> count, whole phase.
-  CpuShare cpu;
-};
 
 // One thread's connection to the server.
 struct Client {
@@ -152,49 +110,13 @@ using Call =
 // calls that succeed and end inside the window.
 Phase Measure(std::vector<std::unique_ptr<Client>>& clients, pid_t server,
               const Call& call) {
-  const absl::Time begin = absl::Now();
-  const absl::Time window_begin = begin + kWarmUp;
-  const absl::Time end = window_begin + kWindow;
-  std::vector<std::vector<float>> latencies(clients.size());
-  std::vector<std::map<int, int64_t>> failures(clients.size());
-  std::optional<CpuMeter> meter;
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < clients.size(); ++t) {
-    threads.emplace_back([&, t] {
-      while (absl::Now() < end) {
-        grpc::ClientContext context;
-        context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-        const absl::Time sent = absl::Now();
-        const grpc::Status status = call(*clients[t], context);
-        const absl::Time done = absl::Now();
-        if (!status.ok()) {
-          ++failures[t][status.error_code()];
-        } else if (sent >= window_begin && done <= end) {
-          latencies[t].push_back(
-              static_cast<float>(absl::ToDoubleMilliseconds(done - sent)));
-        }
-      }
-    });
-  }
-  absl::SleepFor(window_begin - absl::Now());
-  meter.emplace(server);
-  absl::SleepFor(end - absl::Now());
-  Phase phase;
-  phase.cpu = meter->Read();
-  for (std::thread& thread : threads) thread.join();
-  std::vector<float> all;
-  for (size_t t = 0; t < clients.size(); ++t) {
-    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
-    for (const auto& [code, count] : failures[t]) phase.failures[code] += count;
-  }
-  phase.calls = static_cast<int64_t>(all.size());
-  phase.per_second = phase.calls / absl::ToDoubleSeconds(kWindow);
-  if (!all.empty()) {
-    std::sort(all.begin(), all.end());
-    phase.p50_ms = all[all.size() / 2];
-    phase.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  }
-  return phase;
+  const bench::LoadPlan plan = {.callers = static_cast<int>(clients.size()),
+                                .warm_up = kWarmUp,
+                                .window = kWindow};
+  return bench::Measure(plan, server,
+                        [&](int caller, grpc::ClientContext& context) {
+                          return call(*clients[caller], context);
+                        });
 }
 
 yoga::session::v1::StartSessionRequest StartRequest() {
@@ -316,14 +238,6 @@ BackendRun Run(const std::string& name, const std::string& database,
 
 // ---------------------------------------------------------------------------
 // Report.
-
-std::string Failures(const std::map<int, int64_t>& failures) {
-  std::vector<std::string> parts;
-  for (const auto& [code, count] : failures)
-    parts.push_back(absl::StrCat(
-        StatusCodeName(static_cast<grpc::StatusCode>(code)), " x", count));
-  return absl::StrJoin(parts, ", ");
-}
 
 std::string Ratio(double value, double base) {
   return base > 0 ? absl::StrFormat("%.2f", value / base) : "-";

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/session/clock.h"
 #include "services/session/session_registry.h"
@@ -539,6 +540,35 @@ TEST_F(SessionStoreTest, EndedSessionThisServerCannotPlayIsStillRecorded) {
 TEST_F(SessionStoreTest, UnknownSessionIsNotFound) {
   auto found = Server()->Find("0123456789abcdef01234567");
   EXPECT_EQ(found.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SessionStoreTest, SessionsReadBackCountTowardTheirKeysLimit) {
+  const SessionLimits limits{.max_sessions_per_owner = 2};
+  auto rebuild = [](const yoga::storage::v1::StoredSession&) {
+    return absl::StatusOr<std::shared_ptr<const Timeline>>(
+        testing::PresetTimeline());
+  };
+  auto start = [&](SessionRegistry& registry) {
+    return registry.Create(testing::PresetRoutine(kPreset), {},
+                           testing::PresetTimeline(), {.owner = "acme"});
+  };
+  std::vector<std::string> ids;
+  {
+    SessionRegistry before(clock_, limits, kTiming, store_.get(), rebuild);
+    for (int i = 0; i < 2; ++i) {
+      auto session = start(before);
+      ASSERT_TRUE(session.ok()) << session.status();
+      ids.push_back((*session)->id());
+    }
+  }
+  // A restarted server holds them once they are read back from the store.
+  SessionRegistry after(clock_, limits, kTiming, store_.get(), rebuild);
+  EXPECT_TRUE(start(after).ok());
+  for (const std::string& id : ids) ASSERT_TRUE(after.Find(id).ok()) << id;
+  auto refused = start(after);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(refused.status()), "KEY_SESSION_LIMIT");
+  EXPECT_THAT(refused.status().message(), HasSubstr("acme holds 3 sessions"));
 }
 
 }  // namespace

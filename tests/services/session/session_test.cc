@@ -401,25 +401,34 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
   EXPECT_TRUE(registry.Create(routine, {}, testing::PresetTimeline()).ok());
 }
 
-TEST(SessionRegistryTest, OneKeyHoldsAtMostItsShareOfTheSessions) {
+TEST(SessionRegistryTest, EachKeyHoldsAtMostItsShareOfSessions) {
   FakeClock clock;
-  SessionRegistry registry(
-      clock, {.max_sessions = 10, .max_sessions_per_owner = 2}, {});
+  SessionRegistry registry(clock,
+                           {.max_sessions = 10,
+                            .max_sessions_per_owner = 2,
+                            .idle_timeout = absl::Minutes(10)},
+                           {});
   const auto& routine = testing::PresetRoutine("runners-lower-back-four");
-  auto start = [&](const std::string& owner) {
-    return registry
-        .Create(routine, {}, testing::PresetTimeline(), {.owner = owner})
-        .status();
+  auto start = [&](std::string owner) {
+    return registry.Create(routine, {}, testing::PresetTimeline(),
+                           {.owner = std::move(owner)});
   };
-  EXPECT_TRUE(start("acme").ok());
-  EXPECT_TRUE(start("acme").ok());
-  const absl::Status refused = start("acme");
-  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(ReasonOf(refused), "KEY_SESSION_LIMIT");
-  EXPECT_THAT(refused.message(), HasSubstr("key acme holds 2 sessions"));
-  // Another key, and local keyless use, still start theirs.
+  ASSERT_TRUE(start("acme").ok());
+  ASSERT_TRUE(start("acme").ok());
+  auto third = start("acme");
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(third.status()), "KEY_SESSION_LIMIT");
+  EXPECT_THAT(third.status().message(), HasSubstr("acme holds 2 sessions"));
+  // Another key, and keyless use, have places of their own.
   EXPECT_TRUE(start("coachco").ok());
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(start("").ok());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(start("").ok()) << i;
+
+  // Sessions let go when idle give their places back, and no more.
+  clock.Advance(absl::Minutes(11));
+  EXPECT_EQ(registry.ExpireIdle(), 6);
+  EXPECT_TRUE(start("acme").ok());
+  EXPECT_TRUE(start("acme").ok());
+  EXPECT_EQ(ReasonOf(start("acme").status()), "KEY_SESSION_LIMIT");
 }
 
 }  // namespace
