@@ -46,13 +46,13 @@ class PlannerInProcess final : public yoga::session::RoutineSource {
  public:
   explicit PlannerInProcess(yoga::planner::Planner& planner)
       : planner_(planner) {}
-  void Resolve(const v1::StartSessionRequest& request,
+  void Resolve(const v1::StartSessionRequest& request, absl::string_view owner,
                Done done) const override {
     switch (request.source_case()) {
       case v1::StartSessionRequest::kRoutineId: {
         yoga::planner::v1::GetRoutineRequest get;
         get.set_id(request.routine_id());
-        done(planner_.GetRoutine(get));
+        done(planner_.GetRoutine(get, owner));
         return;
       }
       case v1::StartSessionRequest::kRoutine: {
@@ -68,7 +68,7 @@ class PlannerInProcess final : public yoga::session::RoutineSource {
           custom_step->set_side(step.side());
           custom_step->set_hold_count(step.hold_count());
         }
-        done(planner_.ComposeRoutine(compose));
+        done(planner_.ComposeRoutine(compose, owner));
         return;
       }
       default: {
@@ -83,7 +83,7 @@ class PlannerInProcess final : public yoga::session::RoutineSource {
                 request.options().breath_length();
           }
         }
-        done(planner_.ComposeRoutine(compose));
+        done(planner_.ComposeRoutine(compose, owner));
       }
     }
   }
