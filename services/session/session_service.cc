@@ -11,22 +11,36 @@ namespace yoga::session {
 
 using yoga::session::v1::CueEvent;
 
-// One StreamCues call. Owned by itself (self_) from Begin until gRPC calls
+// One StreamCues call. Owned by itself (self_) from Hold until gRPC calls
 // OnDone; the scheduler and the session hold it weakly. It sees the core only
-// through its CueFeed.
+// through its CueFeed, which it gets in Begin (perhaps later, on the database
+// executor: opening a feed may read and write the session).
 class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
                         public Wakeable,
                         public std::enable_shared_from_this<CueStream> {
  public:
-  // `feed` is null when the call was refused.
-  CueStream(OpenStreams& streams, std::unique_ptr<CueFeed> feed)
-      : streams_(streams), feed_(std::move(feed)) {}
+  explicit CueStream(OpenStreams& streams) : streams_(streams) {}
 
-  // Starts the stream, or finishes it at once with `refusal`.
-  void Begin(const absl::Status& refusal) {
-    self_ = shared_from_this();
-    absl::Status joined = refusal;
-    if (joined.ok()) joined = feed_->Join(weak_from_this());
+  // Keeps the stream alive until OnDone. Call first.
+  void Hold() { self_ = shared_from_this(); }
+
+  // Starts the stream on `feed`, or finishes it with its error. A stream the
+  // client cancelled meanwhile just ends.
+  void Begin(absl::StatusOr<std::unique_ptr<CueFeed>> feed) {
+    absl::Status joined = feed.status();
+    {
+      // Under the lock, so that OnDone (after a cancel) either comes first
+      // and this does nothing, or comes after and leaves what this joined.
+      absl::MutexLock lock(&mutex_);
+      if (finished_) return;  // Cancelled while the feed was opened.
+      if (feed.ok()) {
+        joined = streams_.Add(shared_from_this());
+        if (joined.ok()) {
+          feed_ = *std::move(feed);
+          joined = feed_->Join(weak_from_this());
+        }
+      }
+    }
     if (!joined.ok()) {
       FinishOnce(ToGrpcStatus(joined));
       return;
@@ -67,6 +81,10 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   }
 
   void OnDone() override {
+    {
+      absl::MutexLock lock(&mutex_);
+      finished_ = true;  // Begin, if it comes yet, does nothing.
+    }
     if (feed_ != nullptr) feed_->Leave();
     streams_.Remove(this);
     std::shared_ptr<CueStream> last = std::move(self_);  // May delete this.
@@ -82,6 +100,8 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
     {
       absl::MutexLock lock(&mutex_);
       if (writing_ || finished_) return;
+      // Not begun yet: only an end (the client cancelled) can happen.
+      if (feed_ == nullptr && !ending_) return;
       if (!ending_) {
         const absl::Time now = feed_->Now();
         StreamAction action = feed_->Next(now);
@@ -137,7 +157,8 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   }
 
   OpenStreams& streams_;
-  const std::unique_ptr<CueFeed> feed_;
+  // Set once, in Begin, under mutex_; read after.
+  std::unique_ptr<CueFeed> feed_;
   std::shared_ptr<CueStream> self_;
   absl::Mutex mutex_;
   CueEvent event_;  // The write in flight.
@@ -233,18 +254,27 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
 grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
     grpc::CallbackServerContext* context,
     const yoga::session::v1::StreamCuesRequest* request) {
+  auto stream = std::make_shared<CueStream>(streams_);
+  stream->Hold();
   absl::Status may_run = MayRun(*context);
   // Asked first, so that a stream refused for room does not mark its
   // session as heard.
   if (may_run.ok()) may_run = streams_.Room();
-  absl::StatusOr<std::unique_ptr<CueFeed>> feed =
-      may_run.ok() ? sessions_.OpenStream(*request, CallOwner(*context))
-                   : may_run;
-  auto stream = std::make_shared<CueStream>(
-      streams_, feed.ok() ? *std::move(feed) : nullptr);
-  absl::Status refusal = feed.status();
-  if (refusal.ok()) refusal = streams_.Add(stream);
-  stream->Begin(refusal);
+  if (!may_run.ok()) {
+    stream->Begin(may_run);
+    return stream.get();
+  }
+  if (database_ == nullptr) {
+    stream->Begin(sessions_.OpenStream(*request, CallOwner(*context)));
+    return stream.get();
+  }
+  // Opening may read the session back and write that it is heard: not on
+  // gRPC's thread. The request is copied: a cancelled call frees its own.
+  absl::Status queued = database_->Schedule(
+      [this, stream, request = *request, owner = CallOwner(*context)] {
+        stream->Begin(sessions_.OpenStream(request, owner));
+      });
+  if (!queued.ok()) stream->Begin(queued);
   return stream.get();
 }
 
