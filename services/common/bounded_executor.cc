@@ -24,6 +24,13 @@ BoundedExecutor::~BoundedExecutor() {
 
 absl::Status BoundedExecutor::Schedule(absl::AnyInvocable<void() &&> work) {
   absl::MutexLock lock(&mutex_);
+  if (stopping_) {
+    // The threads may be gone: nothing would run it.
+    return WithReason(
+        absl::UnavailableError(absl::StrCat("the server is shutting down; ",
+                                            name_, " calls are refused")),
+        "SERVER_SHUTTING_DOWN");
+  }
   if (static_cast<int>(queue_.size()) >= max_queued_) {
     return WithReason(absl::UnavailableError(absl::StrCat(
                           "the server is busy: ", queue_.size(), " ", name_,

@@ -32,7 +32,8 @@ class BoundedExecutor {
   BoundedExecutor& operator=(const BoundedExecutor&) = delete;
 
   // Queues `work` to run on one of the threads; UNAVAILABLE (reason
-  // SERVER_BUSY) when max_queued items wait already.
+  // SERVER_BUSY) when max_queued items wait already, or
+  // (SERVER_SHUTTING_DOWN) once the executor is being destroyed.
   absl::Status Schedule(absl::AnyInvocable<void() &&> work);
 
   // Items waiting now (not those running).

@@ -179,8 +179,9 @@ absl::Status Session::Change(absl::Time now, storage::Store* store,
             std::min(next->SessionTimeMs(now), next->EndMs()));
       }
       row = RowLocked(*next, base + 1, finished_ || finishing, now);
-      writing_.store(true, std::memory_order_release);
     }
+    // Until the change is taken on, streams hold back the cues it may cut.
+    writing_.store(true, std::memory_order_release);
   }
   absl::Status status;
   if (row.has_value())
@@ -292,6 +293,11 @@ bool Session::finished() const {
   return finished_;
 }
 
+bool Session::Applied(absl::string_view request_id) const {
+  absl::ReaderMutexLock lock(&mutex_);
+  return log_.Applied(request_id);
+}
+
 bool Session::FinishedIfFree() const {
   if (writing_.load(std::memory_order_acquire)) return false;
   return finished();
@@ -322,12 +328,16 @@ StreamAction Session::Next(StreamCursor& cursor, absl::Time now) {
   // While a change of this session is being written, the cues it may cut
   // must not go out: look again shortly (the write wakes every stream when
   // it is done anyway).
-  if (writing_.load(std::memory_order_acquire)) {
+  auto busy = [&] {
     StreamAction wait;
     wait.wake = now + kBusyRetry;
     return wait;
-  }
+  };
+  // Looked at before the lock (not to wait on it while a change holds it)
+  // and again under it (a change may have begun in between).
+  if (writing_.load(std::memory_order_acquire)) return busy();
   absl::MutexLock lock(&mutex_);
+  if (writing_.load(std::memory_order_acquire)) return busy();
   return log_.Next(cursor, NotBeforeLocked(now));
 }
 
@@ -367,7 +377,10 @@ bool Session::ExpireIfIdle(absl::Time now, absl::Duration idle) {
   // not idle anyway.
   if (writing_.load(std::memory_order_acquire)) return false;
   absl::MutexLock lock(&mutex_);
-  if (!streams_.empty() || now - last_activity_ < idle) return false;
+  if (writing_.load(std::memory_order_acquire) || !streams_.empty() ||
+      now - last_activity_ < idle) {
+    return false;
+  }
   expired_ = true;
   return true;
 }

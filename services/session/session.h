@@ -113,6 +113,9 @@ class Session {
                      const yoga::storage::v1::StoredSession& stored);
   int64_t version() const;
   bool finished() const;
+  // Whether a control with `request_id` (not empty) is among those applied
+  // (SessionLog::Applied).
+  bool Applied(absl::string_view request_id) const;
   // finished(), or false at once while the session is being written: for
   // the wake scheduler's threads, which must not wait on the database.
   bool FinishedIfFree() const;

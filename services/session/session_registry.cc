@@ -163,10 +163,13 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindStarted(
 }
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
-    absl::string_view id) {
+    absl::string_view id, const std::string* owner) {
   auto row = store_->GetSession(id);
   if (!row.ok()) return row.status();
-  if (!row->has_value()) return NoSuchSession(id);
+  // Another key's session is not read any further: it does not exist for
+  // this caller, whatever state it is in.
+  if (!row->has_value() || (owner != nullptr && (*row)->owner != *owner))
+    return NoSuchSession(id);
   auto stored = ParseStored(**row);
   if (!stored.ok()) return stored.status();
   auto timeline = rebuild_(*stored);
@@ -174,6 +177,9 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
   auto session = Session::Restore(**row, *stored, *std::move(timeline), timing_,
                                   clock_.Now(), PromptsOf(stored->options()));
   if (!session.ok()) return session.status();
+  // Read back, it counts toward its key's share, but is never refused for
+  // it: a runner resuming their own session comes before fairness between
+  // keys (the server's own limit still holds).
   if (absl::Status room = RoomForOne(); !room.ok()) return room;
   absl::MutexLock lock(&mutex_);
   // Another call may have loaded it meanwhile: keep the one already handed
@@ -199,6 +205,17 @@ absl::Status SessionRegistry::Refresh(Session& session) {
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
     absl::string_view id, bool latest) {
+  return FindFor(id, latest, /*owner=*/nullptr);
+}
+
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindOwned(
+    absl::string_view id, absl::string_view owner, bool latest) {
+  const std::string caller(owner);
+  return FindFor(id, latest, &caller);
+}
+
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindFor(
+    absl::string_view id, bool latest, const std::string* owner) {
   std::shared_ptr<Session> held;
   {
     absl::ReaderMutexLock lock(&mutex_);
@@ -206,6 +223,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
     if (found != sessions_.end()) held = found->second;
   }
   if (held != nullptr) {
+    if (owner != nullptr && held->owner() != *owner) return NoSuchSession(id);
     if (latest && store_ != nullptr && store_->Shared()) {
       absl::Status status = Refresh(*held);
       // With the database out of reach, the copy held is the best answer
@@ -218,14 +236,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Find(
     return held;
   }
   if (store_ == nullptr) return NoSuchSession(id);
-  return Load(id);
-}
-
-absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindOwned(
-    absl::string_view id, absl::string_view owner, bool latest) {
-  auto session = Find(id, latest);
-  if (session.ok() && (*session)->owner() != owner) return NoSuchSession(id);
-  return session;
+  return Load(id, owner);
 }
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Control(
@@ -239,6 +250,16 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Control(
     absl::Status status =
         (*session)->Control(action, clock_.Now(), store_, terms);
     if (status.ok()) return session;
+    if ((absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) &&
+        store_ != nullptr && !terms.request_id.empty()) {
+      // The answer to the write was lost: look rather than guess. If the
+      // store has it, it was applied (and this copy takes it on at once);
+      // if the store cannot be read either, the caller retries with the
+      // same request_id and gets the one outcome.
+      if (Refresh(**session).ok() && (*session)->Applied(terms.request_id))
+        return session;
+      return status;
+    }
     // ABORTED: written elsewhere first. FAILED_PRECONDITION may come from a
     // copy that is behind (RESUME of a session paused elsewhere): worth a
     // second look only if the store has a newer version.

@@ -118,8 +118,14 @@ class SessionRegistry {
 
  private:
   std::string NewId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Reads session `id` from the store and keeps it in memory.
-  absl::StatusOr<std::shared_ptr<Session>> Load(absl::string_view id);
+  // Find, for `owner` only when not null.
+  absl::StatusOr<std::shared_ptr<Session>> FindFor(absl::string_view id,
+                                                   bool latest,
+                                                   const std::string* owner);
+  // Reads session `id` from the store and keeps it in memory; with `owner`,
+  // another owner's is NOT_FOUND before it is read any further.
+  absl::StatusOr<std::shared_ptr<Session>> Load(absl::string_view id,
+                                                const std::string* owner);
   // Takes on the stored version of `session` if it is newer.
   absl::Status Refresh(Session& session);
   // Makes room for one more session in memory (of `owner`'s, when not

@@ -24,6 +24,12 @@ class CueStream final : public grpc::ServerWriteReactor<CueEvent>,
   // Keeps the stream alive until OnDone. Call first.
   void Hold() { self_ = shared_from_this(); }
 
+  // Whether the stream has finished (refused, or cancelled by the client).
+  bool Ended() {
+    absl::MutexLock lock(&mutex_);
+    return finished_;
+  }
+
   // Starts the stream on `feed`, or finishes it with its error. A stream the
   // client cancelled meanwhile just ends.
   void Begin(absl::StatusOr<std::unique_ptr<CueFeed>> feed) {
@@ -247,7 +253,17 @@ grpc::ServerUnaryReactor* SessionServiceImpl::StartSession(
     const yoga::session::v1::StartSessionRequest* request,
     yoga::session::v1::Session* response) {
   return AnswerUnaryLater(context, response, [&](auto done) {
-    sessions_.Start(*request, CallOwner(*context), std::move(done));
+    if (database_ == nullptr) {
+      sessions_.Start(*request, CallOwner(*context), std::move(done));
+      return;
+    }
+    // A retry (request_id) is looked up in the database first: not on gRPC's
+    // thread. The request stays valid until `done` answers the call.
+    absl::Status queued = database_->Schedule(
+        [this, request, done, owner = CallOwner(*context)]() mutable {
+          sessions_.Start(*request, owner, std::move(done));
+        });
+    if (!queued.ok()) done(queued);
   });
 }
 
@@ -272,6 +288,9 @@ grpc::ServerWriteReactor<CueEvent>* SessionServiceImpl::StreamCues(
   // gRPC's thread. The request is copied: a cancelled call frees its own.
   absl::Status queued = database_->Schedule(
       [this, stream, request = *request, owner = CallOwner(*context)] {
+        // A client gone while this waited is not a listener: its session is
+        // not marked as heard.
+        if (stream->Ended()) return;
         stream->Begin(sessions_.OpenStream(request, owner));
       });
   if (!queued.ok()) stream->Begin(queued);

@@ -215,6 +215,14 @@ class PostgresConnection final : public SqlConnection {
           absl::StrCat("cannot connect to ", database_, ": ",
                        OneLine(PQerrorMessage(conn_))));
     }
+    // Sending never blocks either: a full socket buffer is waited out, with
+    // the same bound, in Answer.
+    if (PQsetnonblocking(conn_, 1) != 0) {
+      broken_ = true;
+      return absl::UnavailableError(
+          absl::StrCat("cannot use the connection to ", database_, ": ",
+                       OneLine(PQerrorMessage(conn_))));
+    }
     return absl::OkStatus();
   }
 
@@ -320,8 +328,13 @@ class PostgresStore final : public SqlStore {
     const int64_t timeout_ms = std::clamp<int64_t>(
         absl::ToInt64Milliseconds(options.statement_timeout), 0,
         std::numeric_limits<int32_t>::max());
-    absl::StrAppend(&server_options, server_options.empty() ? "" : " ",
-                    "-c statement_timeout=", timeout_ms);
+    absl::StrAppend(
+        &server_options, server_options.empty() ? "" : " ",
+        "-c statement_timeout=", timeout_ms,
+        // A transaction whose client went silent mid-way (we gave
+        // up on it) does not hold its row locks for long.
+        " -c idle_in_transaction_session_timeout=",
+        std::min<int64_t>(2 * timeout_ms, std::numeric_limits<int32_t>::max()));
     AddConnectionOption("options", server_options);
     // libpq counts whole seconds (and takes 1 as 2).
     const int64_t connect_seconds =

@@ -453,29 +453,44 @@ TEST_F(SessionsRetryTest, ARetriedNextMovesOneStepAndARetriedStopIsOk) {
   ASSERT_TRUE(started.ok()) << started.status();
   const std::string id = started->id();
 
+  // The write's answer is lost: the server looks, finds it applied, and
+  // says so.
   store_->lose_next_update = true;
+  const auto found = sessions_->Control(
+      Control(id, v1::CONTROL_ACTION_NEXT, "next-1"), "acme");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->version(), 2);
+  // Lost, and the database out of reach after: UNAVAILABLE. The client
+  // retries, as partners.md says it may with a request_id.
+  store_->lose_next_update = true;
+  store_->down_after_lost_reply = true;
   const auto lost = sessions_->Control(
-      Control(id, v1::CONTROL_ACTION_NEXT, "next-1"), "acme");
+      Control(id, v1::CONTROL_ACTION_NEXT, "next-2"), "acme");
   EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable);
-  // The client retries, as partners.md says it may with a request_id.
+  store_->down = false;
   auto retried = sessions_->Control(
-      Control(id, v1::CONTROL_ACTION_NEXT, "next-1"), "acme");
+      Control(id, v1::CONTROL_ACTION_NEXT, "next-2"), "acme");
   ASSERT_TRUE(retried.ok()) << retried.status();
-  EXPECT_EQ(retried->version(), 2) << "the NEXT applied twice";
+  EXPECT_EQ(retried->version(), 3) << "the NEXT applied twice";
   // One step skipped, as a NEXT that nothing disturbed skips.
   auto reference = Start(PresetRequest(), "acme");
   ASSERT_TRUE(reference.ok());
   auto once = sessions_->Control(
       Control(reference->id(), v1::CONTROL_ACTION_NEXT, ""), "acme");
   ASSERT_TRUE(once.ok()) << once.status();
-  EXPECT_EQ(retried->duration().seconds(), once->duration().seconds());
+  auto twice_skipped = sessions_->Control(
+      Control(reference->id(), v1::CONTROL_ACTION_NEXT, ""), "acme");
+  ASSERT_TRUE(twice_skipped.ok()) << twice_skipped.status();
+  EXPECT_EQ(retried->duration().seconds(), twice_skipped->duration().seconds());
 
   store_->lose_next_update = true;
+  store_->down_after_lost_reply = true;
   EXPECT_EQ(
       sessions_->Control(Control(id, v1::CONTROL_ACTION_STOP, "stop-1"), "acme")
           .status()
           .code(),
       absl::StatusCode::kUnavailable);
+  store_->down = false;
   auto stopped = sessions_->Control(
       Control(id, v1::CONTROL_ACTION_STOP, "stop-1"), "acme");
   ASSERT_TRUE(stopped.ok()) << stopped.status();
@@ -495,6 +510,20 @@ TEST_F(SessionsRetryTest, ARetriedNextMovesOneStepAndARetriedStopIsOk) {
   ASSERT_TRUE(twice.ok()) << twice.status();
   EXPECT_EQ(twice->version(), 3);
   EXPECT_LT(twice->duration().seconds(), once->duration().seconds());
+}
+
+TEST_F(SessionsRetryTest, AnotherKeysStoredSessionIsNotEvenReadBack) {
+  auto started = Start(PresetRequest(), "acme");
+  ASSERT_TRUE(started.ok()) << started.status();
+  // A second server on the same database, with nothing in memory.
+  std::unique_ptr<Sessions> other_server = MakeSessions(store_.get());
+  v1::GetSessionRequest get;
+  get.set_id(started->id());
+  EXPECT_EQ(other_server->Get(get, "coachco").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(other_server->registry().size(), 0u);
+  EXPECT_TRUE(other_server->Get(get, "acme").ok());
+  EXPECT_EQ(other_server->registry().size(), 1u);
 }
 
 }  // namespace
