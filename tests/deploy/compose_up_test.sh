@@ -50,16 +50,8 @@ unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME DOCKER_HOST YOGA_DB_PAS
 export YOGA_IMAGE=$image YOGA_POSTGRES_IMAGE=$postgres_image YOGA_PUBLISH_ADDR=127.0.0.1 \
   YOGA_SECRETS_DIR=$work/secrets
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-die() {
-  echo "FAIL: $*"
-  echo "$passed passed, $((failed + 1)) failed"
-  exit 1
-}
-now() { date +%s.%N; }
-since() { awk -v start="$1" -v end="$(now)" 'BEGIN { printf "%.1f", end - start }'; }
+# shellcheck source=tests/deploy/tally.sh
+source "$root/tests/deploy/tally.sh"
 phase() { echo "==> $*"; }
 
 compose() {

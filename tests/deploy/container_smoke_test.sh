@@ -50,16 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# Stops the test: later phases need this one.
-die() {
-  echo "FAIL: $*"
-  echo "$passed passed, $((failed + 1)) failed"
-  exit 1
-}
-now() { date +%s.%N; }
+# shellcheck source=tests/deploy/tally.sh
+source "$root/tests/deploy/tally.sh"
 # podman without systemd (as here) tries and fails to add a timer for each container with a
 # health check, and says so on stderr: drop that noise. Health checks then run only when
 # asked (`podman healthcheck run`), which is how this test drives them. PM_TIMEOUT bounds it.
@@ -69,7 +61,6 @@ pm() {
   grep -v 'systemd connection' "$work/podman.err" >&2 || true
   return "$rc"
 }
-since() { awk -v start="$1" -v end="$(now)" 'BEGIN { printf "%.1f", end - start }'; }
 phase() { echo "==> $*"; }
 
 for tool in podman runc debootstrap; do
