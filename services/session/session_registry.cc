@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -45,9 +46,10 @@ const PromptDurations* SessionRegistry::PromptsOf(
   return pack == voice_packs_.end() ? nullptr : pack->second.get();
 }
 
-absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
+absl::Status SessionRegistry::RoomForOne(absl::string_view owner,
+                                         bool reserve) {
   if (size() >= static_cast<size_t>(limits_.max_sessions)) ExpireIdle();
-  absl::ReaderMutexLock lock(&mutex_);
+  absl::MutexLock lock(&mutex_);
   if (sessions_.size() >= static_cast<size_t>(limits_.max_sessions)) {
     return WithReason(
         absl::ResourceExhaustedError(absl::StrCat(
@@ -67,6 +69,7 @@ absl::Status SessionRegistry::RoomForOne(absl::string_view owner) {
             absl::FormatDuration(limits_.idle_timeout), " idle")),
         "KEY_SESSION_LIMIT");
   }
+  if (reserve) CountHeld(std::string(owner), +1);
   return absl::OkStatus();
 }
 
@@ -99,7 +102,18 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
     auto started = FindStarted(origin.owner, origin.start_request_id);
     if (!started.ok() || *started != nullptr) return started;
   }
-  if (absl::Status room = RoomForOne(origin.owner); !room.ok()) return room;
+  // The key's place is taken now, so that starts at once cannot all pass
+  // the check; any way out but keeping the session gives it back.
+  if (absl::Status room = RoomForOne(origin.owner, /*reserve=*/true);
+      !room.ok()) {
+    return room;
+  }
+  bool placed = false;
+  absl::Cleanup give_back = [&] {
+    if (placed) return;
+    absl::MutexLock lock(&mutex_);
+    CountHeld(origin.owner, -1);
+  };
   std::shared_ptr<Session> session;
   for (int attempt = 0;; ++attempt) {
     std::string id;
@@ -140,8 +154,8 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
       it->second = session->id();
     }
   }
-  if (sessions_.emplace(session->id(), session).second)
-    CountHeld(session->owner(), +1);
+  // Its place was counted when reserved.
+  placed = sessions_.emplace(session->id(), session).second;
   return session;
 }
 

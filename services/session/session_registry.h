@@ -129,8 +129,9 @@ class SessionRegistry {
   // Takes on the stored version of `session` if it is newer.
   absl::Status Refresh(Session& session);
   // Makes room for one more session in memory (of `owner`'s, when not
-  // empty).
-  absl::Status RoomForOne(absl::string_view owner = "");
+  // empty); with `reserve`, counts that one toward the owner's share already
+  // (the caller gives it back with CountHeld if it does not keep a session).
+  absl::Status RoomForOne(absl::string_view owner = "", bool reserve = false);
   // Keeps held_by_owner_ in step with sessions_: `change` is +1 when a
   // session of `owner` goes into sessions_, -1 when it leaves.
   void CountHeld(const std::string& owner, int change)

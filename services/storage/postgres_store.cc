@@ -263,26 +263,32 @@ class PostgresConnection final : public SqlConnection {
     }
   }
 
+  // Before a call's statements: all of them must be answered within
+  // `budget`, together.
+  void StartCall(absl::Duration budget) {
+    call_budget_ = budget;
+    call_deadline_ = absl::Now() + budget;
+  }
+
  private:
   absl::StatusOr<Result> Checked(Result result);
   // The answer to what was just sent (`sent`: libpq's 1 for sent): the
   // first failed result of a script, else its last. The server ends a
   // statement at the statement timeout; a server that does not answer at
-  // all (a stalled network, a hung proxy) is given up on after
-  // AnswerTimeout(), and the connection dropped: UNAVAILABLE, with the
+  // all (a stalled network, a hung proxy) is given up on at the call's
+  // deadline (StartCall), and the connection dropped: UNAVAILABLE, with the
   // statement's fate unknown (a COMMIT may have happened).
   absl::StatusOr<Result> Answer(int sent);
   // Waits until the socket is ready for `events`, or `deadline`.
   bool WaitFor(short events, absl::Time deadline) const;
-  absl::Duration AnswerTimeout() const {
-    return statement_timeout_ + std::max(absl::Seconds(1), statement_timeout_);
-  }
 
   const absl::string_view database_;
   const absl::Duration statement_timeout_;
   PGconn* conn_ = nullptr;
   // Asks the next call to reconnect.
   bool broken_ = false;
+  absl::Duration call_budget_ = absl::InfiniteDuration();
+  absl::Time call_deadline_ = absl::InfiniteFuture();
 };
 
 class PostgresStore final : public SqlStore {
@@ -302,7 +308,9 @@ class PostgresStore final : public SqlStore {
   }
 
   absl::Status Initialize() {
-    return WithConnection(
+    // A migration's statements may each take a minute (BeforeMigration).
+    return WithConnectionFor(
+        std::max(absl::Minutes(2), CallBudget()),
         [&](SqlConnection& connection) { return Migrate(connection); });
   }
 
@@ -375,10 +383,24 @@ class PostgresStore final : public SqlStore {
     return !idle_.empty();
   }
 
-  // Takes a connection from the pool (waiting up to the statement timeout),
-  // makes sure it is connected, runs `use` and gives it back.
+  // How long one call's statements may take in all before the server is
+  // given up on: the statement timeout (the server's own bound), and as long
+  // again (at least 1 s) for the answer to come back.
+  absl::Duration CallBudget() const {
+    return statement_timeout_ + std::max(absl::Seconds(1), statement_timeout_);
+  }
+
   absl::Status WithConnection(
       absl::FunctionRef<absl::Status(SqlConnection&)> use) override {
+    return WithConnectionFor(CallBudget(), use);
+  }
+
+  // Takes a connection from the pool (waiting up to the statement timeout),
+  // makes sure it is connected, runs `use` within `budget` and gives it
+  // back.
+  absl::Status WithConnectionFor(
+      absl::Duration budget,
+      absl::FunctionRef<absl::Status(SqlConnection&)> use) {
     PostgresConnection* connection = nullptr;
     {
       absl::MutexLock lock(&mutex_);
@@ -395,6 +417,7 @@ class PostgresStore final : public SqlStore {
     }
     absl::Status status =
         connection->Connect(keyword_pointers_.data(), value_pointers_.data());
+    connection->StartCall(budget);
     if (status.ok()) status = use(*connection);
     connection->EndCall();
     absl::MutexLock lock(&mutex_);
@@ -448,7 +471,7 @@ bool PostgresConnection::WaitFor(short events, absl::Time deadline) const {
 
 absl::StatusOr<Result> PostgresConnection::Answer(int sent) {
   if (!sent) return Checked(Result(nullptr));
-  const absl::Time deadline = absl::Now() + AnswerTimeout();
+  const absl::Time deadline = call_deadline_;
   auto give_up = [&]() -> absl::Status {
     // Nothing more may be read from this connection: the next call makes a
     // new one.
@@ -457,7 +480,7 @@ absl::StatusOr<Result> PostgresConnection::Answer(int sent) {
     broken_ = true;
     return absl::UnavailableError(absl::StrCat(
         database_, " did not answer within ",
-        absl::FormatDuration(AnswerTimeout()),
+        absl::FormatDuration(call_budget_),
         "; the connection was dropped, and whether the statement took effect "
         "is not known"));
   };

@@ -1,8 +1,10 @@
 #include "services/session/session.h"
 
+#include <atomic>
 #include <memory>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -399,6 +401,27 @@ TEST(SessionRegistryTest, SessionsExpireWhenIdleAndAreLimited) {
             absl::StatusCode::kNotFound);
   EXPECT_TRUE(registry.Find((*second)->id()).ok());
   EXPECT_TRUE(registry.Create(routine, {}, testing::PresetTimeline()).ok());
+}
+
+TEST(SessionRegistryTest, StartsAtOnceByOneKeyStayWithinItsShare) {
+  FakeClock clock;
+  SessionRegistry registry(
+      clock, {.max_sessions = 100, .max_sessions_per_owner = 3}, {});
+  const auto& routine = testing::PresetRoutine("runners-lower-back-four");
+  std::atomic<int> started{0};
+  std::vector<std::thread> starters;
+  for (int i = 0; i < 12; ++i) {
+    starters.emplace_back([&] {
+      if (registry
+              .Create(routine, {}, testing::PresetTimeline(), {.owner = "acme"})
+              .ok()) {
+        ++started;
+      }
+    });
+  }
+  for (std::thread& starter : starters) starter.join();
+  EXPECT_EQ(started.load(), 3);
+  EXPECT_EQ(registry.size(), 3u);
 }
 
 TEST(SessionRegistryTest, EachKeyHoldsAtMostItsShareOfSessions) {
