@@ -54,10 +54,12 @@ absl::StatusOr<unsigned> ParsePermissions(absl::string_view names) {
       permissions |= kSessionsPermission;
     } else if (name == "peer") {
       permissions |= kPeerPermission;
+    } else if (name == "teach") {
+      permissions |= kTeachPermission;
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown permission \"", name,
-                       "\" (known: planner, sessions, peer)"));
+                       "\" (known: planner, sessions, peer, teach)"));
     }
   }
   return permissions;
@@ -160,6 +162,7 @@ std::string PermissionNames(unsigned permissions) {
   if (permissions & kPlannerPermission) names.push_back("planner");
   if (permissions & kSessionsPermission) names.push_back("sessions");
   if (permissions & kPeerPermission) names.push_back("peer");
+  if (permissions & kTeachPermission) names.push_back("teach");
   return absl::StrJoin(names, ",");
 }
 

@@ -24,11 +24,14 @@ namespace yoga {
 // kSessions: the session service. kPeer is for our own services' keys only
 // (--peer_api_key_file): it lets a call act for the partner key it names in
 // "yoga-on-behalf-of" (call_admission.h), so the session service can fetch
-// the routine a partner composed. Never give it to a partner.
+// the routine a partner composed. Never give it to a partner. kTeach lets a
+// key with kSessions control its classes without the teacher's token (a
+// studio's front desk); other callers need the token StartSession gave.
 enum Permission : unsigned {
   kPlannerPermission = 1u << 0,
   kSessionsPermission = 1u << 1,
   kPeerPermission = 1u << 2,
+  kTeachPermission = 1u << 3,
 };
 
 inline constexpr double kDefaultRate = 10;

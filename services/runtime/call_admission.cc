@@ -12,6 +12,7 @@ namespace {
 struct Decision {
   absl::Status refusal;
   std::string owner;
+  unsigned permissions = 0;
 };
 
 struct Decisions {
@@ -56,13 +57,22 @@ std::string CallOwner(const grpc::ServerContextBase& context) {
   return decision == nullptr ? "" : decision->owner;
 }
 
+unsigned CallPermissions(const grpc::ServerContextBase& context) {
+  Decisions& decisions = TheDecisions();
+  if (decisions.count.load(std::memory_order_acquire) == 0) return 0;
+  absl::MutexLock lock(&decisions.mutex);
+  const Decision* decision = Find(decisions, context);
+  return decision == nullptr ? 0 : decision->permissions;
+}
+
 void RecordAdmission(const grpc::ServerContextBase* context,
-                     absl::Status refusal, std::string owner) {
+                     absl::Status refusal, std::string owner,
+                     unsigned permissions) {
   Decisions& decisions = TheDecisions();
   absl::MutexLock lock(&decisions.mutex);
   if (decisions.by_call
-          .insert_or_assign(context,
-                            Decision{std::move(refusal), std::move(owner)})
+          .insert_or_assign(context, Decision{std::move(refusal),
+                                              std::move(owner), permissions})
           .second) {
     decisions.count.fetch_add(1, std::memory_order_release);
   }

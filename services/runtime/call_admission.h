@@ -35,10 +35,16 @@ absl::Status CallAdmission(const grpc::ServerContextBase& context);
 // The owner of the call on `context` ("" when it has none).
 std::string CallOwner(const grpc::ServerContextBase& context);
 
+// The permissions (api_keys.h) of the key the call on `context` presented;
+// 0 for a keyless or in-process call.
+unsigned CallPermissions(const grpc::ServerContextBase& context);
+
 // For the call interceptor: records the decision on the call on `context`
-// (a refusal, or OK and its owner), and forgets it when the call ends.
+// (a refusal, or OK, its owner and its key's permissions), and forgets it
+// when the call ends.
 void RecordAdmission(const grpc::ServerContextBase* context,
-                     absl::Status refusal, std::string owner);
+                     absl::Status refusal, std::string owner,
+                     unsigned permissions = 0);
 void ForgetAdmission(const grpc::ServerContextBase* context);
 
 }  // namespace yoga

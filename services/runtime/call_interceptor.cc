@@ -117,6 +117,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
     const absl::string_view on_behalf_of = value_of(kOnBehalfOfMetadata);
     absl::Status refusal;
     std::string owner(on_behalf_of);
+    unsigned permissions = 0;
     // Calls between services of one process (yoga-studio) never leave it, and
     // a server without keys trusts every caller: both may act for anyone.
     const bool trusted =
@@ -127,6 +128,7 @@ class CallInterceptor : public grpc::experimental::Interceptor {
           policy_->Admit(method_, value_of(kApiKeyMetadata), absl::Now());
       key_id_ = std::move(decision.key_id);
       refusal = std::move(decision.status);
+      permissions = decision.permissions;
       if (on_behalf_of.empty()) {
         owner = key_id_;
       } else if (refusal.ok() && !(decision.permissions & kPeerPermission)) {
@@ -146,10 +148,14 @@ class CallInterceptor : public grpc::experimental::Interceptor {
               "\" must be a key id: 1 to 64 letters, digits, '-', '_' or '.'")),
           "ON_BEHALF_OF_INVALID");
     }
-    if (refusal.ok() && owner.empty()) return;  // Nothing to remember.
-    if (!refusal.ok()) owner.clear();
+    // Nothing to remember.
+    if (refusal.ok() && owner.empty() && permissions == 0) return;
+    if (!refusal.ok()) {
+      owner.clear();
+      permissions = 0;
+    }
     RecordAdmission(info_->server_context(), std::move(refusal),
-                    std::move(owner));
+                    std::move(owner), permissions);
     recorded_ = true;
   }
 

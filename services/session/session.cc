@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/content_hash.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 
@@ -48,7 +49,8 @@ Session::Session(std::string id, SessionOrigin origin,
       extension_(MakeHoldExtension(routine_, options_, prompts)),
       timing_(timing),
       create_time_(now),
-      log_(timeline_, extension_, timing_, now) {
+      log_(timeline_, extension_, timing_, now,
+           origin_.group_class.control_delay) {
   absl::MutexLock lock(&mutex_);
   last_activity_ = now;
 }
@@ -70,11 +72,16 @@ absl::StatusOr<std::shared_ptr<Session>> Session::Restore(
       row.id,
       SessionOrigin{.owner = stored.owner(),
                     .profile_id = stored.profile_id(),
-                    .start_request_id = stored.start_request_id()},
+                    .start_request_id = stored.start_request_id(),
+                    .group_class = {.join_code = stored.join_code(),
+                                    .control_delay = absl::Milliseconds(
+                                        stored.control_delay_ms()),
+                                    .teacher_token = stored.teacher_token()}},
       stored.routine(), stored.options(), timeline, timing,
       FromProtoTimestamp(stored.create_time()), prompts);
   auto log = SessionLog::FromProto(std::move(timeline), session->extension_,
-                                   timing, stored.progress());
+                                   timing, stored.progress(),
+                                   session->origin_.group_class.control_delay);
   if (!log.ok()) {
     return WithReason(absl::DataLossError(absl::StrCat("session ", row.id, ": ",
                                                        log.status().message())),
@@ -96,6 +103,10 @@ yoga::storage::v1::StoredSession Session::StoredLocked(
   stored.set_profile_id(origin_.profile_id);
   stored.set_owner(origin_.owner);
   stored.set_start_request_id(origin_.start_request_id);
+  stored.set_join_code(origin_.group_class.join_code);
+  stored.set_control_delay_ms(
+      absl::ToInt64Milliseconds(origin_.group_class.control_delay));
+  stored.set_teacher_token(origin_.group_class.teacher_token);
   *stored.mutable_routine() = routine_;
   *stored.mutable_options() = options_;
   *stored.mutable_create_time() = ToProtoTimestamp(create_time_);
@@ -112,6 +123,7 @@ storage::SessionRow Session::RowLocked(const SessionLog& log, int64_t version,
   row.profile_id = origin_.profile_id;
   row.owner = origin_.owner;
   row.start_request_id = origin_.start_request_id;
+  row.join_code = origin_.group_class.join_code;
   const SessionState state = log.State(now);
   row.phase = PhaseOf(state);
   if (state == yoga::session::v1::SESSION_STATE_RUNNING)
@@ -212,6 +224,16 @@ absl::Time Session::NotBeforeLocked(absl::Time now) {
 absl::Status Session::Control(yoga::session::v1::ControlAction action,
                               absl::Time now, storage::Store* store,
                               const ControlTerms& terms) {
+  if (is_class() && !terms.may_teach &&
+      !SameSecret(terms.teacher_token, origin_.group_class.teacher_token)) {
+    return WithReason(
+        absl::PermissionDeniedError(absl::StrCat(
+            "session ", id_,
+            " is a class: only its teacher controls it (teacher_token is ",
+            terms.teacher_token.empty() ? "missing" : "not the class's",
+            "); a mat that wants to leave closes its stream")),
+        "CLASS_CONTROL_NOT_ALLOWED");
+  }
   return Change(
       now, store,
       [&](SessionLog& next, absl::Time now) -> absl::StatusOr<bool> {
@@ -401,6 +423,11 @@ yoga::session::v1::Session Session::ToProto(absl::Time now) const {
   *proto.mutable_create_time() = ToProtoTimestamp(create_time_);
   *proto.mutable_duration() = ToProtoDuration(absl::Milliseconds(end_ms));
   proto.set_stream_count(static_cast<int32_t>(streams_.size()));
+  if (is_class()) {
+    proto.mutable_group_class()->set_join_code(origin_.group_class.join_code);
+    *proto.mutable_group_class()->mutable_control_delay() =
+        ToProtoDuration(origin_.group_class.control_delay);
+  }
   proto.set_profile_id(origin_.profile_id);
   proto.set_version(version_);
   return proto;

@@ -35,6 +35,16 @@
 
 namespace yoga::session {
 
+// What makes a session a class (yoga.session.v1.GroupClass); a session with
+// no join code is not one.
+struct ClassTerms {
+  std::string join_code;
+  // How far ahead controls take effect (SessionLog's control_delay).
+  absl::Duration control_delay;
+  // What ControlSessionRequest.teacher_token must be.
+  std::string teacher_token;
+};
+
 // Who started a session and how; fixed for its life.
 struct SessionOrigin {
   // The API key id it belongs to (only that key may see or control it); ""
@@ -44,6 +54,8 @@ struct SessionOrigin {
   std::string profile_id;
   // The request_id of the StartSession that made it; "" for none.
   std::string start_request_id;
+  // Set for a class.
+  ClassTerms group_class;
 };
 
 // What a ControlSession asks beyond its action.
@@ -53,6 +65,10 @@ struct ControlTerms {
   std::string request_id;
   // > 0: apply only at this version, else FAILED_PRECONDITION.
   int64_t expected_version = 0;
+  // For a class: the caller may control it if it gives the teacher's token
+  // or its key may teach; anyone else is PERMISSION_DENIED.
+  std::string teacher_token;
+  bool may_teach = false;
 };
 
 class Session {
@@ -85,13 +101,15 @@ class Session {
   const SessionOrigin& origin() const { return origin_; }
   const std::string& owner() const { return origin_.owner; }
   const std::string& profile_id() const { return origin_.profile_id; }
+  bool is_class() const { return !origin_.group_class.join_code.empty(); }
 
   // Writes the new session to `store` as version 1.
   absl::Status Create(storage::Store& store, absl::Time now);
 
   // PAUSE, RESUME, NEXT, PREVIOUS, STOP or STAY_LONGER at `now`, written to
-  // `store` first when there is one. FAILED_PRECONDITION when the state does
-  // not allow it (see SessionLog::Apply) or the version is not the one
+  // `store` first when there is one. PERMISSION_DENIED for a class whose
+  // terms do not let the caller lead it; FAILED_PRECONDITION when the state
+  // does not allow it (see SessionLog::Apply) or the version is not the one
   // expected; the store's error when the write fails (ABORTED: changed
   // elsewhere since this copy was read).
   absl::Status Control(yoga::session::v1::ControlAction action, absl::Time now,
@@ -120,6 +138,7 @@ class Session {
   // the wake scheduler's threads, which must not wait on the database.
   bool FinishedIfFree() const;
 
+  // Never with the teacher's token (the caller adds it where it belongs).
   yoga::session::v1::Session ToProto(absl::Time now) const;
   // The timeline as planned, before any jump.
   const Timeline& timeline() const { return *timeline_; }

@@ -54,17 +54,19 @@ StreamAction Finished() {
 
 SessionLog::SessionLog(std::shared_ptr<const Timeline> timeline,
                        HoldExtension extension, StreamTiming timing,
-                       absl::Time start)
+                       absl::Time start, absl::Duration control_delay)
     : timeline_(std::move(timeline)),
       extension_(std::move(extension)),
       timing_(timing),
-      running_since_(start) {
+      running_since_(start),
+      control_delay_(control_delay) {
   segments_.push_back({/*first_seq=*/1, /*template_begin=*/0, /*shift_ms=*/0});
 }
 
 absl::StatusOr<SessionLog> SessionLog::FromProto(
     std::shared_ptr<const Timeline> timeline, HoldExtension extension,
-    StreamTiming timing, const yoga::storage::v1::SessionProgress& progress) {
+    StreamTiming timing, const yoga::storage::v1::SessionProgress& progress,
+    absl::Duration control_delay) {
   const int cues = static_cast<int>(timeline->cues.size());
   auto damaged = [](absl::string_view why) {
     return WithReason(absl::DataLossError(absl::StrCat(
@@ -72,7 +74,8 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
                       "STORED_DATA_DAMAGED");
   };
   if (progress.segments().empty()) return damaged("no log segments");
-  SessionLog log(timeline, std::move(extension), timing, absl::UnixEpoch());
+  SessionLog log(timeline, std::move(extension), timing, absl::UnixEpoch(),
+                 control_delay);
   log.segments_.clear();
   int64_t next_seq = 1;
   for (int i = 0; i < progress.segments_size(); ++i) {
@@ -118,11 +121,24 @@ absl::StatusOr<SessionLog> SessionLog::FromProto(
       progress.running_since().nanos() < 0 ||
       progress.running_since().nanos() > 999'999'999)
     return damaged("running_since is not a valid time");
+  for (const auto* time :
+       {&progress.pause_time(), &progress.control_effective_time()}) {
+    if (time->seconds() < kMinTimestampSeconds ||
+        time->seconds() > kMaxTimestampSeconds || time->nanos() < 0 ||
+        time->nanos() > 999'999'999)
+      return damaged("a control's time is not a valid time");
+  }
   log.running_ = progress.running();
   log.stopped_ = progress.stopped();
   log.stop_ms_ = progress.stop_ms();
   log.base_ms_ = progress.base_ms();
   log.running_since_ = FromProtoTimestamp(progress.running_since());
+  if (progress.has_pause_time())
+    log.pause_time_ = FromProtoTimestamp(progress.pause_time());
+  if (progress.has_control_effective_time()) {
+    log.control_effective_ =
+        FromProtoTimestamp(progress.control_effective_time());
+  }
   log.busy_until_ms_ = progress.busy_until_ms();
   for (const auto& control : progress.recent_controls())
     log.controls_.push_back({control.kind(), control.session_time_ms()});
@@ -155,6 +171,12 @@ yoga::storage::v1::SessionProgress SessionLog::ToProto() const {
   progress.set_stop_ms(stop_ms_);
   progress.set_base_ms(base_ms_);
   *progress.mutable_running_since() = ToProtoTimestamp(running_since_);
+  if (pause_time_ != absl::InfinitePast())
+    *progress.mutable_pause_time() = ToProtoTimestamp(pause_time_);
+  if (control_effective_ != absl::InfinitePast()) {
+    *progress.mutable_control_effective_time() =
+        ToProtoTimestamp(control_effective_);
+  }
   progress.set_busy_until_ms(busy_until_ms_);
   for (const ControlEvent& control : controls_) {
     auto* stored = progress.add_recent_controls();
@@ -169,7 +191,10 @@ yoga::storage::v1::SessionProgress SessionLog::ToProto() const {
 }
 
 int64_t SessionLog::SessionTimeMs(absl::Time now) const {
-  if (!running_) return base_ms_;
+  if (!running_) {
+    if (stopped_ || now >= pause_time_) return base_ms_;
+    return base_ms_ - Ms(pause_time_ - now);
+  }
   return base_ms_ + std::max<int64_t>(Ms(now - running_since_), 0);
 }
 
@@ -244,7 +269,13 @@ CueEvent SessionLog::CueAt(int64_t seq) const {
 }
 
 absl::Time SessionLog::WallTimeOf(int64_t session_ms) const {
-  if (!running_ || stopped_) return absl::InfiniteFuture();
+  if (stopped_) return absl::InfiniteFuture();
+  if (!running_) {
+    // A class's PAUSE still to take effect: time runs on up to base_ms_.
+    if (pause_time_ == absl::InfinitePast() || session_ms > base_ms_)
+      return absl::InfiniteFuture();
+    return pause_time_ - absl::Milliseconds(base_ms_ - session_ms);
+  }
   return running_since_ + absl::Milliseconds(session_ms - base_ms_);
 }
 
@@ -495,7 +526,16 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
             " controls, the most one session may; start a new one")),
         "SESSION_CONTROL_LIMIT");
   }
-  const int64_t session_ms = SessionTimeMs(now);
+  if (now < control_effective_) {
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat(
+            "class ", session_id, ": the previous control takes effect in ",
+            Ms(control_effective_ - now), " ms; send this one after that")),
+        "CLASS_CONTROL_PENDING");
+  }
+  // A class's control acts a little ahead, where every mat will act on it.
+  const absl::Time effective = now + control_delay_;
+  const int64_t session_ms = SessionTimeMs(effective);
   switch (action) {
     case yoga::session::v1::CONTROL_ACTION_PAUSE:
       if (!running_)
@@ -504,6 +544,7 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
                           "SESSION_ALREADY_PAUSED");
       base_ms_ = session_ms;
       running_ = false;
+      if (control_delay_ > absl::ZeroDuration()) pause_time_ = effective;
       controls_.push_back({yoga::session::v1::CUE_KIND_PAUSED, session_ms});
       break;
     case yoga::session::v1::CONTROL_ACTION_RESUME:
@@ -511,8 +552,9 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
         return WithReason(
             absl::FailedPreconditionError("RESUME: the session is not paused"),
             "SESSION_NOT_PAUSED");
-      running_since_ = now;
+      running_since_ = effective;
       running_ = true;
+      pause_time_ = absl::InfinitePast();
       controls_.push_back({yoga::session::v1::CUE_KIND_RESUMED, session_ms});
       break;
     case yoga::session::v1::CONTROL_ACTION_NEXT:
@@ -549,6 +591,7 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
   entry.set_action(action);
   entry.set_session_time_ms(session_ms);
   *entry.mutable_time() = ToProtoTimestamp(now);
+  if (control_delay_ > absl::ZeroDuration()) control_effective_ = effective;
   entry.set_request_id(std::string(request_id));
   ++history_total_;
   return absl::OkStatus();
@@ -585,8 +628,15 @@ absl::StatusOr<StreamCursor> SessionLog::OpenCursor(int64_t after_seq) const {
 
 StreamAction SessionLog::Next(StreamCursor& cursor, absl::Time now) const {
   const int64_t session_ms = SessionTimeMs(now);
+  // Where session time stands on the server's clock, while it runs or runs
+  // on until a class's PAUSE takes effect.
+  const absl::Time session_ms_at = running_ || now < pause_time_
+                                       ? WallTimeOf(session_ms)
+                                       : absl::InfiniteFuture();
   auto send = [&](CueEvent event) {
     event.set_session_time_ms(session_ms);
+    if (session_ms_at != absl::InfiniteFuture())
+      *event.mutable_server_time() = ToProtoTimestamp(session_ms_at);
     cursor.last_sent = now;
     StreamAction action;
     action.kind = StreamAction::kSend;

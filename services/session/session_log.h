@@ -82,13 +82,21 @@ class SessionLog {
   // A session that starts playing `timeline` at `start`; STAY_LONGER adds
   // `extension` (kept as configuration, like `timing`: each extension made is
   // stored with the progress).
+  //
+  // `control_delay` > 0 makes it a class's log: every control takes effect
+  // at now + control_delay (a PAUSE lets session time run on until then, a
+  // RESUME starts it then, a jump or STOP cuts there), so every mat hears of
+  // it before it is due; a control before the previous one took effect is
+  // FAILED_PRECONDITION.
   SessionLog(std::shared_ptr<const Timeline> timeline, HoldExtension extension,
-             StreamTiming timing, absl::Time start);
+             StreamTiming timing, absl::Time start,
+             absl::Duration control_delay = absl::ZeroDuration());
   // A stored session on `timeline`. DATA_LOSS when the progress does not fit
   // the timeline (a damaged row).
   static absl::StatusOr<SessionLog> FromProto(
       std::shared_ptr<const Timeline> timeline, HoldExtension extension,
-      StreamTiming timing, const yoga::storage::v1::SessionProgress& progress);
+      StreamTiming timing, const yoga::storage::v1::SessionProgress& progress,
+      absl::Duration control_delay = absl::ZeroDuration());
   yoga::storage::v1::SessionProgress ToProto() const;
 
   const Timeline& timeline() const { return *timeline_; }
@@ -111,7 +119,8 @@ class SessionLog {
   int64_t SessionTimeMs(absl::Time now) const;
   // Session time at which the last cue ends, as the log stands.
   int64_t EndMs() const;
-  // When session time reaches `session_ms`; InfiniteFuture unless running.
+  // When session time reaches `session_ms`: InfiniteFuture when it never
+  // will as the log stands (paused, or paused before it is reached).
   absl::Time WallTimeOf(int64_t session_ms) const;
   // Seq of the last cue in the log as it stands.
   int64_t LastSeq() const;
@@ -179,9 +188,17 @@ class SessionLog {
   bool running_ = true;
   bool stopped_ = false;
   int64_t stop_ms_ = 0;
-  // Session time = base + (now - running_since) while running, base otherwise.
+  // Session time = base + (now - running_since) while running (base until
+  // running_since, for a class's RESUME that takes effect later), base
+  // otherwise; a class's PAUSE that takes effect later at pause_time_ runs
+  // on until then: base - (pause_time - now).
   int64_t base_ms_ = 0;
   absl::Time running_since_;
+  absl::Time pause_time_ = absl::InfinitePast();
+  // A class's: how far ahead controls take effect; zero for other sessions.
+  absl::Duration control_delay_;
+  // When the last control of a class takes effect.
+  absl::Time control_effective_ = absl::InfinitePast();
   // End of the last prompt heard before the latest jump or STAY_LONGER, so
   // the next segment does not start over it.
   int64_t busy_until_ms_ = 0;

@@ -31,12 +31,31 @@ absl::StatusOr<yoga::storage::v1::StoredSession> ParseStored(
   return stored;
 }
 
+bool IsEnded(yoga::session::v1::SessionState state) {
+  return state == yoga::session::v1::SESSION_STATE_STOPPED ||
+         state == yoga::session::v1::SESSION_STATE_COMPLETED;
+}
+
 }  // namespace
 
 std::string SessionRegistry::NewId() {
   // 96 random bits: ids cannot be guessed to join someone else's session.
   return absl::StrFormat("%08x%016x", absl::Uniform<uint32_t>(random_),
                          absl::Uniform<uint64_t>(random_));
+}
+
+std::string SessionRegistry::NewJoinCode(const std::string& owner) {
+  const absl::Time now = clock_.Now();
+  for (;;) {
+    std::string code =
+        absl::StrFormat("%06d", absl::Uniform<int>(random_, 0, 1'000'000));
+    auto held = classes_.find(std::make_pair(owner, code));
+    if (held == classes_.end()) return code;
+    auto session = sessions_.find(held->second);
+    // An ended class's code may be given again.
+    if (session == sessions_.end() || IsEnded(session->second->State(now)))
+      return code;
+  }
 }
 
 const PromptDurations* SessionRegistry::PromptsOf(
@@ -115,12 +134,14 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
     CountHeld(origin.owner, -1);
   };
   std::shared_ptr<Session> session;
+  const bool is_class = origin.group_class.control_delay > absl::ZeroDuration();
   for (int attempt = 0;; ++attempt) {
     std::string id;
     {
       absl::MutexLock lock(&mutex_);
       id = NewId();
       while (sessions_.contains(id)) id = NewId();
+      if (is_class) origin.group_class.join_code = NewJoinCode(origin.owner);
     }
     session =
         std::make_shared<Session>(id, origin, routine, options, timeline,
@@ -140,8 +161,10 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
       auto started = FindStarted(origin.owner, origin.start_request_id);
       if (!started.ok() || *started != nullptr) return started;
     }
-    // Another server made the same 96 random bits: astronomically rare.
-    if (!absl::IsAlreadyExists(written) || attempt == 2) return written;
+    // Another server made the same 96 random bits (astronomically rare), or
+    // gave one of the owner's live classes the same join code (one in
+    // 1,000,000 a live class): another id and code.
+    if (!absl::IsAlreadyExists(written) || attempt == 4) return written;
   }
   absl::MutexLock lock(&mutex_);
   if (idempotent && store_ == nullptr) {
@@ -156,6 +179,11 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Create(
   }
   // Its place was counted when reserved.
   placed = sessions_.emplace(session->id(), session).second;
+  if (is_class) {
+    classes_.insert_or_assign(
+        std::make_pair(origin.owner, origin.group_class.join_code),
+        session->id());
+  }
   return session;
 }
 
@@ -174,6 +202,37 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindStarted(
   if (!row.ok()) return row.status();
   if (!row->has_value()) return nullptr;
   return Find((*row)->id, /*latest=*/true);
+}
+
+absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindClass(
+    absl::string_view owner, absl::string_view join_code) {
+  const absl::Time now = clock_.Now();
+  auto no_class = [&] {
+    return WithReason(absl::NotFoundError(absl::StrCat(
+                          "no class is running with join code ", join_code,
+                          "; ask the teacher for the code again")),
+                      "CLASS_NOT_FOUND");
+  };
+  std::string id;
+  {
+    absl::ReaderMutexLock lock(&mutex_);
+    auto held = classes_.find(
+        std::make_pair(std::string(owner), std::string(join_code)));
+    if (held != classes_.end()) id = held->second;
+  }
+  if (id.empty() && store_ != nullptr) {
+    auto row = store_->SessionByJoinCode(owner, join_code);
+    if (!row.ok()) return row.status();
+    if (row->has_value()) id = (*row)->id;
+  }
+  if (id.empty()) return no_class();
+  auto session = FindOwned(id, owner, /*latest=*/true);
+  if (!session.ok()) {
+    if (absl::IsNotFound(session.status())) return no_class();
+    return session.status();
+  }
+  if (IsEnded((*session)->State(now))) return no_class();
+  return session;
 }
 
 absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
@@ -199,7 +258,15 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
   // Another call may have loaded it meanwhile: keep the one already handed
   // out, so that all streams follow one object.
   auto [it, inserted] = sessions_.emplace(std::string(id), *session);
-  if (inserted) CountHeld(it->second->owner(), +1);
+  if (inserted) {
+    CountHeld(it->second->owner(), +1);
+    if (it->second->is_class()) {
+      classes_.insert_or_assign(
+          std::make_pair(it->second->owner(),
+                         it->second->origin().group_class.join_code),
+          it->second->id());
+    }
+  }
   return it->second;
 }
 
@@ -445,6 +512,9 @@ int SessionRegistry::ExpireIdle() {
   }
   if (!expired.empty()) {
     absl::erase_if(started_, [&](const auto& entry) {
+      return !sessions_.contains(entry.second);
+    });
+    absl::erase_if(classes_, [&](const auto& entry) {
       return !sessions_.contains(entry.second);
     });
   }

@@ -33,6 +33,8 @@ struct SessionLimits {
   // partner cannot take every place.
   int max_sessions_per_owner = 5000;
   int max_streams_per_session = 16;
+  // Of a class: the mats in one room (and the teacher's own client).
+  int max_streams_per_class = 2000;
   // Cue streams open at once, all sessions together (max_sessions times
   // max_streams_per_session would be 320,000).
   int max_streams = 20000;
@@ -68,7 +70,9 @@ class SessionRegistry {
   // RESOURCE_EXHAUSTED when memory holds max_sessions already (after dropping
   // idle ones), or the owner max_sessions_per_owner; the store's error when it
   // cannot be written. With origin.start_request_id, a session the owner
-  // already started with it is returned instead of a new one.
+  // already started with it is returned instead of a new one. With
+  // origin.group_class.control_delay > 0 the session is a class, and gets
+  // a join code none of the owner's live classes has.
   absl::StatusOr<std::shared_ptr<Session>> Create(
       yoga::type::v1::Routine routine,
       yoga::session::v1::SessionOptions options,
@@ -78,6 +82,11 @@ class SessionRegistry {
   // `start_request_id`, or null when there is none.
   absl::StatusOr<std::shared_ptr<Session>> FindStarted(
       absl::string_view owner, absl::string_view start_request_id);
+
+  // The live class of `owner` with `join_code`: NOT_FOUND (reason
+  // CLASS_NOT_FOUND) when there is none, or it has ended.
+  absl::StatusOr<std::shared_ptr<Session>> FindClass(
+      absl::string_view owner, absl::string_view join_code);
 
   // NOT_FOUND naming the id when there is no such session (or, without a
   // store, it expired). With `latest` and a shared store, a session held in
@@ -118,6 +127,9 @@ class SessionRegistry {
 
  private:
   std::string NewId() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Six digits no live class of `owner` held here has.
+  std::string NewJoinCode(const std::string& owner)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Find, for `owner` only when not null.
   absl::StatusOr<std::shared_ptr<Session>> FindFor(absl::string_view id,
                                                    bool latest,
@@ -166,6 +178,9 @@ class SessionRegistry {
   // Without a store: (owner, start_request_id) -> session id, for the
   // sessions held.
   absl::flat_hash_map<std::pair<std::string, std::string>, std::string> started_
+      ABSL_GUARDED_BY(mutex_);
+  // (owner, join code) -> session id, for the classes held.
+  absl::flat_hash_map<std::pair<std::string, std::string>, std::string> classes_
       ABSL_GUARDED_BY(mutex_);
 };
 

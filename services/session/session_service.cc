@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "services/common/errors.h"
+#include "services/runtime/api_keys.h"
 #include "services/runtime/unary_call.h"
 
 namespace yoga::session {
@@ -303,7 +304,9 @@ grpc::ServerUnaryReactor* SessionServiceImpl::ControlSession(
     yoga::session::v1::Session* response) {
   return AnswerUnaryOn(
       database_.get(), context, response, [this, request, context] {
-        return sessions_.Control(*request, CallOwner(*context));
+        return sessions_.Control(
+            *request, CallOwner(*context),
+            (CallPermissions(*context) & kTeachPermission) != 0);
       });
 }
 

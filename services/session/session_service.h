@@ -100,6 +100,15 @@ class SessionServiceImpl final
       grpc::CallbackServerContext* context,
       const yoga::session::v1::GetPracticeSummaryRequest* request,
       yoga::session::v1::PracticeSummary* response) override;
+  // class_service.cc
+  grpc::ServerUnaryReactor* JoinClass(
+      grpc::CallbackServerContext* context,
+      const yoga::session::v1::JoinClassRequest* request,
+      yoga::session::v1::Session* response) override;
+  grpc::ServerUnaryReactor* SyncClock(
+      grpc::CallbackServerContext* context,
+      const yoga::session::v1::SyncClockRequest* request,
+      yoga::session::v1::SyncClockResponse* response) override;
 
   Sessions& sessions() { return sessions_; }
 

@@ -4,8 +4,10 @@
 #include <string>
 #include <utility>
 
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
@@ -36,6 +38,48 @@ void CheckId(absl::string_view id, absl::string_view field,
                    absl::StrCat("is not ", what, ": at most ", kMaxIdLength,
                                 " letters, digits, '-' or '_'"));
   }
+}
+
+// A class's controls take effect this far ahead unless it asks otherwise:
+// enough for a stream behind a slow network to hear of them first.
+constexpr absl::Duration kDefaultControlDelay = absl::Milliseconds(500);
+constexpr absl::Duration kMinControlDelay = absl::Milliseconds(100);
+constexpr absl::Duration kMaxControlDelay = absl::Seconds(5);
+
+// The class terms a StartSession asks for (none when it is not a class);
+// the registry gives the join code.
+absl::StatusOr<ClassTerms> ClassTermsOf(
+    const v1::StartSessionRequest& request) {
+  if (!request.has_class_options()) return ClassTerms();
+  ClassTerms terms;
+  terms.control_delay = kDefaultControlDelay;
+  if (request.class_options().has_control_delay()) {
+    terms.control_delay =
+        FromProtoDuration(request.class_options().control_delay());
+    if (terms.control_delay < kMinControlDelay ||
+        terms.control_delay > kMaxControlDelay) {
+      FieldViolations violations;
+      violations.Add(
+          "class_options.control_delay",
+          absl::StrCat("must be ", absl::FormatDuration(kMinControlDelay),
+                       " to ", absl::FormatDuration(kMaxControlDelay), ", not ",
+                       absl::FormatDuration(terms.control_delay)));
+      return violations.ToStatus();
+    }
+  }
+  // 128 random bits: the token cannot be guessed to take over a class.
+  absl::BitGen random;
+  terms.teacher_token =
+      absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random),
+                      absl::Uniform<uint64_t>(random));
+  return terms;
+}
+
+// A join code as the API takes it: six digits.
+bool IsJoinCode(absl::string_view code) {
+  return code.size() == 6 && std::all_of(code.begin(), code.end(), [](char c) {
+           return absl::ascii_isdigit(static_cast<unsigned char>(c));
+         });
 }
 
 void CheckSessionId(absl::string_view id, absl::string_view field,
@@ -165,14 +209,20 @@ void Sessions::Start(const v1::StartSessionRequest& request,
     done(options.status());
     return;
   }
+  auto group_class = ClassTermsOf(request);
+  if (!group_class.ok()) {
+    done(group_class.status());
+    return;
+  }
   SessionOrigin origin{.owner = std::string(owner),
                        .profile_id = request.profile_id(),
-                       .start_request_id = request.request_id()};
+                       .start_request_id = request.request_id(),
+                       .group_class = *std::move(group_class)};
   if (!origin.start_request_id.empty()) {
     // A retry: its session was started already, and is the answer.
     auto started = registry_.FindStarted(owner, origin.start_request_id);
     if (!started.ok() || *started != nullptr) {
-      done(started.ok() ? (*started)->ToProto(clock_.Now())
+      done(started.ok() ? StartAnswer(**started)
                         : absl::StatusOr<v1::Session>(started.status()));
       return;
     }
@@ -203,11 +253,22 @@ absl::StatusOr<v1::Session> Sessions::StartOn(
   auto session = registry_.Create(*std::move(routine), options,
                                   *std::move(timeline), std::move(origin));
   if (!session.ok()) return session.status();
-  return (*session)->ToProto(clock_.Now());
+  return StartAnswer(**session);
+}
+
+v1::Session Sessions::StartAnswer(const Session& session) const {
+  v1::Session answer = session.ToProto(clock_.Now());
+  // The one answer that carries it: the teacher's client started the class.
+  if (session.is_class()) {
+    answer.mutable_group_class()->set_teacher_token(
+        session.origin().group_class.teacher_token);
+  }
+  return answer;
 }
 
 absl::StatusOr<v1::Session> Sessions::Control(
-    const v1::ControlSessionRequest& request, absl::string_view owner) {
+    const v1::ControlSessionRequest& request, absl::string_view owner,
+    bool may_teach) {
   FieldViolations violations;
   CheckSessionId(request.session_id(), "session_id", violations);
   if (request.action() == v1::CONTROL_ACTION_UNSPECIFIED ||
@@ -219,11 +280,16 @@ absl::StatusOr<v1::Session> Sessions::Control(
           /*required=*/false, violations);
   if (request.expected_version() < 0)
     violations.Add("expected_version", "must be 0 (none) or a version, 1 on");
+  // Never repeated back; a class's tokens are 32 hex digits.
+  CheckId(request.teacher_token(), "teacher_token", "a teacher token",
+          /*required=*/false, violations);
   if (!violations.empty()) return violations.ToStatus();
   auto session =
       registry_.Control(request.session_id(), request.action(), owner,
                         {.request_id = request.request_id(),
-                         .expected_version = request.expected_version()});
+                         .expected_version = request.expected_version(),
+                         .teacher_token = request.teacher_token(),
+                         .may_teach = may_teach});
   if (!session.ok()) return session.status();
   return (*session)->ToProto(clock_.Now());
 }
@@ -233,6 +299,20 @@ absl::StatusOr<v1::Session> Sessions::Get(const v1::GetSessionRequest& request,
   if (absl::Status status = CheckSessionId(request.id(), "id"); !status.ok())
     return status;
   auto session = registry_.FindOwned(request.id(), owner, /*latest=*/true);
+  if (!session.ok()) return session.status();
+  return (*session)->ToProto(clock_.Now());
+}
+
+absl::StatusOr<v1::Session> Sessions::JoinClass(
+    const v1::JoinClassRequest& request, absl::string_view owner) {
+  if (!IsJoinCode(request.join_code())) {
+    FieldViolations violations;
+    violations.Add("join_code", request.join_code().empty()
+                                    ? "is required"
+                                    : "is not a join code: six digits");
+    return violations.ToStatus();
+  }
+  auto session = registry_.FindClass(owner, request.join_code());
   if (!session.ok()) return session.status();
   return (*session)->ToProto(clock_.Now());
 }
@@ -266,9 +346,11 @@ absl::StatusOr<std::unique_ptr<CueFeed>> Sessions::OpenStream(
   if (!cursor.ok()) return cursor.status();
   if (absl::Status status = registry_.MarkStreamed(**session); !status.ok())
     return status;
+  const int max_streams = (*session)->is_class()
+                              ? config_.limits.max_streams_per_class
+                              : config_.limits.max_streams_per_session;
   return std::make_unique<CueFeed>(*std::move(session), *cursor, clock_,
-                                   scheduler_, keeper_.get(),
-                                   config_.limits.max_streams_per_session);
+                                   scheduler_, keeper_.get(), max_streams);
 }
 
 absl::StatusOr<v1::ListPracticeRecordsResponse> Sessions::ListPracticeRecords(

@@ -69,8 +69,16 @@ class Sessions {
   // the answer. `done` runs exactly once, on any thread.
   void Start(const v1::StartSessionRequest& request, absl::string_view owner,
              Started done);
+  // `may_teach`: the caller's key has the "teach" permission, and may
+  // control the owner's classes without their teacher_token.
   absl::StatusOr<v1::Session> Control(const v1::ControlSessionRequest& request,
-                                      absl::string_view owner = "");
+                                      absl::string_view owner = "",
+                                      bool may_teach = false);
+  // The owner's live class with request.join_code.
+  absl::StatusOr<v1::Session> JoinClass(const v1::JoinClassRequest& request,
+                                        absl::string_view owner = "");
+  // The clock sessions run on: SyncClock's, and CueEvent.server_time's.
+  absl::Time Now() const { return clock_.Now(); }
   absl::StatusOr<v1::Session> Get(const v1::GetSessionRequest& request,
                                   absl::string_view owner = "");
   absl::StatusOr<v1::SessionTimeline> GetTimeline(
@@ -101,6 +109,8 @@ class Sessions {
   absl::StatusOr<std::shared_ptr<const Timeline>> Rebuild(
       const yoga::storage::v1::StoredSession& stored);
   absl::StatusOr<storage::Store*> HistoryStore() const;
+  // What StartSession answers: the session, with a class's teacher token.
+  v1::Session StartAnswer(const Session& session) const;
 
   const Clock& clock_;
   const SessionServiceConfig config_;

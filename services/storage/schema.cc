@@ -133,11 +133,26 @@ CREATE INDEX practice_records_by_start
   ON practice_records (start_time, session_id);
 )sql";
 
+// Version 4: classes. A mat finds a live class by its owner and join code;
+// two live classes of one owner never share a code, an ended one frees it.
+constexpr char kVersion4Sqlite[] = R"sql(
+ALTER TABLE sessions ADD COLUMN join_code TEXT;
+CREATE UNIQUE INDEX sessions_by_join_code
+  ON sessions (owner, join_code) WHERE join_code IS NOT NULL AND NOT finished;
+)sql";
+
+constexpr char kVersion4Postgres[] = R"sql(
+ALTER TABLE sessions ADD COLUMN join_code TEXT COLLATE "C";
+CREATE UNIQUE INDEX sessions_by_join_code
+  ON sessions (owner, join_code) WHERE join_code IS NOT NULL AND NOT finished;
+)sql";
+
 // Append only; never edit a migration a database may have applied.
 constexpr Migration kMigrations[] = {
     {1, kVersion1Sqlite, kVersion1Postgres},
     {2, kVersion2Sqlite, kVersion2Postgres},
     {3, kVersion3, kVersion3},
+    {4, kVersion4Sqlite, kVersion4Postgres},
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ SessionRow ReadSession(const SqlRow& row) {
   session.data = row.Bytes(7);
   session.owner = row.Bytes(8);
   session.start_request_id = row.Bytes(9);
+  session.join_code = row.Bytes(10);
   return session;
 }
 
@@ -142,16 +143,20 @@ absl::StatusOr<std::optional<std::string>> SqlStore::GetRoutine(
 absl::Status SqlStore::CreateSession(const SessionRow& row) {
   return WithConnection([&](SqlConnection& connection) -> absl::Status {
     SqlParams params;
-    BindSession(params, row).Text(row.owner).Text(row.start_request_id);
+    BindSession(params, row)
+        .Text(row.owner)
+        .Text(row.start_request_id)
+        .Text(row.join_code);
     absl::StatusOr<int64_t> created =
         connection.Execute(kCreateSession, params);
     if (!created.ok()) return created.status();
     if (*created == 0) {
       return absl::AlreadyExistsError(
           absl::StrCat("session ", row.id,
-                       row.start_request_id.empty()
+                       row.start_request_id.empty() && row.join_code.empty()
                            ? ""
-                           : " (or one its owner started with its request_id)",
+                           : " (or one its owner started with its request_id, "
+                             "or a live class with its join code)",
                        " already exists"));
     }
     return absl::OkStatus();
@@ -175,6 +180,16 @@ absl::StatusOr<std::optional<SessionRow>> SqlStore::SessionByStartRequest(
         return connection.Query(
             kSessionByStartRequest,
             SqlParams().Text(owner).Text(start_request_id),
+            [&](const SqlRow& row) { session = ReadSession(row); });
+      });
+}
+
+absl::StatusOr<std::optional<SessionRow>> SqlStore::SessionByJoinCode(
+    absl::string_view owner, absl::string_view join_code) {
+  return Read<std::optional<SessionRow>>(
+      [&](SqlConnection& connection, std::optional<SessionRow>& session) {
+        return connection.Query(
+            kSessionByJoinCode, SqlParams().Text(owner).Text(join_code),
             [&](const SqlRow& row) { session = ReadSession(row); });
       });
 }

@@ -151,6 +151,8 @@ class SqlStore : public Store {
       absl::string_view id) final;
   absl::StatusOr<std::optional<SessionRow>> SessionByStartRequest(
       absl::string_view owner, absl::string_view start_request_id) final;
+  absl::StatusOr<std::optional<SessionRow>> SessionByJoinCode(
+      absl::string_view owner, absl::string_view join_code) final;
   absl::Status UpdateSession(const SessionRow& row,
                              const PracticeRecord* record) final;
   absl::StatusOr<std::map<std::string, int64_t>> SessionVersions(

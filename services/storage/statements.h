@@ -28,20 +28,27 @@ inline constexpr char kGetRoutineAndMarkAge[] =
 inline constexpr char kMarkRoutineUsed[] =
     "UPDATE routine_owners SET used_at = $3 "
     "WHERE owner = $1 AND routine_id = $2 AND used_at < $3";
-// Columns 1 to 8 are those UpdateSession rewrites; owner and
-// start_request_id are written once.
+// Columns 1 to 8 are those UpdateSession rewrites; owner,
+// start_request_id and join_code are written once.
 inline constexpr char kCreateSession[] =
     "INSERT INTO sessions (id, version, profile_id, phase, ends_at, "
-    "updated_at, finished, data, owner, start_request_id) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, '')) "
+    "updated_at, finished, data, owner, start_request_id, join_code) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''), "
+    "NULLIF($11, '')) "
     "ON CONFLICT DO NOTHING";
 inline constexpr char kGetSession[] =
     "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
-    "data, owner, COALESCE(start_request_id, '') FROM sessions WHERE id = $1";
+    "data, owner, COALESCE(start_request_id, ''), COALESCE(join_code, '') "
+    "FROM sessions WHERE id = $1";
 inline constexpr char kSessionByStartRequest[] =
     "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
-    "data, owner, COALESCE(start_request_id, '') FROM sessions "
-    "WHERE owner = $1 AND start_request_id = $2";
+    "data, owner, COALESCE(start_request_id, ''), COALESCE(join_code, '') "
+    "FROM sessions WHERE owner = $1 AND start_request_id = $2";
+// A live class only: an ended one's code may be given again.
+inline constexpr char kSessionByJoinCode[] =
+    "SELECT id, version, profile_id, phase, ends_at, updated_at, finished, "
+    "data, owner, COALESCE(start_request_id, ''), COALESCE(join_code, '') "
+    "FROM sessions WHERE owner = $1 AND join_code = $2 AND NOT finished";
 inline constexpr char kUpdateSession[] =
     "UPDATE sessions SET version = $2, profile_id = $3, phase = $4, "
     "ends_at = $5, updated_at = $6, finished = $7, data = $8 "

@@ -61,6 +61,9 @@ struct SessionRow {
   // The request_id of the StartSession that made it, or empty. A second row
   // with the same owner and start_request_id is refused (ALREADY_EXISTS).
   std::string start_request_id;
+  // For a class: its join code, or empty. A live (not finished) class of the
+  // same owner with the same code is refused (ALREADY_EXISTS). Written once.
+  std::string join_code;
   // 1 when created; every update adds one.
   int64_t version = 1;
   std::string profile_id;
@@ -124,7 +127,8 @@ class Store {
       absl::string_view owner, absl::string_view id) = 0;
 
   // Inserts a new session row (its version is stored as given).
-  // ALREADY_EXISTS when the id is taken, or the owner's start_request_id.
+  // ALREADY_EXISTS when the id is taken, or the owner's start_request_id, or
+  // the join code of one of the owner's live classes.
   virtual absl::Status CreateSession(const SessionRow& row) = 0;
   // nullopt when there is no such session.
   virtual absl::StatusOr<std::optional<SessionRow>> GetSession(
@@ -133,6 +137,9 @@ class Store {
   // nullopt.
   virtual absl::StatusOr<std::optional<SessionRow>> SessionByStartRequest(
       absl::string_view owner, absl::string_view start_request_id) = 0;
+  // The live (not finished) class of `owner` with `join_code`, or nullopt.
+  virtual absl::StatusOr<std::optional<SessionRow>> SessionByJoinCode(
+      absl::string_view owner, absl::string_view join_code) = 0;
   // Replaces the row with `row` if the stored version is `row.version - 1`;
   // ABORTED (naming both versions) when another writer got there first,
   // NOT_FOUND when there is no such row. With `record`, inserts the practice

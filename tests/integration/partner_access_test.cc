@@ -535,7 +535,7 @@ TEST_F(PartnerAccessTest, ABadKeyFileStopsStartUpNamingFileAndLine) {
               ::testing::EndsWith(absl::StrCat(
                   "\nyoga-studio: --api_keys: ", bad,
                   ":2: unknown permission \"admin\" (known: planner, "
-                  "sessions, peer)\n")));
+                  "sessions, peer, teach)\n")));
   auto missing_ca = RunProgram(
       kBin + "yoga-studio",
       {"--listen=127.0.0.1:0", "--tls_client_ca=" + certificates_->ca()});

@@ -41,6 +41,10 @@ class ForwardingStore : public storage::Store {
       absl::string_view owner, absl::string_view start_request_id) override {
     return store_->SessionByStartRequest(owner, start_request_id);
   }
+  absl::StatusOr<std::optional<storage::SessionRow>> SessionByJoinCode(
+      absl::string_view owner, absl::string_view join_code) override {
+    return store_->SessionByJoinCode(owner, join_code);
+  }
   absl::Status UpdateSession(const storage::SessionRow& row,
                              const storage::PracticeRecord* record) override {
     return store_->UpdateSession(row, record);

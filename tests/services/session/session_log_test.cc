@@ -1,6 +1,7 @@
 // SessionLog's STAY_LONGER: the hold grows by one breath, everything after it
 // moves by that breath, seqs keep rising by one with nothing reused, and a
-// stream resuming after any seq hears every later cue exactly once.
+// stream resuming after any seq hears every later cue exactly once. And a
+// class's controls, which act a little after they are made.
 #include "services/session/session_log.h"
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/common/errors.h"
 #include "services/session/phrases.h"
 #include "services/session/timeline_builder.h"
 #include "tests/services/session/session_test_routines.h"
@@ -563,6 +565,145 @@ TEST_F(SessionLogStayLongerTest, ControlsCountedButNotKeptAreDataLoss) {
   auto restored = SessionLog::FromProto(testing::PresetTimeline(), Extension(),
                                         kTiming, stored);
   EXPECT_EQ(restored.status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace yoga::session
+
+namespace yoga::session {
+namespace {
+
+// A class's log: controls act control_delay after the call, so every mat
+// hears of them before they are due.
+class SessionLogClassTest : public ::testing::Test {
+ protected:
+  static constexpr absl::Duration kDelay = absl::Milliseconds(500);
+
+  SessionLog NewClass() {
+    return SessionLog(testing::PresetTimeline(), Extension(), kTiming, kStart,
+                      kDelay);
+  }
+  static absl::Status Do(SessionLog& log, yoga::session::v1::ControlAction act,
+                         int64_t wall_ms) {
+    return log.Apply(act, At(wall_ms), "c1");
+  }
+};
+
+TEST_F(SessionLogClassTest, APauseLetsSessionTimeRunOnUntilItTakesEffect) {
+  SessionLog log = NewClass();
+  Listener listener;
+  listener.cursor = *log.OpenCursor(0);
+  ListenUntil(log, listener, 0, 10'000);
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_PAUSE, 10'000).ok());
+  EXPECT_EQ(log.State(At(10'000)), yoga::session::v1::SESSION_STATE_PAUSED);
+  EXPECT_EQ(log.SessionTimeMs(At(10'000)), 10'000);
+  EXPECT_EQ(log.SessionTimeMs(At(10'300)), 10'300);
+  EXPECT_EQ(log.SessionTimeMs(At(10'500)), 10'500);
+  EXPECT_EQ(log.SessionTimeMs(At(12'000)), 10'500);
+  EXPECT_EQ(log.WallTimeOf(10'200), At(10'200));
+  EXPECT_EQ(log.WallTimeOf(10'600), absl::InfiniteFuture());
+
+  // The stream tells of it at once, at the moment it takes effect, and
+  // every event until then still maps session time onto the server's clock.
+  StreamAction paused = log.Next(listener.cursor, At(10'100));
+  ASSERT_EQ(paused.kind, StreamAction::kSend);
+  EXPECT_EQ(paused.event.kind(), yoga::session::v1::CUE_KIND_PAUSED);
+  EXPECT_EQ(paused.event.offset_ms(), 10'500);
+  EXPECT_EQ(paused.event.session_time_ms(), 10'100);
+  EXPECT_EQ(paused.event.server_time().seconds(),
+            absl::ToUnixSeconds(At(10'100)));
+  EXPECT_EQ(paused.event.server_time().nanos(), 100'000'000);
+  // Once it has: no mapping, session time stands.
+  ListenUntil(log, listener, 10'100, 11'000);
+  StreamAction beat = log.Next(listener.cursor, At(12'000));
+  ASSERT_EQ(beat.kind, StreamAction::kSend);
+  EXPECT_EQ(beat.event.kind(), yoga::session::v1::CUE_KIND_HEARTBEAT);
+  EXPECT_FALSE(beat.event.has_server_time());
+}
+
+TEST_F(SessionLogClassTest, AResumeStartsSessionTimeWhenItTakesEffect) {
+  SessionLog log = NewClass();
+  Listener listener;
+  listener.cursor = *log.OpenCursor(0);
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_PAUSE, 10'000).ok());
+  ListenUntil(log, listener, 0, 20'000);
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_RESUME, 20'000).ok());
+  EXPECT_EQ(log.State(At(20'000)), yoga::session::v1::SESSION_STATE_RUNNING);
+  EXPECT_EQ(log.SessionTimeMs(At(20'400)), 10'500);
+  EXPECT_EQ(log.SessionTimeMs(At(20'600)), 10'600);
+  StreamAction resumed = log.Next(listener.cursor, At(20'000));
+  ASSERT_EQ(resumed.kind, StreamAction::kSend);
+  EXPECT_EQ(resumed.event.kind(), yoga::session::v1::CUE_KIND_RESUMED);
+  EXPECT_EQ(resumed.event.offset_ms(), 10'500);
+  // Session time 10.5 s is on the server's clock when the resume acts.
+  EXPECT_EQ(resumed.event.session_time_ms(), 10'500);
+  EXPECT_EQ(resumed.event.server_time().seconds(),
+            absl::ToUnixSeconds(At(20'500)));
+  EXPECT_EQ(resumed.event.server_time().nanos(), 500'000'000);
+}
+
+TEST_F(SessionLogClassTest, AControlBeforeThePreviousOneActedIsRefused) {
+  SessionLog log = NewClass();
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_PAUSE, 10'000).ok());
+  absl::Status early =
+      Do(log, yoga::session::v1::CONTROL_ACTION_RESUME, 10'200);
+  EXPECT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(early), "CLASS_CONTROL_PENDING");
+  EXPECT_THAT(early.message(), HasSubstr("takes effect in 300 ms"));
+  EXPECT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_RESUME, 10'500).ok());
+}
+
+TEST_F(SessionLogClassTest, NextCutsWhereItTakesEffectAndCuesBeforeItPlay) {
+  SessionLog log = NewClass();
+  const Timeline& timeline = PresetTimeline();
+  // Inside the second step's hold, with cues due just after the call.
+  const TimelineStep& step = timeline.steps[1];
+  const int64_t call_ms = step.hold_start_ms + 100;
+  Listener listener;
+  listener.cursor = *log.OpenCursor(0);
+  ListenUntil(log, listener, 0, call_ms);
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_NEXT, call_ms).ok());
+  PlayToEnd(log, listener, call_ms);
+  ASSERT_GE(listener.skipped, 1);
+  // What was due up to the moment the NEXT acts still plays; after it, the
+  // hold ends at once with its chime.
+  auto after = std::find_if(
+      listener.plays.begin(), listener.plays.end(),
+      [&](const CueEvent& cue) { return cue.offset_ms() > call_ms + 500; });
+  ASSERT_NE(after, listener.plays.end());
+  EXPECT_EQ(after->kind(), yoga::session::v1::CUE_KIND_CHIME);
+  EXPECT_EQ(after->step_index(), 1);
+  EXPECT_LT(after->offset_ms(), step.hold_end_ms);
+  EXPECT_TRUE(std::any_of(
+      listener.plays.begin(), listener.plays.end(), [&](const CueEvent& cue) {
+        return cue.kind() == yoga::session::v1::CUE_KIND_HOLD_START &&
+               cue.offset_ms() == step.hold_start_ms;
+      }));
+}
+
+TEST_F(SessionLogClassTest, APendingPauseSurvivesTheStore) {
+  SessionLog log = NewClass();
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_PAUSE, 10'000).ok());
+  const yoga::storage::v1::SessionProgress stored = log.ToProto();
+  EXPECT_TRUE(stored.has_pause_time());
+  auto restored = SessionLog::FromProto(testing::PresetTimeline(), Extension(),
+                                        kTiming, stored, kDelay);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_EQ(restored->SessionTimeMs(At(10'250)), 10'250);
+  EXPECT_EQ(restored->SessionTimeMs(At(11'000)), 10'500);
+  EXPECT_EQ(
+      Do(*restored, yoga::session::v1::CONTROL_ACTION_RESUME, 10'100).code(),
+      absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SessionLogClassTest, EventsOfAnySessionCarryTheServerClock) {
+  SessionLog log(testing::PresetTimeline(), Extension(), kTiming, kStart);
+  StreamCursor cursor = *log.OpenCursor(0);
+  StreamAction first = log.Next(cursor, At(1234));
+  ASSERT_EQ(first.kind, StreamAction::kSend);
+  EXPECT_EQ(first.event.session_time_ms(), 1234);
+  EXPECT_EQ(first.event.server_time().seconds(), absl::ToUnixSeconds(At(1234)));
+  EXPECT_EQ(first.event.server_time().nanos(), 234'000'000);
 }
 
 }  // namespace

@@ -528,3 +528,130 @@ TEST_F(SessionsRetryTest, AnotherKeysStoredSessionIsNotEvenReadBack) {
 
 }  // namespace
 }  // namespace yoga::session
+
+namespace yoga::session {
+namespace {
+
+StartSessionRequest ClassRequest() {
+  StartSessionRequest request;
+  request.mutable_compose()->set_preset_id(kPreset);
+  *request.mutable_class_options()->mutable_control_delay() =
+      ToProtoDuration(absl::Milliseconds(400));
+  return request;
+}
+
+v1::ControlSessionRequest ClassControl(const v1::Session& session,
+                                       v1::ControlAction action,
+                                       absl::string_view token) {
+  v1::ControlSessionRequest control;
+  control.set_session_id(session.id());
+  control.set_action(action);
+  control.set_teacher_token(std::string(token));
+  return control;
+}
+
+TEST_F(SessionsTest, AClassHasAJoinCodeAndOnlyItsTeacherControlsIt) {
+  auto started = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(started.ok()) << started.status();
+  const v1::GroupClass& group = started->group_class();
+  ASSERT_EQ(group.join_code().size(), 6u);
+  EXPECT_TRUE(std::all_of(group.join_code().begin(), group.join_code().end(),
+                          [](char c) { return c >= '0' && c <= '9'; }));
+  EXPECT_EQ(group.control_delay().nanos(), 400'000'000);
+  EXPECT_EQ(group.teacher_token().size(), 32u);
+
+  // A mat finds it by its code, without the token.
+  v1::JoinClassRequest join;
+  join.set_join_code(group.join_code());
+  auto joined = sessions_->JoinClass(join, "studio");
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->id(), started->id());
+  EXPECT_EQ(joined->group_class().join_code(), group.join_code());
+  EXPECT_TRUE(joined->group_class().teacher_token().empty());
+  // Another key's class does not exist for it.
+  EXPECT_EQ(sessions_->JoinClass(join, "other").status().code(),
+            absl::StatusCode::kNotFound);
+
+  // A mat cannot lead it; the teacher, or a key that may teach, can.
+  auto refused = sessions_->Control(
+      ClassControl(*started, v1::CONTROL_ACTION_PAUSE, ""), "studio");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(refused.status()), "CLASS_CONTROL_NOT_ALLOWED");
+  refused = sessions_->Control(
+      ClassControl(*started, v1::CONTROL_ACTION_PAUSE, "0123456789abcdef"),
+      "studio");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  auto paused = sessions_->Control(
+      ClassControl(*started, v1::CONTROL_ACTION_PAUSE, group.teacher_token()),
+      "studio");
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->state(), v1::SESSION_STATE_PAUSED);
+  clock_.Advance(absl::Seconds(1));
+  auto resumed = sessions_->Control(
+      ClassControl(*started, v1::CONTROL_ACTION_RESUME, ""), "studio",
+      /*may_teach=*/true);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+
+  // Stopped, the class is gone for mats.
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(sessions_
+                  ->Control(ClassControl(*started, v1::CONTROL_ACTION_STOP,
+                                         group.teacher_token()),
+                            "studio")
+                  .ok());
+  clock_.Advance(absl::Seconds(1));
+  auto gone = sessions_->JoinClass(join, "studio");
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReasonOf(gone.status()), "CLASS_NOT_FOUND");
+}
+
+TEST_F(SessionsTest, BadClassRequestsNameTheField) {
+  StartSessionRequest request = ClassRequest();
+  *request.mutable_class_options()->mutable_control_delay() =
+      ToProtoDuration(absl::Milliseconds(20));
+  auto started = Start(request);
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(started.status().message(),
+              HasSubstr("class_options.control_delay"));
+  for (const char* code : {"", "12345", "1234567", "12a456"}) {
+    v1::JoinClassRequest join;
+    join.set_join_code(code);
+    auto joined = sessions_->JoinClass(join);
+    EXPECT_EQ(joined.status().code(), absl::StatusCode::kInvalidArgument)
+        << code;
+    EXPECT_THAT(joined.status().message(), HasSubstr("join_code")) << code;
+  }
+  v1::JoinClassRequest unknown;
+  unknown.set_join_code("000000");
+  EXPECT_EQ(sessions_->JoinClass(unknown).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SessionsRetryTest, AClassIsFoundByItsCodeAfterARestart) {
+  auto started = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(started.ok()) << started.status();
+  // A new server on the same database knows nothing in memory.
+  sessions_ = MakeSessions(store_.get());
+  v1::JoinClassRequest join;
+  join.set_join_code(started->group_class().join_code());
+  auto joined = sessions_->JoinClass(join, "studio");
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->id(), started->id());
+  EXPECT_EQ(joined->group_class().control_delay().nanos(), 400'000'000);
+  // Its teacher still leads it; a mat still cannot.
+  EXPECT_EQ(sessions_
+                ->Control(ClassControl(*started, v1::CONTROL_ACTION_PAUSE, ""),
+                          "studio")
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(
+      sessions_
+          ->Control(ClassControl(*started, v1::CONTROL_ACTION_PAUSE,
+                                 started->group_class().teacher_token()),
+                    "studio")
+          .ok());
+}
+
+}  // namespace
+}  // namespace yoga::session
