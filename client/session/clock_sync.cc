@@ -1,0 +1,244 @@
+#include "client/session/clock_sync.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace yoga::client {
+namespace {
+
+// The median of `values` (the mean of the middle two when their number is
+// even); reorders them. `values` is not empty.
+double MedianOf(std::vector<double>& values) {
+  const size_t middle = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + middle, values.end());
+  const double upper = values[middle];
+  if (values.size() % 2 == 1) return upper;
+  const double lower =
+      *std::max_element(values.begin(), values.begin() + middle);
+  return (lower + upper) / 2;
+}
+
+// The Theil-Sen slope of y over x: the median of the slopes between pairs of
+// points at least `min_span` apart, since jitter over a short span looks like
+// much drift. 0 when no pair is that far apart.
+double MedianSlope(const std::vector<double>& x, const std::vector<double>& y,
+                   double min_span) {
+  std::vector<double> slopes;
+  for (size_t i = 0; i < x.size(); ++i) {
+    for (size_t j = i + 1; j < x.size(); ++j) {
+      const double span = x[j] - x[i];
+      if (span == 0 || std::abs(span) < min_span) continue;
+      slopes.push_back((y[j] - y[i]) / span);
+    }
+  }
+  return slopes.empty() ? 0 : MedianOf(slopes);
+}
+
+// Where the line of `slope` through the points crosses x = 0: the median of
+// their y carried there along it.
+double MedianIntercept(const std::vector<double>& x,
+                       const std::vector<double>& y, double slope) {
+  std::vector<double> carried;
+  carried.reserve(x.size());
+  for (size_t i = 0; i < x.size(); ++i) carried.push_back(y[i] - slope * x[i]);
+  return MedianOf(carried);
+}
+
+}  // namespace
+
+int64_t MonotonicNowNs() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+// Written as (t2 - t1) - round_trip / 2, which is the same, so that two unix
+// times (about 2^60 ns each) are never added.
+int64_t SampleOffsetNs(const ClockSample& sample) {
+  return (sample.server_receive_ns - sample.client_send_ns) -
+         SampleRoundTripNs(sample) / 2;
+}
+
+int64_t SampleRoundTripNs(const ClockSample& sample) {
+  return (sample.client_receive_ns - sample.client_send_ns) -
+         (sample.server_send_ns - sample.server_receive_ns);
+}
+
+int64_t ClockEstimate::ServerNsAt(int64_t client_ns) const {
+  const double since = static_cast<double>(client_ns - reference_client_ns);
+  return client_ns + offset_ns + std::llround(drift * since);
+}
+
+int64_t ClockEstimate::ClientNsAt(int64_t server_ns) const {
+  const double since =
+      static_cast<double>((server_ns - offset_ns) - reference_client_ns);
+  return reference_client_ns + std::llround(since / (1 + drift));
+}
+
+ClockSyncEstimator::ClockSyncEstimator(Options options)
+    : options_(std::move(options)) {}
+
+absl::Status ClockSyncEstimator::Add(const ClockSample& sample) {
+  if (sample.client_receive_ns < sample.client_send_ns ||
+      sample.server_send_ns < sample.server_receive_ns) {
+    return absl::InvalidArgumentError(
+        "clock sample received before it was sent");
+  }
+  // Both clocks' rates differ, so a round trip shorter than the server's
+  // handling can come out a little below zero; it is as good as zero.
+  const int64_t round_trip = std::max<int64_t>(0, SampleRoundTripNs(sample));
+  const int64_t client_ns =
+      sample.client_send_ns +
+      (sample.client_receive_ns - sample.client_send_ns) / 2;
+  samples_.push_back({client_ns, SampleOffsetNs(sample), round_trip});
+  while (static_cast<int>(samples_.size()) > std::max(1, options_.window)) {
+    samples_.pop_front();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
+  const int count = size();
+  if (count == 0 || count < options_.min_samples) {
+    return absl::UnavailableError(
+        absl::StrCat("clock sync has ", count, " of ",
+                     std::max(1, options_.min_samples), " samples needed"));
+  }
+
+  // The samples least delayed: round trip at most the quantile's.
+  std::vector<int64_t> round_trips;
+  round_trips.reserve(count);
+  for (const Point& point : samples_)
+    round_trips.push_back(point.round_trip_ns);
+  const int rank = std::clamp(
+      static_cast<int>(std::ceil(options_.round_trip_quantile * count)) - 1, 0,
+      count - 1);
+  std::nth_element(round_trips.begin(), round_trips.begin() + rank,
+                   round_trips.end());
+  const int64_t most_round_trip = round_trips[rank];
+  std::vector<Point> used;
+  for (const Point& point : samples_) {
+    if (point.round_trip_ns <= most_round_trip) used.push_back(point);
+  }
+
+  // In doubles from here on, relative to the newest sample and to the first
+  // offset used: unix times in nanoseconds are beyond a double's precision.
+  ClockEstimate estimate;
+  estimate.reference_client_ns = samples_.back().client_ns;
+  const int64_t base = used.front().offset_ns;
+  std::vector<double> times;    // ns since the reference (negative)
+  std::vector<double> offsets;  // ns above `base`
+  std::vector<double> used_round_trips;
+  for (const Point& point : used) {
+    times.push_back(
+        static_cast<double>(point.client_ns - estimate.reference_client_ns));
+    offsets.push_back(static_cast<double>(point.offset_ns - base));
+    used_round_trips.push_back(static_cast<double>(point.round_trip_ns));
+  }
+
+  estimate.drift = std::clamp(
+      MedianSlope(times, offsets,
+                  static_cast<double>(
+                      absl::ToInt64Nanoseconds(options_.min_drift_span))),
+      -options_.max_drift, options_.max_drift);
+  estimate.offset_ns =
+      base + std::llround(MedianIntercept(times, offsets, estimate.drift));
+  estimate.round_trip_ns = std::llround(MedianOf(used_round_trips));
+  estimate.samples = count;
+  estimate.samples_used = static_cast<int>(used.size());
+  return estimate;
+}
+
+ClockSyncer::ClockSyncer(Exchange exchange, Options options)
+    : exchange_(std::move(exchange)),
+      options_(std::move(options)),
+      estimator_(options_.estimator) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+ClockSyncer::~ClockSyncer() {
+  {
+    absl::MutexLock lock(&mutex_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+absl::StatusOr<ClockEstimate> ClockSyncer::Estimate() const {
+  absl::MutexLock lock(&mutex_);
+  if (estimate_.has_value()) return *estimate_;
+  return NoEstimateYet();
+}
+
+absl::StatusOr<ClockEstimate> ClockSyncer::WaitForEstimate(
+    absl::Duration timeout) const {
+  absl::MutexLock lock(&mutex_);
+  const auto has_estimate = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return estimate_.has_value();
+  };
+  if (mutex_.AwaitWithTimeout(absl::Condition(&has_estimate), timeout)) {
+    return *estimate_;
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("no clock estimate after ", absl::FormatDuration(timeout),
+                   ": ", NoEstimateYet().message()));
+}
+
+ClockSyncer::Stats ClockSyncer::stats() const {
+  absl::MutexLock lock(&mutex_);
+  return stats_;
+}
+
+absl::Status ClockSyncer::NoEstimateYet() const {
+  std::string message =
+      absl::StrCat("no clock estimate yet (", stats_.exchanges, " of ",
+                   options_.estimator.min_samples, " samples)");
+  if (!stats_.last_error.ok()) {
+    absl::StrAppend(
+        &message, "; the last exchange failed: ", stats_.last_error.ToString());
+  }
+  return absl::UnavailableError(message);
+}
+
+absl::Duration ClockSyncer::NextWait(int64_t exchanges) const {
+  if (exchanges < options_.burst_samples) return options_.burst_interval;
+  if (exchanges < options_.young_samples) return options_.young_interval;
+  return options_.interval;
+}
+
+void ClockSyncer::Run() {
+  for (;;) {
+    // Outside the lock: an exchange takes a round trip or more, an estimate
+    // from a full window a fraction of a millisecond.
+    absl::StatusOr<ClockSample> sample = exchange_();
+    absl::Status status = sample.status();
+    if (status.ok()) status = estimator_.Add(*sample);
+    std::optional<ClockEstimate> estimate;
+    if (status.ok()) {
+      absl::StatusOr<ClockEstimate> latest = estimator_.Estimate();
+      if (latest.ok()) estimate = *latest;
+    }
+
+    absl::MutexLock lock(&mutex_);
+    if (stopping_) return;
+    absl::Duration wait = options_.interval;
+    if (status.ok()) {
+      ++stats_.exchanges;
+      if (estimate.has_value()) estimate_ = estimate;
+      wait = NextWait(stats_.exchanges);
+    } else {
+      ++stats_.failures;
+      stats_.last_error = std::move(status);
+    }
+    if (mutex_.AwaitWithTimeout(absl::Condition(&stopping_), wait)) return;
+  }
+}
+
+}  // namespace yoga::client
