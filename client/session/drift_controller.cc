@@ -1,0 +1,46 @@
+#include "client/session/drift_controller.h"
+
+#include <algorithm>
+
+namespace yoga::client {
+
+DriftController::DriftController(Options options) : options_(options) {}
+
+DriftController::Correction DriftController::Update(absl::Time now,
+                                                    absl::Duration error) {
+  if (absl::AbsDuration(error) > options_.reanchor_beyond) {
+    // The next measurement, after the re-anchor, starts afresh.
+    measured_before_ = false;
+    return {ppm_, true};
+  }
+  double dt = 0.0;  // Seconds since the last measurement.
+  if (measured_before_) {
+    dt = std::clamp(absl::ToDoubleSeconds(now - last_time_), 0.0,
+                    absl::ToDoubleSeconds(options_.max_gap));
+  }
+  measured_before_ = true;
+  last_time_ = now;
+
+  const double tau =
+      std::max(absl::ToDoubleSeconds(options_.time_constant), 1e-3);
+  // An error of 1 us over a second is a drift of 1 ppm.
+  const double error_us = absl::ToDoubleMicroseconds(error);
+  const double proportional = -2.0 / tau * error_us;
+  const double integral_step = -error_us * dt / (tau * tau);
+  const double wanted = integral_ppm_ + integral_step + proportional;
+  const double slew = options_.max_slew_ppm_per_second * dt;
+  const double limited =
+      std::clamp(std::clamp(wanted, -options_.max_ppm, options_.max_ppm),
+                 ppm_ - slew, ppm_ + slew);
+  // Against windup: while held by a limit, the integral only moves back.
+  if (limited == wanted || (integral_step > 0.0) == (limited > wanted)) {
+    integral_ppm_ = std::clamp(integral_ppm_ + integral_step, -options_.max_ppm,
+                               options_.max_ppm);
+  }
+  ppm_ = limited;
+  return {ppm_, false};
+}
+
+void DriftController::Reanchored() { measured_before_ = false; }
+
+}  // namespace yoga::client

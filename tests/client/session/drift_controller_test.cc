@@ -1,0 +1,185 @@
+#include "client/session/drift_controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace yoga::client {
+namespace {
+
+// A mat against the server: its error grows by (the crystal's drift + the
+// correction) every second, the correction taking effect at once.
+struct Mat {
+  double drift_ppm = 0.0;
+  double error_s = 0.0;  // + ahead of the server.
+};
+
+struct Step {
+  double time_s;
+  double error_s;  // Before the update.
+  double ppm;      // The update's correction.
+};
+
+// Runs `seconds` of measurements every `interval` (1 s unless given), each
+// with `noise` added to what the controller is told.
+std::vector<Step> Measure(DriftController& controller, Mat& mat, double seconds,
+                          double start_s = 0.0, double noise_s = 0.0,
+                          double interval_s = 1.0) {
+  std::mt19937 random(7);
+  std::normal_distribution<double> gaussian(0.0, noise_s);
+  std::vector<Step> steps;
+  for (double t = start_s; t < start_s + seconds; t += interval_s) {
+    const double told = mat.error_s + (noise_s > 0 ? gaussian(random) : 0.0);
+    const DriftController::Correction correction = controller.Update(
+        absl::UnixEpoch() + absl::Seconds(t), absl::Seconds(told));
+    EXPECT_FALSE(correction.reanchor) << t;
+    steps.push_back({t, mat.error_s, correction.ppm});
+    mat.error_s += (mat.drift_ppm + correction.ppm) * 1e-6 * interval_s;
+  }
+  return steps;
+}
+
+double LargestError(const std::vector<Step>& steps, double from_s) {
+  double largest = 0.0;
+  for (const Step& step : steps) {
+    if (step.time_s >= from_s) {
+      largest = std::max(largest, std::abs(step.error_s));
+    }
+  }
+  return largest;
+}
+
+// Times the correction turned back (moved one way, then the other), ignoring
+// moves below 0.01 ppm.
+int Reversals(const std::vector<Step>& steps) {
+  int reversals = 0, direction = 0;
+  for (size_t i = 1; i < steps.size(); ++i) {
+    const double move = steps[i].ppm - steps[i - 1].ppm;
+    if (std::abs(move) < 0.01) continue;
+    const int now = move > 0 ? 1 : -1;
+    if (direction != 0 && now != direction) ++reversals;
+    direction = now;
+  }
+  return reversals;
+}
+
+TEST(DriftControllerTest, FollowsACrystalFastOrSlowWithoutWobble) {
+  for (const double drift : {100.0, -100.0, 60.0}) {
+    SCOPED_TRACE(drift);
+    DriftController controller;
+    Mat mat{drift, 0.0};
+    const std::vector<Step> steps = Measure(controller, mat, 20 * 60);
+    // tau * drift / e = 1.1 ms for 100 ppm and the default 30 s.
+    EXPECT_LT(LargestError(steps, 0), std::abs(drift) * 1.2e-5);
+    EXPECT_LT(LargestError(steps, 180), 0.06e-3);
+    EXPECT_LT(LargestError(steps, 300), 2e-6);
+    EXPECT_NEAR(controller.ppm(), -drift, 0.01);
+    EXPECT_NEAR(controller.learned_drift_ppm(), drift, 0.01);
+    // One overshoot of the correction, of about e^-2.
+    double most = 0.0;
+    for (const Step& step : steps) most = std::max(most, std::abs(step.ppm));
+    EXPECT_LT(most, std::abs(drift) * 1.16);
+    EXPECT_LE(Reversals(steps), 1);
+  }
+}
+
+TEST(DriftControllerTest, CorrectsAPhaseErrorWithOneSmallUndershoot) {
+  DriftController controller;
+  Mat mat{0.0, 8e-3};
+  const std::vector<Step> steps = Measure(controller, mat, 10 * 60);
+  double lowest = 0.0;
+  for (const Step& step : steps) lowest = std::min(lowest, step.error_s);
+  EXPECT_GT(lowest, -0.2 * 8e-3);  // e^-2 = 14%.
+  EXPECT_LT(LargestError(steps, 300), 10e-6);
+  EXPECT_NEAR(controller.ppm(), 0.0, 0.05);
+  EXPECT_LE(Reversals(steps), 2);
+}
+
+TEST(DriftControllerTest, CorrectionIsSlewLimitedAndBoundedWithoutWindup) {
+  DriftController::Options options;
+  options.max_ppm = 150.0;
+  options.max_slew_ppm_per_second = 5.0;
+  DriftController controller(options);
+  // 19 ms: just under the re-anchor threshold, 1270 ppm of proportional
+  // correction asked for at once.
+  Mat mat{0.0, 19e-3};
+  const std::vector<Step> steps = Measure(controller, mat, 15 * 60);
+  for (size_t i = 1; i < steps.size(); ++i) {
+    ASSERT_LE(std::abs(steps[i].ppm - steps[i - 1].ppm), 5.0 + 1e-9) << i;
+    ASSERT_LE(std::abs(steps[i].ppm), 150.0) << i;
+  }
+  EXPECT_EQ(steps[31].ppm, -150.0);  // At the limit after 30 s of slewing.
+  double lowest = 0.0;
+  for (const Step& step : steps) lowest = std::min(lowest, step.error_s);
+  // The integral did not wind up while the limits held.
+  EXPECT_GT(lowest, -0.2 * 19e-3);
+  EXPECT_LT(LargestError(steps, 600), 20e-6);
+}
+
+TEST(DriftControllerTest, LargeErrorsAskForAReanchorAndTheDriftIsKept) {
+  DriftController controller;
+  Mat mat{100.0, 0.0};
+  Measure(controller, mat, 600);
+  const double learned = controller.learned_drift_ppm();
+  const double ppm = controller.ppm();
+  ASSERT_NEAR(learned, 100.0, 0.1);
+
+  // A stall: the mat is 40 ms behind.
+  for (const double error : {-40e-3, -40e-3, 25e-3}) {
+    const DriftController::Correction correction = controller.Update(
+        absl::UnixEpoch() + absl::Seconds(601), absl::Seconds(error));
+    EXPECT_TRUE(correction.reanchor);
+    EXPECT_EQ(correction.ppm, ppm);
+    EXPECT_EQ(controller.learned_drift_ppm(), learned);
+  }
+  controller.Reanchored();
+  mat.error_s = 0.0;
+  // The crystal's drift is still corrected: the error stays tiny at once.
+  const std::vector<Step> steps = Measure(controller, mat, 300, 602);
+  EXPECT_LT(LargestError(steps, 0), 5e-6);
+}
+
+TEST(DriftControllerTest, IrregularMeasurementsAndGapsStillConverge) {
+  DriftController controller;
+  Mat mat{-80.0, 2e-3};
+  std::mt19937 random(3);
+  std::uniform_real_distribution<double> interval(0.3, 2.5);
+  double t = 0.0;
+  double largest_late = 0.0;
+  while (t < 20 * 60) {
+    const double dt = t > 400 && t < 401 ? 90.0 : interval(random);  // A gap.
+    const DriftController::Correction correction = controller.Update(
+        absl::UnixEpoch() + absl::Seconds(t), absl::Seconds(mat.error_s));
+    ASSERT_FALSE(correction.reanchor) << t;
+    if (t > 600) largest_late = std::max(largest_late, std::abs(mat.error_s));
+    mat.error_s += (mat.drift_ppm + correction.ppm) * 1e-6 * dt;
+    t += dt;
+  }
+  EXPECT_LT(largest_late, 0.1e-3);
+  EXPECT_NEAR(controller.learned_drift_ppm(), -80.0, 1.0);
+}
+
+TEST(DriftControllerTest, NoisyMeasurementsKeepTheErrorSmall) {
+  // 0.3 ms of Gaussian noise on every measurement (timestamps, the server's
+  // clock as estimated).
+  DriftController controller;
+  Mat mat{100.0, 0.0};
+  const std::vector<Step> steps =
+      Measure(controller, mat, 20 * 60, 0.0, 0.3e-3);
+  EXPECT_LT(LargestError(steps, 300), 0.5e-3);
+  EXPECT_NEAR(controller.learned_drift_ppm(), 100.0, 5.0);
+  double farthest = 0.0;
+  for (const Step& step : steps) {
+    if (step.time_s >= 300) {
+      farthest = std::max(farthest, std::abs(step.ppm + 100.0));
+    }
+  }
+  EXPECT_LT(farthest, 60.0);
+}
+
+}  // namespace
+}  // namespace yoga::client
