@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   auto sessions = yoga::session::v1::SessionService::NewStub(channel);
   if (command == "play")
     return cli::Play(options, *sessions, *catalog, launched);
+  if (command == "class")
+    return cli::Class(options, *sessions, *catalog, launched);
   if (command == "join")
     return cli::Join(options, *sessions, *catalog, operands, launched);
   if (command == "render") return cli::Render(options, *sessions);

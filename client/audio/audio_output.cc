@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "client/audio/monotonic_clock.h"
 
 namespace yoga::client::audio {
 namespace {
@@ -68,12 +69,45 @@ class PortAudio {
   PaError error_;
 };
 
+}  // namespace
+
+// What the callback gets, and the DAC times it leaves (a seqlock: the
+// callback never waits; a reader retries while `sequence` is odd or moved).
+struct AudioOutput::Callee {
+  Mixer* mixer = nullptr;
+  Varispeed* speed = nullptr;
+  int channels = 0;
+  int64_t frames_written = 0;  // Audio thread only.
+  std::atomic<uint64_t> sequence{0};
+  std::atomic<int64_t> dac_frame{0};
+  std::atomic<int64_t> dac_ns{0};
+};
+
+namespace {
+
 int Callback(const void*, void* output, unsigned long frames,
-             const PaStreamCallbackTimeInfo*, PaStreamCallbackFlags,
+             const PaStreamCallbackTimeInfo* time, PaStreamCallbackFlags,
              void* user) {
-  auto* mixer = static_cast<std::pair<Mixer*, int>*>(user);
-  mixer->first->Render(static_cast<float*>(output), static_cast<int>(frames),
-                       mixer->second);
+  auto* callee = static_cast<AudioOutput::Callee*>(user);
+  if (time != nullptr) {
+    // PortAudio's own time base may be any clock: only the distance from
+    // now to the DAC is taken from it.
+    const int64_t dac_ns =
+        MonotonicNowNs() +
+        static_cast<int64_t>((time->outputBufferDacTime - time->currentTime) *
+                             1e9);
+    callee->sequence.fetch_add(1, std::memory_order_acq_rel);
+    callee->dac_frame.store(callee->frames_written, std::memory_order_relaxed);
+    callee->dac_ns.store(dac_ns, std::memory_order_relaxed);
+    callee->sequence.fetch_add(1, std::memory_order_release);
+  }
+  float* out = static_cast<float*>(output);
+  if (callee->speed != nullptr) {
+    callee->speed->Render(out, static_cast<int>(frames), callee->channels);
+  } else {
+    callee->mixer->Render(out, static_cast<int>(frames), callee->channels);
+  }
+  callee->frames_written += static_cast<int64_t>(frames);
   return paContinue;
 }
 
@@ -111,7 +145,7 @@ absl::StatusOr<std::vector<OutputDevice>> ListOutputDevices() {
 }
 
 absl::StatusOr<std::unique_ptr<AudioOutput>> AudioOutput::Open(
-    Mixer& mixer, int device, int sample_rate) {
+    Mixer& mixer, int device, int sample_rate, Varispeed* speed) {
   // Kept alive with the stream: initialised here, released in the destructor.
   auto portaudio = std::make_unique<PortAudio>();
   if (absl::Status status = portaudio->status(); !status.ok()) return status;
@@ -134,7 +168,10 @@ absl::StatusOr<std::unique_ptr<AudioOutput>> AudioOutput::Open(
   // the device's roomier buffer.
   parameters.suggestedLatency = info->defaultHighOutputLatency;
   auto output = std::unique_ptr<AudioOutput>(new AudioOutput());
-  auto* user = new std::pair<Mixer*, int>(&mixer, channels);
+  auto* user = new Callee;
+  user->mixer = &mixer;
+  user->speed = speed;
+  user->channels = channels;
   PaStream* stream = nullptr;
   const PaError opened = Quietly([&] {
     return Pa_OpenStream(&stream, nullptr, &parameters, sample_rate,
@@ -167,11 +204,25 @@ AudioOutput::~AudioOutput() {
     Pa_StopStream(stream_);
     Pa_CloseStream(stream_);
   }
-  delete static_cast<std::pair<Mixer*, int>*>(user_);
+  delete user_;
+}
+
+std::optional<DacTime> AudioOutput::LastDacTime() const {
+  for (;;) {
+    const uint64_t before = user_->sequence.load(std::memory_order_acquire);
+    if (before == 0) return std::nullopt;
+    DacTime time;
+    time.output_frame = user_->dac_frame.load(std::memory_order_relaxed);
+    time.client_ns = user_->dac_ns.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (before % 2 == 0 &&
+        user_->sequence.load(std::memory_order_relaxed) == before)
+      return time;
+  }
 }
 
 bool AudioOutput::WaitUntilFlowing(absl::Duration timeout) const {
-  const Mixer& mixer = *static_cast<std::pair<Mixer*, int>*>(user_)->first;
+  const Mixer& mixer = *user_->mixer;
   // Flowing: five 20 ms windows in a row, each with at least 10 ms of frames
   // rendered. The first buffers are taken at once, before any stall, and
   // may fill a window or two; only a running callback fills five.
@@ -191,10 +242,22 @@ bool AudioOutput::WaitUntilFlowing(absl::Duration timeout) const {
   return false;
 }
 
-absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate) {
+absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate,
+                                      bool varispeed) {
   Playback playback;
-  playback.mixer = std::make_unique<Mixer>(preferred_rate);
-  auto output = AudioOutput::Open(*playback.mixer, device, preferred_rate);
+  // A mixer at `rate`, and its Varispeed when asked for.
+  auto make_mixer = [&](int rate) -> absl::Status {
+    playback.speed.reset();
+    playback.mixer = std::make_unique<Mixer>(rate);
+    if (!varispeed) return absl::OkStatus();
+    auto speed = Varispeed::Create(*playback.mixer);
+    if (!speed.ok()) return speed.status();
+    playback.speed = *std::move(speed);
+    return absl::OkStatus();
+  };
+  if (absl::Status made = make_mixer(preferred_rate); !made.ok()) return made;
+  auto output = AudioOutput::Open(*playback.mixer, device, preferred_rate,
+                                  playback.speed.get());
   if (output.ok()) {
     playback.output = *std::move(output);
     return playback;
@@ -207,8 +270,9 @@ absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate) {
         device >= 0 ? candidate.index == device : candidate.is_default;
     const int rate = static_cast<int>(candidate.default_rate);
     if (!wanted || rate <= 0 || rate == preferred_rate) continue;
-    playback.mixer = std::make_unique<Mixer>(rate);
-    auto fallback = AudioOutput::Open(*playback.mixer, device, rate);
+    if (absl::Status made = make_mixer(rate); !made.ok()) return made;
+    auto fallback =
+        AudioOutput::Open(*playback.mixer, device, rate, playback.speed.get());
     if (!fallback.ok()) return fallback.status();
     playback.output = *std::move(fallback);
     return playback;

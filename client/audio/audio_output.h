@@ -10,12 +10,15 @@
 #define YOGA_CLIENT_AUDIO_AUDIO_OUTPUT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/audio/dac_time.h"
 #include "client/audio/mixer.h"
+#include "client/audio/varispeed.h"
 
 namespace yoga::client::audio {
 
@@ -36,10 +39,10 @@ class AudioOutput {
  public:
   // Opens `device` (-1: the default one) at `sample_rate`, stereo when the
   // device has two channels, and starts calling mixer.Render from PortAudio's
-  // callback. The mixer must outlive the output.
-  static absl::StatusOr<std::unique_ptr<AudioOutput>> Open(Mixer& mixer,
-                                                           int device,
-                                                           int sample_rate);
+  // callback, or speed->Render (which renders the mixer) when `speed` is
+  // given. The mixer and speed must outlive the output.
+  static absl::StatusOr<std::unique_ptr<AudioOutput>> Open(
+      Mixer& mixer, int device, int sample_rate, Varispeed* speed = nullptr);
   ~AudioOutput();  // Stops the stream and releases PortAudio.
 
   AudioOutput(const AudioOutput&) = delete;
@@ -54,24 +57,36 @@ class AudioOutput {
   bool WaitUntilFlowing(absl::Duration timeout) const;
   absl::Duration output_latency() const { return output_latency_; }
 
+  // The first frame of the callback's latest buffer and when it plays, by
+  // PortAudio's outputBufferDacTime; nullopt before the first callback.
+  // Any thread.
+  std::optional<DacTime> LastDacTime() const;
+
+  // What PortAudio's callback (audio_output.cc) gets.
+  struct Callee;
+
  private:
   AudioOutput() = default;
-  void* stream_ = nullptr;  // PaStream.
-  void* user_ = nullptr;    // What the callback gets: the mixer, channels.
+  void* stream_ = nullptr;           // PaStream.
+  Callee* user_ = nullptr;           // What the callback gets.
   std::shared_ptr<void> portaudio_;  // Pa_Initialize'd while this lives.
   std::string device_name_;
   absl::Duration output_latency_;
 };
 
-// A Mixer and the device that plays it.
+// A Mixer and the device that plays it, through a Varispeed when the player
+// follows a class's clock.
 struct Playback {
   std::unique_ptr<Mixer> mixer;
+  std::unique_ptr<Varispeed> speed;     // Null unless asked for.
   std::unique_ptr<AudioOutput> output;  // Declared last: stops first.
 };
 
 // Opens `device` (-1: the default) at `preferred_rate` if it takes it (no
-// resampling of the voice then), else at the device's default rate.
-absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate);
+// resampling of the voice then), else at the device's default rate. With
+// `varispeed`, the mixer plays through a Varispeed (a class's mat).
+absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate,
+                                      bool varispeed = false);
 
 // The error for "no sound card": one line with the way out.
 absl::Status NoDeviceError(absl::string_view detail);

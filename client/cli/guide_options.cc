@@ -46,6 +46,10 @@ ABSL_FLAG(int, device, -1,
           "play/join: PortAudio output device index (see `devices`); -1 is "
           "the default output");
 ABSL_FLAG(double, volume, 1.0, "play/join: starting volume, 0 to 1");
+ABSL_FLAG(absl::Duration, output_latency, absl::ZeroDuration(),
+          "class/join CODE: this output's own delay beyond what it reports, "
+          "measured once per device (e.g. 3ms); mats sound as one only when "
+          "each knows its own");
 ABSL_FLAG(std::string, out, "", "render: the WAV file to write");
 ABSL_FLAG(std::string, voice_dir, YOGA_DEFAULT_VOICE_DIR,
           "folder of the voice packs (each in <voice_dir>/<pack id>/)");
@@ -88,6 +92,15 @@ const char kGuideUsage[] =
     "                   --profile=ID: whose practice (default: $USER)\n"
     "  join SESSION_ID  follow a session started elsewhere (q leaves it "
     "running)\n"
+    "  class            start a class and lead it: flags as for play; shows "
+    "the\n"
+    "                   join code to read out, the mats joined, and the keys\n"
+    "                   of play act on every mat at the same moment\n"
+    "  join CODE        follow a class as a mat, by its six-digit code, on "
+    "the\n"
+    "                   class's clock (--output_latency=DURATION corrects "
+    "this\n"
+    "                   output's own delay); q leaves the class\n"
     "  render --out=FILE.wav\n"
     "                   the same session rendered to a WAV file at full "
     "speed,\n"
@@ -144,6 +157,7 @@ GuideOptions GuideOptionsFromFlags() {
   options.voice_dir = absl::GetFlag(FLAGS_voice_dir);
   options.device = absl::GetFlag(FLAGS_device);
   options.volume = absl::GetFlag(FLAGS_volume);
+  options.output_latency = absl::GetFlag(FLAGS_output_latency);
   options.keys = absl::GetFlag(FLAGS_keys);
   options.out = absl::GetFlag(FLAGS_out);
   options.profile = absl::GetFlag(FLAGS_profile);

@@ -36,6 +36,8 @@ struct GuideOptions {
   std::string voice_dir;  // play, join, render: the voice packs' folder.
   int device = -1;        // play, join: PortAudio output; -1 the default.
   double volume = 1.0;    // play, join: starting volume, 0 to 1.
+  // class, join CODE: this output's delay beyond what PortAudio reports.
+  absl::Duration output_latency = absl::ZeroDuration();
   bool keys = true;       // play, join: read keys from stdin.
   std::string out;        // render: the WAV file to write.
   std::string profile;    // play, history: whose practice.

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -12,6 +14,8 @@
 #include "client/player/player.h"
 #include "client/player/player_keys.h"
 #include "client/player/terminal.h"
+#include "client/session/class_clock.h"
+#include "client/session/clock_sync.h"
 #include "client/session/session_render.h"
 #include "client/session/session_setup.h"
 #include "client/text/plan_request.h"
@@ -39,9 +43,11 @@ absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest(
 
 // The sound card, opened and playing. Done before the session starts: no
 // session for nobody to hear, and its first cues must not fall due while the
-// output still stalls.
-absl::StatusOr<audio::Playback> OpenPlayback(const GuideOptions& options) {
-  auto playback = audio::OpenPlayback(options.device, kVoiceRate);
+// output still stalls. A class's mat plays through a Varispeed, to follow
+// the class's clock.
+absl::StatusOr<audio::Playback> OpenPlayback(const GuideOptions& options,
+                                             bool for_class = false) {
+  auto playback = audio::OpenPlayback(options.device, kVoiceRate, for_class);
   if (!playback.ok()) return playback.status();
   const absl::Time start = absl::Now();
   if (playback->output->WaitUntilFlowing(absl::Seconds(5))) {
@@ -57,13 +63,22 @@ absl::StatusOr<audio::Playback> OpenPlayback(const GuideOptions& options) {
   return playback;
 }
 
+// A join code as a person reads it: six digits.
+bool IsJoinCode(absl::string_view text) {
+  return text.size() == 6 && std::all_of(text.begin(), text.end(), [](char c) {
+           return c >= '0' && c <= '9';
+         });
+}
+
 // Plays a started or joined session on `playback` until it ends or the
-// runner quits.
+// runner quits. A class (plan.session.group_class) plays on the class's
+// clock; `teacher_token` leads it.
 int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
              audio::Playback& playback,
              yoga::session::v1::SessionService::StubInterface& sessions,
              yoga::catalog::v1::CatalogService::StubInterface& catalog,
-             bool quit_stops_session, absl::Time launched) {
+             bool quit_stops_session, absl::Time launched,
+             const std::string& teacher_token = "") {
   auto voice =
       LoadSessionVoice(options.voice_dir, plan, playback.mixer->sample_rate());
   if (!voice.ok()) return Fail(options, voice.status());
@@ -85,6 +100,29 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   player.retry.give_up_after = options.retry_for;
   player.output_latency = playback.output->output_latency();
   player.launched = launched;
+  // A class: the server's clock, estimated in the background, placed on
+  // this output's frames and followed by its speed.
+  std::optional<ClockSyncer> sync;
+  std::optional<ClassClock> class_clock;
+  if (plan.session.has_group_class()) {
+    if (playback.speed == nullptr) {
+      return Fail(options,
+                  absl::InternalError("a class plays through a Varispeed"));
+    }
+    sync.emplace(SyncClockExchange(sessions));
+    if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
+        !estimate.ok()) {
+      return Fail(options, estimate.status());
+    }
+    class_clock.emplace(
+        *sync, *playback.speed, playback.mixer->sample_rate(),
+        ClassClock::Options{.output_latency = options.output_latency});
+    player.is_class = true;
+    player.teacher_token = teacher_token;
+    player.class_clock = &*class_clock;
+    player.scheduling.class_clock = &*class_clock;
+    player.dac_time = [&playback] { return playback.output->LastDacTime(); };
+  }
   absl::StatusOr<PlayerReport> report;
   {
     Terminal terminal(options.keys);
@@ -126,16 +164,49 @@ int Play(const GuideOptions& options,
                   /*quit_stops_session=*/true, launched);
 }
 
+int Class(const GuideOptions& options,
+          yoga::session::v1::SessionService::StubInterface& sessions,
+          yoga::catalog::v1::CatalogService::StubInterface& catalog,
+          absl::Time launched) {
+  auto request = SessionRequest(options, options.profile);
+  if (!request.ok()) return UsageError(request.status());
+  if (absl::Status status = CheckPlayOptions(options); !status.ok())
+    return UsageError(status);
+  // The server's defaults: controls act 500 ms ahead.
+  request->mutable_class_options();
+  auto playback = OpenPlayback(options, /*for_class=*/true);
+  if (!playback.ok()) return Fail(options, playback.status());
+  auto plan = StartSession(sessions, *request, CallOptions(options));
+  if (!plan.ok()) return Fail(options, plan.status());
+  const std::string& code = plan->session.group_class().join_code();
+  std::printf(
+      "class started: join code %s %s\n"
+      "each mat joins with: yoga-guide --server=%s join %s\n",
+      code.substr(0, 3).c_str(), code.substr(3).c_str(), options.server.c_str(),
+      code.c_str());
+  std::fflush(stdout);
+  return PlayPlan(options, *plan, *playback, sessions, catalog,
+                  /*quit_stops_session=*/true, launched,
+                  plan->session.group_class().teacher_token());
+}
+
 int Join(const GuideOptions& options,
          yoga::session::v1::SessionService::StubInterface& sessions,
          yoga::catalog::v1::CatalogService::StubInterface& catalog,
          absl::Span<const std::string> operands, absl::Time launched) {
   if (operands.size() != 1) {
-    return UsageError(absl::InvalidArgumentError("join takes one session id"));
+    return UsageError(absl::InvalidArgumentError(
+        "join takes one session id, or a class's six-digit join code"));
   }
-  auto playback = OpenPlayback(options);
+  // Digits and spaces as a teacher reads them out: "123 456".
+  std::string code = operands[0];
+  std::erase(code, ' ');
+  const bool is_class = IsJoinCode(code);
+  auto playback = OpenPlayback(options, is_class);
   if (!playback.ok()) return Fail(options, playback.status());
-  auto plan = JoinSession(sessions, operands[0], CallOptions(options));
+  auto plan = is_class
+                  ? JoinClass(sessions, code, CallOptions(options))
+                  : JoinSession(sessions, operands[0], CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
   return PlayPlan(options, *plan, *playback, sessions, catalog,
                   /*quit_stops_session=*/false, launched);

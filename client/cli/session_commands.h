@@ -22,6 +22,13 @@ int Play(const GuideOptions& options,
          yoga::catalog::v1::CatalogService::StubInterface& catalog,
          absl::Time launched);
 
+// Starts a class from the same flags as play and leads it: prints the join
+// code, plays it here too, and its keys control every mat at once.
+int Class(const GuideOptions& options,
+          yoga::session::v1::SessionService::StubInterface& sessions,
+          yoga::catalog::v1::CatalogService::StubInterface& catalog,
+          absl::Time launched);
+
 // `operands`: what follows the command, one session id. Quitting leaves the
 // session running for the others following it.
 int Join(const GuideOptions& options,

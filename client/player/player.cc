@@ -22,6 +22,8 @@ using yoga::session::v1::Session;
 // not depend on it: prompts are placed on frames well ahead.
 constexpr absl::Duration kTick = absl::Milliseconds(10);
 constexpr float kVolumeStep = 0.1f;
+// How often a class's status asks how many mats follow it.
+constexpr absl::Duration kClassRefresh = absl::Seconds(2);
 
 class Player {
  public:
@@ -50,7 +52,10 @@ class Player {
   absl::StatusOr<PlayerReport> Run() {
     follower_.Start(/*after_seq=*/0);
     for (;;) {
+      if (options_.class_clock != nullptr)
+        options_.class_clock->Tick(options_.dac_time(), absl::Now());
       TakeEvents();
+      RefreshClass();
       scheduler_.Pump();
       ReportStarted();
       terminal_.SetStatus(Status());
@@ -91,6 +96,16 @@ class Player {
     }
   }
 
+  // A class's mat count, now and then: one short call, never retried.
+  void RefreshClass() {
+    if (!options_.is_class || absl::Now() < next_refresh_) return;
+    next_refresh_ = absl::Now() + kClassRefresh;
+    SessionCallOptions calls = Calls();
+    calls.timeout = absl::Seconds(1);
+    if (auto session = GetSession(stub_, session_.id(), calls); session.ok())
+      session_ = *std::move(session);
+  }
+
   void ReportStarted() {
     for (const CueScheduler::StartedCue& started : scheduler_.TakeStarted()) {
       if (report_.prompts++ == 0) {
@@ -122,6 +137,11 @@ class Player {
         absl::ToInt64Milliseconds(FromProtoDuration(timeline_.duration()));
     state.paused = scheduler_.paused();
     state.volume = volume_;
+    if (options_.is_class) {
+      state.join_code = session_.group_class().join_code();
+      // This client's own stream is one of them; the teacher's is no mat.
+      if (session_.stream_count() > 0) state.mats = session_.stream_count() - 1;
+    }
     return FormatStatusLine(state, session_.routine(), timeline_, names_);
   }
 
@@ -142,8 +162,14 @@ class Player {
   }
 
   void Control(ControlAction action) {
-    absl::StatusOr<Session> session =
-        ControlSession(stub_, session_.id(), action, Calls());
+    if (options_.is_class && options_.teacher_token.empty()) {
+      terminal_.Print(
+          "yoga-guide: the teacher leads this class; q leaves it, + and - "
+          "set your volume");
+      return;
+    }
+    absl::StatusOr<Session> session = ControlSession(
+        stub_, session_.id(), action, Calls(), options_.teacher_token);
     if (session.ok()) {
       session_ = *std::move(session);
       if (std::string line = ControlTakenLine(action); !line.empty())
@@ -164,7 +190,8 @@ class Player {
     if (options_.quit_stops_session) {
       // The session may have ended meanwhile: nothing to stop then.
       (void)ControlSession(stub_, session_.id(),
-                           yoga::session::v1::CONTROL_ACTION_STOP, Calls());
+                           yoga::session::v1::CONTROL_ACTION_STOP, Calls(),
+                           options_.teacher_token);
     }
     follower_.Cancel();
     mixer_.StopAll();
@@ -207,6 +234,7 @@ class Player {
   Session session_;
   int step_index_ = -1;
   float volume_ = 1.0f;
+  absl::Time next_refresh_ = absl::InfinitePast();
   PlayerReport report_;
 };
 

@@ -16,7 +16,9 @@
 #define YOGA_CLIENT_PLAYER_PLAYER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -24,6 +26,7 @@
 #include "client/audio/mixer.h"
 #include "client/audio/voice_pack_audio.h"
 #include "client/player/terminal.h"
+#include "client/session/class_clock.h"
 #include "client/session/cue_scheduler.h"
 #include "client/session/retry.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
@@ -37,6 +40,14 @@ struct PlayerOptions {
   absl::Duration output_latency;      // The device's, for what is heard now.
   absl::Time launched = absl::Now();  // For time_to_first_prompt.
   absl::Duration call_timeout = absl::Seconds(5);  // Of each control call.
+  // A class. Its teacher's client has the token its controls need; a mat
+  // has none (its keys only leave, and set its own volume).
+  bool is_class = false;
+  std::string teacher_token;
+  // A class's clock, ticked with each reading of the output (`dac_time`);
+  // scheduling.class_clock should be the same. Null outside a class.
+  ClassClock* class_clock = nullptr;
+  std::function<std::optional<audio::DacTime>()> dac_time;
 };
 
 struct PlayerReport {

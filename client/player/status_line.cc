@@ -21,6 +21,12 @@ std::string FormatStatusLine(const PlayerState& state,
                              const yoga::session::v1::SessionTimeline& timeline,
                              const std::map<std::string, std::string>& names) {
   std::string line = state.paused ? "|| paused · " : "▶ ";
+  if (!state.join_code.empty()) {
+    absl::StrAppend(&line, "class ", state.join_code, " · ");
+    if (state.mats >= 0)
+      absl::StrAppend(&line, state.mats,
+                      state.mats == 1 ? " mat · " : " mats · ");
+  }
   const int steps = routine.steps_size();
   if (state.step_index < 0 || state.step_index >= steps) {
     absl::StrAppend(&line,

@@ -19,6 +19,9 @@ struct PlayerState {
   int64_t end_ms = 0;    // Session time at which the session ends, live.
   bool paused = false;
   float volume = 1.0f;
+  // A class: its join code, and the mats following it (-1: not known yet).
+  std::string join_code;
+  int mats = -1;
 };
 
 // `names` maps pose and variation ids to names; unknown ids print as ids.

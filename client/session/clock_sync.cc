@@ -53,12 +53,6 @@ double MedianIntercept(const std::vector<double>& x,
 
 }  // namespace
 
-int64_t MonotonicNowNs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
-}
-
 // Written as (t2 - t1) - round_trip / 2, which is the same, so that two unix
 // times (about 2^60 ns each) are never added.
 int64_t SampleOffsetNs(const ClockSample& sample) {

@@ -60,12 +60,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "client/audio/monotonic_clock.h"
 
 namespace yoga::client {
-
-// This client's CLOCK_MONOTONIC in nanoseconds: never steps, rate-corrected
-// by NTP if the system runs it. The client side of every ClockSample.
-int64_t MonotonicNowNs();
 
 // One exchange. Client times on the client's monotonic clock, server times on
 // the server's clock (unix ns).

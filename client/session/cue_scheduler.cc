@@ -27,8 +27,51 @@ void CueScheduler::Anchor(int64_t session_ms, int64_t frame) {
   clock_.Anchor(session_ms, frame);
 }
 
+bool CueScheduler::OnClassEvent(const CueEvent& event) {
+  const ClassClock& class_clock = *options_.class_clock;
+  if (event.has_server_time() && class_clock.anchored()) {
+    const int64_t server_ns = event.server_time().seconds() * 1'000'000'000 +
+                              event.server_time().nanos();
+    clock_.Anchor(event.session_time_ms(), class_clock.FrameAt(server_ns));
+  }
+  switch (event.kind()) {
+    case yoga::session::v1::CUE_KIND_HEARTBEAT:
+      return true;  // The ClassClock keeps the audio on time.
+    case yoga::session::v1::CUE_KIND_PAUSED: {
+      paused_ = true;
+      paused_at_ms_ = event.offset_ms();
+      // What the Mixer holds past the pause waits here again, for the
+      // RESUMED event to place it.
+      std::deque<CueEvent> back;
+      for (auto it = scheduled_.begin(); it != scheduled_.end();) {
+        if (it->second.offset_ms() > paused_at_ms_) {
+          back.push_back(std::move(it->second));
+          it = scheduled_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (clock_.anchored())
+        mixer_.WithdrawFrom(clock_.FrameOf(paused_at_ms_) + 1);
+      waiting_.insert(waiting_.begin(), back.begin(), back.end());
+      return true;
+    }
+    case yoga::session::v1::CUE_KIND_RESUMED:
+      paused_ = false;
+      return true;
+    default:
+      return false;
+  }
+}
+
 void CueScheduler::OnEvent(const CueEvent& event) {
-  if (!clock_.anchored()) {
+  if (options_.class_clock != nullptr) {
+    if (reconnected_) {
+      reconnected_ = false;
+      if (event.kind() != yoga::session::v1::CUE_KIND_PAUSED) paused_ = false;
+    }
+    if (OnClassEvent(event)) return;
+  } else if (!clock_.anchored()) {
     clock_.Anchor(event.session_time_ms(),
                   mixer_.frames_rendered() +
                       FramesIn(options_.lead, mixer_.sample_rate()));
@@ -77,6 +120,8 @@ void CueScheduler::OnEvent(const CueEvent& event) {
 
 void CueScheduler::Pump() {
   mixer_.Collect();
+  // A class's mat waits for the server's clock.
+  if (!clock_.anchored()) return;
   const int64_t now = mixer_.frames_rendered();
   const int64_t horizon =
       now + FramesIn(options_.horizon, mixer_.sample_rate());
@@ -84,6 +129,9 @@ void CueScheduler::Pump() {
       now - FramesIn(options_.too_late, mixer_.sample_rate());
   while (!waiting_.empty()) {
     const CueEvent& cue = waiting_.front();
+    if (paused_ && options_.class_clock != nullptr &&
+        cue.offset_ms() > paused_at_ms_)
+      break;  // After the class's pause: placed once it resumes.
     const int64_t frame = clock_.FrameOf(cue.offset_ms());
     if (frame > horizon) break;
     if (frame < too_late) {

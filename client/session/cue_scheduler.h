@@ -21,6 +21,13 @@
 // - Heartbeats check the anchor: should the session clock and the audio clock
 //   drift apart by more than `drift_tolerance` (a sound card's crystal against
 //   the server's clock, or a long stall), the next cues are re-anchored.
+// - In a class (Options::class_clock), session time is placed by the server's
+//   clock instead, the same on every mat: each event's server_time says where
+//   its session_time_ms stands, and the ClassClock where that is heard. The
+//   Mixer never pauses: a PAUSED event says when session time stops, and
+//   cues after it wait (a prompt begun before it finishes); the RESUMED
+//   event's server_time says when it goes on. Nothing is scheduled until the
+//   ClassClock is anchored.
 //
 // Control thread only, like the Mixer's control calls.
 #ifndef YOGA_CLIENT_SESSION_CUE_SCHEDULER_H_
@@ -36,6 +43,7 @@
 #include "client/audio/mixer.h"
 #include "client/audio/session_clock.h"
 #include "client/audio/voice_pack_audio.h"
+#include "client/session/class_clock.h"
 #include "yoga/session/v1/session_service.pb.h"
 
 namespace yoga::client {
@@ -54,6 +62,8 @@ class CueScheduler {
     // played: it began before this client joined, and would start mid-word.
     // Less late ones play, their first frames cut (the Mixer counts them).
     absl::Duration too_late = absl::Milliseconds(250);
+    // Set for a class's mat: where the server's clock is heard. Not owned.
+    const ClassClock* class_clock = nullptr;
   };
 
   // A cue whose audio began.
@@ -107,6 +117,9 @@ class CueScheduler {
  private:
   void Withdraw(int64_t after_offset_ms);
   void CheckDrift(int64_t session_ms);
+  // A class's events: anchored on the server's clock; pauses without the
+  // Mixer. True when `event` was dealt with.
+  bool OnClassEvent(const yoga::session::v1::CueEvent& event);
 
   audio::Mixer& mixer_;
   const audio::VoicePackAudio& voice_;
@@ -119,6 +132,8 @@ class CueScheduler {
   bool stopped_ = false;
   bool end_received_ = false;
   bool reconnected_ = false;
+  // A class: session time stops at this offset (PAUSED) until RESUMED.
+  int64_t paused_at_ms_ = 0;
   Counters counters_;
 };
 

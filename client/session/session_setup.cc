@@ -67,6 +67,39 @@ absl::StatusOr<SessionPlan> JoinSession(SessionService::StubInterface& stub,
                 options);
 }
 
+absl::StatusOr<SessionPlan> JoinClass(SessionService::StubInterface& stub,
+                                      const std::string& join_code,
+                                      const SessionCallOptions& options) {
+  yoga::session::v1::JoinClassRequest request;
+  request.set_join_code(join_code);
+  return PlanOf(stub, &SessionService::StubInterface::JoinClass, request,
+                options);
+}
+
+ClockSyncer::Exchange SyncClockExchange(SessionService::StubInterface& stub) {
+  return [&stub]() -> absl::StatusOr<ClockSample> {
+    auto unix_ns = [](const google::protobuf::Timestamp& time) {
+      return time.seconds() * 1'000'000'000 + time.nanos();
+    };
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(1));
+    yoga::session::v1::SyncClockRequest request;
+    yoga::session::v1::SyncClockResponse response;
+    ClockSample sample;
+    sample.client_send_ns = MonotonicNowNs();
+    request.set_client_send_time(sample.client_send_ns);
+    const grpc::Status status = stub.SyncClock(&context, request, &response);
+    sample.client_receive_ns = MonotonicNowNs();
+    if (!status.ok()) return FromGrpcStatus(status);
+    if (response.client_send_time() != sample.client_send_ns)
+      return absl::InternalError("SyncClock answered another request");
+    sample.server_receive_ns = unix_ns(response.receive_time());
+    sample.server_send_ns = unix_ns(response.send_time());
+    return sample;
+  };
+}
+
 absl::StatusOr<yoga::session::v1::Session> GetSession(
     SessionService::StubInterface& stub, const std::string& session_id,
     const SessionCallOptions& options) {
@@ -84,11 +117,12 @@ absl::StatusOr<yoga::session::v1::Session> GetSession(
 
 absl::StatusOr<yoga::session::v1::Session> ControlSession(
     SessionService::StubInterface& stub, const std::string& session_id,
-    yoga::session::v1::ControlAction action,
-    const SessionCallOptions& options) {
+    yoga::session::v1::ControlAction action, const SessionCallOptions& options,
+    const std::string& teacher_token) {
   yoga::session::v1::ControlSessionRequest request;
   request.set_session_id(session_id);
   request.set_action(action);
+  request.set_teacher_token(teacher_token);
   yoga::session::v1::Session session;
   if (absl::Status status =
           Call(stub, &SessionService::StubInterface::ControlSession, request,

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/audio/voice_pack_audio.h"
+#include "client/session/clock_sync.h"
 #include "client/session/retry.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
 
@@ -42,16 +43,27 @@ absl::StatusOr<SessionPlan> JoinSession(
     yoga::session::v1::SessionService::StubInterface& stub,
     const std::string& session_id, const SessionCallOptions& options);
 
+// Finds the live class whose join code is `join_code` (six digits).
+absl::StatusOr<SessionPlan> JoinClass(
+    yoga::session::v1::SessionService::StubInterface& stub,
+    const std::string& join_code, const SessionCallOptions& options);
+
+// One SyncClock exchange, for a ClockSyncer: each is a single call with a
+// 1 s deadline, never retried (a late answer is a poor sample anyway).
+ClockSyncer::Exchange SyncClockExchange(
+    yoga::session::v1::SessionService::StubInterface& stub);
+
 // How session `session_id` stands now.
 absl::StatusOr<yoga::session::v1::Session> GetSession(
     yoga::session::v1::SessionService::StubInterface& stub,
     const std::string& session_id, const SessionCallOptions& options);
 
 // Pauses, resumes, skips or stops session `session_id`; how it stands after.
+// A class's teacher gives the class's `teacher_token`.
 absl::StatusOr<yoga::session::v1::Session> ControlSession(
     yoga::session::v1::SessionService::StubInterface& stub,
     const std::string& session_id, yoga::session::v1::ControlAction action,
-    const SessionCallOptions& options);
+    const SessionCallOptions& options, const std::string& teacher_token = "");
 
 // What `yoga-guide history` shows: a profile's week and its newest records.
 struct PracticeHistory {

@@ -1,0 +1,73 @@
+#include "client/session/class_clock.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace yoga::client {
+
+ClassClock::ClassClock(const ClockSyncer& sync, audio::Varispeed& speed,
+                       int sample_rate, Options options)
+    : sync_(sync),
+      speed_(speed),
+      sample_rate_(sample_rate),
+      options_(options) {}
+
+int64_t ClassClock::FrameAt(int64_t server_ns) const {
+  const double seconds =
+      static_cast<double>(server_ns - anchor_server_ns_) / 1e9;
+  return static_cast<int64_t>(
+      std::llround(anchor_frame_ + seconds * sample_rate_));
+}
+
+double ClassClock::ErrorFrames(const ClockEstimate& estimate,
+                               const audio::DacTime& dac) const {
+  const int64_t heard_ns =
+      dac.client_ns + absl::ToInt64Nanoseconds(options_.output_latency);
+  const double expected =
+      anchor_frame_ +
+      static_cast<double>(estimate.ServerNsAt(heard_ns) - anchor_server_ns_) /
+          1e9 * sample_rate_;
+  return speed_.MixerPositionAt(dac.output_frame) - expected;
+}
+
+void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
+  // One reading a callback buffer: the same one twice adds nothing.
+  if (!dac || dac->output_frame == last_dac_frame_) return;
+  last_dac_frame_ = dac->output_frame;
+  absl::StatusOr<ClockEstimate> estimate = sync_.Estimate();
+  if (!estimate.ok()) return;
+  if (!anchored_) {
+    // What plays at the DAC then is heard at that server time, on every mat.
+    anchor_frame_ = speed_.MixerPositionAt(dac->output_frame);
+    anchor_server_ns_ = estimate->ServerNsAt(
+        dac->client_ns + absl::ToInt64Nanoseconds(options_.output_latency));
+    anchored_ = true;
+    next_correction_ = now + options_.correction_interval;
+    return;
+  }
+  errors_.push_back(ErrorFrames(*estimate, *dac));
+  if (now < next_correction_) return;
+  next_correction_ = now + options_.correction_interval;
+  // The median: the output's reports jitter, and one late callback must not
+  // steer the speed.
+  std::nth_element(errors_.begin(), errors_.begin() + errors_.size() / 2,
+                   errors_.end());
+  const double error_frames = errors_[errors_.size() / 2];
+  errors_.clear();
+  const absl::Duration error =
+      absl::Seconds(error_frames / static_cast<double>(sample_rate_));
+  stats_.last_error = error;
+  const DriftController::Correction correction = controller_.Update(now, error);
+  ++stats_.corrections;
+  if (correction.reanchor) {
+    // Too far for the speed to make up in good time: move the mapping.
+    anchor_frame_ += error_frames;
+    controller_.Reanchored();
+    ++stats_.reanchors;
+    return;
+  }
+  speed_.SetSpeedPpm(correction.ppm);
+  stats_.speed_ppm = correction.ppm;
+}
+
+}  // namespace yoga::client
