@@ -21,9 +21,6 @@
 namespace yoga::client::cli {
 namespace {
 
-// The voice packs' rate: a device that takes it plays prompts unresampled.
-constexpr int kVoiceRate = 48000;
-
 std::string Minutes(const google::protobuf::Duration& duration) {
   return FormatMinutes(duration.seconds());
 }
@@ -35,26 +32,6 @@ absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest(
   SessionRequestOptions request = options.request;
   request.profile_id = profile_id;
   return MakeSessionRequest(request);
-}
-
-// The sound card, opened and playing. Done before the session starts: no
-// session for nobody to hear, and its first cues must not fall due while the
-// output still stalls.
-absl::StatusOr<audio::Playback> OpenPlayback(const GuideOptions& options) {
-  auto playback = audio::OpenPlayback(options.device, kVoiceRate);
-  if (!playback.ok()) return playback.status();
-  const absl::Time start = absl::Now();
-  if (playback->output->WaitUntilFlowing(absl::Seconds(5))) {
-    std::printf(
-        "audio output started in %lld ms\n",
-        static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
-  } else {
-    std::fprintf(stderr,
-                 "yoga-guide: warning: \"%s\" has not started playing after "
-                 "5 s; going on\n",
-                 playback->output->device_name().c_str());
-  }
-  return playback;
 }
 
 // Plays a started or joined session on `playback` until it ends or the
@@ -84,6 +61,9 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   player.quit_stops_session = quit_stops_session;
   player.retry.give_up_after = options.retry_for;
   player.output_latency = playback.output->output_latency();
+  player.output_status = [&output = *playback.output] {
+    return output.status();
+  };
   player.launched = launched;
   absl::StatusOr<PlayerReport> report;
   {
@@ -118,7 +98,9 @@ int Play(const GuideOptions& options,
   if (!request.ok()) return UsageError(request.status());
   if (absl::Status status = CheckPlayOptions(options); !status.ok())
     return UsageError(status);
-  auto playback = OpenPlayback(options);
+  auto output = CheckOutputOptions(options);
+  if (!output.ok()) return UsageError(output.status());
+  auto playback = OpenPlayback(*output);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = StartSession(sessions, *request, CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
@@ -133,7 +115,9 @@ int Join(const GuideOptions& options,
   if (operands.size() != 1) {
     return UsageError(absl::InvalidArgumentError("join takes one session id"));
   }
-  auto playback = OpenPlayback(options);
+  auto output = CheckOutputOptions(options);
+  if (!output.ok()) return UsageError(output.status());
+  auto playback = OpenPlayback(*output);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = JoinSession(sessions, operands[0], CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());

@@ -11,11 +11,14 @@
 //
 // Returns when the session has ended (every prompt received has played), was
 // stopped, or the runner quit; an error when the stream fails for good (the
-// server gone for longer than the retry policy allows, the session expired).
+// server gone for longer than the retry policy allows, the session expired)
+// or the output stops playing (options.output_status; a session started with
+// quit_stops_session is then stopped, as nobody hears it).
 #ifndef YOGA_CLIENT_PLAYER_PLAYER_H_
 #define YOGA_CLIENT_PLAYER_PLAYER_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -37,6 +40,9 @@ struct PlayerOptions {
   absl::Duration output_latency;      // The device's, for what is heard now.
   absl::Time launched = absl::Now();  // For time_to_first_prompt.
   absl::Duration call_timeout = absl::Seconds(5);  // Of each control call.
+  // The output's health (audio::Output::status()), read every tick: not OK
+  // once it has stopped playing for good. Unset: it never stops.
+  std::function<absl::Status()> output_status;
 };
 
 struct PlayerReport {
