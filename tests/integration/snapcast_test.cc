@@ -201,11 +201,11 @@ TEST(SnapcastTest, EveryPromptReachesASnapclientInOrderThroughAPipeSource) {
         {voice->Find(cue->prompt_key()), cue->offset_ms() * kRate / 1000});
   }
 
-  // What snapclient played: 48000:16:2, little-endian; both channels alike.
+  // What snapclient played: 48000:16:2, little-endian, both channels alike
+  // (whole frames: one cut short by the stop is left out).
   std::ifstream in(recording_path, std::ios::binary);
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
                                 std::istreambuf_iterator<char>());
-  ASSERT_EQ(bytes.size() % 4, 0u);
   std::vector<float> left;
   int64_t channels_differ = 0;
   for (size_t i = 0; i + 3 < bytes.size(); i += 4) {
