@@ -222,24 +222,7 @@ std::optional<DacTime> AudioOutput::LastDacTime() const {
 }
 
 bool AudioOutput::WaitUntilFlowing(absl::Duration timeout) const {
-  const Mixer& mixer = *user_->mixer;
-  // Flowing: five 20 ms windows in a row, each with at least 10 ms of frames
-  // rendered. The first buffers are taken at once, before any stall, and
-  // may fill a window or two; only a running callback fills five.
-  constexpr absl::Duration kWindow = absl::Milliseconds(20);
-  constexpr int kWindowsInARow = 5;
-  const int64_t wanted = mixer.sample_rate() / 100;
-  const absl::Time give_up = absl::Now() + timeout;
-  int64_t before = mixer.frames_rendered();
-  int in_a_row = 0;
-  while (absl::Now() < give_up) {
-    absl::SleepFor(kWindow);
-    const int64_t now = mixer.frames_rendered();
-    in_a_row = now - before >= wanted ? in_a_row + 1 : 0;
-    if (in_a_row == kWindowsInARow) return true;
-    before = now;
-  }
-  return false;
+  return WaitUntilRendering(*user_->mixer, timeout);
 }
 
 absl::StatusOr<Playback> OpenPlayback(int device, int preferred_rate,

@@ -1,7 +1,8 @@
 // The sound card, through PortAudio: lists output devices and plays a Mixer
 // from PortAudio's callback. ALSA and JACK print pages of diagnostics while
 // PortAudio probes them; those are kept off the terminal, so a machine with no
-// sound card gets one clear line instead (see NoDeviceError).
+// sound card gets one clear line instead (see NoDeviceError). One kind of
+// Output (client/audio/output.h); a pipe to Snapcast is the other.
 //
 //   auto output = AudioOutput::Open(mixer, /*device=*/-1, 48000);
 //   if (!output.ok()) ... status says why, with a hint;
@@ -18,6 +19,7 @@
 #include "absl/time/time.h"
 #include "client/audio/dac_time.h"
 #include "client/audio/mixer.h"
+#include "client/audio/output.h"
 #include "client/audio/varispeed.h"
 
 namespace yoga::client::audio {
@@ -35,7 +37,7 @@ struct OutputDevice {
 // to a file, or start an audio server) when there is none.
 absl::StatusOr<std::vector<OutputDevice>> ListOutputDevices();
 
-class AudioOutput {
+class AudioOutput : public Output {
  public:
   // Opens `device` (-1: the default one) at `sample_rate`, stereo when the
   // device has two channels, and starts calling mixer.Render from PortAudio's
@@ -43,24 +45,25 @@ class AudioOutput {
   // given. The mixer and speed must outlive the output.
   static absl::StatusOr<std::unique_ptr<AudioOutput>> Open(
       Mixer& mixer, int device, int sample_rate, Varispeed* speed = nullptr);
-  ~AudioOutput();  // Stops the stream and releases PortAudio.
+  ~AudioOutput() override;  // Stops the stream and releases PortAudio.
 
   AudioOutput(const AudioOutput&) = delete;
   AudioOutput& operator=(const AudioOutput&) = delete;
 
-  const std::string& device_name() const { return device_name_; }
+  const std::string& device_name() const override { return device_name_; }
 
-  // Waits until the callback runs in real time, at most `timeout`; true if it
-  // does. Some outputs take their first buffers and then stall before they
-  // play: ALSA's PulseAudio plugin for about 2 s. Session time must not be
-  // anchored to a frame clock that stands still, so players wait first.
-  bool WaitUntilFlowing(absl::Duration timeout) const;
-  absl::Duration output_latency() const { return output_latency_; }
+  // Some devices take their first buffers and then stall before they play:
+  // ALSA's PulseAudio plugin for about 2 s.
+  bool WaitUntilFlowing(absl::Duration timeout) const override;
+  // What PortAudio reports for the stream.
+  absl::Duration output_latency() const override { return output_latency_; }
+  // OK: PortAudio tells of no failure that ends the stream.
+  absl::Status status() const override { return absl::OkStatus(); }
 
   // The first frame of the callback's latest buffer and when it plays, by
   // PortAudio's outputBufferDacTime; nullopt before the first callback.
   // Any thread.
-  std::optional<DacTime> LastDacTime() const;
+  std::optional<DacTime> LastDacTime() const override;
 
   // What PortAudio's callback (audio_output.cc) gets.
   struct Callee;
@@ -72,14 +75,6 @@ class AudioOutput {
   std::shared_ptr<void> portaudio_;  // Pa_Initialize'd while this lives.
   std::string device_name_;
   absl::Duration output_latency_;
-};
-
-// A Mixer and the device that plays it, through a Varispeed when the player
-// follows a class's clock.
-struct Playback {
-  std::unique_ptr<Mixer> mixer;
-  std::unique_ptr<Varispeed> speed;     // Null unless asked for.
-  std::unique_ptr<AudioOutput> output;  // Declared last: stops first.
 };
 
 // Opens `device` (-1: the default) at `preferred_rate` if it takes it (no

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "client/audio/audio_output.h"
+#include "client/audio/pipe_output.h"
 #include "services/shared/catalog_client.h"
 
 namespace yoga::client::cli {
@@ -52,6 +54,27 @@ std::map<std::string, std::string> PoseNames(
       names[variation.id()] = variation.name();
   }
   return names;
+}
+
+absl::StatusOr<audio::Playback> OpenPlayback(const OutputChoice& output,
+                                             bool for_class) {
+  auto playback =
+      output.pipe_path.empty()
+          ? audio::OpenPlayback(output.device, kVoiceRate, for_class)
+          : audio::OpenPipePlayback(output.pipe_path);
+  if (!playback.ok()) return playback.status();
+  const absl::Time start = absl::Now();
+  if (playback->output->WaitUntilFlowing(absl::Seconds(5))) {
+    std::printf(
+        "audio output started in %lld ms\n",
+        static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
+  } else {
+    std::fprintf(stderr,
+                 "yoga-guide: warning: \"%s\" has not started playing after "
+                 "5 s; going on\n",
+                 playback->output->device_name().c_str());
+  }
+  return playback;
 }
 
 }  // namespace yoga::client::cli

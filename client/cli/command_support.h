@@ -1,6 +1,7 @@
 // What yoga-guide's commands share: how a failure is told and the exit code
 // it gives (1 a failed call, 2 a bad command line), the options of calls to
-// the session service, and the catalog's pose names for printing routines.
+// the session service, the catalog's pose names for printing routines, and
+// the output a live session plays on.
 #ifndef YOGA_CLIENT_CLI_COMMAND_SUPPORT_H_
 #define YOGA_CLIENT_CLI_COMMAND_SUPPORT_H_
 
@@ -8,6 +9,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/audio/output.h"
 #include "client/cli/guide_options.h"
 #include "client/session/session_setup.h"
 #include "yoga/catalog/v1/catalog_service.grpc.pb.h"
@@ -31,6 +34,20 @@ SessionCallOptions CallOptions(const GuideOptions& options);
 std::map<std::string, std::string> PoseNames(
     const GuideOptions& options,
     yoga::catalog::v1::CatalogService::StubInterface& catalog);
+
+// The voice packs' rate: a sound card that takes it, and a pipe always,
+// play prompts unresampled.
+inline constexpr int kVoiceRate = 48000;
+
+// What plays a live session (play, join): the sound card or a pipe, as
+// CheckOutputOptions chose, opened and playing. Waits up to 5 s for it to
+// play, printing how long that took (or a warning, and goes on). Done before
+// a session starts: no session for nobody to hear, and its first cues must
+// not fall due while the output still stalls. A class's mat on the sound
+// card (`for_class`) plays through a Varispeed, to follow the class's clock;
+// a pipe's Snapcast server keeps its own rooms in time.
+absl::StatusOr<audio::Playback> OpenPlayback(const OutputChoice& output,
+                                             bool for_class = false);
 
 }  // namespace yoga::client::cli
 

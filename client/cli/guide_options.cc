@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "client/cli/practice_profile.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "HOST:PORT of yoga-studio");
@@ -45,6 +46,10 @@ ABSL_FLAG(double, lead_in, -1,
 ABSL_FLAG(int, device, -1,
           "play/join: PortAudio output device index (see `devices`); -1 is "
           "the default output");
+ABSL_FLAG(std::string, output, "",
+          "play/join: where the sound goes: the sound card (default; see "
+          "--device), or pipe:PATH, raw 48000:16:2 PCM (16-bit little-endian "
+          "stereo) in real time into the FIFO of a Snapcast pipe source");
 ABSL_FLAG(double, volume, 1.0, "play/join: starting volume, 0 to 1");
 ABSL_FLAG(absl::Duration, output_latency, absl::ZeroDuration(),
           "class/join CODE: this output's own delay beyond what it reports, "
@@ -87,11 +92,15 @@ const char kGuideUsage[] =
     "                   as for plan, or --routine=FILE; "
     "--verbosity=full|brief|\n"
     "                   minimal, --lead-in=SECONDS, --device=N, --volume=0..1\n"
+    "                   --output=pipe:PATH: to a Snapcast server's pipe "
+    "source\n"
+    "                   (e.g. /tmp/snapfifo) instead of the sound card\n"
     "                   keys: space pause/resume, n next, p previous,\n"
     "                   l stay longer (one more breath), q quit, +/- volume\n"
     "                   --profile=ID: whose practice (default: $USER)\n"
     "  join SESSION_ID  follow a session started elsewhere (q leaves it "
-    "running)\n"
+    "running);\n"
+    "                   --device, --output, --volume as for play\n"
     "  class            start a class and lead it: flags as for play; shows "
     "the\n"
     "                   join code to read out, the mats joined, and the keys\n"
@@ -156,6 +165,7 @@ GuideOptions GuideOptionsFromFlags() {
   options.request.lead_in_seconds = absl::GetFlag(FLAGS_lead_in);
   options.voice_dir = absl::GetFlag(FLAGS_voice_dir);
   options.device = absl::GetFlag(FLAGS_device);
+  options.output = absl::GetFlag(FLAGS_output);
   options.volume = absl::GetFlag(FLAGS_volume);
   options.output_latency = absl::GetFlag(FLAGS_output_latency);
   options.keys = absl::GetFlag(FLAGS_keys);
@@ -174,6 +184,31 @@ absl::Status CheckPlayOptions(const GuideOptions& options) {
         " s to get the session's prompts ready (render takes 0)"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<OutputChoice> CheckOutputOptions(const GuideOptions& options) {
+  OutputChoice choice;
+  choice.device = options.device;
+  if (options.output.empty()) return choice;
+  absl::string_view path = options.output;
+  if (!absl::ConsumePrefix(&path, "pipe:")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--output=", options.output,
+        ": expected pipe:PATH (e.g. pipe:/tmp/snapfifo, a Snapcast pipe "
+        "source's FIFO), or no --output for the sound card"));
+  }
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        "--output=pipe:: the pipe needs its path, e.g. "
+        "--output=pipe:/tmp/snapfifo");
+  }
+  if (options.device >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--output=", options.output, " and --device=", options.device,
+        ": the pipe replaces the sound card; give one of them"));
+  }
+  choice.pipe_path = std::string(path);
+  return choice;
 }
 
 absl::Status CheckRenderOptions(const GuideOptions& options) {

@@ -35,6 +35,7 @@ struct GuideOptions {
 
   std::string voice_dir;  // play, join, render: the voice packs' folder.
   int device = -1;        // play, join: PortAudio output; -1 the default.
+  std::string output;     // play, join: "" the sound card, or pipe:PATH.
   double volume = 1.0;    // play, join: starting volume, 0 to 1.
   // class, join CODE: this output's delay beyond what PortAudio reports.
   absl::Duration output_latency = absl::ZeroDuration();
@@ -69,6 +70,16 @@ inline constexpr int kMostHistoryRecords = 500;
 
 // play: --lead_in, when set, at least kLeastLiveLeadIn.
 absl::Status CheckPlayOptions(const GuideOptions& options);
+
+// play, join: where the sound goes.
+struct OutputChoice {
+  int device = -1;        // The sound card: PortAudio's device, -1 the default.
+  std::string pipe_path;  // Set: raw 48000:16:2 PCM into this FIFO instead.
+};
+
+// play, join: --output empty (the sound card, --device chooses) or
+// pipe:PATH with a PATH, and then no --device.
+absl::StatusOr<OutputChoice> CheckOutputOptions(const GuideOptions& options);
 
 // render: --out names the file to write.
 absl::Status CheckRenderOptions(const GuideOptions& options);

@@ -25,9 +25,6 @@
 namespace yoga::client::cli {
 namespace {
 
-// The voice packs' rate: a device that takes it plays prompts unresampled.
-constexpr int kVoiceRate = 48000;
-
 std::string Minutes(const google::protobuf::Duration& duration) {
   return FormatMinutes(duration.seconds());
 }
@@ -39,28 +36,6 @@ absl::StatusOr<yoga::session::v1::StartSessionRequest> SessionRequest(
   SessionRequestOptions request = options.request;
   request.profile_id = profile_id;
   return MakeSessionRequest(request);
-}
-
-// The sound card, opened and playing. Done before the session starts: no
-// session for nobody to hear, and its first cues must not fall due while the
-// output still stalls. A class's mat plays through a Varispeed, to follow
-// the class's clock.
-absl::StatusOr<audio::Playback> OpenPlayback(const GuideOptions& options,
-                                             bool for_class = false) {
-  auto playback = audio::OpenPlayback(options.device, kVoiceRate, for_class);
-  if (!playback.ok()) return playback.status();
-  const absl::Time start = absl::Now();
-  if (playback->output->WaitUntilFlowing(absl::Seconds(5))) {
-    std::printf(
-        "audio output started in %lld ms\n",
-        static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - start)));
-  } else {
-    std::fprintf(stderr,
-                 "yoga-guide: warning: \"%s\" has not started playing after "
-                 "5 s; going on\n",
-                 playback->output->device_name().c_str());
-  }
-  return playback;
 }
 
 // A join code as a person reads it: six digits.
@@ -99,16 +74,19 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   player.quit_stops_session = quit_stops_session;
   player.retry.give_up_after = options.retry_for;
   player.output_latency = playback.output->output_latency();
+  player.output_status = [&output = *playback.output] {
+    return output.status();
+  };
   player.launched = launched;
   // A class: the server's clock, estimated in the background, placed on
   // this output's frames and followed by its speed.
   std::optional<ClockSyncer> sync;
   std::optional<ClassClock> class_clock;
-  if (plan.session.has_group_class()) {
-    if (playback.speed == nullptr) {
-      return Fail(options,
-                  absl::InternalError("a class plays through a Varispeed"));
-    }
+  player.is_class = plan.session.has_group_class();
+  player.teacher_token = teacher_token;
+  // A pipe has no speed of its own: its Snapcast server keeps the rooms in
+  // time, and it plays the class as cues arrive.
+  if (player.is_class && playback.speed != nullptr) {
     sync.emplace(SyncClockExchange(sessions));
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {
@@ -117,8 +95,6 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
     class_clock.emplace(
         *sync, *playback.speed, playback.mixer->sample_rate(),
         ClassClock::Options{.output_latency = options.output_latency});
-    player.is_class = true;
-    player.teacher_token = teacher_token;
     player.class_clock = &*class_clock;
     player.scheduling.class_clock = &*class_clock;
     player.dac_time = [&playback] { return playback.output->LastDacTime(); };
@@ -156,7 +132,9 @@ int Play(const GuideOptions& options,
   if (!request.ok()) return UsageError(request.status());
   if (absl::Status status = CheckPlayOptions(options); !status.ok())
     return UsageError(status);
-  auto playback = OpenPlayback(options);
+  auto output = CheckOutputOptions(options);
+  if (!output.ok()) return UsageError(output.status());
+  auto playback = OpenPlayback(*output);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = StartSession(sessions, *request, CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
@@ -174,7 +152,9 @@ int Class(const GuideOptions& options,
     return UsageError(status);
   // The server's defaults: controls act 500 ms ahead.
   request->mutable_class_options();
-  auto playback = OpenPlayback(options, /*for_class=*/true);
+  auto output = CheckOutputOptions(options);
+  if (!output.ok()) return UsageError(output.status());
+  auto playback = OpenPlayback(*output, /*for_class=*/true);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = StartSession(sessions, *request, CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
@@ -202,7 +182,9 @@ int Join(const GuideOptions& options,
   std::string code = operands[0];
   std::erase(code, ' ');
   const bool is_class = IsJoinCode(code);
-  auto playback = OpenPlayback(options, is_class);
+  auto output = CheckOutputOptions(options);
+  if (!output.ok()) return UsageError(output.status());
+  auto playback = OpenPlayback(*output, is_class);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = is_class
                   ? JoinClass(sessions, code, CallOptions(options))

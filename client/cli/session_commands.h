@@ -1,7 +1,8 @@
 // `yoga-guide play`, `join`, `render` and `devices`: a session played live on
-// the sound card (started from --preset, the constraint flags or --routine;
-// or joined by id), the same session rendered to --out at full speed, and the
-// sound outputs --device can choose. Print to stdout; return the exit code
+// the sound card, or with --output=pipe:PATH into a Snapcast server's pipe
+// (started from --preset, the constraint flags or --routine; or joined by
+// id), the same session rendered to --out at full speed, and the sound
+// outputs --device can choose. Print to stdout; return the exit code
 // (0, 1 a failed call, 2 a bad command line).
 #ifndef YOGA_CLIENT_CLI_SESSION_COMMANDS_H_
 #define YOGA_CLIENT_CLI_SESSION_COMMANDS_H_

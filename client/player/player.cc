@@ -64,6 +64,10 @@ class Player {
         if (command.action == KeyAction::kQuit) return Quit();
         OnKey(command);
       }
+      if (options_.output_status) {
+        if (absl::Status output = options_.output_status(); !output.ok())
+          return OutputStopped(std::move(output));
+      }
       if (std::optional<absl::Status> result = follower_.result()) {
         TakeEvents();
         if (!result->ok()) {
@@ -198,6 +202,19 @@ class Player {
     absl::SleepFor(absl::Milliseconds(30));  // The fade-out.
     report_.quit = true;
     return Finish();
+  }
+
+  // Like quitting, but with the output's reason: a session only this client
+  // started is stopped, since nobody hears it now.
+  absl::Status OutputStopped(absl::Status why) {
+    if (options_.quit_stops_session) {
+      (void)ControlSession(stub_, session_.id(),
+                           yoga::session::v1::CONTROL_ACTION_STOP, Calls());
+    }
+    follower_.Cancel();
+    mixer_.StopAll();
+    terminal_.ClearStatus();
+    return why;
   }
 
   PlayerReport Finish() {

@@ -11,7 +11,9 @@
 //
 // Returns when the session has ended (every prompt received has played), was
 // stopped, or the runner quit; an error when the stream fails for good (the
-// server gone for longer than the retry policy allows, the session expired).
+// server gone for longer than the retry policy allows, the session expired)
+// or the output stops playing (options.output_status; a session started with
+// quit_stops_session is then stopped, as nobody hears it).
 #ifndef YOGA_CLIENT_PLAYER_PLAYER_H_
 #define YOGA_CLIENT_PLAYER_PLAYER_H_
 
@@ -48,6 +50,9 @@ struct PlayerOptions {
   // scheduling.class_clock should be the same. Null outside a class.
   ClassClock* class_clock = nullptr;
   std::function<std::optional<audio::DacTime>()> dac_time;
+  // The output's health (audio::Output::status()), read every tick: not OK
+  // once it has stopped playing for good. Unset: it never stops.
+  std::function<absl::Status()> output_status;
 };
 
 struct PlayerReport {

@@ -22,6 +22,7 @@ TEST(GuideOptionsTest, TakesFlagsSpelledWithDashes) {
                                            "--lead-in=2",
                                            "--time-zone=Europe/Berlin",
                                            "--focus=lower-back",
+                                           "--output=pipe:/tmp/snap-fifo",
                                            "play",
                                            "extra"};
   std::vector<char*> argv;
@@ -35,6 +36,7 @@ TEST(GuideOptionsTest, TakesFlagsSpelledWithDashes) {
   EXPECT_EQ(options.time_zone, "Europe/Berlin");
   // Only a flag's name is respelled, never its value.
   EXPECT_THAT(options.request.plan.focus, ElementsAre("lower-back"));
+  EXPECT_EQ(options.output, "pipe:/tmp/snap-fifo");
 }
 
 TEST(GuideOptionsTest, DefaultsAreTheFlags) {
@@ -48,6 +50,7 @@ TEST(GuideOptionsTest, DefaultsAreTheFlags) {
             defaults.request.plan.breath_seconds);
   EXPECT_EQ(options.request.lead_in_seconds, defaults.request.lead_in_seconds);
   EXPECT_EQ(options.device, defaults.device);
+  EXPECT_EQ(options.output, defaults.output);
   EXPECT_EQ(options.volume, defaults.volume);
   EXPECT_EQ(options.keys, defaults.keys);
   EXPECT_EQ(options.limit, defaults.limit);
@@ -65,6 +68,54 @@ TEST(CheckPlayOptionsTest, NeedsALeadInOfAtLeastASecond) {
   EXPECT_EQ(CheckPlayOptions(options).message(),
             "--lead_in=0.5: play needs at least 1 s to get the session's "
             "prompts ready (render takes 0)");
+}
+
+TEST(CheckOutputOptionsTest, TheSoundCardUnlessAPipeIsNamed) {
+  GuideOptions options;
+  auto choice = CheckOutputOptions(options);
+  ASSERT_TRUE(choice.ok()) << choice.status();
+  EXPECT_EQ(choice->device, -1);
+  EXPECT_EQ(choice->pipe_path, "");
+
+  options.device = 3;
+  choice = CheckOutputOptions(options);
+  ASSERT_TRUE(choice.ok()) << choice.status();
+  EXPECT_EQ(choice->device, 3);
+  EXPECT_EQ(choice->pipe_path, "");
+
+  options.device = -1;
+  options.output = "pipe:/tmp/snapfifo";
+  choice = CheckOutputOptions(options);
+  ASSERT_TRUE(choice.ok()) << choice.status();
+  EXPECT_EQ(choice->device, -1);
+  EXPECT_EQ(choice->pipe_path, "/tmp/snapfifo");
+
+  // Everything after the first "pipe:" is the path, colons too.
+  options.output = "pipe:studio:a/fifo";
+  choice = CheckOutputOptions(options);
+  ASSERT_TRUE(choice.ok()) << choice.status();
+  EXPECT_EQ(choice->pipe_path, "studio:a/fifo");
+}
+
+TEST(CheckOutputOptionsTest, NamesWhatIsWrongWithTheFlag) {
+  GuideOptions options;
+  options.output = "/tmp/snapfifo";
+  EXPECT_EQ(CheckOutputOptions(options).status().message(),
+            "--output=/tmp/snapfifo: expected pipe:PATH (e.g. "
+            "pipe:/tmp/snapfifo, a Snapcast pipe source's FIFO), or no "
+            "--output for the sound card");
+  options.output = "Pipe:/tmp/snapfifo";
+  EXPECT_EQ(CheckOutputOptions(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.output = "pipe:";
+  EXPECT_EQ(CheckOutputOptions(options).status().message(),
+            "--output=pipe:: the pipe needs its path, e.g. "
+            "--output=pipe:/tmp/snapfifo");
+  options.output = "pipe:/tmp/snapfifo";
+  options.device = 2;
+  EXPECT_EQ(CheckOutputOptions(options).status().message(),
+            "--output=pipe:/tmp/snapfifo and --device=2: the pipe replaces "
+            "the sound card; give one of them");
 }
 
 TEST(CheckRenderOptionsTest, NeedsTheFileToWrite) {
