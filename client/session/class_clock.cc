@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace yoga::client {
 
-ClassClock::ClassClock(const ClockSyncer& sync, audio::Varispeed& speed,
+ClassClock::ClassClock(EstimateSource estimate, audio::Varispeed& speed,
                        int sample_rate, Options options)
-    : sync_(sync),
+    : estimate_(std::move(estimate)),
       speed_(speed),
       sample_rate_(sample_rate),
       options_(options) {}
@@ -34,7 +35,7 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
   // One reading a callback buffer: the same one twice adds nothing.
   if (!dac || dac->output_frame == last_dac_frame_) return;
   last_dac_frame_ = dac->output_frame;
-  absl::StatusOr<ClockEstimate> estimate = sync_.Estimate();
+  absl::StatusOr<ClockEstimate> estimate = estimate_();
   if (!estimate.ok()) return;
   if (!anchored_) {
     // What plays at the DAC then is heard at that server time, on every mat.

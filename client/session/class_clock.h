@@ -22,6 +22,7 @@
 #define YOGA_CLIENT_SESSION_CLASS_CLOCK_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -49,10 +50,18 @@ class ClassClock {
     int reanchors = 0;
   };
 
-  // `speed` plays the Mixer whose schedule frames this clock gives; both it
-  // and `sync` must outlive the clock.
-  ClassClock(const ClockSyncer& sync, audio::Varispeed& speed, int sample_rate,
+  // The server's clock as estimated now (ClockSyncer::Estimate, or a test's).
+  using EstimateSource = std::function<absl::StatusOr<ClockEstimate>()>;
+
+  // `speed` plays the Mixer whose schedule frames this clock gives; it must
+  // outlive the clock.
+  ClassClock(EstimateSource estimate, audio::Varispeed& speed, int sample_rate,
              Options options);
+  // With `sync`'s estimates; `sync` must outlive the clock.
+  ClassClock(const ClockSyncer& sync, audio::Varispeed& speed, int sample_rate,
+             Options options)
+      : ClassClock([&sync] { return sync.Estimate(); }, speed, sample_rate,
+                   options) {}
 
   // Takes a reading of the output; corrects the speed when it is time.
   // Call every few milliseconds.
@@ -68,7 +77,7 @@ class ClassClock {
   double ErrorFrames(const ClockEstimate& estimate,
                      const audio::DacTime& dac) const;
 
-  const ClockSyncer& sync_;
+  const EstimateSource estimate_;
   audio::Varispeed& speed_;
   const int sample_rate_;
   const Options options_;
