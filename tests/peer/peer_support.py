@@ -116,6 +116,11 @@ def parse_args(description):
     parser.add_argument("--python_std_path", required=True,
                         help="directory holding the generated grpc/health/v1 modules")
     parser.add_argument("--buf", required=True, help="the buf binary")
+    # One script can be several ctest tests (tests/CMakeLists.txt), e.g. a slow class apart.
+    parser.add_argument("tests", nargs="*", metavar="CLASS",
+                        help="the test classes to run (default: every one)")
+    parser.add_argument("--skip", action="append", default=[], metavar="CLASS",
+                        help="a test class not to run (another ctest test runs it)")
     return parser.parse_args()
 
 
@@ -132,13 +137,22 @@ def main(doc, load_test_modules):
 
     doc is the test script's docstring; load_test_modules(args) loads the
     generated modules that script needs (python_path is on sys.path by then).
-    The tests are those of the __main__ module, the test script.
+    The tests are the classes of the __main__ module, the test script, that the
+    command line names, or all of them but those it skips.
     """
     global ARGS
     ARGS = parse_args(doc.splitlines()[0])
     load_generated_modules(ARGS.python_path)
     load_test_modules(ARGS)
-    unittest.main(argv=[sys.argv[0]], verbosity=2)
+    script = sys.modules["__main__"]
+    classes = [name for name, value in vars(script).items()
+               if isinstance(value, type) and issubclass(value, unittest.TestCase)
+               and unittest.defaultTestLoader.getTestCaseNames(value)]
+    unknown = [name for name in ARGS.tests + ARGS.skip if name not in classes]
+    if unknown:
+        sys.exit("no test class %s in %s" % (", ".join(unknown), sys.argv[0]))
+    chosen = ARGS.tests or [name for name in classes if name not in ARGS.skip]
+    unittest.main(argv=[sys.argv[0], *chosen], verbosity=2)
 
 
 def await_channel(channel, studio, what="channel"):

@@ -15,9 +15,11 @@ FAILED_PRECONDITION), that every error path returns the right status code
 trailer for INVALID_ARGUMENT), that buf curl can start a session over
 reflection, and that the server stops cleanly (exit code 0) on SIGTERM.
 
-Run by ctest as:
+Run by ctest as two tests, FullSessionTest (real time: a minute and a half)
+apart from the rest:
   /usr/bin/python3 tests/peer/session_peer_test.py --studio=PATH \
-      --python_path=DIR --python_std_path=DIR --buf=PATH
+      --python_path=DIR --python_std_path=DIR --buf=PATH [FullSessionTest |
+      --skip=FullSessionTest]
 """
 
 import json
