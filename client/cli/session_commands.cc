@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "client/audio/audio_output.h"
 #include "client/cli/command_support.h"
 #include "client/player/player.h"
@@ -107,15 +108,20 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
                          player);
   }
   if (!report.ok()) return Fail(options, report.status());
+  // Quit before any prompt played: there is no first one to time.
+  const std::string first_heard =
+      report->prompts == 0
+          ? "none heard"
+          : absl::StrCat("the first heard ",
+                         absl::ToInt64Milliseconds(report->time_to_first_prompt),
+                         " ms after start");
   std::printf(
-      "%s: %lld prompts played, the first heard %lld ms after start; "
+      "%s: %lld prompts played, %s; "
       "%lld late, %lld too late to play, %lld overlapping, %d reconnects\n",
       report->completed ? "completed"
       : report->quit    ? "quit"
                         : "stopped",
-      static_cast<long long>(report->prompts),
-      static_cast<long long>(
-          absl::ToInt64Milliseconds(report->time_to_first_prompt)),
+      static_cast<long long>(report->prompts), first_heard.c_str(),
       static_cast<long long>(report->mixer.late),
       static_cast<long long>(report->cues.too_late),
       static_cast<long long>(report->mixer.overlaps), report->reconnects);
