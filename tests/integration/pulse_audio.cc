@@ -69,4 +69,44 @@ std::unique_ptr<ChildProcess> PulseAudio::Record(
            "--file-format=wav", "--latency-msec=20", wav_path}));
 }
 
+absl::Status PulseAudio::AddRoom(int mats) {
+  std::string channel_map;
+  for (int i = 0; i < mats; ++i)
+    absl::StrAppend(&channel_map, i == 0 ? "" : ",", "aux", i);
+  auto load = [&](const std::vector<std::string>& module) -> absl::Status {
+    std::vector<std::string> command = {"/usr/bin/pactl", "load-module"};
+    command.insert(command.end(), module.begin(), module.end());
+    const RunResult result = RunProgram("/usr/bin/env", Env(command));
+    if (result.exit_code == 0) return absl::OkStatus();
+    return absl::InternalError(
+        absl::StrCat("pactl load-module ", module[0], ": ", result.err));
+  };
+  if (absl::Status room =
+          load({"module-null-sink", "sink_name=room", "rate=48000",
+                "format=float32le", absl::StrCat("channels=", mats),
+                absl::StrCat("channel_map=", channel_map)});
+      !room.ok()) {
+    return room;
+  }
+  for (int i = 0; i < mats; ++i) {
+    if (absl::Status mat =
+            load({"module-remap-sink", absl::StrCat("sink_name=mat", i),
+                  "master=room", "channels=1", "channel_map=mono",
+                  absl::StrCat("master_channel_map=aux", i), "remix=no"});
+        !mat.ok()) {
+      return mat;
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<ChildProcess> PulseAudio::RecordRoom(
+    const std::string& wav_path, int mats) const {
+  return std::make_unique<ChildProcess>(
+      "/usr/bin/env",
+      Env({"/usr/bin/parecord", "--device=room.monitor", "--rate=48000",
+           absl::StrCat("--channels=", mats), "--format=float32le",
+           "--file-format=wav", "--latency-msec=20", wav_path}));
+}
+
 }  // namespace yoga::testing

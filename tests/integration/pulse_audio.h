@@ -39,6 +39,16 @@ class PulseAudio {
   // returned process with SIGINT to finish the file.
   std::unique_ptr<ChildProcess> Record(const std::string& wav_path) const;
 
+  // A room of `mats` mats for class tests: a null sink "room" with one
+  // channel a mat, and a mono sink "mat<i>" for each that plays into
+  // channel i (module-remap-sink: no resampling, the room's own clock). A
+  // program plays on mat i with PULSE_SINK=mat<i> in its environment; one
+  // recording of the room then holds every mat on one time base.
+  absl::Status AddRoom(int mats);
+  // Records the room: `mats` channels of float at 48 kHz. Stop with SIGINT.
+  std::unique_ptr<ChildProcess> RecordRoom(const std::string& wav_path,
+                                           int mats) const;
+
  private:
   PulseAudio() = default;
   std::string dir_;
