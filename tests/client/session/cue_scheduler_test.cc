@@ -779,5 +779,29 @@ TEST_F(ClassCueSchedulerTest, HeartbeatsNeverReanchor) {
   EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(2500)));
 }
 
+TEST_F(ClassCueSchedulerTest, NothingIsScheduledBeforeTheClassClockIsAnchored) {
+  CueScheduler scheduler(mixer_, Voice(), mat_.Options());
+  mat_.Read(0);  // The output runs; the clock sync has no estimate yet.
+  ASSERT_FALSE(mat_.clock.anchored());
+  scheduler.OnEvent(OnServerClock(Cue(1, 1000, kThree), 0, 0));
+  scheduler.OnEvent(OnServerClock(Cue(2, 2000, kTwo), 0, 0));
+  Render(scheduler, 600 * kFramesPerMs);
+  EXPECT_FALSE(scheduler.clock().anchored());
+  EXPECT_EQ(mixer_.outstanding(), 0);
+  EXPECT_THAT(started_, IsEmpty());
+
+  // The estimate comes, and the next reading anchors the clock: the cues
+  // already here go on their frames, with no further event.
+  mat_.KnowTheServer();
+  mat_.Read(600 * kFramesPerMs);
+  ASSERT_TRUE(mat_.clock.anchored());
+  Render(scheduler, ClassFrame(3000) - 600 * kFramesPerMs);
+  EXPECT_THAT(started_, ElementsAre(StartedAt(1, ClassFrame(1000)),
+                                    StartedAt(2, ClassFrame(2000))));
+  EXPECT_TRUE(SilentOver(0, ClassFrame(1000)));
+  EXPECT_TRUE(PlaysAt(kThree, ClassFrame(1000)));
+  EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(2000)));
+}
+
 }  // namespace
 }  // namespace yoga::client
