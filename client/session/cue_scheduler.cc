@@ -27,13 +27,20 @@ void CueScheduler::Anchor(int64_t session_ms, int64_t frame) {
   clock_.Anchor(session_ms, frame);
 }
 
-bool CueScheduler::OnClassEvent(const CueEvent& event) {
-  const ClassClock& class_clock = *options_.class_clock;
-  if (event.has_server_time() && class_clock.anchored()) {
-    const int64_t server_ns = event.server_time().seconds() * 1'000'000'000 +
-                              event.server_time().nanos();
-    clock_.Anchor(event.session_time_ms(), class_clock.FrameAt(server_ns));
+void CueScheduler::FollowClassClock() {
+  if (options_.class_clock->anchored() && server_anchor_.has_value()) {
+    clock_.Anchor(server_anchor_->session_ms,
+                  options_.class_clock->FrameAt(server_anchor_->server_ns));
   }
+}
+
+bool CueScheduler::OnClassEvent(const CueEvent& event) {
+  if (event.has_server_time()) {
+    server_anchor_ = ServerAnchor{
+        event.session_time_ms(), event.server_time().seconds() * 1'000'000'000 +
+                                     event.server_time().nanos()};
+  }
+  FollowClassClock();
   switch (event.kind()) {
     case yoga::session::v1::CUE_KIND_HEARTBEAT:
       return true;  // The ClassClock keeps the audio on time.
@@ -120,6 +127,9 @@ void CueScheduler::OnEvent(const CueEvent& event) {
 
 void CueScheduler::Pump() {
   mixer_.Collect();
+  // The ClassClock may have anchored, or moved its mapping, since the last
+  // event.
+  if (options_.class_clock != nullptr) FollowClassClock();
   // A class's mat waits for the server's clock.
   if (!clock_.anchored()) return;
   const int64_t now = mixer_.frames_rendered();

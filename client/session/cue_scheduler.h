@@ -27,7 +27,10 @@
 //   Mixer never pauses: a PAUSED event says when session time stops, and
 //   cues after it wait (a prompt begun before it finishes); the RESUMED
 //   event's server_time says when it goes on. Nothing is scheduled until the
-//   ClassClock is anchored.
+//   ClassClock is anchored; from then on, the last server_time received is
+//   placed by the ClassClock's mapping as it stands at each Pump, so cues
+//   received before it anchored, or cues still waiting when it re-anchors,
+//   need no further event.
 //
 // Control thread only, like the Mixer's control calls.
 #ifndef YOGA_CLIENT_SESSION_CUE_SCHEDULER_H_
@@ -36,6 +39,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -120,6 +124,8 @@ class CueScheduler {
   // A class's events: anchored on the server's clock; pauses without the
   // Mixer. True when `event` was dealt with.
   bool OnClassEvent(const yoga::session::v1::CueEvent& event);
+  // Anchors session time by server_anchor_ on the ClassClock, once both are.
+  void FollowClassClock();
 
   audio::Mixer& mixer_;
   const audio::VoicePackAudio& voice_;
@@ -134,6 +140,12 @@ class CueScheduler {
   bool reconnected_ = false;
   // A class: session time stops at this offset (PAUSED) until RESUMED.
   int64_t paused_at_ms_ = 0;
+  // A class: the last event's server_time, and the session time it places.
+  struct ServerAnchor {
+    int64_t session_ms = 0;
+    int64_t server_ns = 0;
+  };
+  std::optional<ServerAnchor> server_anchor_;
   Counters counters_;
 };
 

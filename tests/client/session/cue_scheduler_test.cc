@@ -5,13 +5,18 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "client/audio/clip.h"
+#include "client/audio/dac_time.h"
 #include "client/audio/mixer.h"
+#include "client/audio/varispeed.h"
 #include "client/audio/voice_pack_audio.h"
+#include "client/session/class_clock.h"
+#include "client/session/clock_sync.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/audio/mixer_fade.h"
@@ -102,6 +107,25 @@ auto StartedAt(int64_t seq, int64_t frame) {
                ::testing::Field(&CueScheduler::StartedCue::frame, frame));
 }
 
+// Renders `frames` of `mixer`'s output in blocks, as the callback would, with
+// a Pump before each block as the control thread would; gathers the output
+// and what started.
+void RenderBlocks(CueScheduler& scheduler, Mixer& mixer, int64_t frames,
+                  std::vector<float>& output,
+                  std::vector<CueScheduler::StartedCue>& started) {
+  std::vector<float> block(kBlock);
+  for (int64_t done = 0; done < frames;) {
+    scheduler.Pump();
+    const int n = static_cast<int>(std::min<int64_t>(kBlock, frames - done));
+    std::fill(block.begin(), block.end(), 99.0f);
+    mixer.Render(block.data(), n, 1);
+    output.insert(output.end(), block.begin(), block.begin() + n);
+    done += n;
+  }
+  scheduler.Pump();
+  for (auto& cue : scheduler.TakeStarted()) started.push_back(cue);
+}
+
 class CueSchedulerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { Voice(); }
@@ -119,17 +143,7 @@ class CueSchedulerTest : public ::testing::Test {
   }
 
   void Render(CueScheduler& scheduler, int64_t frames) {
-    std::vector<float> block(kBlock);
-    for (int64_t done = 0; done < frames;) {
-      scheduler.Pump();
-      const int n = static_cast<int>(std::min<int64_t>(kBlock, frames - done));
-      std::fill(block.begin(), block.end(), 99.0f);
-      mixer_.Render(block.data(), n, 1);
-      output_.insert(output_.end(), block.begin(), block.begin() + n);
-      done += n;
-    }
-    scheduler.Pump();
-    for (auto& started : scheduler.TakeStarted()) started_.push_back(started);
+    RenderBlocks(scheduler, mixer_, frames, output_, started_);
   }
 
   // The clip of `key` plays in full from output frame `at`, faded in and out
@@ -578,6 +592,215 @@ TEST_F(CueSchedulerTest, IdleOnlyOnceEverythingReceivedHasPlayed) {
   EXPECT_TRUE(scheduler.idle());
   EXPECT_THAT(started_, ElementsAre(StartedAt(1, 4800), StartedAt(2, 480000)));
   EXPECT_THAT(scheduler.TakeStarted(), IsEmpty());
+}
+
+// --- A class's mat: session time placed by the server's clock. ---
+
+// The server's clock (unix ns) minus the mat's monotonic clock.
+constexpr int64_t kServerAheadNs = 1'750'000'000'000'000'000 - 9'000'000'000;
+// When the mat's schedule frame 0 is heard, on its clock.
+constexpr int64_t kFrameZeroPlaysNs = 9'000'000'000;
+// The class's session time 0 on the server's clock: 123.456789 ms after
+// frame 0 is heard, between frames 5925 and 5926.
+constexpr int64_t kClassStartNs =
+    kFrameZeroPlaysNs + kServerAheadNs + 123'456'789;
+constexpr int64_t kClassStartFrame = 5926;  // To the nearest frame.
+
+// The frame heard `server_ms` after the class's start.
+int64_t ClassFrame(int64_t server_ms) {
+  return kClassStartFrame + server_ms * kFramesPerMs;
+}
+
+// `event` as a class's server sends it: at session time `session_ms`, which
+// stands at `server_ms` after the class's start (equal until a pause).
+CueEvent OnServerClock(CueEvent event, int64_t session_ms, int64_t server_ms) {
+  const int64_t ns = kClassStartNs + server_ms * 1'000'000;
+  event.set_session_time_ms(session_ms);
+  event.mutable_server_time()->set_seconds(ns / 1'000'000'000);
+  event.mutable_server_time()->set_nanos(
+      static_cast<int32_t>(ns % 1'000'000'000));
+  return event;
+}
+
+// What a class's mat adds to its Mixer: the server's clock on its frames.
+// The output here never renders through the Varispeed, so a reading of
+// output frame n places schedule frame n: frame 0 is heard at
+// kFrameZeroPlaysNs on the mat's clock once the clock sync knows the server.
+struct ServerClockOn {
+  explicit ServerClockOn(Mixer& mixer)
+      : speed(NewVarispeed(mixer)),
+        clock([this] { return estimate; }, *speed, kRate, {}) {}
+
+  static std::unique_ptr<audio::Varispeed> NewVarispeed(Mixer& mixer) {
+    auto created = audio::Varispeed::Create(mixer);
+    if (!created.ok()) {
+      std::cerr << created.status() << "\n";
+      std::abort();
+    }
+    return *std::move(created);
+  }
+
+  void KnowTheServer() {
+    estimate = ClockEstimate{.offset_ns = kServerAheadNs};
+  }
+  // The output reports when `frame` plays.
+  void Read(int64_t frame) {
+    const int64_t plays_ns =
+        kFrameZeroPlaysNs + frame * 1'000'000 / kFramesPerMs;
+    clock.Tick(audio::DacTime{frame, plays_ns}, absl::FromUnixNanos(plays_ns));
+  }
+  void Sync() {
+    KnowTheServer();
+    Read(0);
+  }
+  CueScheduler::Options Options() const {
+    CueScheduler::Options options;
+    options.class_clock = &clock;
+    return options;
+  }
+
+  std::unique_ptr<audio::Varispeed> speed;
+  absl::StatusOr<ClockEstimate> estimate =
+      absl::UnavailableError("no clock sync yet");
+  ClassClock clock;
+};
+
+class ClassCueSchedulerTest : public CueSchedulerTest {
+ protected:
+  ServerClockOn mat_{mixer_};
+};
+
+TEST_F(ClassCueSchedulerTest, CuesArePlacedByServerTimeWheneverTheyArrive) {
+  // Two mats whose clocks agree, one hearing the stream 600 ms after the
+  // other (and a heartbeat later still).
+  mat_.Sync();
+  Mixer late_mixer(kRate);
+  ServerClockOn late_mat(late_mixer);
+  late_mat.Sync();
+  CueScheduler early(mixer_, Voice(), mat_.Options());
+  CueScheduler late(late_mixer, Voice(), late_mat.Options());
+  std::vector<float> late_output;
+  std::vector<CueScheduler::StartedCue> late_started;
+
+  // Sent at session time 100.
+  const std::vector<CueEvent> events = {
+      OnServerClock(Cue(1, 1000, kChime), 100, 100),
+      OnServerClock(Cue(2, 2500, kThree), 100, 100),
+      OnServerClock(Cue(3, 3000, kTwo), 100, 100)};
+  for (const CueEvent& event : events) early.OnEvent(event);
+  RenderBlocks(late, late_mixer, 600 * kFramesPerMs, late_output, late_started);
+  for (const CueEvent& event : events) late.OnEvent(event);
+  RenderBlocks(late, late_mixer, kRate, late_output, late_started);
+  late.OnEvent(OnServerClock(Heartbeat(300), 300, 300));  // 1.3 s late.
+  RenderBlocks(late, late_mixer, 3 * kRate - 600 * kFramesPerMs, late_output,
+               late_started);
+  Render(early, 4 * kRate);
+
+  const auto on_the_server_clock = ElementsAre(StartedAt(1, ClassFrame(1000)),
+                                               StartedAt(2, ClassFrame(2500)),
+                                               StartedAt(3, ClassFrame(3000)));
+  EXPECT_THAT(started_, on_the_server_clock);
+  EXPECT_THAT(late_started, on_the_server_clock);
+  EXPECT_TRUE(SilentOver(0, ClassFrame(1000)));
+  EXPECT_TRUE(PlaysAt(kChime, ClassFrame(1000)));
+  EXPECT_TRUE(PlaysAt(kThree, ClassFrame(2500)));
+  EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(3000)));
+  EXPECT_TRUE(late_output == output_) << "the mats' outputs differ";
+  EXPECT_EQ(early.counters().reanchors, 0);
+  EXPECT_EQ(late.counters().reanchors, 0);
+}
+
+TEST_F(ClassCueSchedulerTest, PausedTakesLaterCuesBackAndResumedPlacesThem) {
+  mat_.Sync();
+  CueScheduler scheduler(mixer_, Voice(), mat_.Options());
+  scheduler.OnEvent(OnServerClock(Cue(1, 500, kThree), 0, 0));
+  scheduler.OnEvent(OnServerClock(Cue(2, 1000, kChime), 0, 0));  // To 2200.
+  scheduler.OnEvent(OnServerClock(Cue(3, 2500, kTwo), 0, 0));
+  scheduler.OnEvent(OnServerClock(Cue(4, 3000, kOne), 0, 0));
+  scheduler.OnEvent(OnServerClock(Cue(5, 6000, kTone), 0, 0));
+  Render(scheduler, ClassFrame(1200));
+  EXPECT_EQ(mixer_.outstanding(), 3);  // 2 playing, 3 and 4; 5 waits here.
+
+  // The teacher pauses at 1200 ms; it takes effect at 1500, in the middle
+  // of cue 2, which plays on. Cues 3 and 4 leave the Mixer.
+  scheduler.OnEvent(OnServerClock(
+      Control(yoga::session::v1::CUE_KIND_PAUSED, 1500, 1200), 1200, 1200));
+  EXPECT_TRUE(scheduler.paused());
+  Render(scheduler, ClassFrame(3000) - ClassFrame(1200));
+  // While paused, heartbeats carry no server time.
+  scheduler.OnEvent(Heartbeat(1500));
+  Render(scheduler, ClassFrame(5000) - ClassFrame(3000));
+  EXPECT_TRUE(scheduler.paused());
+  EXPECT_EQ(mixer_.outstanding(), 0);
+
+  // Resumed at 5000 ms, taking effect at 5500: session time 1500 then.
+  scheduler.OnEvent(OnServerClock(
+      Control(yoga::session::v1::CUE_KIND_RESUMED, 1500, 1500), 1500, 5500));
+  EXPECT_FALSE(scheduler.paused());
+  Render(scheduler, ClassFrame(12500) - ClassFrame(5000));
+
+  // Session time 2500 is heard at 6500 ms, 3000 at 7000 and 6000 at 10000.
+  EXPECT_THAT(started_, ElementsAre(StartedAt(1, ClassFrame(500)),
+                                    StartedAt(2, ClassFrame(1000)),
+                                    StartedAt(3, ClassFrame(6500)),
+                                    StartedAt(4, ClassFrame(7000)),
+                                    StartedAt(5, ClassFrame(10000))));
+  EXPECT_TRUE(PlaysAt(kThree, ClassFrame(500)));
+  EXPECT_TRUE(PlaysAt(kChime, ClassFrame(1000)));  // Whole.
+  EXPECT_TRUE(
+      SilentOver(ClassFrame(1000) + LengthOf(kChime), ClassFrame(6500)));
+  EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(6500)));
+  EXPECT_TRUE(PlaysAt(kOne, ClassFrame(7000)));
+  EXPECT_TRUE(PlaysAt(kTone, ClassFrame(10000)));
+  // Taken back, not dropped; the Mixer itself never paused.
+  EXPECT_EQ(mixer_.stats().withdrawn, 2);
+  EXPECT_EQ(scheduler.counters().withdrawn, 0);
+  EXPECT_EQ(mixer_.stats().started, 5);
+  EXPECT_EQ(mixer_.stats().overlaps, 0);
+  EXPECT_EQ(mixer_.stats().late, 0);
+  EXPECT_EQ(mixer_.frames_rendered(), static_cast<int64_t>(output_.size()));
+}
+
+TEST_F(ClassCueSchedulerTest, HeartbeatsNeverReanchor) {
+  mat_.Sync();
+  CueScheduler scheduler(mixer_, Voice(), mat_.Options());
+  scheduler.OnEvent(OnServerClock(Cue(1, 500, kThree), 0, 0));
+  Render(scheduler, ClassFrame(1900));
+  // Sent at 1000 ms and heard 900 ms later: in a session of its own, far
+  // beyond the drift tolerance.
+  scheduler.OnEvent(OnServerClock(Heartbeat(1000), 1000, 1000));
+  scheduler.OnEvent(OnServerClock(Cue(2, 2500, kTwo), 1000, 1000));
+  Render(scheduler, 2 * kRate);
+
+  EXPECT_EQ(scheduler.counters().reanchors, 0);
+  EXPECT_THAT(started_, ElementsAre(StartedAt(1, ClassFrame(500)),
+                                    StartedAt(2, ClassFrame(2500))));
+  EXPECT_TRUE(PlaysAt(kThree, ClassFrame(500)));
+  EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(2500)));
+}
+
+TEST_F(ClassCueSchedulerTest, NothingIsScheduledBeforeTheClassClockIsAnchored) {
+  CueScheduler scheduler(mixer_, Voice(), mat_.Options());
+  mat_.Read(0);  // The output runs; the clock sync has no estimate yet.
+  ASSERT_FALSE(mat_.clock.anchored());
+  scheduler.OnEvent(OnServerClock(Cue(1, 1000, kThree), 0, 0));
+  scheduler.OnEvent(OnServerClock(Cue(2, 2000, kTwo), 0, 0));
+  Render(scheduler, 600 * kFramesPerMs);
+  EXPECT_FALSE(scheduler.clock().anchored());
+  EXPECT_EQ(mixer_.outstanding(), 0);
+  EXPECT_THAT(started_, IsEmpty());
+
+  // The estimate comes, and the next reading anchors the clock: the cues
+  // already here go on their frames, with no further event.
+  mat_.KnowTheServer();
+  mat_.Read(600 * kFramesPerMs);
+  ASSERT_TRUE(mat_.clock.anchored());
+  Render(scheduler, ClassFrame(3000) - 600 * kFramesPerMs);
+  EXPECT_THAT(started_, ElementsAre(StartedAt(1, ClassFrame(1000)),
+                                    StartedAt(2, ClassFrame(2000))));
+  EXPECT_TRUE(SilentOver(0, ClassFrame(1000)));
+  EXPECT_TRUE(PlaysAt(kThree, ClassFrame(1000)));
+  EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(2000)));
 }
 
 }  // namespace
