@@ -88,7 +88,14 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   // A pipe has no speed of its own: its Snapcast server keeps the rooms in
   // time, and it plays the class as cues arrive.
   if (player.is_class && playback.speed != nullptr) {
-    sync.emplace(SyncClockExchange(sessions));
+    // A mat's link may jitter by tens of milliseconds: a drift taken from
+    // less than 20 s of it can be off by hundreds of ppm, and moves every
+    // cue with it (class_test: mats up to 4 ms apart with the estimator's
+    // 2 s default, 1.4 ms with 20 s). Until then the offset's median lags a
+    // drifting clock by up to about a millisecond (100 ppm over 20 s / 2).
+    ClockSyncer::Options sync_options;
+    sync_options.estimator.min_drift_span = absl::Seconds(20);
+    sync.emplace(SyncClockExchange(sessions), sync_options);
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {
       return Fail(options, estimate.status());
@@ -112,9 +119,10 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   const std::string first_heard =
       report->prompts == 0
           ? "none heard"
-          : absl::StrCat("the first heard ",
-                         absl::ToInt64Milliseconds(report->time_to_first_prompt),
-                         " ms after start");
+          : absl::StrCat(
+                "the first heard ",
+                absl::ToInt64Milliseconds(report->time_to_first_prompt),
+                " ms after start");
   std::printf(
       "%s: %lld prompts played, %s; "
       "%lld late, %lld too late to play, %lld overlapping, %d reconnects\n",
@@ -125,6 +133,16 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
       static_cast<long long>(report->mixer.late),
       static_cast<long long>(report->cues.too_late),
       static_cast<long long>(report->mixer.overlaps), report->reconnects);
+  if (class_clock.has_value()) {
+    const ClassClock::Stats& clock = class_clock->stats();
+    const auto estimate = sync->Estimate();
+    std::printf(
+        "class clock: speed %+.1f ppm, last error %+.3f ms, %d re-anchors; "
+        "clock sync from %d exchanges, round trip %.3f ms\n",
+        clock.speed_ppm, absl::ToDoubleMilliseconds(clock.last_error),
+        clock.reanchors, estimate.ok() ? estimate->samples : 0,
+        estimate.ok() ? estimate->round_trip_ns / 1e6 : 0.0);
+  }
   return 0;
 }
 

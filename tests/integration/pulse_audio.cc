@@ -69,10 +69,20 @@ std::unique_ptr<ChildProcess> PulseAudio::Record(
            "--file-format=wav", "--latency-msec=20", wav_path}));
 }
 
-absl::Status PulseAudio::AddRoom(int mats) {
+namespace {
+
+// aux0,aux1,...: a channel a mat.
+std::string RoomChannels(int mats) {
   std::string channel_map;
   for (int i = 0; i < mats; ++i)
     absl::StrAppend(&channel_map, i == 0 ? "" : ",", "aux", i);
+  return channel_map;
+}
+
+}  // namespace
+
+absl::Status PulseAudio::AddRoom(int mats) {
+  const std::string channel_map = RoomChannels(mats);
   auto load = [&](const std::vector<std::string>& module) -> absl::Status {
     std::vector<std::string> command = {"/usr/bin/pactl", "load-module"};
     command.insert(command.end(), module.begin(), module.end());
@@ -102,11 +112,14 @@ absl::Status PulseAudio::AddRoom(int mats) {
 
 std::unique_ptr<ChildProcess> PulseAudio::RecordRoom(
     const std::string& wav_path, int mats) const {
+  // With the room's own channel map: PulseAudio maps channels by position,
+  // and a default map (front-left, ...) would take none of the aux ones.
   return std::make_unique<ChildProcess>(
-      "/usr/bin/env",
-      Env({"/usr/bin/parecord", "--device=room.monitor", "--rate=48000",
-           absl::StrCat("--channels=", mats), "--format=float32le",
-           "--file-format=wav", "--latency-msec=20", wav_path}));
+      "/usr/bin/env", Env({"/usr/bin/parecord", "--device=room.monitor",
+                           "--rate=48000", absl::StrCat("--channels=", mats),
+                           absl::StrCat("--channel-map=", RoomChannels(mats)),
+                           "--format=float32le", "--file-format=wav",
+                           "--latency-msec=20", wav_path}));
 }
 
 }  // namespace yoga::testing

@@ -36,9 +36,9 @@ struct SkewOptions {
 
 // One prompt, as every channel played it.
 struct PromptSkew {
-  int64_t onset_frame = 0;            // In channel 0.
-  std::vector<int64_t> lag_frames;    // A channel's lag behind channel 0.
-  std::vector<double> similarity;     // Of the best match, a channel.
+  int64_t onset_frame = 0;          // In channel 0.
+  std::vector<int64_t> lag_frames;  // A channel's lag behind channel 0.
+  std::vector<double> similarity;   // Of the best match, a channel.
 };
 
 std::vector<PromptSkew> MeasureSkew(
