@@ -148,50 +148,55 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
 
 }  // namespace
 
-int Play(const GuideOptions& options,
-         yoga::session::v1::SessionService::StubInterface& sessions,
-         yoga::catalog::v1::CatalogService::StubInterface& catalog,
-         absl::Time launched) {
+namespace {
+
+// play and class: start a session (a class when `as_class`) from the
+// flags, on an output opened first, and play it here.
+int StartAndPlay(const GuideOptions& options,
+                 yoga::session::v1::SessionService::StubInterface& sessions,
+                 yoga::catalog::v1::CatalogService::StubInterface& catalog,
+                 absl::Time launched, bool as_class) {
   auto request = SessionRequest(options, options.profile);
   if (!request.ok()) return UsageError(request.status());
   if (absl::Status status = CheckPlayOptions(options); !status.ok())
     return UsageError(status);
+  // The server's defaults: controls act 500 ms ahead.
+  if (as_class) request->mutable_class_options();
   auto output = CheckOutputOptions(options);
   if (!output.ok()) return UsageError(output.status());
-  auto playback = OpenPlayback(*output);
+  auto playback = OpenPlayback(*output, as_class);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = StartSession(sessions, *request, CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
+  if (as_class) {
+    const std::string& code = plan->session.group_class().join_code();
+    std::printf(
+        "class started: join code %s %s\n"
+        "each mat joins with: yoga-guide --server=%s join %s\n",
+        code.substr(0, 3).c_str(), code.substr(3).c_str(),
+        options.server.c_str(), code.c_str());
+    std::fflush(stdout);
+  }
   return PlayPlan(options, *plan, *playback, sessions, catalog,
-                  /*quit_stops_session=*/true, launched);
+                  /*quit_stops_session=*/true, launched,
+                  plan->session.group_class().teacher_token());
+}
+
+}  // namespace
+
+int Play(const GuideOptions& options,
+         yoga::session::v1::SessionService::StubInterface& sessions,
+         yoga::catalog::v1::CatalogService::StubInterface& catalog,
+         absl::Time launched) {
+  return StartAndPlay(options, sessions, catalog, launched,
+                      /*as_class=*/false);
 }
 
 int Class(const GuideOptions& options,
           yoga::session::v1::SessionService::StubInterface& sessions,
           yoga::catalog::v1::CatalogService::StubInterface& catalog,
           absl::Time launched) {
-  auto request = SessionRequest(options, options.profile);
-  if (!request.ok()) return UsageError(request.status());
-  if (absl::Status status = CheckPlayOptions(options); !status.ok())
-    return UsageError(status);
-  // The server's defaults: controls act 500 ms ahead.
-  request->mutable_class_options();
-  auto output = CheckOutputOptions(options);
-  if (!output.ok()) return UsageError(output.status());
-  auto playback = OpenPlayback(*output, /*for_class=*/true);
-  if (!playback.ok()) return Fail(options, playback.status());
-  auto plan = StartSession(sessions, *request, CallOptions(options));
-  if (!plan.ok()) return Fail(options, plan.status());
-  const std::string& code = plan->session.group_class().join_code();
-  std::printf(
-      "class started: join code %s %s\n"
-      "each mat joins with: yoga-guide --server=%s join %s\n",
-      code.substr(0, 3).c_str(), code.substr(3).c_str(), options.server.c_str(),
-      code.c_str());
-  std::fflush(stdout);
-  return PlayPlan(options, *plan, *playback, sessions, catalog,
-                  /*quit_stops_session=*/true, launched,
-                  plan->session.group_class().teacher_token());
+  return StartAndPlay(options, sessions, catalog, launched, /*as_class=*/true);
 }
 
 int Join(const GuideOptions& options,
