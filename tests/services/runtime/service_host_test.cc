@@ -63,7 +63,8 @@ class SlowTestService final : public grpc::testing::TestService::Service {
   grpc::Status UnaryCall(grpc::ServerContext* context,
                          const grpc::testing::SimpleRequest* request,
                          grpc::testing::SimpleResponse*) override {
-    if (!entered_.HasBeenNotified()) entered_.Notify();
+    // Once: calls entering together must not both notify (that aborts).
+    if (!entered_once_.exchange(true)) entered_.Notify();
     const int now_in_flight = ++in_flight_;
     for (int most = most_in_flight_.load();
          now_in_flight > most &&
@@ -88,6 +89,7 @@ class SlowTestService final : public grpc::testing::TestService::Service {
 
  private:
   absl::Notification entered_;
+  std::atomic<bool> entered_once_{false};
   std::atomic<int> in_flight_{0};
   std::atomic<int> most_in_flight_{0};
 };
