@@ -21,8 +21,11 @@
 //     client (the two share the machine's cores, so a busy client delays
 //     reads) and of every other process (a build or test run next to the
 //     bench makes its lateness meaningless).
-// Ratios are against the 1,000-stream run. Run with ./dev bench; the numbers
-// are reported, never asserted.
+// Ratios are against the 1,000-stream run. Then one class of 1,000 mats (one
+// session, 1,000 streams: a studio's group class) beside 1,000 separate
+// sessions: the same lateness, memory per mat and CPU per stream, so the cost
+// of fanning one class out shows against that of as many sessions. Run with
+// ./dev bench; the numbers are reported, never asserted.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,6 +70,8 @@ using yoga::session::v1::CueEvent;
 using yoga::session::v1::SessionService;
 
 constexpr int kStreamCounts[] = {1000, 5000, 10000};
+// Mats in the one class measured beside as many sessions.
+constexpr int kClassMats = 1000;
 constexpr int kChannels = 16;
 constexpr int kStartThreads = 32;
 // The server's default --cue_lookahead; the server is started with it.
@@ -305,8 +310,9 @@ struct StartedSession {
   absl::Time create_time;  // Session time 0.
 };
 
-yoga::session::v1::StartSessionRequest StartRequest() {
+yoga::session::v1::StartSessionRequest StartRequest(bool as_class) {
   yoga::session::v1::StartSessionRequest request;
+  if (as_class) request.mutable_class_options();
   request.mutable_compose()->set_preset_id(kPreset);
   request.mutable_options()->set_verbosity(yoga::session::v1::VERBOSITY_FULL);
   *request.mutable_options()->mutable_lead_in() = ToProtoDuration(kLeadIn);
@@ -316,9 +322,9 @@ yoga::session::v1::StartSessionRequest StartRequest() {
 // Starts up to `count` sessions from kStartThreads threads, evenly over
 // kStartSpread, giving up after kStartBudget; returns those that started.
 std::vector<StartedSession> StartSessions(
-    const std::vector<std::unique_ptr<SessionService::Stub>>& stubs,
-    int count) {
-  const auto request = StartRequest();
+    const std::vector<std::unique_ptr<SessionService::Stub>>& stubs, int count,
+    bool as_class = false) {
+  const auto request = StartRequest(as_class);
   const absl::Time begin = absl::Now();
   const absl::Time give_up = begin + kStartBudget;
   std::vector<StartedSession> sessions(count);
@@ -528,7 +534,8 @@ bool Drain(std::vector<std::unique_ptr<CueReader>>& readers, StreamTally& tally,
   return tally.WaitDone(count, kDrainBudget);
 }
 
-std::optional<RunResult> Run(int streams) {
+// `streams` streams: one session each, or with `one_class` all on one class.
+std::optional<RunResult> Run(int streams, bool one_class = false) {
   std::unique_ptr<Studio> studio = Studio::Start();
   if (studio == nullptr) return std::nullopt;
   RunResult result;
@@ -545,7 +552,11 @@ std::optional<RunResult> Run(int streams) {
   result.idle_rss_kib = RssKiB(pid);
 
   const absl::Time start_begin = absl::Now();
-  const std::vector<StartedSession> sessions = StartSessions(stubs, streams);
+  std::vector<StartedSession> sessions =
+      StartSessions(stubs, one_class ? 1 : streams, one_class);
+  // Every mat follows the one class.
+  if (one_class && !sessions.empty())
+    sessions.assign(streams, sessions.front());
   result.start_time = absl::Now() - start_begin;
   result.sessions = static_cast<int>(sessions.size());
   const int64_t sessions_rss_kib = RssKiB(pid);
@@ -689,6 +700,18 @@ int Main() {
     std::printf("Ratios against %d streams:\n", results.front().streams);
     for (size_t i = 1; i < results.size(); ++i)
       PrintRatios(results[i], results.front());
+  }
+  if (!results.back().stuck && results.front().streams == kClassMats) {
+    std::printf(
+        "One class of %d mats (one session, %d streams) beside %d sessions "
+        "of one stream each:\n",
+        kClassMats, kClassMats, kClassMats);
+    std::optional<RunResult> group = Run(kClassMats, /*one_class=*/true);
+    if (!group) return 1;
+    PrintRow(*group);
+    std::printf("Ratios of the class against %d sessions:\n", kClassMats);
+    PrintRatios(*group, results.front());
+    results.push_back(*std::move(group));
   }
   std::fflush(stdout);
   // Streams that never finished may hold gRPC up at exit.
