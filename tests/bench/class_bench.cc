@@ -199,7 +199,9 @@ int Main() {
       kLate, due_text.c_str());
   for (int i = 0; i < static_cast<int>((*room)->joined().size()); ++i) {
     const std::string out = (*room)->joined()[i]->Stdout();
-    const size_t heard = out.find("prompts played");
+    // The summary line: "stopped: N prompts played, the first heard ...".
+    size_t heard = out.find(" prompts played");
+    if (heard != std::string::npos) heard = out.rfind(": ", heard) + 2;
     const size_t clock = out.find("class clock: ");
     std::printf("  mat %d: %s; %s", i,
                 heard == std::string::npos

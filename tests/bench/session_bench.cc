@@ -123,10 +123,15 @@ std::unique_ptr<Studio> Studio::Start() {
   const std::string program = YOGA_BINARY_DIR "/bin/yoga-studio";
   // The load client carries thousands of runners' streams over kChannels
   // connections, where each runner's own client would have one: the
-  // per-connection stream limit is raised to fit them.
+  // per-connection stream limit is raised to fit them. Sessions stay in
+  // memory: this measures the streams (store_bench the database), and
+  // thousands of streams opened in one burst would overflow the database
+  // executor's queue (UNAVAILABLE SERVER_BUSY, as designed) where runners'
+  // clients, opening at their own pace, would retry.
   const std::vector<std::string> args = {
       program,
       "--listen=127.0.0.1:0",
+      "--database=memory",
       "--max_sessions=20000",
       "--heartbeat=1s",
       "--shutdown_grace=2s",
