@@ -96,7 +96,9 @@ int Callback(const void*, void* output, unsigned long frames,
         MonotonicNowNs() +
         static_cast<int64_t>((time->outputBufferDacTime - time->currentTime) *
                              1e9);
-    callee->sequence.fetch_add(1, std::memory_order_acq_rel);
+    callee->sequence.fetch_add(1, std::memory_order_relaxed);
+    // The odd count is seen before either value changes.
+    std::atomic_thread_fence(std::memory_order_release);
     callee->dac_frame.store(callee->frames_written, std::memory_order_relaxed);
     callee->dac_ns.store(dac_ns, std::memory_order_relaxed);
     callee->sequence.fetch_add(1, std::memory_order_release);

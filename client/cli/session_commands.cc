@@ -55,9 +55,19 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
              yoga::catalog::v1::CatalogService::StubInterface& catalog,
              bool quit_stops_session, absl::Time launched,
              const std::string& teacher_token = "") {
+  // A class that cannot be led from here is not left to run without its
+  // teacher (its code is out already).
+  auto give_up = [&](const absl::Status& why) {
+    if (!teacher_token.empty()) {
+      (void)ControlSession(sessions, plan.session.id(),
+                           yoga::session::v1::CONTROL_ACTION_STOP,
+                           CallOptions(options), teacher_token);
+    }
+    return Fail(options, why);
+  };
   auto voice =
       LoadSessionVoice(options.voice_dir, plan, playback.mixer->sample_rate());
-  if (!voice.ok()) return Fail(options, voice.status());
+  if (!voice.ok()) return give_up(voice.status());
   playback.mixer->SetVolume(static_cast<float>(options.volume));
   std::printf(
       "session %s: %s (%s) on %s (%d Hz, latency %s)\n",
@@ -87,6 +97,13 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   player.teacher_token = teacher_token;
   // A pipe has no speed of its own: its Snapcast server keeps the rooms in
   // time, and it plays the class as cues arrive.
+  if (player.is_class && playback.speed == nullptr && options.output.empty()) {
+    std::fprintf(stderr,
+                 "yoga-guide: %s is a class; join it with its code (%s) to "
+                 "play on the class's clock, with the other mats\n",
+                 plan.session.id().c_str(),
+                 plan.session.group_class().join_code().c_str());
+  }
   if (player.is_class && playback.speed != nullptr) {
     // A mat's link may jitter by tens of milliseconds: a drift taken from
     // less than 20 s of it can be off by hundreds of ppm, and moves every
@@ -98,7 +115,7 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
     sync.emplace(SyncClockExchange(sessions), sync_options);
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {
-      return Fail(options, estimate.status());
+      return give_up(estimate.status());
     }
     class_clock.emplace(
         *sync, *playback.speed, playback.mixer->sample_rate(),

@@ -90,8 +90,10 @@ class Player {
     for (CueFollower::Item& item : follower_.Take()) {
       if (item.reconnected) scheduler_.OnReconnect();
       scheduler_.OnEvent(item.event);
-      if (item.event.kind() == yoga::session::v1::CUE_KIND_SKIPPED) {
-        // The session's end moved: ask where to.
+      if (item.event.kind() == yoga::session::v1::CUE_KIND_SKIPPED &&
+          (!options_.is_class || Leads())) {
+        // The session's end moved: ask where to (in a class, the teacher's
+        // client only; a mat's status keeps the planned end).
         if (auto session = GetSession(stub_, session_.id(), Calls());
             session.ok()) {
           session_ = *std::move(session);
@@ -100,9 +102,10 @@ class Player {
     }
   }
 
-  // A class's mat count, now and then: one short call, never retried.
+  // A class's mat count, now and then: one short call, never retried. The
+  // teacher's client only: a thousand mats asking would load the server.
   void RefreshClass() {
-    if (!options_.is_class || absl::Now() < next_refresh_) return;
+    if (!Leads() || absl::Now() < next_refresh_) return;
     next_refresh_ = absl::Now() + kClassRefresh;
     SessionCallOptions calls = Calls();
     calls.timeout = absl::Seconds(1);
@@ -165,8 +168,13 @@ class Player {
     }
   }
 
+  // This client leads the class it plays (its teacher's).
+  bool Leads() const {
+    return options_.is_class && !options_.teacher_token.empty();
+  }
+
   void Control(ControlAction action) {
-    if (options_.is_class && options_.teacher_token.empty()) {
+    if (options_.is_class && !Leads()) {
       terminal_.Print(
           "yoga-guide: the teacher leads this class; q leaves it, + and - "
           "set your volume");
@@ -209,7 +217,8 @@ class Player {
   absl::Status OutputStopped(absl::Status why) {
     if (options_.quit_stops_session) {
       (void)ControlSession(stub_, session_.id(),
-                           yoga::session::v1::CONTROL_ACTION_STOP, Calls());
+                           yoga::session::v1::CONTROL_ACTION_STOP, Calls(),
+                           options_.teacher_token);
     }
     follower_.Cancel();
     mixer_.StopAll();

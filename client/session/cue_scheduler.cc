@@ -47,19 +47,19 @@ bool CueScheduler::OnClassEvent(const CueEvent& event) {
     case yoga::session::v1::CUE_KIND_PAUSED: {
       paused_ = true;
       paused_at_ms_ = event.offset_ms();
-      // What the Mixer holds past the pause waits here again, for the
-      // RESUMED event to place it.
+      // What the Mixer holds from the pause on waits here again, for the
+      // RESUMED event to place it. From, not after: a NEXT or PREVIOUS
+      // while paused starts its step at the very moment the pause took.
       std::deque<CueEvent> back;
       for (auto it = scheduled_.begin(); it != scheduled_.end();) {
-        if (it->second.offset_ms() > paused_at_ms_) {
+        if (it->second.offset_ms() >= paused_at_ms_) {
           back.push_back(std::move(it->second));
           it = scheduled_.erase(it);
         } else {
           ++it;
         }
       }
-      if (clock_.anchored())
-        mixer_.WithdrawFrom(clock_.FrameOf(paused_at_ms_) + 1);
+      if (clock_.anchored()) mixer_.WithdrawFrom(clock_.FrameOf(paused_at_ms_));
       waiting_.insert(waiting_.begin(), back.begin(), back.end());
       return true;
     }
@@ -140,7 +140,7 @@ void CueScheduler::Pump() {
   while (!waiting_.empty()) {
     const CueEvent& cue = waiting_.front();
     if (paused_ && options_.class_clock != nullptr &&
-        cue.offset_ms() > paused_at_ms_)
+        cue.offset_ms() >= paused_at_ms_)
       break;  // After the class's pause: placed once it resumes.
     const int64_t frame = clock_.FrameOf(cue.offset_ms());
     if (frame > horizon) break;

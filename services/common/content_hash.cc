@@ -1,6 +1,7 @@
 #include "services/common/content_hash.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
@@ -13,6 +14,19 @@ namespace yoga {
 bool SameSecret(absl::string_view a, absl::string_view b) {
   return a.size() == b.size() &&
          CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string NewSecretHex(int bytes) {
+  std::string random(static_cast<size_t>(bytes), '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(random.data()), bytes) != 1)
+    return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : random) {
+    hex.push_back(kHex[c >> 4]);
+    hex.push_back(kHex[c & 15]);
+  }
+  return hex;
 }
 
 std::string Sha256Hex(absl::string_view bytes) {

@@ -19,6 +19,10 @@ std::string Sha256Hex(absl::string_view bytes);
 // lengths only, so a caller cannot find a secret byte by byte from timings.
 bool SameSecret(absl::string_view a, absl::string_view b);
 
+// A new secret of `bytes` random bytes from OpenSSL's generator, as lowercase
+// hex (a class's teacher token); empty if the generator fails.
+std::string NewSecretHex(int bytes);
+
 // Hash of a message's deterministic serialization (map order fixed).
 std::string ContentHashOf(const google::protobuf::MessageLite& message);
 

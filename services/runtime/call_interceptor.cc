@@ -128,9 +128,11 @@ class CallInterceptor : public grpc::experimental::Interceptor {
           policy_->Admit(method_, value_of(kApiKeyMetadata), absl::Now());
       key_id_ = std::move(decision.key_id);
       refusal = std::move(decision.status);
-      permissions = decision.permissions;
       if (on_behalf_of.empty()) {
         owner = key_id_;
+        // Acting for a partner, a call has none of the presenting key's
+        // own rights (a peer key that may teach does not teach for all).
+        permissions = decision.permissions;
       } else if (refusal.ok() && !(decision.permissions & kPeerPermission)) {
         refusal = WithReason(
             absl::PermissionDeniedError(absl::StrCat(

@@ -526,7 +526,10 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
             " controls, the most one session may; start a new one")),
         "SESSION_CONTROL_LIMIT");
   }
-  if (now < control_effective_) {
+  // A STOP is never refused for a control still to act (a teacher who
+  // skips, then quits): it acts once that one has.
+  const bool stop = action == yoga::session::v1::CONTROL_ACTION_STOP;
+  if (now < control_effective_ && !stop) {
     return WithReason(
         absl::FailedPreconditionError(absl::StrCat(
             "class ", session_id, ": the previous control takes effect in ",
@@ -534,7 +537,8 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
         "CLASS_CONTROL_PENDING");
   }
   // A class's control acts a little ahead, where every mat will act on it.
-  const absl::Time effective = now + control_delay_;
+  const absl::Time effective = std::max(
+      now + control_delay_, stop ? control_effective_ : absl::InfinitePast());
   const int64_t session_ms = SessionTimeMs(effective);
   switch (action) {
     case yoga::session::v1::CONTROL_ACTION_PAUSE:
@@ -542,9 +546,12 @@ absl::Status SessionLog::Apply(ControlAction action, absl::Time now,
         return WithReason(absl::FailedPreconditionError(
                               "PAUSE: the session is already paused"),
                           "SESSION_ALREADY_PAUSED");
+      // When the whole millisecond it stops at is reached: the mapping of
+      // session time onto the clock stays the one streams had.
+      if (control_delay_ > absl::ZeroDuration())
+        pause_time_ = WallTimeOf(session_ms);
       base_ms_ = session_ms;
       running_ = false;
-      if (control_delay_ > absl::ZeroDuration()) pause_time_ = effective;
       controls_.push_back({yoga::session::v1::CUE_KIND_PAUSED, session_ms});
       break;
     case yoga::session::v1::CONTROL_ACTION_RESUME:

@@ -213,20 +213,31 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindClass(
                           "; ask the teacher for the code again")),
                       "CLASS_NOT_FOUND");
   };
-  std::string id;
+  // A live class held here with the code, then the store's (another
+  // replica's, or one not read back yet).
+  std::shared_ptr<Session> held;
   {
     absl::ReaderMutexLock lock(&mutex_);
-    auto held = classes_.find(
+    auto entry = classes_.find(
         std::make_pair(std::string(owner), std::string(join_code)));
-    if (held != classes_.end()) id = held->second;
+    if (entry != classes_.end()) {
+      auto session = sessions_.find(entry->second);
+      if (session != sessions_.end()) held = session->second;
+    }
   }
-  if (id.empty() && store_ != nullptr) {
-    auto row = store_->SessionByJoinCode(owner, join_code);
-    if (!row.ok()) return row.status();
-    if (row->has_value()) id = (*row)->id;
+  if (held != nullptr && store_ != nullptr) {
+    // Brought up to date: another replica may have ended it.
+    if (absl::Status fresh = Refresh(*held); !fresh.ok() &&
+                                             !absl::IsUnavailable(fresh) &&
+                                             !absl::IsDeadlineExceeded(fresh))
+      held = nullptr;
   }
-  if (id.empty()) return no_class();
-  auto session = FindOwned(id, owner, /*latest=*/true);
+  if (held != nullptr && !IsEnded(held->State(now))) return held;
+  if (store_ == nullptr) return no_class();
+  auto row = store_->SessionByJoinCode(owner, join_code);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return no_class();
+  auto session = FindOwned((*row)->id, owner, /*latest=*/true);
   if (!session.ok()) {
     if (absl::IsNotFound(session.status())) return no_class();
     return session.status();
@@ -260,11 +271,20 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
   auto [it, inserted] = sessions_.emplace(std::string(id), *session);
   if (inserted) {
     CountHeld(it->second->owner(), +1);
-    if (it->second->is_class()) {
-      classes_.insert_or_assign(
+    // A live class read back takes its code, unless a live class here has
+    // it (an ended one read back must not hide the class given its code
+    // since).
+    if (it->second->is_class() && !IsEnded(it->second->State(clock_.Now()))) {
+      auto [held, fresh] = classes_.try_emplace(
           std::make_pair(it->second->owner(),
                          it->second->origin().group_class.join_code),
           it->second->id());
+      if (!fresh) {
+        auto other = sessions_.find(held->second);
+        if (other == sessions_.end() ||
+            IsEnded(other->second->State(clock_.Now())))
+          held->second = it->second->id();
+      }
     }
   }
   return it->second;

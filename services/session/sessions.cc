@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/content_hash.h"
 #include "services/common/errors.h"
 #include "services/common/proto_time.h"
 #include "services/common/slug.h"
@@ -68,10 +69,9 @@ absl::StatusOr<ClassTerms> ClassTermsOf(
     }
   }
   // 128 random bits: the token cannot be guessed to take over a class.
-  absl::BitGen random;
-  terms.teacher_token =
-      absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(random),
-                      absl::Uniform<uint64_t>(random));
+  terms.teacher_token = NewSecretHex(16);
+  if (terms.teacher_token.empty())
+    return absl::InternalError("no randomness for a class's teacher token");
   return terms;
 }
 

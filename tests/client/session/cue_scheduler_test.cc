@@ -761,6 +761,32 @@ TEST_F(ClassCueSchedulerTest, PausedTakesLaterCuesBackAndResumedPlacesThem) {
   EXPECT_EQ(mixer_.frames_rendered(), static_cast<int64_t>(output_.size()));
 }
 
+TEST_F(ClassCueSchedulerTest, ASkipWhilePausedStartsItsStepWhenResumed) {
+  // NEXT while paused: the server starts the new step at the very moment
+  // the pause took effect, so its first cue's offset is the pause's.
+  mat_.Sync();
+  CueScheduler scheduler(mixer_, Voice(), mat_.Options());
+  scheduler.OnEvent(OnServerClock(Cue(1, 500, kThree), 0, 0));
+  Render(scheduler, ClassFrame(1200));
+  scheduler.OnEvent(OnServerClock(
+      Control(yoga::session::v1::CUE_KIND_PAUSED, 1500, 1200), 1200, 1200));
+  Render(scheduler, ClassFrame(4000) - ClassFrame(1200));
+  yoga::session::v1::CueEvent skipped =
+      Control(yoga::session::v1::CUE_KIND_SKIPPED, 1500, 1500);
+  scheduler.OnEvent(skipped);
+  scheduler.OnEvent(Cue(2, 1500, kTwo));  // The next step, at the pause.
+  Render(scheduler, ClassFrame(5000) - ClassFrame(4000));
+  EXPECT_EQ(mixer_.stats().started, 1);  // Nothing during the pause.
+  // Resumed at 5000 ms, taking effect at 5500: session time 1500 then.
+  scheduler.OnEvent(OnServerClock(
+      Control(yoga::session::v1::CUE_KIND_RESUMED, 1500, 1500), 1500, 5500));
+  Render(scheduler, ClassFrame(8000) - ClassFrame(5000));
+  EXPECT_THAT(started_, ElementsAre(StartedAt(1, ClassFrame(500)),
+                                    StartedAt(2, ClassFrame(5500))));
+  EXPECT_TRUE(PlaysAt(kTwo, ClassFrame(5500)));
+  EXPECT_EQ(scheduler.counters().too_late, 0);
+}
+
 TEST_F(ClassCueSchedulerTest, HeartbeatsNeverReanchor) {
   mat_.Sync();
   CueScheduler scheduler(mixer_, Voice(), mat_.Options());

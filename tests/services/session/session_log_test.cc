@@ -653,6 +653,16 @@ TEST_F(SessionLogClassTest, AControlBeforeThePreviousOneActedIsRefused) {
   EXPECT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_RESUME, 10'500).ok());
 }
 
+TEST_F(SessionLogClassTest, AStopIsNeverRefusedForAControlStillToAct) {
+  // A teacher who pauses, then quits at once: the class stops where the
+  // pause left it, not later.
+  SessionLog log = NewClass();
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_PAUSE, 10'000).ok());
+  ASSERT_TRUE(Do(log, yoga::session::v1::CONTROL_ACTION_STOP, 10'100).ok());
+  EXPECT_EQ(log.State(At(10'100)), yoga::session::v1::SESSION_STATE_STOPPED);
+  EXPECT_EQ(log.EndMs(), 10'500);
+}
+
 TEST_F(SessionLogClassTest, NextCutsWhereItTakesEffectAndCuesBeforeItPlay) {
   SessionLog log = NewClass();
   const Timeline& timeline = PresetTimeline();
