@@ -198,7 +198,9 @@ class Player {
     mixer_.SetVolume(volume_);
   }
 
-  absl::StatusOr<PlayerReport> Quit() {
+  // Stops the session when this client's leaving ends it (play, class),
+  // stops following and silences the mix.
+  void Leave() {
     if (options_.quit_stops_session) {
       // The session may have ended meanwhile: nothing to stop then.
       (void)ControlSession(stub_, session_.id(),
@@ -207,6 +209,10 @@ class Player {
     }
     follower_.Cancel();
     mixer_.StopAll();
+  }
+
+  absl::StatusOr<PlayerReport> Quit() {
+    Leave();
     absl::SleepFor(absl::Milliseconds(30));  // The fade-out.
     report_.quit = true;
     return Finish();
@@ -215,13 +221,7 @@ class Player {
   // Like quitting, but with the output's reason: a session only this client
   // started is stopped, since nobody hears it now.
   absl::Status OutputStopped(absl::Status why) {
-    if (options_.quit_stops_session) {
-      (void)ControlSession(stub_, session_.id(),
-                           yoga::session::v1::CONTROL_ACTION_STOP, Calls(),
-                           options_.teacher_token);
-    }
-    follower_.Cancel();
-    mixer_.StopAll();
+    Leave();
     terminal_.ClearStatus();
     return why;
   }
