@@ -407,6 +407,8 @@ bool Session::ExpireIfIdle(absl::Time now, absl::Duration idle) {
   return true;
 }
 
+bool Session::Ended(absl::Time now) const { return IsEnd(State(now)); }
+
 yoga::session::v1::Session Session::ToProto(absl::Time now) const {
   absl::ReaderMutexLock lock(&mutex_);
   yoga::session::v1::Session proto;

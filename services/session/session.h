@@ -143,6 +143,8 @@ class Session {
   // The timeline as planned, before any jump.
   const Timeline& timeline() const { return *timeline_; }
   yoga::session::v1::SessionState State(absl::Time now) const;
+  // Stopped or completed by `now`.
+  bool Ended(absl::Time now) const;
   int64_t SessionTimeMs(absl::Time now) const;
   // Seq of the last cue in the log as it stands.
   int64_t LastSeq() const;

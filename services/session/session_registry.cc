@@ -31,11 +31,6 @@ absl::StatusOr<yoga::storage::v1::StoredSession> ParseStored(
   return stored;
 }
 
-bool IsEnded(yoga::session::v1::SessionState state) {
-  return state == yoga::session::v1::SESSION_STATE_STOPPED ||
-         state == yoga::session::v1::SESSION_STATE_COMPLETED;
-}
-
 }  // namespace
 
 std::string SessionRegistry::NewId() {
@@ -53,8 +48,7 @@ std::string SessionRegistry::NewJoinCode(const std::string& owner) {
     if (held == classes_.end()) return code;
     auto session = sessions_.find(held->second);
     // An ended class's code may be given again.
-    if (session == sessions_.end() || IsEnded(session->second->State(now)))
-      return code;
+    if (session == sessions_.end() || session->second->Ended(now)) return code;
   }
 }
 
@@ -232,7 +226,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindClass(
                                              !absl::IsDeadlineExceeded(fresh))
       held = nullptr;
   }
-  if (held != nullptr && !IsEnded(held->State(now))) return held;
+  if (held != nullptr && !held->Ended(now)) return held;
   if (store_ == nullptr) return no_class();
   auto row = store_->SessionByJoinCode(owner, join_code);
   if (!row.ok()) return row.status();
@@ -242,7 +236,7 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::FindClass(
     if (absl::IsNotFound(session.status())) return no_class();
     return session.status();
   }
-  if (IsEnded((*session)->State(now))) return no_class();
+  if ((*session)->Ended(now)) return no_class();
   return session;
 }
 
@@ -274,15 +268,14 @@ absl::StatusOr<std::shared_ptr<Session>> SessionRegistry::Load(
     // A live class read back takes its code, unless a live class here has
     // it (an ended one read back must not hide the class given its code
     // since).
-    if (it->second->is_class() && !IsEnded(it->second->State(clock_.Now()))) {
+    if (it->second->is_class() && !it->second->Ended(clock_.Now())) {
       auto [held, fresh] = classes_.try_emplace(
           std::make_pair(it->second->owner(),
                          it->second->origin().group_class.join_code),
           it->second->id());
       if (!fresh) {
         auto other = sessions_.find(held->second);
-        if (other == sessions_.end() ||
-            IsEnded(other->second->State(clock_.Now())))
+        if (other == sessions_.end() || other->second->Ended(clock_.Now()))
           held->second = it->second->id();
       }
     }
