@@ -26,7 +26,7 @@
 // (Mixer::frames_rendered(), which stands still while paused). After every
 // Render it publishes the schedule position of the next output frame to be
 // written, and MixerPositionAt extrapolates from there at the current speed:
-// exact at a constant speed, off by about 0.01 frame at 100 ms from it while
+// exact at a constant speed, off by about 0.1 frame at 100 ms from it while
 // the speed ramps, and meaningless across a pause's start or end. Mind that
 // Mixer::frames_rendered() runs ahead of the output by the converter's
 // look-ahead (at most two kChunkFrames and the filter's half length); what
@@ -58,8 +58,10 @@ class Varispeed {
   // Largest correction either way: a crystal is rarely off by more than
   // 100 ppm; 500 ppm is under one cent of pitch.
   static constexpr double kMaxPpm = 500.0;
-  // How fast the applied speed follows SetSpeedPpm.
-  static constexpr double kRampPpmPerSecond = 50.0;
+  // How fast the applied speed follows SetSpeedPpm: a card's whole rate
+  // (a few hundred ppm, fed forward by a class's clock) within a second,
+  // a pitch glide of under a cent that no ear follows.
+  static constexpr double kRampPpmPerSecond = 500.0;
   // Output frames rendered at one constant speed, at most.
   static constexpr int kStepFrames = 128;
   // Mixer frames rendered at a time.

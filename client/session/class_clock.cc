@@ -11,7 +11,8 @@ ClassClock::ClassClock(EstimateSource estimate, audio::Varispeed& speed,
     : estimate_(std::move(estimate)),
       speed_(speed),
       sample_rate_(sample_rate),
-      options_(options) {}
+      options_(options),
+      output_rate_(sample_rate) {}
 
 int64_t ClassClock::FrameAt(int64_t server_ns) const {
   const double seconds =
@@ -35,6 +36,7 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
   // One reading a callback buffer: the same one twice adds nothing.
   if (!dac || dac->output_frame == last_dac_frame_) return;
   last_dac_frame_ = dac->output_frame;
+  output_rate_.Add(*dac);
   absl::StatusOr<ClockEstimate> estimate = estimate_();
   if (!estimate.ok()) return;
   if (!anchored_) {
@@ -58,7 +60,13 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
   const absl::Duration error =
       absl::Seconds(error_frames / static_cast<double>(sample_rate_));
   stats_.last_error = error;
-  const DriftController::Correction correction = controller_.Update(now, error);
+  // A card that takes frames fast must be fed them slower.
+  const std::optional<double> output_ppm = output_rate_.Ppm();
+  stats_.output_ppm = output_ppm.value_or(0);
+  const double feedforward =
+      options_.feed_forward_output_rate ? -output_ppm.value_or(0) : 0;
+  const DriftController::Correction correction =
+      controller_.Update(now, error, feedforward);
   ++stats_.corrections;
   if (correction.reanchor) {
     // Too far for the speed to make up in good time: move the mapping.

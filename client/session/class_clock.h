@@ -11,6 +11,9 @@
 // a Varispeed speed, a few ppm from the crystal's. Only an error beyond the
 // controller's reach (a stall: tens of milliseconds) moves the mapping
 // itself ("re-anchor"), so cues already on the Mixer may then be off once.
+// The card's own rate against the monotonic clock is learned from the same
+// readings (OutputRate) and fed forward to the controller, so a card that
+// runs fast is slowed within seconds, not over the controller's minute.
 //
 // What limits it: the clock-sync estimate (half any asymmetry between the
 // two directions of the network), and how truly the output reports when a
@@ -31,6 +34,7 @@
 #include "client/audio/varispeed.h"
 #include "client/session/clock_sync.h"
 #include "client/session/drift_controller.h"
+#include "client/session/output_rate.h"
 
 namespace yoga::client {
 
@@ -42,10 +46,16 @@ class ClassClock {
     // How often the speed is corrected, from the median of the readings
     // taken since the last correction (the output's reports jitter).
     absl::Duration correction_interval = absl::Milliseconds(500);
+    // Feed the card's measured rate forward (off: the controller alone
+    // learns it, as tests compare).
+    bool feed_forward_output_rate = true;
   };
   struct Stats {
     absl::Duration last_error;  // At the DAC: + plays ahead of the server.
     double speed_ppm = 0;
+    // The card's rate against the monotonic clock, as measured (0 until
+    // it is): + when it takes frames fast.
+    double output_ppm = 0;
     int corrections = 0;
     int reanchors = 0;
   };
@@ -82,6 +92,7 @@ class ClassClock {
   const int sample_rate_;
   const Options options_;
   DriftController controller_;
+  OutputRate output_rate_;
   bool anchored_ = false;
   double anchor_frame_ = 0;
   int64_t anchor_server_ns_ = 0;

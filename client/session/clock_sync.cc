@@ -9,49 +9,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/session/robust_line.h"
 
 namespace yoga::client {
-namespace {
-
-// The median of `values` (the mean of the middle two when their number is
-// even); reorders them. `values` is not empty.
-double MedianOf(std::vector<double>& values) {
-  const size_t middle = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + middle, values.end());
-  const double upper = values[middle];
-  if (values.size() % 2 == 1) return upper;
-  const double lower =
-      *std::max_element(values.begin(), values.begin() + middle);
-  return (lower + upper) / 2;
-}
-
-// The Theil-Sen slope of y over x: the median of the slopes between pairs of
-// points at least `min_span` apart, since jitter over a short span looks like
-// much drift. 0 when no pair is that far apart.
-double MedianSlope(const std::vector<double>& x, const std::vector<double>& y,
-                   double min_span) {
-  std::vector<double> slopes;
-  for (size_t i = 0; i < x.size(); ++i) {
-    for (size_t j = i + 1; j < x.size(); ++j) {
-      const double span = x[j] - x[i];
-      if (span == 0 || std::abs(span) < min_span) continue;
-      slopes.push_back((y[j] - y[i]) / span);
-    }
-  }
-  return slopes.empty() ? 0 : MedianOf(slopes);
-}
-
-// Where the line of `slope` through the points crosses x = 0: the median of
-// their y carried there along it.
-double MedianIntercept(const std::vector<double>& x,
-                       const std::vector<double>& y, double slope) {
-  std::vector<double> carried;
-  carried.reserve(x.size());
-  for (size_t i = 0; i < x.size(); ++i) carried.push_back(y[i] - slope * x[i]);
-  return MedianOf(carried);
-}
-
-}  // namespace
 
 // Written as (t2 - t1) - round_trip / 2, which is the same, so that two unix
 // times (about 2^60 ns each) are never added.

@@ -7,7 +7,8 @@ namespace yoga::client {
 DriftController::DriftController(Options options) : options_(options) {}
 
 DriftController::Correction DriftController::Update(absl::Time now,
-                                                    absl::Duration error) {
+                                                    absl::Duration error,
+                                                    double feedforward_ppm) {
   if (absl::AbsDuration(error) > options_.reanchor_beyond) {
     // The next measurement, after the re-anchor, starts afresh.
     measured_before_ = false;
@@ -27,17 +28,23 @@ DriftController::Correction DriftController::Update(absl::Time now,
   const double error_us = absl::ToDoubleMicroseconds(error);
   const double proportional = -2.0 / tau * error_us;
   const double integral_step = -error_us * dt / (tau * tau);
+  // The slew limit holds the controller's own part; the feed-forward is a
+  // measured rate, applied as it stands (Varispeed ramps to it).
+  const double feedforward =
+      std::clamp(feedforward_ppm, -options_.max_ppm, options_.max_ppm);
   const double wanted = integral_ppm_ + integral_step + proportional;
   const double slew = options_.max_slew_ppm_per_second * dt;
   const double limited =
-      std::clamp(std::clamp(wanted, -options_.max_ppm, options_.max_ppm),
-                 ppm_ - slew, ppm_ + slew);
+      std::clamp(std::clamp(wanted, -options_.max_ppm - feedforward,
+                            options_.max_ppm - feedforward),
+                 own_ppm_ - slew, own_ppm_ + slew);
   // Against windup: while held by a limit, the integral only moves back.
   if (limited == wanted || (integral_step > 0.0) == (limited > wanted)) {
     integral_ppm_ = std::clamp(integral_ppm_ + integral_step, -options_.max_ppm,
                                options_.max_ppm);
   }
-  ppm_ = limited;
+  own_ppm_ = limited;
+  ppm_ = feedforward + own_ppm_;
   return {ppm_, false};
 }
 

@@ -26,8 +26,16 @@
 // drift). A longer tau filters measurement noise better (the correction moves 2
 // / tau ppm per microsecond of noise) and converges more slowly.
 //
-// Limits. The correction stays within +-max_ppm and changes by at most
-// max_slew_ppm_per_second; while a limit holds the integral stops growing
+// A feed-forward: what part of the drift is known already (the sound card's
+// own rate, measured locally: output_rate.h) is given with each error and
+// added to the correction as it stands, so the integral learns only the rest.
+// A mat whose card runs 175 ppm fast then starts at -175 ppm instead of
+// chasing it for a minute (a drift d not fed forward leaves up to
+// d * tau / e of error: 1.9 ms for 175 ppm).
+//
+// Limits. The correction stays within +-max_ppm and its own part (the
+// feed-forward aside) changes by at most max_slew_ppm_per_second; while a
+// limit holds the integral stops growing
 // (no windup, so no extra overshoot). An error beyond reanchor_beyond (a
 // stall, a reconnect, a wrong anchor) would take tens of seconds to slew away
 // even at max_ppm (20 ms at 500 ppm: 40 s): Update reports it as `reanchor`
@@ -62,8 +70,11 @@ class DriftController {
 
   // `error` at `now` (any monotonic clock, e.g. the server's as estimated):
   // where the schedule clock is at the DAC minus where the server's clock
-  // says it should be; positive when the mat plays ahead.
-  Correction Update(absl::Time now, absl::Duration error);
+  // says it should be; positive when the mat plays ahead. `feedforward_ppm`:
+  // the correction the known part of the drift needs (-175 for a card known
+  // to run 175 ppm fast).
+  Correction Update(absl::Time now, absl::Duration error,
+                    double feedforward_ppm = 0.0);
 
   // The session clock was re-anchored: the error starts again from zero; the
   // drift learned so far, and the correction, stay.
@@ -71,13 +82,14 @@ class DriftController {
 
   // The correction last returned.
   double ppm() const { return ppm_; }
-  // The crystal's drift as learned: the correction's integral part, negated
-  // (+ when the device runs fast).
+  // The drift as learned beyond the feed-forward: the correction's integral
+  // part, negated (+ when the device runs fast).
   double learned_drift_ppm() const { return -integral_ppm_; }
 
  private:
   Options options_;
   double integral_ppm_ = 0.0;
+  double own_ppm_ = 0.0;  // ppm_ less the feed-forward.
   double ppm_ = 0.0;
   bool measured_before_ = false;
   absl::Time last_time_;

@@ -1,0 +1,70 @@
+// How fast a sound card takes frames, against the monotonic clock, learned
+// from its own reports of when frames play (audio::DacTime, one a callback).
+//
+// A class's mat must run its audio at the server's rate. The card's part of
+// the difference (its crystal, or a virtual sink's timer: PulseAudio's null
+// sink here takes 100-200 ppm more frames than CLOCK_MONOTONIC counts, the
+// rate depending on the latency a stream asks for) shows in these reports
+// within seconds, with no network in between; the server's part shows only
+// through clock sync, slowly. ClassClock gives the card's rate to its
+// DriftController as a feed-forward, so the controller is left to learn only
+// the server's part and the phase.
+//
+// The rate is the median slope of frames over time between reports half
+// the window apart (robust_line.h: HalvesMedianSlope), so a late callback's
+// report is outvoted. A report far from where the previous
+// one puts it (more than `max_jump`: the card stalled, or a stream's first
+// buffers were reported before it started) starts the measurement again,
+// rather than bending every slope across it. Not thread-safe.
+#ifndef YOGA_CLIENT_SESSION_OUTPUT_RATE_H_
+#define YOGA_CLIENT_SESSION_OUTPUT_RATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+
+#include "absl/time/time.h"
+#include "client/audio/dac_time.h"
+
+namespace yoga::client {
+
+class OutputRate {
+ public:
+  struct Options {
+    // Reports closer together than this are not kept (about every other
+    // callback).
+    absl::Duration reading_interval = absl::Milliseconds(20);
+    // No rate until the reports span this. Reports through PulseAudio jitter
+    // by about 0.1 ms: 140 ppm on one pair 1 s apart, about 30 on the median
+    // of the 50 pairs of 2 s of reports, 5 after 10 s.
+    absl::Duration min_span = absl::Seconds(2);
+    // Only the last this long counts, so a card whose rate wanders (warming
+    // up) is followed.
+    absl::Duration window = absl::Seconds(60);
+    // A report this far from where the last one, at the nominal rate,
+    // puts it restarts the measurement.
+    absl::Duration max_jump = absl::Milliseconds(10);
+  };
+
+  explicit OutputRate(int sample_rate) : OutputRate(sample_rate, Options()) {}
+  OutputRate(int sample_rate, Options options);
+
+  void Add(const audio::DacTime& reading);
+  // Parts per million faster than sample_rate (+ when the card takes more
+  // frames a second); none until the reports first span min_span.
+  std::optional<double> Ppm() const { return ppm_; }
+  int restarts() const { return restarts_; }
+
+ private:
+  void Fit();
+
+  const int sample_rate_;
+  const Options options_;
+  std::deque<audio::DacTime> readings_;  // Oldest first.
+  std::optional<double> ppm_;
+  int restarts_ = 0;
+};
+
+}  // namespace yoga::client
+
+#endif  // YOGA_CLIENT_SESSION_OUTPUT_RATE_H_
