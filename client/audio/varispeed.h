@@ -56,8 +56,9 @@ namespace yoga::client::audio {
 class Varispeed {
  public:
   // Largest correction either way: a crystal is rarely off by more than
-  // 100 ppm; 500 ppm is under one cent of pitch.
-  static constexpr double kMaxPpm = 500.0;
+  // 100 ppm, but PulseAudio's null sink here runs 175-530 ppm fast;
+  // 1000 ppm is under two cents of pitch.
+  static constexpr double kMaxPpm = 1000.0;
   // How fast the applied speed follows SetSpeedPpm: a card's whole rate
   // (a few hundred ppm, fed forward by a class's clock) within a second,
   // a pitch glide of under a cent that no ear follows.

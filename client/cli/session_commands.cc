@@ -106,12 +106,13 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   }
   if (player.is_class && playback.speed != nullptr) {
     // A mat's link may jitter by tens of milliseconds: a drift taken from
-    // less than 20 s of it can be off by hundreds of ppm, and moves every
-    // cue with it (class_test: mats up to 4 ms apart with the estimator's
-    // 2 s default, 1.4 ms with 20 s). Until then the offset's median lags a
-    // drifting clock by up to about a millisecond (100 ppm over 20 s / 2).
+    // less than a minute of it can be off by 100 ppm, and moves every cue
+    // with it (class_test: mats up to 4 ms apart with the estimator's 2 s
+    // default). Until then an unsynchronised mat's clock (tens of ppm) is
+    // followed by the floors of the last minute's delays, off by up to
+    // about a millisecond.
     ClockSyncer::Options sync_options;
-    sync_options.estimator.min_drift_span = absl::Seconds(20);
+    sync_options.estimator.min_drift_span = absl::Seconds(60);
     sync.emplace(SyncClockExchange(sessions), sync_options);
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {

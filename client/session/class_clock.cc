@@ -40,6 +40,9 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
   absl::StatusOr<ClockEstimate> estimate = estimate_();
   if (!estimate.ok()) return;
   if (!anchored_) {
+    // The mapping stays; an estimate from a few samples can be a
+    // millisecond off, which the controller would take a minute to undo.
+    if (estimate->samples < options_.samples_to_anchor) return;
     // What plays at the DAC then is heard at that server time, on every mat.
     anchor_frame_ = speed_.MixerPositionAt(dac->output_frame);
     anchor_server_ns_ = estimate->ServerNsAt(

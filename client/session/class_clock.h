@@ -2,7 +2,8 @@
 // class (DESIGN.md "Classes"), and keeps it there.
 //
 // The mapping is fixed once, when the clock first has both a clock-sync
-// estimate (ClockSyncer) and a reading of the sound card (DacTime):
+// estimate of `samples_to_anchor` samples (ClockSyncer) and a reading of the
+// sound card (DacTime):
 //   frame(server_ns) = anchor_frame + (server_ns - anchor_server_ns) * rate/1e9
 // on the Mixer's schedule clock, placing what is heard at server time T on
 // every mat at T. From then on the mat's audio is made to follow it: each
@@ -46,6 +47,9 @@ class ClassClock {
     // How often the speed is corrected, from the median of the readings
     // taken since the last correction (the output's reports jitter).
     absl::Duration correction_interval = absl::Milliseconds(500);
+    // The mapping is fixed once the clock-sync estimate has this many
+    // samples (ClockSyncer's first burst).
+    int samples_to_anchor = 10;
     // Feed the card's measured rate forward (off: the controller alone
     // learns it, as tests compare).
     bool feed_forward_output_rate = true;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,26 +88,71 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
   ClockEstimate estimate;
   estimate.reference_client_ns = samples_.back().client_ns;
   const int64_t base = used.front().offset_ns;
+  const auto since_reference = [&](const Point& point) {
+    return static_cast<double>(point.client_ns - estimate.reference_client_ns);
+  };
+  const double min_drift_span =
+      static_cast<double>(absl::ToInt64Nanoseconds(options_.min_drift_span));
+
+  // A first line, by medians through the least delayed samples: it ignores
+  // a minority of samples on another clock (before a step), and serves only
+  // to find them.
   std::vector<double> times;    // ns since the reference (negative)
   std::vector<double> offsets;  // ns above `base`
   std::vector<double> used_round_trips;
   for (const Point& point : used) {
-    times.push_back(
-        static_cast<double>(point.client_ns - estimate.reference_client_ns));
+    times.push_back(since_reference(point));
     offsets.push_back(static_cast<double>(point.offset_ns - base));
     used_round_trips.push_back(static_cast<double>(point.round_trip_ns));
   }
+  const double rough_drift =
+      std::clamp(MedianSlope(times, offsets, min_drift_span),
+                 -options_.max_drift, options_.max_drift);
+  const double rough_offset = MedianIntercept(times, offsets, rough_drift);
+  const double round_trip = MedianOf(used_round_trips);
 
-  estimate.drift = std::clamp(
-      MedianSlope(times, offsets,
-                  static_cast<double>(
-                      absl::ToInt64Nanoseconds(options_.min_drift_span))),
-      -options_.max_drift, options_.max_drift);
-  estimate.offset_ns =
-      base + std::llround(MedianIntercept(times, offsets, estimate.drift));
-  estimate.round_trip_ns = std::llround(MedianOf(used_round_trips));
+  // Every sample bounds the server's clock: it read t2 - t1 (its offset plus
+  // half its round trip) at most, and t3 - t4 at least. The samples whose
+  // bounds hold the first line (give or take half a typical round trip) are
+  // on the same clock; of those, the floor of each direction's delay places
+  // the line, so a sample delayed either way counts for nothing.
+  std::vector<double> consistent_times;
+  std::vector<double> up;    // t2 - t1, above `base`
+  std::vector<double> down;  // t4 - t3, plus `base`
+  for (const Point& point : samples_) {
+    const double time = since_reference(point);
+    const double offset = static_cast<double>(point.offset_ns - base);
+    const double half_round_trip = static_cast<double>(point.round_trip_ns) / 2;
+    const double rough = rough_offset + rough_drift * time;
+    if (std::abs(offset - rough) > half_round_trip + round_trip / 2) continue;
+    consistent_times.push_back(time);
+    up.push_back(offset + half_round_trip);
+    down.push_back(half_round_trip - offset);
+  }
+  // Server time gains `drift` on the way up and loses it on the way down.
+  double drift = 0;
+  if (consistent_times.back() - consistent_times.front() >= min_drift_span) {
+    double middle = 0;
+    for (double time : consistent_times) middle += time;
+    middle /= static_cast<double>(consistent_times.size());
+    drift = (FloorSlopeAt(consistent_times, up, middle) -
+             FloorSlopeAt(consistent_times, down, middle)) /
+            2;
+  }
+  estimate.drift = std::clamp(drift, -options_.max_drift, options_.max_drift);
+  double floor_up = std::numeric_limits<double>::infinity();
+  double floor_down = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < consistent_times.size(); ++i) {
+    floor_up = std::min(floor_up, up[i] - estimate.drift * consistent_times[i]);
+    floor_down =
+        std::min(floor_down, down[i] + estimate.drift * consistent_times[i]);
+  }
+  // Halfway between the bounds: off by half the difference between the
+  // least delays each way, which no two-way exchange can see.
+  estimate.offset_ns = base + std::llround((floor_up - floor_down) / 2);
+  estimate.round_trip_ns = std::llround(round_trip);
   estimate.samples = count;
-  estimate.samples_used = static_cast<int>(used.size());
+  estimate.samples_used = static_cast<int>(consistent_times.size());
   return estimate;
 }
 

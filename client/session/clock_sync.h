@@ -9,19 +9,25 @@
 //
 // ClockSyncEstimator keeps the last `window` samples and models the server's
 // clock as a line through them: server = client + offset + drift * (client -
-// reference), reference being the newest sample. Only the samples with the
-// smallest round trips (the lowest `round_trip_quantile` of the window) are
-// used, since a delay in either direction shows in the round trip. The drift
-// is their Theil-Sen slope (the median of the slopes between pairs at least
-// `min_drift_span` apart), the offset the median of their offsets carried
-// along it to the reference. So samples delayed either way, even one in
-// three, do not move the estimate, and a drift of 100 ppm (6 ms a minute) is
-// followed instead of lagging behind a window-long median. With a LAN's
-// jitter (100 us each way on average) the server's time is known within
-// about 50 us once the drift is (a few seconds), 10 us typically after a
-// minute; the error grows in proportion to the jitter. A step in the
-// server's clock is followed once it holds in most of the window, or at once
-// after Clear().
+// reference), reference being the newest sample. Every sample bounds the
+// line: the server read at most t2 - t1 more than the client on the way up
+// and at least t3 - t4 on the way back, so the line lies within half the
+// sample's round trip of its offset. Network delays only ever add, so the
+// least delayed samples decide: the line is placed halfway between the floor
+// of the delays up and the floor of the delays down, each the lowest over the
+// window (carried along the drift), and the drift is the slope of those floors
+// (robust_line.h: FloorSlopeAt) once the samples span `min_drift_span`, 0
+// before. A sample delayed either way then counts for nothing, and on a
+// jittery link the estimate improves with every least-delayed sample rather
+// than with the square root of their number (40 ms each way with up to 20 ms
+// of jitter: within 0.2 ms after a minute, where a median of offsets is 1-4
+// ms off). Samples on another clock (before the server's clock stepped) are
+// set aside first: only those whose bounds hold a first line, drawn by
+// medians through the samples with the smallest round trips (the lowest
+// `round_trip_quantile`), count, so a step is followed once it holds in most
+// of the window, or at once after Clear(). With a LAN's jitter (100 us each
+// way on average) the server's time is known within about 50 us once the
+// drift is (a few seconds), 10 us typically after a minute.
 //
 // The limit of any two-way exchange: it cannot tell how the round trip splits
 // between the directions. Were the way to the server `a` longer than the way
@@ -88,11 +94,11 @@ struct ClockEstimate {
   // runs 50 ppm fast against the client's.
   double drift = 0;
   int64_t reference_client_ns = 0;
-  // The median round trip of the samples used: their asymmetry error is at
-  // most half of it.
+  // The median round trip of the samples with the smallest ones (the
+  // first line's): the estimate's asymmetry error is at most half of it.
   int64_t round_trip_ns = 0;
   int samples = 0;       // In the window.
-  int samples_used = 0;  // Those with round trips small enough to count.
+  int samples_used = 0;  // Those on the same clock as most (see above).
 
   int64_t ServerNsAt(int64_t client_ns) const;
   // The inverse of ServerNsAt (to a nanosecond).
@@ -108,12 +114,12 @@ class ClockSyncEstimator {
     // Fewer samples give no estimate: a median of a few already ignores one
     // delayed sample.
     int min_samples = 5;
-    // Samples whose round trip is at most this quantile of the window's are
-    // used; the rest were delayed on the way.
+    // The first line, which finds samples on another clock, is drawn
+    // through those whose round trip is at most this quantile of the
+    // window's.
     double round_trip_quantile = 0.5;
-    // Pairs of samples closer than this do not vote on the drift: their
-    // jitter over a short span would look like a large drift. Until a pair is
-    // this far apart the drift is 0.
+    // Until the samples span this the drift is 0: the floor's slope over a
+    // short span is mostly jitter (and so is a pair's, for the first line).
     absl::Duration min_drift_span = absl::Seconds(2);
     // Drift beyond this (either way) is taken as this: Linux slews a clock
     // by at most 500 ppm, and crystals stay well inside.

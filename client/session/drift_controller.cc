@@ -22,8 +22,14 @@ DriftController::Correction DriftController::Update(absl::Time now,
   measured_before_ = true;
   last_time_ = now;
 
-  const double tau =
-      std::max(absl::ToDoubleSeconds(options_.time_constant), 1e-3);
+  if (!started_) {
+    started_ = true;
+    first_time_ = now;
+  }
+  const absl::Duration time_constant = now - first_time_ < options_.young_period
+                                           ? options_.young_time_constant
+                                           : options_.time_constant;
+  const double tau = std::max(absl::ToDoubleSeconds(time_constant), 1e-3);
   // An error of 1 us over a second is a drift of 1 ppm.
   const double error_us = absl::ToDoubleMicroseconds(error);
   const double proportional = -2.0 / tau * error_us;

@@ -33,12 +33,16 @@
 // chasing it for a minute (a drift d not fed forward leaves up to
 // d * tau / e of error: 1.9 ms for 175 ppm).
 //
+// Young. For its first `young_period` (20 s) the loop runs at a time
+// constant of 4 s: a mat's first clock-sync estimates move by up to a
+// millisecond as samples come in, and a phase error takes tau to undo.
+//
 // Limits. The correction stays within +-max_ppm and its own part (the
 // feed-forward aside) changes by at most max_slew_ppm_per_second; while a
 // limit holds the integral stops growing
 // (no windup, so no extra overshoot). An error beyond reanchor_beyond (a
 // stall, a reconnect, a wrong anchor) would take tens of seconds to slew away
-// even at max_ppm (20 ms at 500 ppm: 40 s): Update reports it as `reanchor`
+// even at max_ppm (5 ms at 1000 ppm: 5 s): Update reports it as `reanchor`
 // instead, leaving the correction unchanged, and learns nothing from it.
 //
 // Measurement gaps longer than max_gap count as max_gap, so a long pause does
@@ -54,9 +58,17 @@ class DriftController {
  public:
   struct Options {
     absl::Duration time_constant = absl::Seconds(30);
-    double max_ppm = 500.0;  // As audio::Varispeed allows.
-    double max_slew_ppm_per_second = 20.0;
-    absl::Duration reanchor_beyond = absl::Milliseconds(20);
+    // For the first `young_period` after the first Update the loop runs at
+    // `young_time_constant`: a mat's first clock estimates improve by up to
+    // milliseconds within seconds, which at 30 s would take a minute to
+    // follow. (Zero period: one time constant throughout.)
+    absl::Duration young_time_constant = absl::Seconds(4);
+    absl::Duration young_period = absl::Seconds(20);
+    double max_ppm = 1000.0;  // As audio::Varispeed allows.
+    double max_slew_ppm_per_second = 100.0;
+    // Beyond any clock-sync estimate's move (a millisecond or two on a
+    // jittery link) and within what a stall or a glitch of the output does.
+    absl::Duration reanchor_beyond = absl::Milliseconds(5);
     absl::Duration max_gap = absl::Seconds(5);
   };
 
@@ -92,6 +104,8 @@ class DriftController {
   double own_ppm_ = 0.0;  // ppm_ less the feed-forward.
   double ppm_ = 0.0;
   bool measured_before_ = false;
+  bool started_ = false;
+  absl::Time first_time_;
   absl::Time last_time_;
 };
 

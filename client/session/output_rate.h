@@ -12,10 +12,11 @@
 //
 // The rate is the median slope of frames over time between reports half
 // the window apart (robust_line.h: HalvesMedianSlope), so a late callback's
-// report is outvoted. A report far from where the previous
-// one puts it (more than `max_jump`: the card stalled, or a stream's first
-// buffers were reported before it started) starts the measurement again,
-// rather than bending every slope across it. Not thread-safe.
+// report is outvoted. Two reports in a row far from where the one before puts
+// them (more than `max_jump`: the card stalled, or a stream's first buffers
+// were reported before it started) start the measurement again, rather than
+// bending every slope across the jump; one alone is dropped. Not
+// thread-safe.
 #ifndef YOGA_CLIENT_SESSION_OUTPUT_RATE_H_
 #define YOGA_CLIENT_SESSION_OUTPUT_RATE_H_
 
@@ -38,9 +39,11 @@ class OutputRate {
     // by about 0.1 ms: 140 ppm on one pair 1 s apart, about 30 on the median
     // of the 50 pairs of 2 s of reports, 5 after 10 s.
     absl::Duration min_span = absl::Seconds(2);
-    // Only the last this long counts, so a card whose rate wanders (warming
-    // up) is followed.
-    absl::Duration window = absl::Seconds(60);
+    // Only the last this long counts, so a rate that moves is followed
+    // within half of it: a card warming up, or PulseAudio's null sink, whose
+    // rate here moved from 285 to 355 ppm when another stream joined it.
+    // Over 20 s the median slope is within about a ppm.
+    absl::Duration window = absl::Seconds(20);
     // A report this far from where the last one, at the nominal rate,
     // puts it restarts the measurement.
     absl::Duration max_jump = absl::Milliseconds(10);
@@ -61,7 +64,14 @@ class OutputRate {
   const int sample_rate_;
   const Options options_;
   std::deque<audio::DacTime> readings_;  // Oldest first.
+  // Whether `from` to `to` is more than max_jump off the nominal rate.
+  bool Jumped(const audio::DacTime& from, const audio::DacTime& to) const;
+
   std::optional<double> ppm_;
+  // A report that jumped from the last, until the next confirms it.
+  std::optional<audio::DacTime> jumped_;
+  // Restarted with a rate already measured: it stands for half a window.
+  bool keep_rate_ = false;
   int restarts_ = 0;
 };
 

@@ -40,6 +40,36 @@ double HalvesMedianSlope(const std::vector<double>& x,
   return slopes.empty() ? 0 : MedianOf(slopes);
 }
 
+double FloorSlopeAt(const std::vector<double>& x, const std::vector<double>& y,
+                    double at) {
+  struct Point {
+    double x, y;
+  };
+  std::vector<Point> hull;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const Point point{x[i], y[i]};
+    if (!hull.empty() && hull.back().x == point.x) {
+      if (hull.back().y <= point.y) continue;
+      hull.pop_back();
+    }
+    // Drop the last corner while it lies on or above the line from the one
+    // before it to this point: the hull turns upwards only.
+    while (hull.size() >= 2) {
+      const Point& a = hull[hull.size() - 2];
+      const Point& b = hull.back();
+      if ((b.x - a.x) * (point.y - a.y) - (b.y - a.y) * (point.x - a.x) > 0) {
+        break;
+      }
+      hull.pop_back();
+    }
+    hull.push_back(point);
+  }
+  if (hull.size() < 2) return 0;
+  size_t edge = 0;
+  while (edge + 2 < hull.size() && hull[edge + 1].x < at) ++edge;
+  return (hull[edge + 1].y - hull[edge].y) / (hull[edge + 1].x - hull[edge].x);
+}
+
 double MedianIntercept(const std::vector<double>& x,
                        const std::vector<double>& y, double slope) {
   std::vector<double> carried;

@@ -27,6 +27,15 @@ double MedianSlope(const std::vector<double>& x, const std::vector<double>& y,
 double HalvesMedianSlope(const std::vector<double>& x,
                          const std::vector<double>& y);
 
+// The slope at x = `at` of the floor under the points (x increasing): the
+// lower convex hull's edge above `at`, i.e. of the line under every point
+// that stands highest there (0 for fewer than two distinct x). For values
+// that are a floor plus noise that only adds (a network's delays), the
+// floor's slope, and far sharper than a median's: the noise averages nothing
+// away, the least delayed points alone decide.
+double FloorSlopeAt(const std::vector<double>& x, const std::vector<double>& y,
+                    double at);
+
 // Where the line of `slope` through the points crosses x = 0: the median of
 // their y carried there along it. `x` is not empty.
 double MedianIntercept(const std::vector<double>& x,

@@ -112,10 +112,10 @@ TEST(VarispeedTest, RampsToTheTargetWithoutSteps) {
   EXPECT_EQ(varispeed->speed_ppm(), 300.0);
   EXPECT_DOUBLE_EQ(varispeed->position().mixer_frames_per_frame, 1.0003);
 
-  // Clamped to -500: 800 ppm down takes 1.6 s.
+  // Clamped to -1000: 1300 ppm down takes 2.6 s.
   varispeed->SetSpeedPpm(-2000.0);
   EXPECT_EQ(varispeed->target_ppm(), -Varispeed::kMaxPpm);
-  ramp(-Varispeed::kMaxPpm, 161);
+  ramp(-Varispeed::kMaxPpm, 261);
   EXPECT_EQ(varispeed->speed_ppm(), -Varispeed::kMaxPpm);
 
   varispeed->SetSpeedPpm(std::nan(""));

@@ -641,7 +641,7 @@ struct ServerClockOn {
   }
 
   void KnowTheServer() {
-    estimate = ClockEstimate{.offset_ns = kServerAheadNs};
+    estimate = ClockEstimate{.offset_ns = kServerAheadNs, .samples = 10};
   }
   // The output reports when `frame` plays.
   void Read(int64_t frame) {
