@@ -78,7 +78,8 @@ std::vector<PromptSkew> Between(const std::vector<PromptSkew>& prompts,
   return kept;
 }
 
-int Main() {
+// `print_prompts`: every prompt's lag on every mat too.
+int Main(bool print_prompts) {
   const std::string dir =
       std::filesystem::temp_directory_path() / "yoga-class-bench";
   std::filesystem::remove_all(dir);
@@ -167,6 +168,10 @@ int Main() {
       "A class of %s to %d mats behind 5-40 ms links (jitter up to half), "
       "controls %s ahead; spread = latest minus earliest mat, mats 0-%d:\n",
       kPreset, kSymmetric, "500 ms", kSymmetric - 1);
+  if (print_prompts) {
+    std::printf("prompt onsets and each mat's lag behind mat 0:\n%s",
+                yoga::testing::LagTable(prompts, kRate).c_str());
+  }
   Print("whole class", prompts, kSymmetric - 1);
   Print("after the first minute",
         Between(prompts, offset + absl::Seconds(60), absl::InfiniteDuration()),
@@ -217,4 +222,6 @@ int Main() {
 }  // namespace
 }  // namespace yoga
 
-int main() { return yoga::Main(); }
+int main(int argc, char** argv) {
+  return yoga::Main(argc > 1 && std::string(argv[1]) == "--prompts");
+}

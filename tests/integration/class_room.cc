@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/text_format.h"
 #include "grpcpp/create_channel.h"
 #include "services/common/proto_time.h"
@@ -134,6 +135,18 @@ SkewSummary SummarizeSkew(const std::vector<PromptSkew>& prompts, int first,
   summary.p99_ms = Quantile(summary.spreads_ms, 0.99);
   summary.max_ms = Quantile(summary.spreads_ms, 1.0);
   return summary;
+}
+
+std::string LagTable(const std::vector<PromptSkew>& prompts, int sample_rate) {
+  std::string table;
+  for (const PromptSkew& prompt : prompts) {
+    absl::StrAppendFormat(&table, "%9.3f s:",
+                          prompt.onset_frame * 1.0 / sample_rate);
+    for (int64_t lag : prompt.lag_frames)
+      absl::StrAppendFormat(&table, " %7.3f", lag * 1000.0 / sample_rate);
+    absl::StrAppend(&table, " ms\n");
+  }
+  return table;
 }
 
 }  // namespace yoga::testing

@@ -94,6 +94,9 @@ struct SkewSummary {
 SkewSummary SummarizeSkew(const std::vector<PromptSkew>& prompts, int first,
                           int last, int sample_rate,
                           double min_similarity = 0.75);
+// One line a prompt: its onset in the recording, then each mat's lag behind
+// mat 0, in ms.
+std::string LagTable(const std::vector<PromptSkew>& prompts, int sample_rate);
 // The `fraction` quantile of `values` (0.5: the median).
 double Quantile(std::vector<double> values, double fraction);
 

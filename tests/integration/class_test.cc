@@ -122,20 +122,15 @@ TEST_F(ClassTest, EveryMatHearsEveryPromptOnTheSameFrameThroughPauseAndNext) {
   // The pause began about 14 s into the recording.
   std::vector<yoga::testing::PromptSkew> after_pause;
   std::vector<double> asymmetric_ms;
-  std::string table;
   for (const auto& prompt : prompts) {
     if (prompt.onset_frame > 15 * kRate) after_pause.push_back(prompt);
     asymmetric_ms.push_back(prompt.lag_frames[kAsymmetricMat] * 1000.0 / kRate);
-    absl::StrAppendFormat(&table, "%9.3f s:", prompt.onset_frame * 1.0 / kRate);
-    for (int64_t lag : prompt.lag_frames)
-      absl::StrAppendFormat(&table, " %7.3f", lag * 1000.0 / kRate);
-    absl::StrAppend(&table, " ms\n");
   }
   const yoga::testing::SkewSummary resumed =
       yoga::testing::SummarizeSkew(after_pause, 0, kAsymmetricMat - 1, kRate);
   const double asymmetric = yoga::testing::Quantile(asymmetric_ms, 0.5);
   std::printf("prompt onsets and each mat's lag behind mat 0:\n%s",
-              table.c_str());
+              yoga::testing::LagTable(prompts, kRate).c_str());
   std::printf(
       "%d prompts; spread between mats 0-%d: p50 %.3f ms, p99 %.3f ms, max "
       "%.3f ms; after the pause (%d prompts): max %.3f ms; the asymmetric mat "
