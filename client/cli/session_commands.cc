@@ -106,13 +106,14 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   }
   if (player.is_class && playback.speed != nullptr) {
     // A mat's link may jitter by tens of milliseconds: a drift taken from
-    // less than a minute of it can be off by 100 ppm, and moves every cue
-    // with it (class_test: mats up to 4 ms apart with the estimator's 2 s
-    // default). Until then an unsynchronised mat's clock (tens of ppm) is
-    // followed by the floors of the last minute's delays, off by up to
-    // about a millisecond.
+    // a minute of it can be off by 50-100 ppm, and moved cues by 2-3 ms
+    // (class_bench); with the 2 s default, class_test's mats were 4 ms
+    // apart. Clocks kept by NTP drift by a ppm or so, so mats take drift
+    // only from 3 minutes of samples and follow the floors of the last
+    // minute until then (1 ppm: 0.03 ms off; an unsynchronised 50 ppm:
+    // 1.5 ms).
     ClockSyncer::Options sync_options;
-    sync_options.estimator.min_drift_span = absl::Seconds(60);
+    sync_options.estimator.min_drift_span = absl::Minutes(3);
     sync.emplace(SyncClockExchange(sessions), sync_options);
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {

@@ -67,19 +67,36 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
                      std::max(1, options_.min_samples), " samples needed"));
   }
 
+  // Until the window spans min_drift_span there is no drift, and old
+  // samples would hold the line where the server's clock was then: only the
+  // last floor_span_without_drift counts.
+  const int64_t newest_ns = samples_.back().client_ns;
+  const bool spans_drift = newest_ns - samples_.front().client_ns >=
+                           absl::ToInt64Nanoseconds(options_.min_drift_span);
+  const int64_t oldest_ns =
+      spans_drift
+          ? std::numeric_limits<int64_t>::min()
+          : newest_ns -
+                absl::ToInt64Nanoseconds(options_.floor_span_without_drift);
+  std::vector<Point> recent;
+  for (const Point& point : samples_) {
+    if (point.client_ns >= oldest_ns) recent.push_back(point);
+  }
+
   // The samples least delayed: round trip at most the quantile's.
+  const int recent_count = static_cast<int>(recent.size());
   std::vector<int64_t> round_trips;
-  round_trips.reserve(count);
-  for (const Point& point : samples_)
-    round_trips.push_back(point.round_trip_ns);
+  round_trips.reserve(recent_count);
+  for (const Point& point : recent) round_trips.push_back(point.round_trip_ns);
   const int rank = std::clamp(
-      static_cast<int>(std::ceil(options_.round_trip_quantile * count)) - 1, 0,
-      count - 1);
+      static_cast<int>(std::ceil(options_.round_trip_quantile * recent_count)) -
+          1,
+      0, recent_count - 1);
   std::nth_element(round_trips.begin(), round_trips.begin() + rank,
                    round_trips.end());
   const int64_t most_round_trip = round_trips[rank];
   std::vector<Point> used;
-  for (const Point& point : samples_) {
+  for (const Point& point : recent) {
     if (point.round_trip_ns <= most_round_trip) used.push_back(point);
   }
 
@@ -119,7 +136,7 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
   std::vector<double> consistent_times;
   std::vector<double> up;    // t2 - t1, above `base`
   std::vector<double> down;  // t4 - t3, plus `base`
-  for (const Point& point : samples_) {
+  for (const Point& point : recent) {
     const double time = since_reference(point);
     const double offset = static_cast<double>(point.offset_ns - base);
     const double half_round_trip = static_cast<double>(point.round_trip_ns) / 2;
@@ -131,7 +148,8 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
   }
   // Server time gains `drift` on the way up and loses it on the way down.
   double drift = 0;
-  if (consistent_times.back() - consistent_times.front() >= min_drift_span) {
+  if (!consistent_times.empty() &&
+      consistent_times.back() - consistent_times.front() >= min_drift_span) {
     double middle = 0;
     for (double time : consistent_times) middle += time;
     middle /= static_cast<double>(consistent_times.size());
@@ -148,8 +166,11 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
         std::min(floor_down, down[i] + estimate.drift * consistent_times[i]);
   }
   // Halfway between the bounds: off by half the difference between the
-  // least delays each way, which no two-way exchange can see.
-  estimate.offset_ns = base + std::llround((floor_up - floor_down) / 2);
+  // least delays each way, which no two-way exchange can see. (No sample
+  // holds the first line only if the rest are far apart: keep the line.)
+  estimate.offset_ns = base + std::llround(consistent_times.empty()
+                                               ? rough_offset
+                                               : (floor_up - floor_down) / 2);
   estimate.round_trip_ns = std::llround(round_trip);
   estimate.samples = count;
   estimate.samples_used = static_cast<int>(consistent_times.size());
