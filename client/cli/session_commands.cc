@@ -157,11 +157,11 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
     const auto estimate = sync->Estimate();
     std::printf(
         "class clock: speed %+.1f ppm (output %+.1f ppm), last error %+.3f "
-        "ms, %d re-anchors; clock sync from %d exchanges, round trip %.3f "
-        "ms\n",
+        "ms, %d re-anchors, %d silent moves; clock sync from %d exchanges, "
+        "round trip %.3f ms\n",
         clock.speed_ppm, clock.output_ppm,
         absl::ToDoubleMilliseconds(clock.last_error), clock.reanchors,
-        estimate.ok() ? estimate->samples : 0,
+        clock.silent_moves, estimate.ok() ? estimate->samples : 0,
         estimate.ok() ? estimate->round_trip_ns / 1e6 : 0.0);
   }
   return 0;

@@ -53,7 +53,8 @@ class Player {
     follower_.Start(/*after_seq=*/0);
     for (;;) {
       if (options_.class_clock != nullptr)
-        options_.class_clock->Tick(options_.dac_time(), absl::Now());
+        options_.class_clock->Tick(options_.dac_time(), absl::Now(),
+                                   /*silent=*/mixer_.outstanding() == 0);
       TakeEvents();
       RefreshClass();
       scheduler_.Pump();

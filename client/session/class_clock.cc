@@ -32,7 +32,8 @@ double ClassClock::ErrorFrames(const ClockEstimate& estimate,
   return speed_.MixerPositionAt(dac.output_frame) - expected;
 }
 
-void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
+void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now,
+                      bool silent) {
   // One reading a callback buffer: the same one twice adds nothing.
   if (!dac || dac->output_frame == last_dac_frame_) return;
   last_dac_frame_ = dac->output_frame;
@@ -68,9 +69,20 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now) {
   stats_.output_ppm = output_ppm.value_or(0);
   const double feedforward =
       options_.feed_forward_output_rate ? -output_ppm.value_or(0) : 0;
+  ++stats_.corrections;
+  if (silent) {
+    // Nothing on the Mixer to move: the mapping follows the estimate at
+    // once, and the speed is the card's alone.
+    anchor_frame_ += error_frames;
+    ++stats_.silent_moves;
+    const double ppm =
+        controller_.Update(now, absl::ZeroDuration(), feedforward).ppm;
+    speed_.SetSpeedPpm(ppm);
+    stats_.speed_ppm = ppm;
+    return;
+  }
   const DriftController::Correction correction =
       controller_.Update(now, error, feedforward);
-  ++stats_.corrections;
   if (correction.reanchor) {
     // Too far for the speed to make up in good time: move the mapping.
     anchor_frame_ += error_frames;

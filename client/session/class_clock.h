@@ -10,8 +10,9 @@
 // Tick measures where the schedule clock stands at the DAC against where
 // the mapping says it should, and the DriftController turns that error into
 // a Varispeed speed, a few ppm from the crystal's. Only an error beyond the
-// controller's reach (a stall: tens of milliseconds) moves the mapping
-// itself ("re-anchor"), so cues already on the Mixer may then be off once.
+// controller's reach (a stall: milliseconds) moves the mapping itself
+// ("re-anchor"), so cues already on the Mixer may then be off once; while
+// nothing is on the Mixer, every correction moves the mapping instead.
 // The card's own rate against the monotonic clock is learned from the same
 // readings (OutputRate) and fed forward to the controller, so a card that
 // runs fast is slowed within seconds, not over the controller's minute.
@@ -62,6 +63,7 @@ class ClassClock {
     double output_ppm = 0;
     int corrections = 0;
     int reanchors = 0;
+    int silent_moves = 0;  // Corrections made by moving the mapping.
   };
 
   // The server's clock as estimated now (ClockSyncer::Estimate, or a test's).
@@ -78,8 +80,12 @@ class ClassClock {
                    options) {}
 
   // Takes a reading of the output; corrects the speed when it is time.
-  // Call every few milliseconds.
-  void Tick(std::optional<audio::DacTime> dac, absl::Time now);
+  // Call every few milliseconds. `silent`: nothing is scheduled on the Mixer
+  // or playing (Mixer::outstanding() is 0), so moving the mapping moves
+  // nothing heard: it then follows the estimate at once, rather than by
+  // speed over seconds (a mat's first seconds, a long hold's silence).
+  void Tick(std::optional<audio::DacTime> dac, absl::Time now,
+            bool silent = false);
   bool anchored() const { return anchored_; }
   // The schedule frame at which server time `server_ns` is heard; anchored
   // only.

@@ -100,7 +100,7 @@ class ClassClockTest : public ::testing::Test {
       varispeed_->Render(out.data(), kBuffer, 1);
       written_ += kBuffer;
       for (ClassClock* clock : clocks)
-        clock->Tick(reading, absl::FromUnixNanos(reading.client_ns));
+        clock->Tick(reading, absl::FromUnixNanos(reading.client_ns), silent_);
     }
   }
 
@@ -123,6 +123,7 @@ class ClassClockTest : public ::testing::Test {
   std::optional<ClockEstimate> estimate_;
   int64_t written_ = 0;
   int64_t stalled_ns_ = 0;
+  bool silent_ = false;  // Whether the Mixer has nothing on it.
 };
 
 TEST_F(ClassClockTest, WithoutAnEstimateNothingIsAnchored) {
@@ -228,6 +229,28 @@ TEST_F(ClassClockTest, AConstantErrorIsSteeredOutBySpeedAndTheMappingStays) {
             absl::Microseconds(50));
   EXPECT_LT(std::abs(clock.stats().speed_ppm), 5.0);
   EXPECT_LE(std::abs(ErrorFrames(clock)), 1.0);
+}
+
+// The estimate moves 2 ms as samples come in. With nothing on the Mixer the
+// mapping follows at the next correction; with a prompt on it, the speed
+// takes over, over seconds.
+TEST_F(ClassClockTest, WhileSilentTheMappingFollowsTheEstimateAtOnce) {
+  KnowTheServer();
+  ClassClock clock = NewClock();
+  Play(2.0, {&clock});
+  estimate_->offset_ns += 2 * kNsPerMs;
+  silent_ = true;
+  Play(0.6, {&clock});
+  EXPECT_GE(clock.stats().silent_moves, 1);
+  EXPECT_EQ(clock.stats().reanchors, 0);
+  EXPECT_LE(std::abs(ErrorFrames(clock)), 1.0);
+  EXPECT_LT(std::abs(varispeed_->target_ppm()), 1.0);
+
+  silent_ = false;
+  estimate_->offset_ns += 2 * kNsPerMs;
+  Play(0.6, {&clock});
+  EXPECT_GT(std::abs(ErrorFrames(clock)), 14.0);  // Still most of 16 frames.
+  EXPECT_GT(std::abs(varispeed_->target_ppm()), 40.0);  // Slewing.
 }
 
 TEST_F(ClassClockTest, AStallBeyond20MsMovesTheMappingOnce) {
