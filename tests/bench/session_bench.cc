@@ -25,7 +25,8 @@
 // session, 1,000 streams: a studio's group class) beside 1,000 separate
 // sessions: the same lateness, memory per mat and CPU per stream, so the cost
 // of fanning one class out shows against that of as many sessions. Run with
-// ./dev bench; the numbers are reported, never asserted.
+// ./dev bench; the numbers are reported, never asserted. `--only_class` runs
+// just the class and the 1,000 sessions it is compared with.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -677,7 +678,7 @@ void RaiseFileLimit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-int Main() {
+int Main(bool only_class) {
   RaiseFileLimit();
   std::printf(
       "StreamCues streams on one yoga-studio over loopback (%d channels; "
@@ -694,6 +695,7 @@ int Main() {
               "core", "");
   std::vector<RunResult> results;
   for (int streams : kStreamCounts) {
+    if (only_class && streams != kClassMats) continue;
     std::optional<RunResult> result = Run(streams);
     if (!result) return 1;
     PrintRow(*result);
@@ -727,4 +729,15 @@ int Main() {
 }  // namespace
 }  // namespace yoga
 
-int main() { return yoga::Main(); }
+int main(int argc, char** argv) {
+  bool only_class = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--only_class") {
+      only_class = true;
+    } else {
+      std::fprintf(stderr, "usage: %s [--only_class]\n", argv[0]);
+      return 2;
+    }
+  }
+  return yoga::Main(only_class);
+}
