@@ -9,8 +9,11 @@
 // asymmetric mat's offset (half the asymmetry: the limit of any two-way
 // sync); the late mat's time from launch to its first prompt, launched 2 s
 // before a cue is due (target: it plays that cue); and each mat's class clock
-// at the end. About three minutes; reported, never asserted
-// (targets: spread p99 1 ms, max 2 ms). Run with ./dev bench.
+// at the end; with --prompts, every prompt's lag on every mat too. About
+// three minutes; reported, never asserted (targets: spread p99 1 ms, max
+// 2 ms). Run with ./dev bench, on an otherwise idle machine: ten mats and
+// the room share its two cores, and another program's load shows as
+// glitches of the streams (re-anchors, spreads of 10-20 ms).
 #include <csignal>
 #include <cstdio>
 #include <filesystem>

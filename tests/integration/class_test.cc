@@ -138,12 +138,13 @@ TEST_F(ClassTest, EveryMatHearsEveryPromptOnTheSameFrameThroughPauseAndNext) {
       all.prompts, kAsymmetricMat - 1, all.p50_ms, all.p99_ms, all.max_ms,
       resumed.prompts, resumed.max_ms, asymmetric);
   // Without the class clock, mats 0 to 40 ms apart on the network play tens
-  // of ms apart; with it, within a few ms from the first prompt. (The 1 ms
-  // target needs the mats' speed to have caught up with their output's
-  // rate, which takes longer than this class; see docs/decisions.md.)
+  // of ms apart; with it, within a few ms from the first prompt (the young
+  // clock's first seconds) and within a millisecond by the pause (0.3-1.0 ms
+  // over runs; docs/decisions.md, "Group classes"). Margins for a busy CI.
   EXPECT_LE(all.max_ms, 8.0);
   EXPECT_LE(all.p50_ms, 4.0);
   EXPECT_GE(resumed.prompts, 3);  // After the resume and the skip.
+  EXPECT_LE(resumed.max_ms, 3.0);
   // Half the 35 ms asymmetry, early: the limit of any two-way sync.
   EXPECT_NEAR(asymmetric, -17.5, 4.0);
 }
