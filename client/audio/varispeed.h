@@ -56,7 +56,7 @@ namespace yoga::client::audio {
 class Varispeed {
  public:
   // Largest correction either way: a crystal is rarely off by more than
-  // 100 ppm, but PulseAudio's null sink here runs 175-530 ppm fast;
+  // 100 ppm, but PulseAudio's null sink here runs 175-650 ppm fast;
   // 1000 ppm is under two cents of pitch.
   static constexpr double kMaxPpm = 1000.0;
   // How fast the applied speed follows SetSpeedPpm: a card's whole rate

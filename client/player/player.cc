@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "client/audio/monotonic_clock.h"
 #include "client/player/player_keys.h"
 #include "client/player/status_line.h"
 #include "client/session/cue_follower.h"
@@ -52,9 +53,13 @@ class Player {
   absl::StatusOr<PlayerReport> Run() {
     follower_.Start(/*after_seq=*/0);
     for (;;) {
-      if (options_.class_clock != nullptr)
-        options_.class_clock->Tick(options_.dac_time(), absl::Now(),
+      if (options_.class_clock != nullptr) {
+        // On the monotonic clock: a step of the wall clock must not stop
+        // or hasten corrections.
+        options_.class_clock->Tick(options_.dac_time(),
+                                   absl::FromUnixNanos(MonotonicNowNs()),
                                    /*silent=*/mixer_.outstanding() == 0);
+      }
       TakeEvents();
       RefreshClass();
       scheduler_.Pump();

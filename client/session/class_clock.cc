@@ -75,8 +75,7 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now,
     // once, and the speed is the card's alone.
     anchor_frame_ += error_frames;
     ++stats_.silent_moves;
-    const double ppm =
-        controller_.Update(now, absl::ZeroDuration(), feedforward).ppm;
+    const double ppm = controller_.Hold(feedforward).ppm;
     speed_.SetSpeedPpm(ppm);
     stats_.speed_ppm = ppm;
     return;

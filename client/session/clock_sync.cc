@@ -13,6 +13,13 @@
 #include "client/session/robust_line.h"
 
 namespace yoga::client {
+namespace {
+
+// The first line's pairs of samples span at least this (or min_drift_span,
+// if shorter).
+constexpr absl::Duration kFirstLineMinSpan = absl::Seconds(2);
+
+}  // namespace
 
 // Written as (t2 - t1) - round_trip / 2, which is the same, so that two unix
 // times (about 2^60 ns each) are never added.
@@ -122,9 +129,13 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
     offsets.push_back(static_cast<double>(point.offset_ns - base));
     used_round_trips.push_back(static_cast<double>(point.round_trip_ns));
   }
-  const double rough_drift =
-      std::clamp(MedianSlope(times, offsets, min_drift_span),
-                 -options_.max_drift, options_.max_drift);
+  // Its pairs need span only a few seconds, so that after a step of the
+  // server's clock most pairs still lie on one side of it.
+  const double rough_drift = std::clamp(
+      MedianSlope(times, offsets,
+                  static_cast<double>(absl::ToInt64Nanoseconds(
+                      std::min(options_.min_drift_span, kFirstLineMinSpan)))),
+      -options_.max_drift, options_.max_drift);
   const double rough_offset = MedianIntercept(times, offsets, rough_drift);
   const double round_trip = MedianOf(used_round_trips);
 
@@ -148,8 +159,10 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
   }
   // Server time gains `drift` on the way up and loses it on the way down.
   double drift = 0;
-  if (!consistent_times.empty() &&
-      consistent_times.back() - consistent_times.front() >= min_drift_span) {
+  const bool drift_known =
+      !consistent_times.empty() &&
+      consistent_times.back() - consistent_times.front() >= min_drift_span;
+  if (drift_known) {
     double middle = 0;
     for (double time : consistent_times) middle += time;
     middle /= static_cast<double>(consistent_times.size());
@@ -160,7 +173,13 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
   estimate.drift = std::clamp(drift, -options_.max_drift, options_.max_drift);
   double floor_up = std::numeric_limits<double>::infinity();
   double floor_down = std::numeric_limits<double>::infinity();
+  // Without a drift, only the recent samples (as when the window is young).
+  const double oldest = drift_known
+                            ? -std::numeric_limits<double>::infinity()
+                            : -static_cast<double>(absl::ToInt64Nanoseconds(
+                                  options_.floor_span_without_drift));
   for (size_t i = 0; i < consistent_times.size(); ++i) {
+    if (consistent_times[i] < oldest) continue;
     floor_up = std::min(floor_up, up[i] - estimate.drift * consistent_times[i]);
     floor_down =
         std::min(floor_down, down[i] + estimate.drift * consistent_times[i]);
@@ -168,9 +187,9 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
   // Halfway between the bounds: off by half the difference between the
   // least delays each way, which no two-way exchange can see. (No sample
   // holds the first line only if the rest are far apart: keep the line.)
-  estimate.offset_ns = base + std::llround(consistent_times.empty()
-                                               ? rough_offset
-                                               : (floor_up - floor_down) / 2);
+  const bool floors = std::isfinite(floor_up) && std::isfinite(floor_down);
+  estimate.offset_ns =
+      base + std::llround(floors ? (floor_up - floor_down) / 2 : rough_offset);
   estimate.round_trip_ns = std::llround(round_trip);
   estimate.samples = count;
   estimate.samples_used = static_cast<int>(consistent_times.size());

@@ -26,8 +26,8 @@
 // medians through the samples with the smallest round trips (the lowest
 // `round_trip_quantile`), count, so a step is followed once it holds in most
 // of the window, or at once after Clear(). With a LAN's jitter (100 us each
-// way on average) the server's time is known within about 50 us once the
-// drift is (a few seconds), 10 us typically after a minute.
+// way on average) the server's time is known within about 50 us, 10 us
+// typically after a minute.
 //
 // The limit of any two-way exchange: it cannot tell how the round trip splits
 // between the directions. Were the way to the server `a` longer than the way
@@ -111,8 +111,8 @@ class ClockSyncEstimator {
   struct Options {
     // The last this many samples count (200 at one a second: 3 minutes).
     int window = 200;
-    // Fewer samples give no estimate: a median of a few already ignores one
-    // delayed sample.
+    // Fewer samples give no estimate: the first line's median needs a few to
+    // ignore one sample on another clock.
     int min_samples = 5;
     // The first line, which finds samples on another clock, is drawn
     // through those whose round trip is at most this quantile of the

@@ -50,7 +50,18 @@ DriftController::Correction DriftController::Update(absl::Time now,
                                options_.max_ppm);
   }
   own_ppm_ = limited;
-  ppm_ = feedforward + own_ppm_;
+  // The feed-forward may have jumped since the slew limit held the rest.
+  ppm_ =
+      std::clamp(feedforward + own_ppm_, -options_.max_ppm, options_.max_ppm);
+  return {ppm_, false};
+}
+
+DriftController::Correction DriftController::Hold(double feedforward_ppm) {
+  // Nothing to steer: the error was put right by moving the mapping.
+  measured_before_ = false;
+  own_ppm_ = integral_ppm_;
+  ppm_ = std::clamp(feedforward_ppm + own_ppm_, -options_.max_ppm,
+                    options_.max_ppm);
   return {ppm_, false};
 }
 

@@ -41,7 +41,7 @@
 // feed-forward aside) changes by at most max_slew_ppm_per_second; while a
 // limit holds the integral stops growing
 // (no windup, so no extra overshoot). An error beyond reanchor_beyond (a
-// stall, a reconnect, a wrong anchor) would take tens of seconds to slew away
+// stall, a reconnect, a wrong anchor) would take seconds to slew away
 // even at max_ppm (5 ms at 1000 ppm: 5 s): Update reports it as `reanchor`
 // instead, leaving the correction unchanged, and learns nothing from it.
 //
@@ -91,6 +91,12 @@ class DriftController {
   // The session clock was re-anchored: the error starts again from zero; the
   // drift learned so far, and the correction, stay.
   void Reanchored();
+
+  // No error to steer by (the mapping was moved onto the estimate instead,
+  // while nothing played): the correction is the feed-forward and the drift
+  // learned. Neither learns nor starts the young period, which begins with
+  // the first Update.
+  Correction Hold(double feedforward_ppm);
 
   // The correction last returned.
   double ppm() const { return ppm_; }

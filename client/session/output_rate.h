@@ -3,8 +3,9 @@
 //
 // A class's mat must run its audio at the server's rate. The card's part of
 // the difference (its crystal, or a virtual sink's timer: PulseAudio's null
-// sink here takes 100-200 ppm more frames than CLOCK_MONOTONIC counts, the
-// rate depending on the latency a stream asks for) shows in these reports
+// sink here takes 175 ppm more frames than CLOCK_MONOTONIC counts with one
+// stream, 300-650 ppm with the test room's ten, moving as streams come and
+// go) shows in these reports
 // within seconds, with no network in between; the server's part shows only
 // through clock sync, slowly. ClassClock gives the card's rate to its
 // DriftController as a feed-forward, so the controller is left to learn only
@@ -60,13 +61,12 @@ class OutputRate {
 
  private:
   void Fit();
+  // Whether `from` to `to` is more than max_jump off the nominal rate.
+  bool Jumped(const audio::DacTime& from, const audio::DacTime& to) const;
 
   const int sample_rate_;
   const Options options_;
   std::deque<audio::DacTime> readings_;  // Oldest first.
-  // Whether `from` to `to` is more than max_jump off the nominal rate.
-  bool Jumped(const audio::DacTime& from, const audio::DacTime& to) const;
-
   std::optional<double> ppm_;
   // A report that jumped from the last, until the next confirms it.
   std::optional<audio::DacTime> jumped_;

@@ -48,6 +48,8 @@ double FloorSlopeAt(const std::vector<double>& x, const std::vector<double>& y,
   std::vector<Point> hull;
   for (size_t i = 0; i < x.size(); ++i) {
     const Point point{x[i], y[i]};
+    // Out of order (the contract says it is not): skipped, not a 0 / 0.
+    if (!hull.empty() && point.x < hull.back().x) continue;
     if (!hull.empty() && hull.back().x == point.x) {
       if (hull.back().y <= point.y) continue;
       hull.pop_back();

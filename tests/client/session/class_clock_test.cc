@@ -248,12 +248,12 @@ TEST_F(ClassClockTest, WhileSilentTheMappingFollowsTheEstimateAtOnce) {
 
   silent_ = false;
   estimate_->offset_ns += 2 * kNsPerMs;
-  Play(0.6, {&clock});
+  Play(1.2, {&clock});  // The first correction after silence only measures.
   EXPECT_GT(std::abs(ErrorFrames(clock)), 14.0);  // Still most of 16 frames.
   EXPECT_GT(std::abs(varispeed_->target_ppm()), 40.0);  // Slewing.
 }
 
-TEST_F(ClassClockTest, AStallBeyond20MsMovesTheMappingOnce) {
+TEST_F(ClassClockTest, AStallMovesTheMappingOnce) {
   KnowTheServer();
   ClassClock clock = NewClock();
   Play(5.0, {&clock});

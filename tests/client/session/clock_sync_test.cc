@@ -452,6 +452,42 @@ TEST(ClockSyncEstimatorTest, WindowRollsOver) {
   EXPECT_EQ(estimate->drift, 0);
 }
 
+// The same with mats' settings (drift from 3 minutes, a full window of 200
+// samples spanning more): a 150 ms step (as ntpd makes) is outvoted while it
+// holds in fewer samples than the rest, then followed exactly.
+TEST(ClockSyncEstimatorTest, AStepIsFollowedWithMatsSettings) {
+  ClockSyncEstimator::Options options;
+  options.min_drift_span = absl::Minutes(3);
+  ClockSyncEstimator estimator(options);
+  const TrueClock clock;
+  const auto sample = [&](int64_t at, int64_t step) {
+    ClockSample taken = Exchange(clock, at, kMs, 100 * kUs, kMs);
+    taken.server_receive_ns += step;
+    taken.server_send_ns += step;
+    return taken;
+  };
+  int64_t client_ns = kClientStart;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(estimator.Add(sample(client_ns, 0)).ok());
+    client_ns += kSecond;
+  }
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(estimator.Add(sample(client_ns, 150 * kMs)).ok());
+    client_ns += kSecond;
+  }
+  absl::StatusOr<ClockEstimate> estimate = estimator.Estimate();
+  ASSERT_TRUE(estimate.ok());
+  EXPECT_LT(std::abs(ErrorAt(*estimate, clock, client_ns)), 10 * kUs);
+  for (int i = 0; i < 80; ++i) {
+    ASSERT_TRUE(estimator.Add(sample(client_ns, 150 * kMs)).ok());
+    client_ns += kSecond;
+  }
+  estimate = estimator.Estimate();
+  ASSERT_TRUE(estimate.ok());
+  EXPECT_LT(std::abs(ErrorAt(*estimate, clock, client_ns) - 150 * kMs),
+            10 * kUs);
+}
+
 // A fake server reached instantly: each exchange moves a made-up client clock
 // on by 30 ms, so no test waits for real time to pass between samples.
 class FakeServer {

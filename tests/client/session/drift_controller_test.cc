@@ -138,6 +138,32 @@ TEST(DriftControllerTest, AFeedForwardBeyondTheLimitIsClamped) {
   EXPECT_DOUBLE_EQ(controller.ppm(), -1000.0);
 }
 
+// The feed-forward jumps while the controller's own part is held by its
+// slew limit: the sum still stays within max_ppm.
+TEST(DriftControllerTest, AFeedForwardJumpStaysWithinTheLimit) {
+  DriftController controller(Settled());
+  absl::Time now = absl::UnixEpoch();
+  for (int i = 0; i < 10; ++i, now += absl::Milliseconds(500)) {
+    controller.Update(now, absl::Milliseconds(4), 0.0);
+  }
+  ASSERT_LT(controller.ppm(), -200.0);  // Its own part, steering 4 ms.
+  EXPECT_EQ(controller.Update(now, absl::Milliseconds(4), -900.0).ppm,
+            -1000.0);
+}
+
+// While the mapping is moved instead, the speed is the feed-forward and the
+// drift learned, and the silence adds nothing to the integral.
+TEST(DriftControllerTest, HoldAppliesTheFeedForwardAndWhatWasLearned) {
+  DriftController controller(Settled());
+  Mat mat{.drift_ppm = 40.0};
+  Measure(controller, mat, 600);
+  const double learned = controller.learned_drift_ppm();
+  ASSERT_NEAR(learned, 40.0, 1.0);
+  EXPECT_NEAR(controller.Hold(-200.0).ppm, -200.0 - learned, 1e-9);
+  EXPECT_NEAR(controller.Hold(0.0).ppm, -learned, 1e-9);
+  EXPECT_EQ(controller.learned_drift_ppm(), learned);
+}
+
 TEST(DriftControllerTest, FollowsACrystalFastOrSlowWithoutWobble) {
   for (const double drift : {100.0, -100.0, 60.0}) {
     SCOPED_TRACE(drift);
