@@ -47,7 +47,15 @@ void OutputRate::Add(const audio::DacTime& reading) {
   const int64_t oldest =
       reading.client_ns - absl::ToInt64Nanoseconds(options_.window);
   while (readings_.front().client_ns < oldest) readings_.pop_front();
-  Fit();
+  added_since_fit_ = true;
+}
+
+std::optional<double> OutputRate::Ppm() {
+  if (added_since_fit_) {
+    added_since_fit_ = false;
+    Fit();
+  }
+  return ppm_;
 }
 
 void OutputRate::Fit() {

@@ -55,8 +55,10 @@ class OutputRate {
 
   void Add(const audio::DacTime& reading);
   // Parts per million faster than sample_rate (+ when the card takes more
-  // frames a second); none until the reports first span min_span.
-  std::optional<double> Ppm() const { return ppm_; }
+  // frames a second); none until the reports first span min_span. Fitted
+  // here, from the reports added since the last call: reports come every
+  // 20 ms, the rate is asked for every correction.
+  std::optional<double> Ppm();
   int restarts() const { return restarts_; }
 
  private:
@@ -68,6 +70,7 @@ class OutputRate {
   const Options options_;
   std::deque<audio::DacTime> readings_;  // Oldest first.
   std::optional<double> ppm_;
+  bool added_since_fit_ = false;
   // A report that jumped from the last, until the next confirms it.
   std::optional<audio::DacTime> jumped_;
   // Restarted with a rate already measured: it stands for half a window.
