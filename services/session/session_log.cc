@@ -614,8 +614,11 @@ bool SessionLog::Applied(absl::string_view request_id) const {
 absl::StatusOr<StreamCursor> SessionLog::OpenCursor(int64_t after_seq) const {
   const int64_t last = LastSeq();
   if (after_seq > last) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "after_seq: ", after_seq, " is beyond the session's last cue, ", last));
+    FieldViolations violations;
+    violations.Add("after_seq",
+                   absl::StrCat(after_seq, " is beyond the session's last cue, ",
+                                last));
+    return violations.ToStatus();
   }
   StreamCursor cursor;
   cursor.last_seq = after_seq;

@@ -447,8 +447,8 @@ TEST_F(SessionServiceTest, UnknownSessionsAndBadControlsAreRefused) {
   CueReader beyond(*stub_, session.id(), session.last_seq() + 5);
   const grpc::Status status = beyond.Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(BadFields(status), ::testing::IsEmpty());
-  EXPECT_THAT(status.error_message(), HasSubstr("after_seq"));
+  EXPECT_THAT(BadFields(status), ::testing::ElementsAre("after_seq"));
+  EXPECT_THAT(status.error_message(), HasSubstr("beyond the session's last cue"));
 }
 
 TEST_F(SessionServiceTest, StreamsEveryCueAheadOfTimeAndEnds) {
