@@ -50,6 +50,13 @@ StreamAction Finished() {
   return action;
 }
 
+// A class's cues are released timing.class_lead earlier than a session's.
+StreamTiming WithClassLead(StreamTiming timing, absl::Duration control_delay) {
+  if (control_delay > absl::ZeroDuration())
+    timing.lookahead += timing.class_lead;
+  return timing;
+}
+
 }  // namespace
 
 SessionLog::SessionLog(std::shared_ptr<const Timeline> timeline,
@@ -57,7 +64,7 @@ SessionLog::SessionLog(std::shared_ptr<const Timeline> timeline,
                        absl::Time start, absl::Duration control_delay)
     : timeline_(std::move(timeline)),
       extension_(std::move(extension)),
-      timing_(timing),
+      timing_(WithClassLead(timing, control_delay)),
       running_since_(start),
       control_delay_(control_delay) {
   segments_.push_back({/*first_seq=*/1, /*template_begin=*/0, /*shift_ms=*/0});
@@ -615,9 +622,9 @@ absl::StatusOr<StreamCursor> SessionLog::OpenCursor(int64_t after_seq) const {
   const int64_t last = LastSeq();
   if (after_seq > last) {
     FieldViolations violations;
-    violations.Add("after_seq",
-                   absl::StrCat(after_seq, " is beyond the session's last cue, ",
-                                last));
+    violations.Add(
+        "after_seq",
+        absl::StrCat(after_seq, " is beyond the session's last cue, ", last));
     return violations.ToStatus();
   }
   StreamCursor cursor;

@@ -53,6 +53,12 @@ namespace yoga::session {
 struct StreamTiming {
   absl::Duration lookahead = absl::Milliseconds(1500);
   absl::Duration heartbeat = absl::Seconds(1);
+  // Added to the lookahead of a class (a log with a control delay): one cue
+  // is written to every mat in turn, 14-18 ms for 1,000 mats on two cores
+  // (session_bench), so a class starts that much earlier and its last mat
+  // still has the cue a full lookahead before it plays. Mats place cues by
+  // server time; an early cue only waits longer in their queue.
+  absl::Duration class_lead = absl::Milliseconds(25);
   // How much later than the lookahead a cut (NEXT, PREVIOUS, STOP) falls.
   // Streams on other replicas see a control only when they next read the
   // session, and may have sent that much more by then: the cut must not fall

@@ -24,7 +24,12 @@
 // Ratios are against the 1,000-stream run. Then one class of 1,000 mats (one
 // session, 1,000 streams: a studio's group class) beside 1,000 separate
 // sessions: the same lateness, memory per mat and CPU per stream, so the cost
-// of fanning one class out shows against that of as many sessions. Run with
+// of fanning one class out shows against that of as many sessions. A class
+// releases its cues --class_cue_lead (25 ms) before a session's due time, so
+// that the fan-out to every mat ends by then; its lateness is still counted
+// against the session's due time (what a mat is promised: the cue a full
+// lookahead before it plays), and its row adds the fan-out itself: for each
+// cue, the last mat's send and receive time minus the first's. Run with
 // ./dev bench; the numbers are reported, never asserted. `--only_class` runs
 // just the class and the 1,000 sessions it is compared with.
 #include <fcntl.h>
@@ -279,9 +284,10 @@ class CpuMeter {
 
 double Ratio(double value, double base) { return base > 0 ? value / base : 0; }
 
-// "x1.32", or the two values when the baseline is 0.
+// "x1.32", or the two values when a ratio would mislead (a baseline of 0, a
+// value below 0).
 std::string RatioText(double value, double base) {
-  if (base > 0) return absl::StrFormat("x%.2f", value / base);
+  if (base > 0 && value >= 0) return absl::StrFormat("x%.2f", value / base);
   return absl::StrFormat("%.1f vs %.1f", value, base);
 }
 
@@ -373,6 +379,7 @@ std::vector<StartedSession> StartSessions(
 
 // One counted cue.
 struct CueSample {
+  int64_t seq;
   absl::Time due;
   float send_late_ms;
   float recv_late_ms;
@@ -455,7 +462,8 @@ class CueReader final : public grpc::ClientReadReactor<CueEvent> {
     const absl::Time due = create_time_ + absl::Milliseconds(due_ms);
     if (due <= first_event_) return;  // Released at connect.
     samples_.push_back(
-        {due, static_cast<float>(event_.session_time_ms() - due_ms),
+        {event_.seq(), due,
+         static_cast<float>(event_.session_time_ms() - due_ms),
          static_cast<float>(absl::ToDoubleMilliseconds(now - due))});
   }
 
@@ -493,6 +501,9 @@ struct RunResult {
   int64_t counted = 0;
   Spread send_late;
   Spread recv_late;
+  // A class: per cue, last mat minus first, sent and received.
+  std::optional<Spread> send_fan_out;
+  std::optional<Spread> recv_fan_out;
   int64_t idle_rss_kib = 0;
   int64_t open_rss_kib = 0;  // At the end of the window.
   double idle_cpu = 0;
@@ -510,20 +521,41 @@ struct RunResult {
   bool stuck = false;  // Some streams never finished; their memory is leaked.
 };
 
-// Counts the samples due in [begin, end) of every reader into `result`.
+// Counts the samples due in [begin, end) of every reader into `result`;
+// with `one_class`, also how far apart the mats got each cue.
 void Summarize(const std::vector<std::unique_ptr<CueReader>>& readers,
-               absl::Time begin, absl::Time end, RunResult& result) {
+               absl::Time begin, absl::Time end, bool one_class,
+               RunResult& result) {
   std::vector<float> send, recv;
+  // Per seq: earliest and latest send and receive lateness.
+  struct Range {
+    float send_min = 1e9, send_max = -1e9, recv_min = 1e9, recv_max = -1e9;
+  };
+  std::map<int64_t, Range> per_cue;
   for (const auto& reader : readers) {
     for (const CueSample& sample : reader->samples()) {
       if (sample.due < begin || sample.due >= end) continue;
       send.push_back(sample.send_late_ms);
       recv.push_back(sample.recv_late_ms);
+      if (!one_class) continue;
+      Range& range = per_cue[sample.seq];
+      range.send_min = std::min(range.send_min, sample.send_late_ms);
+      range.send_max = std::max(range.send_max, sample.send_late_ms);
+      range.recv_min = std::min(range.recv_min, sample.recv_late_ms);
+      range.recv_max = std::max(range.recv_max, sample.recv_late_ms);
     }
   }
   result.counted = static_cast<int64_t>(send.size());
   result.send_late = SpreadOf(std::move(send));
   result.recv_late = SpreadOf(std::move(recv));
+  if (!one_class) return;
+  std::vector<float> send_fan_out, recv_fan_out;
+  for (const auto& [seq, range] : per_cue) {
+    send_fan_out.push_back(range.send_max - range.send_min);
+    recv_fan_out.push_back(range.recv_max - range.recv_min);
+  }
+  result.send_fan_out = SpreadOf(std::move(send_fan_out));
+  result.recv_fan_out = SpreadOf(std::move(recv_fan_out));
 }
 
 // Cancels every stream and waits for them; kills the server if they hang.
@@ -612,7 +644,7 @@ std::optional<RunResult> Run(int streams, bool one_class = false) {
     for (auto& stub : stubs) stub.release();
     return result;
   }
-  Summarize(readers, window_begin, window_end, result);
+  Summarize(readers, window_begin, window_end, one_class, result);
   readers.clear();
   studio->Stop();
   return result;
@@ -650,6 +682,14 @@ void PrintRow(const RunResult& r) {
       absl::ToDoubleSeconds(r.start_time), absl::ToDoubleSeconds(r.open_time),
       static_cast<long long>(r.events), static_cast<long long>(r.cues),
       r.others_cpu);
+  if (r.send_fan_out && r.recv_fan_out) {
+    std::printf(
+        "          fan-out of one cue to every mat (last minus first), p50 / "
+        "p99 / max: sent %.0f / %.0f / %.0f ms, received %.1f / %.1f / %.1f "
+        "ms\n",
+        r.send_fan_out->p50, r.send_fan_out->p99, r.send_fan_out->max,
+        r.recv_fan_out->p50, r.recv_fan_out->p99, r.recv_fan_out->max);
+  }
   if (r.server_gone)
     std::printf("          (the server exited during the run)\n");
   if (r.stuck) std::printf("          (some streams never finished)\n");

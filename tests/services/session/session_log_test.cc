@@ -706,6 +706,35 @@ TEST_F(SessionLogClassTest, APendingPauseSurvivesTheStore) {
       absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(SessionLogClassTest, CuesGoOutTheClassLeadBeforeASessionWouldSendThem) {
+  // A cue is written to every mat in turn: the class starts earlier, so that
+  // its last mat has the cue when a session's listener would.
+  const SessionLog session(testing::PresetTimeline(), Extension(), kTiming,
+                           kStart);
+  const SessionLog group = NewClass();
+  const auto& cues = PresetTimeline().cues;
+  auto later = std::find_if(cues.begin(), cues.end(), [](const CueEvent& cue) {
+    return cue.offset_ms() >= 10'000;
+  });
+  ASSERT_NE(later, cues.end());
+  auto heard_by = [&](const SessionLog& log, int64_t ms) {
+    Listener listener;
+    listener.cursor = *log.OpenCursor(0);
+    ListenUntil(log, listener, 0, ms);
+    return std::any_of(
+        listener.plays.begin(), listener.plays.end(),
+        [&](const CueEvent& cue) { return cue.seq() == later->seq(); });
+  };
+  const int64_t session_due = later->offset_ms() - 1500;
+  const int64_t class_due =
+      session_due - absl::ToInt64Milliseconds(kTiming.class_lead);
+  ASSERT_GT(kTiming.class_lead, absl::ZeroDuration());
+  EXPECT_FALSE(heard_by(group, class_due - 1));
+  EXPECT_TRUE(heard_by(group, class_due));
+  EXPECT_FALSE(heard_by(session, session_due - 1));
+  EXPECT_TRUE(heard_by(session, session_due));
+}
+
 TEST_F(SessionLogClassTest, EventsOfAnySessionCarryTheServerClock) {
   SessionLog log(testing::PresetTimeline(), Extension(), kTiming, kStart);
   StreamCursor cursor = *log.OpenCursor(0);
