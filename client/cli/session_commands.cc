@@ -124,6 +124,10 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
         ClassClock::Options{.output_latency = options.output_latency});
     player.class_clock = &*class_clock;
     player.scheduling.class_clock = &*class_clock;
+    // Cues reach the Mixer just before they play, so that between prompts
+    // it is empty and the class clock corrects by moving its mapping, up to
+    // the last moment, rather than by speed over seconds.
+    player.scheduling.horizon = absl::Milliseconds(300);
     player.dac_time = [&playback] { return playback.output->LastDacTime(); };
   }
   absl::StatusOr<PlayerReport> report;
