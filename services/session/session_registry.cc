@@ -42,8 +42,9 @@ std::string SessionRegistry::NewId() {
 std::string SessionRegistry::NewJoinCode(const std::string& owner) {
   const absl::Time now = clock_.Now();
   for (;;) {
-    std::string code =
-        absl::StrFormat("%06d", absl::Uniform<int>(random_, 0, 1'000'000));
+    std::string code = absl::StrFormat(
+        "%06d", join_codes_ ? join_codes_()
+                            : absl::Uniform<int>(random_, 0, 1'000'000));
     auto held = classes_.find(std::make_pair(owner, code));
     if (held == classes_.end()) return code;
     auto session = sessions_.find(held->second);

@@ -47,21 +47,27 @@ using TimelineRebuilder =
     std::function<absl::StatusOr<std::shared_ptr<const Timeline>>(
         const yoga::storage::v1::StoredSession&)>;
 
+// Draws a class's join code, 0 to 999999 (six digits when written).
+using JoinCodeSource = std::function<int()>;
+
 class SessionRegistry {
  public:
   // `store` may be null (sessions live in memory only); with a store,
   // `rebuild` is required. `voice_packs` time the prompts controls add
   // (STAY_LONGER's) in each session's pack; a pack not there is estimated.
+  // `join_codes` draws classes' join codes; null: at random.
   SessionRegistry(const Clock& clock, SessionLimits limits, StreamTiming timing,
                   storage::Store* store = nullptr,
                   TimelineRebuilder rebuild = nullptr,
-                  VoicePacks voice_packs = {})
+                  VoicePacks voice_packs = {},
+                  JoinCodeSource join_codes = nullptr)
       : clock_(clock),
         limits_(limits),
         timing_(timing),
         store_(store),
         rebuild_(std::move(rebuild)),
-        voice_packs_(std::move(voice_packs)) {}
+        voice_packs_(std::move(voice_packs)),
+        join_codes_(std::move(join_codes)) {}
 
   const Clock& clock() const { return clock_; }
   const SessionLimits& limits() const { return limits_; }
@@ -166,6 +172,7 @@ class SessionRegistry {
   storage::Store* const store_;
   const TimelineRebuilder rebuild_;
   const VoicePacks voice_packs_;
+  const JoinCodeSource join_codes_;
   mutable absl::Mutex mutex_;
   absl::BitGen random_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<std::string, std::shared_ptr<Session>> sessions_

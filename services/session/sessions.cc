@@ -189,7 +189,7 @@ Sessions::Sessions(const Clock& clock, SessionServiceConfig config,
           [this](const yoga::storage::v1::StoredSession& stored) {
             return Rebuild(stored);
           },
-          voice_packs_),
+          voice_packs_, config_.join_codes),
       keeper_(config_.store == nullptr
                   ? nullptr
                   : std::make_unique<SessionKeeper>(

@@ -44,6 +44,9 @@ struct SessionServiceConfig {
   absl::Duration store_poll = absl::Milliseconds(250);
   // How often due sessions (completed, or paused and idle) are finished.
   absl::Duration store_sweep = absl::Seconds(10);
+  // Where join codes come from (0 to 999999); null: at random. Tests set it
+  // to make two classes draw the same code.
+  JoinCodeSource join_codes;
 };
 
 class Sessions {

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -71,13 +72,15 @@ class SessionsTest : public ::testing::Test {
     sessions_ = MakeSessions(/*store=*/nullptr);
   }
 
-  std::unique_ptr<Sessions> MakeSessions(storage::Store* store) {
+  std::unique_ptr<Sessions> MakeSessions(storage::Store* store,
+                                         JoinCodeSource join_codes = nullptr) {
     VoicePacks packs;
     packs[kDefaultVoicePack] =
         std::make_shared<const PromptDurations>(kDefaultVoicePack);
     SessionServiceConfig config;
     config.limits.max_streams_per_session = 2;
     config.store = store;
+    config.join_codes = std::move(join_codes);
     return std::make_unique<Sessions>(
         clock_, config, packs, [this] { return catalog_; },
         std::make_unique<PlannerInProcess>(*planner_, asked_));
@@ -540,6 +543,18 @@ StartSessionRequest ClassRequest() {
   return request;
 }
 
+// Join codes drawn from `codes` in turn (then 999999), so that classes meet
+// on one.
+JoinCodeSource CodesInTurn(std::vector<int> codes) {
+  auto left = std::make_shared<std::deque<int>>(codes.begin(), codes.end());
+  return [left] {
+    if (left->empty()) return 999'999;
+    const int code = left->front();
+    left->pop_front();
+    return code;
+  };
+}
+
 v1::ControlSessionRequest ClassControl(const v1::Session& session,
                                        v1::ControlAction action,
                                        absl::string_view token) {
@@ -605,6 +620,39 @@ TEST_F(SessionsTest, AClassHasAJoinCodeAndOnlyItsTeacherControlsIt) {
   EXPECT_EQ(ReasonOf(gone.status()), "CLASS_NOT_FOUND");
 }
 
+TEST_F(SessionsTest, AnEndedClassesCodeIsGivenAgainAndFindsOnlyTheNewClass) {
+  sessions_ = MakeSessions(/*store=*/nullptr,
+                           CodesInTurn({111'111, 111'111, 222'222, 111'111}));
+  auto first = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->group_class().join_code(), "111111");
+  // While the first runs, its code is drawn again and passed over.
+  auto second = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->group_class().join_code(), "222222");
+
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(sessions_
+                  ->Control(ClassControl(*first, v1::CONTROL_ACTION_STOP,
+                                         first->group_class().teacher_token()),
+                            "studio")
+                  .ok());
+  clock_.Advance(absl::Seconds(1));
+  // Ended, its code may go to the next class, and mats find that one.
+  auto third = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->group_class().join_code(), "111111");
+  v1::JoinClassRequest join;
+  join.set_join_code("111111");
+  auto joined = sessions_->JoinClass(join, "studio");
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->id(), third->id());
+  join.set_join_code("222222");
+  joined = sessions_->JoinClass(join, "studio");
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->id(), second->id());
+}
+
 TEST_F(SessionsTest, BadClassRequestsNameTheField) {
   StartSessionRequest request = ClassRequest();
   *request.mutable_class_options()->mutable_control_delay() =
@@ -625,6 +673,43 @@ TEST_F(SessionsTest, BadClassRequestsNameTheField) {
   unknown.set_join_code("000000");
   EXPECT_EQ(sessions_->JoinClass(unknown).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(SessionsRetryTest, AnEndedClassesCodeNeverFindsItOnAnotherServer) {
+  sessions_ = MakeSessions(store_.get(), CodesInTurn({111'111, 111'111}));
+  auto first = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->group_class().join_code(), "111111");
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(sessions_
+                  ->Control(ClassControl(*first, v1::CONTROL_ACTION_STOP,
+                                         first->group_class().teacher_token()),
+                            "studio")
+                  .ok());
+  clock_.Advance(absl::Seconds(1));
+  // A stopped class's row is finished at once: its code is free there too.
+  auto next = Start(ClassRequest(), "studio");
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_EQ(next->group_class().join_code(), "111111");
+
+  // A server that has neither in memory finds the new class by the code,
+  // never the ended one.
+  std::unique_ptr<Sessions> other =
+      MakeSessions(store_.get(), CodesInTurn({111'111, 333'333}));
+  v1::JoinClassRequest join;
+  join.set_join_code("111111");
+  for (Sessions* server : {sessions_.get(), other.get()}) {
+    auto joined = server->JoinClass(join, "studio");
+    ASSERT_TRUE(joined.ok()) << joined.status();
+    EXPECT_EQ(joined->id(), next->id());
+  }
+  // The other server draws the live class's code: the database refuses it
+  // and another is drawn.
+  std::swap(sessions_, other);
+  auto third = Start(ClassRequest(), "studio");
+  std::swap(sessions_, other);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->group_class().join_code(), "333333");
 }
 
 TEST_F(SessionsRetryTest, AClassIsFoundByItsCodeAfterARestart) {
