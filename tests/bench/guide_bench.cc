@@ -15,16 +15,11 @@
 #include <filesystem>
 #include <regex>
 
-#include "absl/container/flat_hash_set.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "client/audio/audio_file.h"
-#include "client/audio/voice_pack_audio.h"
-#include "grpcpp/create_channel.h"
 #include "tests/integration/pulse_audio.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/session_prompts.h"
 #include "tests/testing/prompt_locator.h"
-#include "yoga/session/v1/session_service.grpc.pb.h"
 
 namespace yoga {
 namespace {
@@ -41,39 +36,17 @@ constexpr int kRate = 48000;
 }
 
 std::string SessionIdOf(const std::string& out) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::ConsumePrefix(&line, "session "))
-      return std::string(line.substr(0, line.find(':')));
-  }
-  Die("no session line in:\n" + out);
+  std::string id = yoga::testing::SessionIdOf(out);
+  if (id.empty()) Die("no session line in:\n" + out);
+  return id;
 }
 
 // The prompts of session `id`'s timeline, at the frames they are due.
 std::vector<ExpectedPrompt> ExpectedPrompts(const std::string& address,
                                             const std::string& id) {
-  auto stub = yoga::session::v1::SessionService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  yoga::session::v1::GetSessionTimelineRequest request;
-  request.set_session_id(id);
-  yoga::session::v1::SessionTimeline timeline;
-  if (!stub->GetSessionTimeline(&context, request, &timeline).ok())
-    Die("GetSessionTimeline failed");
-  absl::flat_hash_set<std::string> keys;
-  for (const auto& cue : timeline.cues())
-    if (!cue.prompt_key().empty()) keys.insert(cue.prompt_key());
-  static auto* voices = new std::vector<client::audio::VoicePackAudio>;
-  auto voice = client::audio::LoadVoicePackAudio(
-      YOGA_SOURCE_DIR "/assets/voice/default", kRate, keys);
-  if (!voice.ok()) Die(voice.status().ToString());
-  voices->push_back(*std::move(voice));
-  std::vector<ExpectedPrompt> expected;
-  for (const auto& cue : timeline.cues()) {
-    if (cue.prompt_key().empty()) continue;
-    expected.push_back({voices->back().Find(cue.prompt_key()),
-                        cue.offset_ms() * kRate / 1000});
-  }
-  return expected;
+  auto expected = yoga::testing::TimelinePrompts(address, id, kRate);
+  if (!expected.ok()) Die(expected.status().ToString());
+  return *std::move(expected);
 }
 
 // `context` (the player's output) is printed when a prompt is not found.

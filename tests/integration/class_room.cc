@@ -140,8 +140,8 @@ SkewSummary SummarizeSkew(const std::vector<PromptSkew>& prompts, int first,
 std::string LagTable(const std::vector<PromptSkew>& prompts, int sample_rate) {
   std::string table;
   for (const PromptSkew& prompt : prompts) {
-    absl::StrAppendFormat(&table, "%9.3f s:",
-                          prompt.onset_frame * 1.0 / sample_rate);
+    absl::StrAppendFormat(&table,
+                          "%9.3f s:", prompt.onset_frame * 1.0 / sample_rate);
     for (int64_t lag : prompt.lag_frames)
       absl::StrAppendFormat(&table, " %7.3f", lag * 1000.0 / sample_rate);
     absl::StrAppend(&table, " ms\n");

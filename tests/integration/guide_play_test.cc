@@ -14,14 +14,11 @@
 #include <csignal>
 #include <filesystem>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/audio/audio_file.h"
-#include "client/audio/voice_pack_audio.h"
 #include "client/session/cue_follower.h"
 #include "client/session/session_setup.h"
 #include "client/text/plan_request.h"
@@ -30,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "tests/integration/pulse_audio.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/session_prompts.h"
 #include "tests/testing/prompt_locator.h"
 #include "tests/testing/tcp_proxy.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
@@ -41,6 +39,7 @@ using ::testing::HasSubstr;
 using yoga::testing::ChildProcess;
 using yoga::testing::PulseAudio;
 using yoga::testing::RunProgram;
+using yoga::testing::SessionIdOf;
 
 const std::string kBin = YOGA_BINARY_DIR "/bin/";
 const std::string kShortRoutine =
@@ -55,33 +54,49 @@ std::string TempDir(const std::string& name) {
   return dir;
 }
 
-// The id in yoga-guide's line "session ID: title (m:ss) on ...".
-std::string SessionIdOf(const std::string& out) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::ConsumePrefix(&line, "session "))
-      return std::string(line.substr(0, line.find(':')));
-  }
-  return "";
+// yoga-studio, and yoga-guide playing the short routine from it into a
+// PulseAudio sink that is recorded to `wav`. Members stop in reverse order:
+// the guide first, the sound server last.
+struct RecordedPlay {
+  std::unique_ptr<PulseAudio> pulse;
+  std::unique_ptr<ChildProcess> studio;
+  std::string address;
+  std::string wav;
+  std::unique_ptr<ChildProcess> recorder;
+  std::unique_ptr<ChildProcess> guide;
+};
+
+absl::StatusOr<RecordedPlay> StartRecordedPlay(const std::string& dir) {
+  RecordedPlay play;
+  auto pulse = PulseAudio::Start(dir + "/pulse");
+  if (!pulse.ok()) return pulse.status();
+  play.pulse = *std::move(pulse);
+  play.studio = std::make_unique<ChildProcess>(
+      kBin + "yoga-studio", std::vector<std::string>{"--listen=127.0.0.1:0"});
+  auto address = play.studio->WaitForAddress();
+  if (!address.ok()) return address.status();
+  play.address = *address;
+  play.wav = dir + "/recording.wav";
+  play.recorder = play.pulse->Record(play.wav);
+  absl::SleepFor(absl::Seconds(1));  // parecord is recording by then.
+  play.guide = std::make_unique<ChildProcess>(
+      "/usr/bin/env",
+      play.pulse->Env({kBin + "yoga-guide", "--server=" + play.address, "play",
+                       "--routine=" + kShortRoutine, "--lead_in=1",
+                       "--keys=false"}));
+  return play;
 }
 
 TEST(GuidePlayTest, PlaysEveryPromptInOrderOnTimeThroughPulseAudio) {
   const std::string dir = TempDir("pulse");
-  auto pulse = PulseAudio::Start(dir + "/pulse");
-  ASSERT_TRUE(pulse.ok()) << pulse.status();
-  ChildProcess studio(kBin + "yoga-studio", {"--listen=127.0.0.1:0"});
-  auto address = studio.WaitForAddress();
-  ASSERT_TRUE(address.ok()) << address.status();
-
-  const std::string wav = dir + "/recording.wav";
-  auto recorder = (*pulse)->Record(wav);
-  absl::SleepFor(absl::Seconds(1));  // parecord is recording by then.
-  ChildProcess guide("/usr/bin/env",
-                     (*pulse)->Env({kBin + "yoga-guide", "--server=" + *address,
-                                    "play", "--routine=" + kShortRoutine,
-                                    "--lead_in=1", "--keys=false"}));
+  auto play = StartRecordedPlay(dir);
+  ASSERT_TRUE(play.ok()) << play.status();
+  ChildProcess& guide = *play->guide;
+  const std::string& address = play->address;
+  const std::string& wav = play->wav;
   const std::optional<int> exit_code = guide.WaitForExit(absl::Seconds(120));
   absl::SleepFor(absl::Milliseconds(500));  // The last prompt's tail.
-  recorder->Stop(SIGINT);
+  play->recorder->Stop(SIGINT);
   ASSERT_EQ(exit_code, 0) << guide.Stdout() << guide.Stderr();
   EXPECT_THAT(guide.Stdout(), HasSubstr("completed: "));
   EXPECT_THAT(guide.Stdout(),
@@ -90,25 +105,11 @@ TEST(GuidePlayTest, PlaysEveryPromptInOrderOnTimeThroughPulseAudio) {
   // The session's timeline, from the server, and the prompts it names.
   const std::string session_id = SessionIdOf(guide.Stdout());
   ASSERT_FALSE(session_id.empty()) << guide.Stdout();
-  auto stub = yoga::session::v1::SessionService::NewStub(
-      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  yoga::session::v1::GetSessionTimelineRequest request;
-  request.set_session_id(session_id);
-  yoga::session::v1::SessionTimeline timeline;
-  ASSERT_TRUE(stub->GetSessionTimeline(&context, request, &timeline).ok());
-  absl::flat_hash_set<std::string> keys;
-  for (const auto& cue : timeline.cues())
-    if (!cue.prompt_key().empty()) keys.insert(cue.prompt_key());
-  auto voice = client::audio::LoadVoicePackAudio(
-      YOGA_SOURCE_DIR "/assets/voice/default", kRate, keys);
-  ASSERT_TRUE(voice.ok()) << voice.status();
-  std::vector<yoga::testing::ExpectedPrompt> expected;
-  for (const auto& cue : timeline.cues()) {
-    if (cue.prompt_key().empty()) continue;
-    expected.push_back(
-        {voice->Find(cue.prompt_key()), cue.offset_ms() * kRate / 1000});
-  }
+  auto timeline_prompts =
+      yoga::testing::TimelinePrompts(address, session_id, kRate);
+  ASSERT_TRUE(timeline_prompts.ok()) << timeline_prompts.status();
+  const std::vector<yoga::testing::ExpectedPrompt>& expected =
+      *timeline_prompts;
   ASSERT_GE(expected.size(), 10u);
 
   auto recording = client::audio::DecodeAudioFile(wav);
@@ -136,19 +137,11 @@ TEST(GuidePlayTest, PlaysEveryPromptInOrderOnTimeThroughPulseAudio) {
 // 'q' does, and quitting `play` stops the session.
 TEST(GuidePlayTest, InterruptQuitsAfterTheFirstPromptsAndStopsTheSession) {
   const std::string dir = TempDir("quit");
-  auto pulse = PulseAudio::Start(dir + "/pulse");
-  ASSERT_TRUE(pulse.ok()) << pulse.status();
-  ChildProcess studio(kBin + "yoga-studio", {"--listen=127.0.0.1:0"});
-  auto address = studio.WaitForAddress();
-  ASSERT_TRUE(address.ok()) << address.status();
-
-  const std::string wav = dir + "/recording.wav";
-  auto recorder = (*pulse)->Record(wav);
-  absl::SleepFor(absl::Seconds(1));  // parecord is recording by then.
-  ChildProcess guide("/usr/bin/env",
-                     (*pulse)->Env({kBin + "yoga-guide", "--server=" + *address,
-                                    "play", "--routine=" + kShortRoutine,
-                                    "--lead_in=1", "--keys=false"}));
+  auto play = StartRecordedPlay(dir);
+  ASSERT_TRUE(play.ok()) << play.status();
+  ChildProcess& guide = *play->guide;
+  const std::string& address = play->address;
+  const std::string& wav = play->wav;
   // "session ID: ..." is printed once the prompts are loaded, at most the
   // lead-in before the first is due.
   std::string session_id;
@@ -161,12 +154,12 @@ TEST(GuidePlayTest, InterruptQuitsAfterTheFirstPromptsAndStopsTheSession) {
   ASSERT_FALSE(session_id.empty()) << guide.Stdout() << guide.Stderr();
   absl::SleepFor(absl::Seconds(4));
   EXPECT_EQ(guide.Stop(SIGINT, absl::Seconds(20)), 0) << guide.Stderr();
-  recorder->Stop(SIGINT);
+  play->recorder->Stop(SIGINT);
   EXPECT_THAT(guide.Stdout(),
               ::testing::ContainsRegex("quit: [1-9][0-9]* prompts played"));
 
   auto stub = yoga::session::v1::SessionService::NewStub(
-      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));

@@ -22,16 +22,14 @@
 #include <iterator>
 #include <thread>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "client/audio/voice_pack_audio.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "tests/integration/server_process.h"
+#include "tests/integration/session_prompts.h"
 #include "tests/testing/prompt_locator.h"
 #include "yoga/session/v1/session_service.grpc.pb.h"
 
@@ -40,6 +38,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using yoga::testing::ChildProcess;
+using yoga::testing::SessionIdOf;
 
 const std::string kBin = YOGA_BINARY_DIR "/bin/";
 const std::string kShortRoutine =
@@ -98,15 +97,6 @@ int PromptLines(const std::string& out) {
       ++lines;
   }
   return lines;
-}
-
-// The id in yoga-guide's line "session ID: title (m:ss) on ...".
-std::string SessionIdOf(const std::string& out) {
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    if (absl::ConsumePrefix(&line, "session "))
-      return std::string(line.substr(0, line.find(':')));
-  }
-  return "";
 }
 
 int64_t FileSize(const std::string& path) {
@@ -177,29 +167,12 @@ TEST(SnapcastTest, EveryPromptReachesASnapclientInOrderThroughAPipeSource) {
   // The session's first prompts, from the server's timeline.
   const std::string session_id = SessionIdOf(guide.Stdout());
   ASSERT_FALSE(session_id.empty()) << guide.Stdout();
-  auto stub = yoga::session::v1::SessionService::NewStub(
-      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  yoga::session::v1::GetSessionTimelineRequest request;
-  request.set_session_id(session_id);
-  yoga::session::v1::SessionTimeline timeline;
-  ASSERT_TRUE(stub->GetSessionTimeline(&context, request, &timeline).ok());
-  std::vector<const yoga::session::v1::CueEvent*> prompts;
-  absl::flat_hash_set<std::string> keys;
-  for (const auto& cue : timeline.cues()) {
-    if (cue.prompt_key().empty() || prompts.size() == kPrompts) continue;
-    prompts.push_back(&cue);
-    keys.insert(cue.prompt_key());
-  }
-  ASSERT_EQ(prompts.size(), kPrompts);
-  auto voice = client::audio::LoadVoicePackAudio(
-      YOGA_SOURCE_DIR "/assets/voice/default", kRate, keys);
-  ASSERT_TRUE(voice.ok()) << voice.status();
-  std::vector<yoga::testing::ExpectedPrompt> expected;
-  for (const auto* cue : prompts) {
-    expected.push_back(
-        {voice->Find(cue->prompt_key()), cue->offset_ms() * kRate / 1000});
-  }
+  auto timeline_prompts =
+      yoga::testing::TimelinePrompts(*address, session_id, kRate, kPrompts);
+  ASSERT_TRUE(timeline_prompts.ok()) << timeline_prompts.status();
+  const std::vector<yoga::testing::ExpectedPrompt>& expected =
+      *timeline_prompts;
+  ASSERT_EQ(expected.size(), kPrompts);
 
   // What snapclient played: 48000:16:2, little-endian, both channels alike
   // (whole frames: one cut short by the stop is left out).
