@@ -11,13 +11,17 @@
 // before a cue is due (target: it plays that cue); and each mat's class clock
 // at the end; with --prompts, every prompt's lag on every mat too. About
 // three minutes; reported, never asserted (targets: spread p99 1 ms, max
-// 2 ms). Run with ./dev bench, on an otherwise idle machine: ten mats and
-// the room share its two cores, and another program's load shows as
-// glitches of the streams (re-anchors, spreads of 10-20 ms).
+// 2 ms). `--minutes=N` (3 to 20) plays the twenty-minute preset instead and
+// stops it N minutes in, to show the spread once the mats' clock sync takes
+// drift into account (from 3 minutes of samples) and at the end. Run with ./dev
+// bench, on an otherwise idle machine: ten mats and the room share its two
+// cores, and another program's load shows as glitches of the streams
+// (re-anchors, spreads of 10-20 ms).
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -35,6 +39,7 @@ namespace v1 = yoga::session::v1;
 
 constexpr int kRate = 48000;
 constexpr char kPreset[] = "runners-lower-back-four";
+constexpr char kLongPreset[] = "lower-back-relief-session";
 
 absl::Duration Ms(int ms) { return absl::Milliseconds(ms); }
 
@@ -58,6 +63,9 @@ constexpr absl::Duration kPause = absl::Seconds(90);
 constexpr absl::Duration kResume = absl::Seconds(95);
 constexpr absl::Duration kNext = absl::Seconds(120);
 constexpr absl::Duration kStop = absl::Seconds(150);
+// When the mats' clock sync takes drift into account (min_drift_span), plus
+// the first correction after it.
+constexpr absl::Duration kDriftOnset = absl::Seconds(210);
 
 void Print(const char* what, const std::vector<PromptSkew>& prompts, int last) {
   const auto summary = yoga::testing::SummarizeSkew(prompts, 0, last, kRate);
@@ -81,8 +89,11 @@ std::vector<PromptSkew> Between(const std::vector<PromptSkew>& prompts,
   return kept;
 }
 
-// `print_prompts`: every prompt's lag on every mat too.
-int Main(bool print_prompts) {
+// `print_prompts`: every prompt's lag on every mat too. `minutes`: 0 for
+// the usual class; else the long preset, stopped that far in.
+int Main(bool print_prompts, int minutes) {
+  const char* preset = minutes > 0 ? kLongPreset : kPreset;
+  const absl::Duration stop = minutes > 0 ? absl::Minutes(minutes) : kStop;
   const std::string dir =
       std::filesystem::temp_directory_path() / "yoga-class-bench";
   std::filesystem::remove_all(dir);
@@ -94,7 +105,7 @@ int Main(bool print_prompts) {
     return 1;
   }
   v1::StartSessionRequest request;
-  request.mutable_compose()->set_preset_id(kPreset);
+  request.mutable_compose()->set_preset_id(preset);
   *request.mutable_options()->mutable_lead_in() =
       yoga::ToProtoDuration(absl::Seconds(4));
   auto session = (*room)->StartClass(request);
@@ -151,7 +162,7 @@ int Main(bool print_prompts) {
   (void)(*room)->Control(*session, v1::CONTROL_ACTION_RESUME);
   at(kNext);
   (void)(*room)->Control(*session, v1::CONTROL_ACTION_NEXT);
-  at(kStop);
+  at(stop);
   (void)(*room)->Control(*session, v1::CONTROL_ACTION_STOP);
   (*room)->WaitForMats(absl::Seconds(20));
   absl::SleepFor(Ms(300));
@@ -170,7 +181,7 @@ int Main(bool print_prompts) {
   std::printf(
       "A class of %s to %d mats behind 5-40 ms links (jitter up to half), "
       "controls %s ahead; spread = latest minus earliest mat, mats 0-%d:\n",
-      kPreset, kSymmetric, "500 ms", kSymmetric - 1);
+      preset, kSymmetric, "500 ms", kSymmetric - 1);
   if (print_prompts) {
     std::printf("prompt onsets and each mat's lag behind mat 0:\n%s",
                 yoga::testing::LagTable(prompts, kRate).c_str());
@@ -186,6 +197,15 @@ int Main(bool print_prompts) {
         Between(prompts, offset + kResume, offset + kNext), kSymmetric - 1);
   Print("after the skip (120-150 s)",
         Between(prompts, offset + kNext, offset + kStop), kSymmetric - 1);
+  if (minutes > 0) {
+    Print("once drift is taken (from 3.5 min)",
+          Between(prompts, offset + kDriftOnset, absl::InfiniteDuration()),
+          kSymmetric - 1);
+    Print("the last two minutes",
+          Between(prompts, offset + stop - absl::Minutes(2),
+                  absl::InfiniteDuration()),
+          kSymmetric - 1);
+  }
   // The late mat, from a minute after it joined, against the first eight.
   std::vector<PromptSkew> with_late = Between(
       prompts, offset + kLateJoin + absl::Seconds(2), absl::InfiniteDuration());
@@ -226,5 +246,20 @@ int Main(bool print_prompts) {
 }  // namespace yoga
 
 int main(int argc, char** argv) {
-  return yoga::Main(argc > 1 && std::string(argv[1]) == "--prompts");
+  bool print_prompts = false;
+  int minutes = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--prompts") {
+      print_prompts = true;
+    } else if (arg.rfind("--minutes=", 0) == 0 &&
+               absl::SimpleAtoi(arg.substr(10), &minutes) && minutes >= 3 &&
+               minutes <= 20) {
+    } else {
+      std::fprintf(stderr, "usage: %s [--prompts] [--minutes=3..20]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  return yoga::Main(print_prompts, minutes);
 }
