@@ -17,6 +17,7 @@
 #include "client/player/terminal.h"
 #include "client/session/class_clock.h"
 #include "client/session/clock_sync.h"
+#include "client/session/cue_scheduler.h"
 #include "client/session/session_render.h"
 #include "client/session/session_setup.h"
 #include "client/text/plan_request.h"
@@ -105,16 +106,8 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
                  plan.session.group_class().join_code().c_str());
   }
   if (player.is_class && playback.speed != nullptr) {
-    // A mat's link may jitter by tens of milliseconds: a drift taken from
-    // a minute of it can be off by 50-100 ppm, and moved cues by 2-3 ms
-    // (class_bench); with the 2 s default, class_test's mats were 4 ms
-    // apart. Clocks kept by NTP drift by a ppm or so, so mats take drift
-    // only from 3 minutes of samples and follow the floors of the last
-    // minute until then (1 ppm: 0.03 ms off; an unsynchronised 50 ppm:
-    // 1.5 ms).
-    ClockSyncer::Options sync_options;
-    sync_options.estimator.min_drift_span = absl::Minutes(3);
-    sync.emplace(SyncClockExchange(sessions), sync_options);
+    // Drift only from minutes of samples (see ClassMatSyncOptions).
+    sync.emplace(SyncClockExchange(sessions), ClassMatSyncOptions());
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {
       return give_up(estimate.status());
@@ -123,11 +116,7 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
         *sync, *playback.speed, playback.mixer->sample_rate(),
         ClassClock::Options{.output_latency = options.output_latency});
     player.class_clock = &*class_clock;
-    player.scheduling.class_clock = &*class_clock;
-    // Cues reach the Mixer just before they play, so that between prompts
-    // it is empty and the class clock corrects by moving its mapping, up to
-    // the last moment, rather than by speed over seconds.
-    player.scheduling.horizon = absl::Milliseconds(300);
+    player.scheduling = ClassMatSchedulingOptions(*class_clock);
     player.dac_time = [&playback] { return playback.output->LastDacTime(); };
   }
   absl::StatusOr<PlayerReport> report;

@@ -15,10 +15,13 @@ ClassClock::ClassClock(EstimateSource estimate, audio::Varispeed& speed,
       output_rate_(sample_rate) {}
 
 int64_t ClassClock::FrameAt(int64_t server_ns) const {
+  return static_cast<int64_t>(std::llround(PositionAt(server_ns)));
+}
+
+double ClassClock::PositionAt(int64_t server_ns) const {
   const double seconds =
       static_cast<double>(server_ns - anchor_server_ns_) / 1e9;
-  return static_cast<int64_t>(
-      std::llround(anchor_frame_ + seconds * sample_rate_));
+  return anchor_frame_ + seconds * sample_rate_;
 }
 
 double ClassClock::ErrorFrames(const ClockEstimate& estimate,
@@ -64,15 +67,30 @@ void ClassClock::Tick(std::optional<audio::DacTime> dac, absl::Time now,
   const absl::Duration error =
       absl::Seconds(error_frames / static_cast<double>(sample_rate_));
   stats_.last_error = error;
-  // A card that takes frames fast must be fed them slower.
+  // A card that takes frames fast must be fed them slower; a server's clock
+  // that gains on the monotonic one (the estimate's drift, once known),
+  // faster.
   const std::optional<double> output_ppm = output_rate_.Ppm();
   stats_.output_ppm = output_ppm.value_or(0);
-  const double feedforward =
-      options_.feed_forward_output_rate ? -output_ppm.value_or(0) : 0;
+  double feedforward = 0;
+  if (options_.feed_forward_output_rate) {
+    const double drift_ppm = estimate->drift_known ? estimate->drift * 1e6 : 0;
+    feedforward = -output_ppm.value_or(0) + drift_ppm;
+    // Until the drift was known the controller learned it (with what else
+    // it learned) from the errors; from then on it is fed forward, and what
+    // was learned would count it twice. Should the estimate lose it (the
+    // server's clock stepped), the controller takes it over.
+    if (estimate->drift_known != drift_fed_) {
+      controller_.SetLearnedDrift(
+          drift_fed_ ? controller_.learned_drift_ppm() - fed_drift_ppm_ : 0);
+      drift_fed_ = estimate->drift_known;
+    }
+    fed_drift_ppm_ = drift_ppm;
+  }
   ++stats_.corrections;
   if (silent) {
     // Nothing on the Mixer to move: the mapping follows the estimate at
-    // once, and the speed is the card's alone.
+    // once, and the speed is what is fed forward and learned.
     anchor_frame_ += error_frames;
     ++stats_.silent_moves;
     const double ppm = controller_.Hold(feedforward).ppm;

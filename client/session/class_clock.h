@@ -15,7 +15,12 @@
 // nothing is on the Mixer, every correction moves the mapping instead.
 // The card's own rate against the monotonic clock is learned from the same
 // readings (OutputRate) and fed forward to the controller, so a card that
-// runs fast is slowed within seconds, not over the controller's minute.
+// runs fast is slowed within seconds, not over the controller's minute. So is
+// the server's clock's drift against the monotonic one, once the estimate
+// knows it (ClockEstimate::drift_known; the controller lets go of what it
+// had learned of it then): while the mapping moves between prompts the
+// controller learns little, and a drift left to it makes every prompt slip
+// by the drift over its length.
 //
 // What limits it: the clock-sync estimate (half any asymmetry between the
 // two directions of the network), and how truly the output reports when a
@@ -90,6 +95,9 @@ class ClassClock {
   // The schedule frame at which server time `server_ns` is heard; anchored
   // only.
   int64_t FrameAt(int64_t server_ns) const;
+  // The same, unrounded: where between frames (to compare mats' placements
+  // finer than a frame).
+  double PositionAt(int64_t server_ns) const;
   const Stats& stats() const { return stats_; }
 
  private:
@@ -107,6 +115,9 @@ class ClassClock {
   double anchor_frame_ = 0;
   int64_t anchor_server_ns_ = 0;
   int64_t last_dac_frame_ = -1;
+  // The estimate's drift as last fed forward to the controller.
+  bool drift_fed_ = false;
+  double fed_drift_ppm_ = 0;
   std::vector<double> errors_;  // Since the last correction, in frames.
   absl::Time next_correction_ = absl::InfinitePast();
   Stats stats_;

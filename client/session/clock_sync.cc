@@ -171,6 +171,7 @@ absl::StatusOr<ClockEstimate> ClockSyncEstimator::Estimate() const {
             2;
   }
   estimate.drift = std::clamp(drift, -options_.max_drift, options_.max_drift);
+  estimate.drift_known = drift_known;
   double floor_up = std::numeric_limits<double>::infinity();
   double floor_down = std::numeric_limits<double>::infinity();
   // Without a drift, only the recent samples (as when the window is young).
@@ -247,10 +248,10 @@ absl::Status ClockSyncer::NoEstimateYet() const {
   return absl::UnavailableError(message);
 }
 
-absl::Duration ClockSyncer::NextWait(int64_t exchanges) const {
-  if (exchanges < options_.burst_samples) return options_.burst_interval;
-  if (exchanges < options_.young_samples) return options_.young_interval;
-  return options_.interval;
+absl::Duration ClockSyncer::Options::WaitAfter(int64_t exchanges) const {
+  if (exchanges < burst_samples) return burst_interval;
+  if (exchanges < young_samples) return young_interval;
+  return interval;
 }
 
 void ClockSyncer::Run() {
@@ -272,13 +273,19 @@ void ClockSyncer::Run() {
     if (status.ok()) {
       ++stats_.exchanges;
       if (estimate.has_value()) estimate_ = estimate;
-      wait = NextWait(stats_.exchanges);
+      wait = options_.WaitAfter(stats_.exchanges);
     } else {
       ++stats_.failures;
       stats_.last_error = std::move(status);
     }
     if (mutex_.AwaitWithTimeout(absl::Condition(&stopping_), wait)) return;
   }
+}
+
+ClockSyncer::Options ClassMatSyncOptions() {
+  ClockSyncer::Options options;
+  options.estimator.min_drift_span = absl::Minutes(3);
+  return options;
 }
 
 }  // namespace yoga::client

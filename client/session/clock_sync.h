@@ -93,6 +93,9 @@ struct ClockEstimate {
   // Server seconds per client second, minus 1: 50e-6 when the server's clock
   // runs 50 ppm fast against the client's.
   double drift = 0;
+  // Whether `drift` was measured (the samples span min_drift_span), rather
+  // than taken as 0.
+  bool drift_known = false;
   int64_t reference_client_ns = 0;
   // The median round trip of the samples with the smallest ones (the
   // first line's): the estimate's asymmetry error is at most half of it.
@@ -171,6 +174,9 @@ class ClockSyncer {
     // ...then one every `interval`. After a failed exchange the next waits
     // `interval` too, so a server that is away is not hammered.
     absl::Duration interval = absl::Seconds(1);
+
+    // The wait after the `exchanges`-th successful exchange.
+    absl::Duration WaitAfter(int64_t exchanges) const;
   };
 
   struct Stats {
@@ -199,7 +205,6 @@ class ClockSyncer {
 
  private:
   void Run();
-  absl::Duration NextWait(int64_t exchanges) const;
   absl::Status NoEstimateYet() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const Exchange exchange_;
@@ -213,6 +218,15 @@ class ClockSyncer {
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
+
+// A class mat's (client/cli's play, and the simulated mats of
+// class_clock_test): a mat's link may jitter by tens of milliseconds, and a
+// drift taken from a minute of it can be off by 50-100 ppm, moving cues by
+// 2-3 ms (class_bench; with the 2 s default, class_test's mats were 4 ms
+// apart). Clocks kept by NTP drift by a ppm or so, so mats take drift only
+// from 3 minutes of samples and follow the floors of the last minute until
+// then (1 ppm: 0.03 ms off; an unsynchronised 50 ppm: 1.5 ms).
+ClockSyncer::Options ClassMatSyncOptions();
 
 }  // namespace yoga::client
 

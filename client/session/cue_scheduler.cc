@@ -202,4 +202,8 @@ void CueScheduler::CheckDrift(int64_t session_ms) {
   }
 }
 
+CueScheduler::Options ClassMatSchedulingOptions(const ClassClock& clock) {
+  return {.horizon = absl::Milliseconds(300), .class_clock = &clock};
+}
+
 }  // namespace yoga::client

@@ -149,6 +149,12 @@ class CueScheduler {
   Counters counters_;
 };
 
+// A class mat's, on `clock` (client/cli's play, and the simulated mats of
+// class_clock_test): cues reach the Mixer just before they play (300 ms), so
+// that between prompts it is empty and the class clock corrects by moving its
+// mapping, up to the last moment, rather than by speed over seconds.
+CueScheduler::Options ClassMatSchedulingOptions(const ClassClock& clock);
+
 }  // namespace yoga::client
 
 #endif  // YOGA_CLIENT_SESSION_CUE_SCHEDULER_H_

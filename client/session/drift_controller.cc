@@ -67,4 +67,10 @@ DriftController::Correction DriftController::Hold(double feedforward_ppm) {
 
 void DriftController::Reanchored() { measured_before_ = false; }
 
+void DriftController::SetLearnedDrift(double ppm) {
+  const double integral = std::clamp(-ppm, -options_.max_ppm, options_.max_ppm);
+  own_ppm_ += integral - integral_ppm_;
+  integral_ppm_ = integral;
+}
+
 }  // namespace yoga::client

@@ -98,6 +98,11 @@ class DriftController {
   // the first Update.
   Correction Hold(double feedforward_ppm);
 
+  // Puts the drift learned (learned_drift_ppm) at `ppm`, the correction
+  // moving with it: when a part of the drift comes to be fed forward, or
+  // stops being, so that it counts once.
+  void SetLearnedDrift(double ppm);
+
   // The correction last returned.
   double ppm() const { return ppm_; }
   // The drift as learned beyond the feed-forward: the correction's integral

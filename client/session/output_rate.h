@@ -9,7 +9,8 @@
 // within seconds, with no network in between; the server's part shows only
 // through clock sync, slowly. ClassClock gives the card's rate to its
 // DriftController as a feed-forward, so the controller is left to learn only
-// the server's part and the phase.
+// the server's part (until clock sync knows its drift, then fed forward too)
+// and the phase.
 //
 // The rate is the median slope of frames over time between reports half
 // the window apart (robust_line.h: HalvesMedianSlope), so a late callback's

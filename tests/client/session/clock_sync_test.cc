@@ -83,14 +83,7 @@ class Link {
 // The gaps ClockSyncer's default options leave between the exchanges it
 // starts with: a burst, then quicker samples while young, then 1 s.
 int64_t SyncerGap(int taken) {
-  const ClockSyncer::Options options;
-  if (taken < options.burst_samples) {
-    return absl::ToInt64Nanoseconds(options.burst_interval);
-  }
-  if (taken < options.young_samples) {
-    return absl::ToInt64Nanoseconds(options.young_interval);
-  }
-  return absl::ToInt64Nanoseconds(options.interval);
+  return absl::ToInt64Nanoseconds(ClockSyncer::Options().WaitAfter(taken));
 }
 
 // How far the estimate puts the server's clock from the truth at `client_ns`
@@ -226,6 +219,7 @@ TEST(ClockSyncEstimatorTest, AsymmetryErrsByHalfOfIt) {
   // Its bound: half the round trip (the drift stretches 200 us by 6 ns).
   EXPECT_NEAR(estimate->round_trip_ns, 4 * kMs, 10);
   EXPECT_NEAR(estimate->drift, 30e-6, 0.01e-6);
+  EXPECT_TRUE(estimate->drift_known);
 }
 
 // One sample in ten held up 50 to 200 ms on one way: the estimate stays near
@@ -291,9 +285,7 @@ TEST(ClockSyncEstimatorTest, AJitteryLinkIsReadByItsLeastDelayedSamples) {
     const TrueClock clock;
     std::mt19937_64 random(seed);
     std::uniform_int_distribution<int64_t> jitter(0, 20 * kMs);
-    ClockSyncEstimator::Options options;
-    options.min_drift_span = absl::Minutes(3);
-    ClockSyncEstimator estimator(options);
+    ClockSyncEstimator estimator(ClassMatSyncOptions().estimator);
     int64_t client_ns = kClientStart;
     int64_t worst_sample = 0;
     int64_t worst = 0;  // From 10 s on.
@@ -330,8 +322,7 @@ TEST(ClockSyncEstimatorTest, AJitteryLinkIsReadByItsLeastDelayedSamples) {
 TEST(ClockSyncEstimatorTest, WithoutADriftTheLastMinuteIsFollowed) {
   const TrueClock clock{.drift = 50e-6};
   Link link(5, 1 * kMs, 100 * kUs);
-  ClockSyncEstimator::Options options;
-  options.min_drift_span = absl::Minutes(3);
+  const ClockSyncEstimator::Options options = ClassMatSyncOptions().estimator;
   ClockSyncEstimator estimator(options);
   int64_t client_ns = kClientStart;
   int64_t worst = 0;
@@ -342,6 +333,7 @@ TEST(ClockSyncEstimatorTest, WithoutADriftTheLastMinuteIsFollowed) {
     if (taken < options.min_samples) continue;
     ASSERT_TRUE(estimate.ok());
     EXPECT_EQ(estimate->drift, 0);
+    EXPECT_FALSE(estimate->drift_known);
     worst = std::max(worst, std::abs(ErrorAt(*estimate, clock, client_ns)));
   }
   EXPECT_LT(worst, 2 * kMs);
@@ -456,8 +448,7 @@ TEST(ClockSyncEstimatorTest, WindowRollsOver) {
 // samples spanning more): a 150 ms step (as ntpd makes) is outvoted while it
 // holds in fewer samples than the rest, then followed exactly.
 TEST(ClockSyncEstimatorTest, AStepIsFollowedWithMatsSettings) {
-  ClockSyncEstimator::Options options;
-  options.min_drift_span = absl::Minutes(3);
+  const ClockSyncEstimator::Options options = ClassMatSyncOptions().estimator;
   ClockSyncEstimator estimator(options);
   const TrueClock clock;
   const auto sample = [&](int64_t at, int64_t step) {

@@ -147,8 +147,7 @@ TEST(DriftControllerTest, AFeedForwardJumpStaysWithinTheLimit) {
     controller.Update(now, absl::Milliseconds(4), 0.0);
   }
   ASSERT_LT(controller.ppm(), -200.0);  // Its own part, steering 4 ms.
-  EXPECT_EQ(controller.Update(now, absl::Milliseconds(4), -900.0).ppm,
-            -1000.0);
+  EXPECT_EQ(controller.Update(now, absl::Milliseconds(4), -900.0).ppm, -1000.0);
 }
 
 // While the mapping is moved instead, the speed is the feed-forward and the
@@ -162,6 +161,24 @@ TEST(DriftControllerTest, HoldAppliesTheFeedForwardAndWhatWasLearned) {
   EXPECT_NEAR(controller.Hold(-200.0).ppm, -200.0 - learned, 1e-9);
   EXPECT_NEAR(controller.Hold(0.0).ppm, -learned, 1e-9);
   EXPECT_EQ(controller.learned_drift_ppm(), learned);
+}
+
+// A drift learned comes to be fed forward (a class mat's clock sync came to
+// know it): let go of, the correction stands where it stood, at once.
+TEST(DriftControllerTest, ALearnedDriftHandedToTheFeedForwardCountsOnce) {
+  DriftController controller(Settled());
+  Mat mat{.drift_ppm = 40.0};
+  Measure(controller, mat, 600);
+  ASSERT_NEAR(controller.learned_drift_ppm(), 40.0, 1.0);
+  const double before = controller.ppm();
+  controller.SetLearnedDrift(0.0);
+  EXPECT_EQ(controller.learned_drift_ppm(), 0.0);
+  // A tenth of a second on: the slew limit (10 ppm then) moved with it.
+  const double after = controller
+                           .Update(absl::UnixEpoch() + absl::Seconds(599.1),
+                                   absl::Seconds(mat.error_s), -40.0)
+                           .ppm;
+  EXPECT_NEAR(after, before, 1.0);
 }
 
 TEST(DriftControllerTest, FollowsACrystalFastOrSlowWithoutWobble) {
