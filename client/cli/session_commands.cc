@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -47,14 +48,25 @@ bool IsJoinCode(absl::string_view text) {
          });
 }
 
+// A class mat's clock sync, started before the output is opened and the
+// prompts decoded, so that its first samples are taken meanwhile: a mat
+// that joins has its first prompt sooner.
+std::unique_ptr<ClockSyncer> StartClassClockSync(
+    yoga::session::v1::SessionService::StubInterface& sessions) {
+  return std::make_unique<ClockSyncer>(SyncClockExchange(sessions),
+                                       ClassMatSyncOptions());
+}
+
 // Plays a started or joined session on `playback` until it ends or the
 // runner quits. A class (plan.session.group_class) plays on the class's
-// clock; `teacher_token` leads it.
+// clock, estimated by `sync` (started here if null); `teacher_token` leads
+// it.
 int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
              audio::Playback& playback,
              yoga::session::v1::SessionService::StubInterface& sessions,
              yoga::catalog::v1::CatalogService::StubInterface& catalog,
              bool quit_stops_session, absl::Time launched,
+             std::unique_ptr<ClockSyncer> sync = nullptr,
              const std::string& teacher_token = "") {
   // A class that cannot be led from here is not left to run without its
   // teacher (its code is out already).
@@ -92,7 +104,6 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   player.launched = launched;
   // A class: the server's clock, estimated in the background, placed on
   // this output's frames and followed by its speed.
-  std::optional<ClockSyncer> sync;
   std::optional<ClassClock> class_clock;
   player.is_class = plan.session.has_group_class();
   player.teacher_token = teacher_token;
@@ -106,8 +117,7 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
                  plan.session.group_class().join_code().c_str());
   }
   if (player.is_class && playback.speed != nullptr) {
-    // Drift only from minutes of samples (see ClassMatSyncOptions).
-    sync.emplace(SyncClockExchange(sessions), ClassMatSyncOptions());
+    if (sync == nullptr) sync = StartClassClockSync(sessions);
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));
         !estimate.ok()) {
       return give_up(estimate.status());
@@ -178,6 +188,8 @@ int StartAndPlay(const GuideOptions& options,
   if (as_class) request->mutable_class_options();
   auto output = CheckOutputOptions(options);
   if (!output.ok()) return UsageError(output.status());
+  std::unique_ptr<ClockSyncer> sync =
+      as_class ? StartClassClockSync(sessions) : nullptr;
   auto playback = OpenPlayback(*output, as_class);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = StartSession(sessions, *request, CallOptions(options));
@@ -192,7 +204,7 @@ int StartAndPlay(const GuideOptions& options,
     std::fflush(stdout);
   }
   return PlayPlan(options, *plan, *playback, sessions, catalog,
-                  /*quit_stops_session=*/true, launched,
+                  /*quit_stops_session=*/true, launched, std::move(sync),
                   plan->session.group_class().teacher_token());
 }
 
@@ -227,6 +239,8 @@ int Join(const GuideOptions& options,
   const bool is_class = IsJoinCode(code);
   auto output = CheckOutputOptions(options);
   if (!output.ok()) return UsageError(output.status());
+  std::unique_ptr<ClockSyncer> sync =
+      is_class ? StartClassClockSync(sessions) : nullptr;
   auto playback = OpenPlayback(*output, is_class);
   if (!playback.ok()) return Fail(options, playback.status());
   auto plan = is_class
@@ -234,7 +248,7 @@ int Join(const GuideOptions& options,
                   : JoinSession(sessions, operands[0], CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
   return PlayPlan(options, *plan, *playback, sessions, catalog,
-                  /*quit_stops_session=*/false, launched);
+                  /*quit_stops_session=*/false, launched, std::move(sync));
 }
 
 int Render(const GuideOptions& options,
