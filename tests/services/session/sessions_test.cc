@@ -565,6 +565,15 @@ v1::ControlSessionRequest ClassControl(const v1::Session& session,
   return control;
 }
 
+// Stops `group`, a class of the key "studio", as its teacher.
+absl::Status StopClass(Sessions& sessions, const v1::Session& group) {
+  return sessions
+      .Control(ClassControl(group, v1::CONTROL_ACTION_STOP,
+                            group.group_class().teacher_token()),
+               "studio")
+      .status();
+}
+
 TEST_F(SessionsTest, AClassHasAJoinCodeAndOnlyItsTeacherControlsIt) {
   auto started = Start(ClassRequest(), "studio");
   ASSERT_TRUE(started.ok()) << started.status();
@@ -632,11 +641,7 @@ TEST_F(SessionsTest, AnEndedClassesCodeIsGivenAgainAndFindsOnlyTheNewClass) {
   EXPECT_EQ(second->group_class().join_code(), "222222");
 
   clock_.Advance(absl::Seconds(1));
-  ASSERT_TRUE(sessions_
-                  ->Control(ClassControl(*first, v1::CONTROL_ACTION_STOP,
-                                         first->group_class().teacher_token()),
-                            "studio")
-                  .ok());
+  ASSERT_TRUE(StopClass(*sessions_, *first).ok());
   clock_.Advance(absl::Seconds(1));
   // Ended, its code may go to the next class, and mats find that one.
   auto third = Start(ClassRequest(), "studio");
@@ -681,11 +686,7 @@ TEST_F(SessionsRetryTest, AnEndedClassesCodeNeverFindsItOnAnotherServer) {
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->group_class().join_code(), "111111");
   clock_.Advance(absl::Seconds(1));
-  ASSERT_TRUE(sessions_
-                  ->Control(ClassControl(*first, v1::CONTROL_ACTION_STOP,
-                                         first->group_class().teacher_token()),
-                            "studio")
-                  .ok());
+  ASSERT_TRUE(StopClass(*sessions_, *first).ok());
   clock_.Advance(absl::Seconds(1));
   // A stopped class's row is finished at once: its code is free there too.
   auto next = Start(ClassRequest(), "studio");
