@@ -30,9 +30,11 @@ using ::testing::HasSubstr;
 
 constexpr int kRate = kPipeSampleRate;
 
+// A path of the running test's own: ctest runs these tests side by side.
 std::string TempPath(const std::string& name) {
   const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) / "pipe_output_test";
+      std::filesystem::path(::testing::TempDir()) / "pipe_output_test" /
+      ::testing::UnitTest::GetInstance()->current_test_info()->name();
   std::filesystem::create_directories(dir);
   const std::filesystem::path path = dir / name;
   std::filesystem::remove(path);
