@@ -116,6 +116,8 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
                  plan.session.id().c_str(),
                  plan.session.group_class().join_code().c_str());
   }
+  // A pipe plays without the class's clock: no samples to take all class.
+  if (playback.speed == nullptr) sync.reset();
   if (player.is_class && playback.speed != nullptr) {
     if (sync == nullptr) sync = StartClassClockSync(sessions);
     if (auto estimate = sync->WaitForEstimate(absl::Seconds(3));

@@ -1,8 +1,7 @@
 // The session service's flags, shared by yoga-session and yoga-studio:
 // --voice_dir, --max_sessions, --max_streams_per_session,
 // --session_idle_timeout, --cue_lookahead, --class_cue_lead, --heartbeat,
-// --session_poll,
-// --session_sweep, and retention: --keep_finished_sessions,
+// --session_poll, --session_sweep, and retention: --keep_finished_sessions,
 // --keep_practice_records.
 #ifndef YOGA_SERVICES_SESSION_SESSION_FLAGS_H_
 #define YOGA_SERVICES_SESSION_SESSION_FLAGS_H_
