@@ -57,11 +57,13 @@ std::unique_ptr<ClockSyncer> StartClassClockSync(
                                        ClassMatSyncOptions());
 }
 
-// Plays a started or joined session on `playback` until it ends or the
-// runner quits. A class (plan.session.group_class) plays on the class's
-// clock, estimated by `sync` (started here if null); `teacher_token` leads
-// it.
+// Plays a started or joined session on `playback` with its prompts `voice`
+// (LoadSessionVoice; decoded again should the output have opened at another
+// rate) until it ends or the runner quits. A class (plan.session.group_class)
+// plays on the class's clock, estimated by `sync` (started here if null);
+// `teacher_token` leads it.
 int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
+             absl::StatusOr<audio::VoicePackAudio> voice,
              audio::Playback& playback,
              yoga::session::v1::SessionService::StubInterface& sessions,
              yoga::catalog::v1::CatalogService::StubInterface& catalog,
@@ -78,8 +80,9 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
     }
     return Fail(options, why);
   };
-  auto voice =
-      LoadSessionVoice(options.voice_dir, plan, playback.mixer->sample_rate());
+  if (voice.ok() && voice->sample_rate() != playback.mixer->sample_rate())
+    voice =
+        LoadSessionVoice(options.voice_dir, plan, playback.mixer->sample_rate());
   if (!voice.ok()) return give_up(voice.status());
   playback.mixer->SetVolume(static_cast<float>(options.volume));
   std::printf(
@@ -205,7 +208,10 @@ int StartAndPlay(const GuideOptions& options,
         options.server.c_str(), code.c_str());
     std::fflush(stdout);
   }
-  return PlayPlan(options, *plan, *playback, sessions, catalog,
+  return PlayPlan(options, *plan,
+                  LoadSessionVoice(options.voice_dir, *plan,
+                                   playback->mixer->sample_rate()),
+                  *playback, sessions, catalog,
                   /*quit_stops_session=*/true, launched, std::move(sync),
                   plan->session.group_class().teacher_token());
 }
@@ -243,14 +249,22 @@ int Join(const GuideOptions& options,
   if (!output.ok()) return UsageError(output.status());
   std::unique_ptr<ClockSyncer> sync =
       is_class ? StartClassClockSync(sessions) : nullptr;
-  auto playback = OpenPlayback(*output, is_class);
-  if (!playback.ok()) return Fail(options, playback.status());
   auto plan = is_class
                   ? JoinClass(sessions, code, CallOptions(options))
                   : JoinSession(sessions, operands[0], CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
-  return PlayPlan(options, *plan, *playback, sessions, catalog,
-                  /*quit_stops_session=*/false, launched, std::move(sync));
+  // The prompts are decoded before the output starts: the session is running
+  // already, so nothing plays sooner for opening it first. Class mats whose
+  // streams started while they decoded played their first prompts up to
+  // 9 ms apart for ten seconds while their own readings of the output said
+  // they were on time (docs/decisions.md, "Group classes").
+  auto voice = LoadSessionVoice(options.voice_dir, *plan, kVoiceRate);
+  if (!voice.ok()) return Fail(options, voice.status());
+  auto playback = OpenPlayback(*output, is_class);
+  if (!playback.ok()) return Fail(options, playback.status());
+  return PlayPlan(options, *plan, *std::move(voice), *playback, sessions,
+                  catalog, /*quit_stops_session=*/false, launched,
+                  std::move(sync));
 }
 
 int Render(const GuideOptions& options,

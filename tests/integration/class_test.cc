@@ -98,6 +98,10 @@ TEST_F(ClassTest, EveryMatHearsEveryPromptOnTheSameFrameThroughPauseAndNext) {
     EXPECT_EQ(exits[i], 0) << "mat " << i << ": " << mat.Stdout()
                            << mat.Stderr();
     EXPECT_THAT(mat.Stdout(), HasSubstr("stopped: ")) << "mat " << i;
+    // Every mat joined as the class started, so hears its first words (a
+    // mat that opened its sound card before decoding its prompts was not
+    // ready for them).
+    EXPECT_THAT(mat.Stdout(), HasSubstr("  session-start ")) << "mat " << i;
     const std::string out = mat.Stdout();
     const size_t clock = out.find("class clock: ");
     std::printf("mat %d: %s", i,
