@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -120,15 +121,23 @@ SkewSummary SummarizeSkew(const std::vector<PromptSkew>& prompts, int first,
                           int last, int sample_rate, double min_similarity) {
   SkewSummary summary;
   for (const PromptSkew& prompt : prompts) {
-    int64_t low = prompt.lag_frames[first], high = low;
+    // Among the mats that played it: a mat that joined too late for a
+    // prompt has no lag for it, only its best guess elsewhere.
+    std::optional<int64_t> low, high;
     bool matched = true;
     for (int mat = first; mat <= last; ++mat) {
-      matched = matched && prompt.similarity[mat] >= min_similarity;
-      low = std::min(low, prompt.lag_frames[mat]);
-      high = std::max(high, prompt.lag_frames[mat]);
+      if (prompt.similarity[mat] < min_similarity) {
+        matched = false;
+        continue;
+      }
+      low = std::min(low.value_or(prompt.lag_frames[mat]),
+                     prompt.lag_frames[mat]);
+      high = std::max(high.value_or(prompt.lag_frames[mat]),
+                      prompt.lag_frames[mat]);
     }
     if (!matched) ++summary.unmatched;
-    summary.spreads_ms.push_back((high - low) * 1000.0 / sample_rate);
+    summary.spreads_ms.push_back((high.value_or(0) - low.value_or(0)) * 1000.0 /
+                                 sample_rate);
   }
   summary.prompts = static_cast<int>(prompts.size());
   summary.p50_ms = Quantile(summary.spreads_ms, 0.5);

@@ -78,14 +78,15 @@ class ClassRoom {
   std::vector<std::unique_ptr<ChildProcess>> joined_;
 };
 
-// How far apart the mats `first` to `last` (inclusive) played each prompt.
-// A mat counts as having played it when its best match scores at least
-// `min_similarity`: the same prompt a fraction of a frame off (each mat's
-// speed differs) scores 0.85 to 1 on a sibilant, silence or another prompt
-// far less.
+// How far apart the mats `first` to `last` (inclusive) that played a prompt
+// played it. A mat counts as having played it when its best match scores at
+// least `min_similarity`: the same prompt a fraction of a frame off (each
+// mat's speed differs) scores 0.85 to 1 on a sibilant, silence or another
+// prompt far less.
 struct SkewSummary {
   int prompts = 0;
-  // Per prompt: the latest mat's lag minus the earliest's, in ms.
+  // Per prompt: the latest mat's lag minus the earliest's, in ms (0 when
+  // fewer than two played it).
   std::vector<double> spreads_ms;
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
   // Prompts where one of those mats scored below `min_similarity`.

@@ -153,6 +153,25 @@ TEST_F(ClassTest, EveryMatHearsEveryPromptOnTheSameFrameThroughPauseAndNext) {
   EXPECT_NEAR(asymmetric, -17.5, 4.0);
 }
 
+TEST(SkewSummaryTest, APromptAMatMissedSpreadsOverTheMatsThatPlayedIt) {
+  // Mat 2 joined too late for the first prompt: its "lag" there is only
+  // where its best match elsewhere lay.
+  const std::vector<yoga::testing::PromptSkew> prompts = {
+      {.onset_frame = 0,
+       .lag_frames = {0, 48, -1200},
+       .similarity = {1, 0.9, 0.2}},
+      {.onset_frame = 96000,
+       .lag_frames = {0, 24, -48},
+       .similarity = {1, 0.95, 0.9}},
+  };
+  const yoga::testing::SkewSummary summary =
+      yoga::testing::SummarizeSkew(prompts, 0, 2, kRate);
+  EXPECT_EQ(summary.prompts, 2);
+  EXPECT_EQ(summary.unmatched, 1);
+  EXPECT_THAT(summary.spreads_ms, ::testing::ElementsAre(1.0, 1.5));
+  EXPECT_DOUBLE_EQ(summary.max_ms, 1.5);
+}
+
 TEST_F(ClassTest, TheClassCommandShowsItsCodeAndAMatFollowsIt) {
   auto teacher = room_->Guide(
       0, room_->address(), {"class", "--routine=" + kRoutine, "--lead_in=2"});
