@@ -81,8 +81,8 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
     return Fail(options, why);
   };
   if (voice.ok() && voice->sample_rate() != playback.mixer->sample_rate())
-    voice =
-        LoadSessionVoice(options.voice_dir, plan, playback.mixer->sample_rate());
+    voice = LoadSessionVoice(options.voice_dir, plan,
+                             playback.mixer->sample_rate());
   if (!voice.ok()) return give_up(voice.status());
   playback.mixer->SetVolume(static_cast<float>(options.volume));
   std::printf(
@@ -163,11 +163,18 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   if (class_clock.has_value()) {
     const ClassClock::Stats& clock = class_clock->stats();
     const auto estimate = sync->Estimate();
+    const std::string ready =
+        report->time_to_class_clock == absl::InfiniteDuration()
+            ? "never ready"
+            : absl::StrCat(
+                  "ready ",
+                  absl::ToInt64Milliseconds(report->time_to_class_clock),
+                  " ms after start");
     std::printf(
-        "class clock: speed %+.1f ppm (output %+.1f ppm), last error %+.3f "
-        "ms, %d re-anchors, %d silent moves; clock sync from %d exchanges, "
-        "round trip %.3f ms\n",
-        clock.speed_ppm, clock.output_ppm,
+        "class clock: %s; speed %+.1f ppm (output %+.1f ppm), last error "
+        "%+.3f ms, %d re-anchors, %d silent moves; clock sync from %d "
+        "exchanges, round trip %.3f ms\n",
+        ready.c_str(), clock.speed_ppm, clock.output_ppm,
         absl::ToDoubleMilliseconds(clock.last_error), clock.reanchors,
         clock.silent_moves, estimate.ok() ? estimate->samples : 0,
         estimate.ok() ? estimate->round_trip_ns / 1e6 : 0.0);

@@ -59,6 +59,9 @@ class Player {
         options_.class_clock->Tick(options_.dac_time(),
                                    absl::FromUnixNanos(MonotonicNowNs()),
                                    /*silent=*/mixer_.outstanding() == 0);
+        if (options_.class_clock->anchored() &&
+            report_.time_to_class_clock == absl::InfiniteDuration())
+          report_.time_to_class_clock = absl::Now() - options_.launched;
       }
       TakeEvents();
       RefreshClass();

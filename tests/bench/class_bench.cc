@@ -223,7 +223,9 @@ int Main(bool print_prompts, int minutes) {
       yoga::testing::Quantile(asymmetric_ms, 0.5));
   std::printf(
       "  mat %d launched 2.0 s before \"%s\" was due: join code to first "
-      "prompt, as it reports below (about 2000 ms if it played that cue)\n",
+      "prompt, as it reports below (about 2000 ms if it played that cue), "
+      "and to ready (its class clock placed, the first cue due after it "
+      "plays)\n",
       kLate, due_text.c_str());
   for (int i = 0; i < static_cast<int>((*room)->joined().size()); ++i) {
     const std::string out = (*room)->joined()[i]->Stdout();

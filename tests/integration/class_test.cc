@@ -10,8 +10,10 @@
 // where the unit tests of the class clock and scheduler run).
 #include <csignal>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -73,6 +75,20 @@ bool WaitForOutput(const ChildProcess& process, absl::string_view text,
   return false;
 }
 
+// The number of "<label>N ms after start" in `out`.
+std::optional<int> MillisecondsAfter(const std::string& out,
+                                     const std::string& label) {
+  const size_t at = out.find(label);
+  if (at == std::string::npos) return std::nullopt;
+  const size_t from = at + label.size();
+  const size_t end = out.find(" ms after start", from);
+  int ms = 0;
+  if (end == std::string::npos ||
+      !absl::SimpleAtoi(out.substr(from, end - from), &ms))
+    return std::nullopt;
+  return ms;
+}
+
 TEST_F(ClassTest, EveryMatHearsEveryPromptOnTheSameFrameThroughPauseAndNext) {
   auto session = room_->StartClass(kRoutine, absl::Seconds(4));
   ASSERT_TRUE(session.ok()) << session.status();
@@ -103,6 +119,12 @@ TEST_F(ClassTest, EveryMatHearsEveryPromptOnTheSameFrameThroughPauseAndNext) {
     // ready for them).
     EXPECT_THAT(mat.Stdout(), HasSubstr("  session-start ")) << "mat " << i;
     const std::string out = mat.Stdout();
+    // When it could place cues, as it reports: before its first prompt.
+    const std::optional<int> ready =
+        MillisecondsAfter(out, "class clock: ready ");
+    const std::optional<int> first = MillisecondsAfter(out, "the first heard ");
+    ASSERT_TRUE(ready.has_value() && first.has_value()) << out;
+    EXPECT_LE(*ready, *first) << out;
     const size_t clock = out.find("class clock: ");
     std::printf("mat %d: %s", i,
                 clock == std::string::npos ? "no class clock line\n"
