@@ -187,7 +187,11 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
 namespace {
 
 // play and class: start a session (a class when `as_class`) from the
-// flags, on an output opened first, and play it here.
+// flags and play it here. A solo session's time starts with StartSession, so
+// its output is opened first and the lead-in has only the decoding to cover.
+// A class's output opens once its prompts are decoded, as a mat's does (see
+// Join), and its code is shown once it plays; should the output fail then,
+// the class is stopped, its code never shown.
 int StartAndPlay(const GuideOptions& options,
                  yoga::session::v1::SessionService::StubInterface& sessions,
                  yoga::catalog::v1::CatalogService::StubInterface& catalog,
@@ -202,11 +206,27 @@ int StartAndPlay(const GuideOptions& options,
   if (!output.ok()) return UsageError(output.status());
   std::unique_ptr<ClockSyncer> sync =
       as_class ? StartClassClockSync(sessions) : nullptr;
-  auto playback = OpenPlayback(*output, as_class);
-  if (!playback.ok()) return Fail(options, playback.status());
+  absl::StatusOr<audio::Playback> playback =
+      absl::FailedPreconditionError("the output is opened after decoding");
+  if (!as_class) {
+    playback = OpenPlayback(*output, /*for_class=*/false);
+    if (!playback.ok()) return Fail(options, playback.status());
+  }
   auto plan = StartSession(sessions, *request, CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
+  auto voice = LoadSessionVoice(
+      options.voice_dir, *plan,
+      playback.ok() ? playback->mixer->sample_rate() : kVoiceRate);
+  const std::string& teacher_token =
+      plan->session.group_class().teacher_token();
   if (as_class) {
+    if (voice.ok()) playback = OpenPlayback(*output, /*for_class=*/true);
+    if (!voice.ok() || !playback.ok()) {
+      (void)ControlSession(sessions, plan->session.id(),
+                           yoga::session::v1::CONTROL_ACTION_STOP,
+                           CallOptions(options), teacher_token);
+      return Fail(options, voice.ok() ? playback.status() : voice.status());
+    }
     const std::string& code = plan->session.group_class().join_code();
     std::printf(
         "class started: join code %s %s\n"
@@ -215,12 +235,9 @@ int StartAndPlay(const GuideOptions& options,
         options.server.c_str(), code.c_str());
     std::fflush(stdout);
   }
-  return PlayPlan(options, *plan,
-                  LoadSessionVoice(options.voice_dir, *plan,
-                                   playback->mixer->sample_rate()),
-                  *playback, sessions, catalog,
-                  /*quit_stops_session=*/true, launched, std::move(sync),
-                  plan->session.group_class().teacher_token());
+  return PlayPlan(options, *plan, std::move(voice), *playback, sessions,
+                  catalog, /*quit_stops_session=*/true, launched,
+                  std::move(sync), teacher_token);
 }
 
 }  // namespace
