@@ -39,13 +39,14 @@ std::map<std::string, std::string> PoseNames(
 // play prompts unresampled.
 inline constexpr int kVoiceRate = 48000;
 
-// What plays a live session (play, join): the sound card or a pipe, as
-// CheckOutputOptions chose, opened and playing. Waits up to 5 s for it to
-// play, printing how long that took (or a warning, and goes on). Done before
-// a session starts: no session for nobody to hear, and its first cues must
-// not fall due while the output still stalls. A class's mat on the sound
-// card (`for_class`) plays through a Varispeed, to follow the class's clock;
-// a pipe's Snapcast server keeps its own rooms in time.
+// What plays a live session (play, join, class): the sound card or a pipe,
+// as CheckOutputOptions chose, opened and playing. Waits up to 5 s for it to
+// play, printing how long that took (or a warning, and goes on). `play` opens
+// it before its session starts: no session for nobody to hear, and its first
+// cues must not fall due while the output still stalls. `join` and `class`
+// open it once the prompts are decoded (session_commands.cc). A class's mat
+// on the sound card (`for_class`) plays through a Varispeed, to follow the
+// class's clock; a pipe's Snapcast server keeps its own rooms in time.
 absl::StatusOr<audio::Playback> OpenPlayback(const OutputChoice& output,
                                              bool for_class = false);
 

@@ -62,7 +62,9 @@ GuideOptions GuideOptionsFromFlags();
 
 // The least --lead_in `play` takes, in seconds: session time starts with
 // StartSession and the prompts are decoded after it, when the timeline is
-// known, so a shorter lead-in would clip the welcome.
+// known, so a shorter lead-in would clip the welcome. `class` opens its
+// output after that too (up to seconds under load): its first words need a
+// longer one, and its mats longer still to join (README, "A class").
 inline constexpr double kLeastLiveLeadIn = 1.0;
 
 // The most records `history` lists (the server's largest page).

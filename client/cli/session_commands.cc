@@ -48,9 +48,9 @@ bool IsJoinCode(absl::string_view text) {
          });
 }
 
-// A class mat's clock sync, started before the output is opened and the
-// prompts decoded, so that its first samples are taken meanwhile: a mat
-// that joins has its first prompt sooner.
+// A class mat's clock sync, started before the prompts are decoded and the
+// output opened, so that its first samples are taken meanwhile: a mat that
+// joins has its first prompt sooner.
 std::unique_ptr<ClockSyncer> StartClassClockSync(
     yoga::session::v1::SessionService::StubInterface& sessions) {
   return std::make_unique<ClockSyncer>(SyncClockExchange(sessions),
@@ -58,8 +58,9 @@ std::unique_ptr<ClockSyncer> StartClassClockSync(
 }
 
 // Plays a started or joined session on `playback` with its prompts `voice`
-// (LoadSessionVoice; decoded again should the output have opened at another
-// rate) until it ends or the runner quits. A class (plan.session.group_class)
+// (LoadSessionVoice; decoded again, with the output already playing, should
+// it have opened at another rate than the voice's: a card that does not take
+// 48 kHz) until it ends or the runner quits. A class (plan.session.group_class)
 // plays on the class's clock, estimated by `sync` (started here if null);
 // `teacher_token` leads it.
 int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
@@ -70,10 +71,11 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
              bool quit_stops_session, absl::Time launched,
              std::unique_ptr<ClockSyncer> sync = nullptr,
              const std::string& teacher_token = "") {
-  // A class that cannot be led from here is not left to run without its
-  // teacher (its code is out already).
+  // A session started here that cannot be played is stopped, as quitting
+  // would: a class is not left to run without its teacher (its code is out
+  // already), a solo session not left to time out.
   auto give_up = [&](const absl::Status& why) {
-    if (!teacher_token.empty()) {
+    if (quit_stops_session) {
       (void)ControlSession(sessions, plan.session.id(),
                            yoga::session::v1::CONTROL_ACTION_STOP,
                            CallOptions(options), teacher_token);

@@ -62,8 +62,9 @@ struct PlayerReport {
   int64_t prompts = 0;     // Prompts that began to play.
   // From `launched` to when the first prompt was heard.
   absl::Duration time_to_first_prompt = absl::InfiniteDuration();
-  // A class's mat: from `launched` to when its class clock was anchored, so
-  // it could place cues (its first prompt is the first cue due after that).
+  // In a class (a mat or its teacher): from `launched` to when the class
+  // clock was anchored, so cues could be placed (the first prompt is the
+  // first cue due after that).
   absl::Duration time_to_class_clock = absl::InfiniteDuration();
   audio::Mixer::Stats mixer;
   CueScheduler::Counters cues;
