@@ -48,6 +48,18 @@ bool IsJoinCode(absl::string_view text) {
          });
 }
 
+// Stops `plan`'s session, started here, that will not be played: with
+// `teacher_token` when it is a class. Best effort: the server's idle timeout
+// ends it should this call fail too.
+void StopUnplayedSession(
+    const GuideOptions& options,
+    yoga::session::v1::SessionService::StubInterface& sessions,
+    const SessionPlan& plan, const std::string& teacher_token = "") {
+  (void)ControlSession(sessions, plan.session.id(),
+                       yoga::session::v1::CONTROL_ACTION_STOP,
+                       CallOptions(options), teacher_token);
+}
+
 // A class mat's clock sync, started before the prompts are decoded and the
 // output opened, so that its first samples are taken meanwhile: a mat that
 // joins has its first prompt sooner.
@@ -75,11 +87,8 @@ int PlayPlan(const GuideOptions& options, const SessionPlan& plan,
   // would: a class is not left to run without its teacher (its code is out
   // already), a solo session not left to time out.
   auto give_up = [&](const absl::Status& why) {
-    if (quit_stops_session) {
-      (void)ControlSession(sessions, plan.session.id(),
-                           yoga::session::v1::CONTROL_ACTION_STOP,
-                           CallOptions(options), teacher_token);
-    }
+    if (quit_stops_session)
+      StopUnplayedSession(options, sessions, plan, teacher_token);
     return Fail(options, why);
   };
   if (voice.ok() && voice->sample_rate() != playback.mixer->sample_rate())
@@ -224,9 +233,7 @@ int StartAndPlay(const GuideOptions& options,
   if (as_class) {
     if (voice.ok()) playback = OpenPlayback(*output, /*for_class=*/true);
     if (!voice.ok() || !playback.ok()) {
-      (void)ControlSession(sessions, plan->session.id(),
-                           yoga::session::v1::CONTROL_ACTION_STOP,
-                           CallOptions(options), teacher_token);
+      StopUnplayedSession(options, sessions, *plan, teacher_token);
       return Fail(options, voice.ok() ? playback.status() : voice.status());
     }
     const std::string& code = plan->session.group_class().join_code();
@@ -302,9 +309,7 @@ int Render(const GuideOptions& options,
   auto plan = StartSession(sessions, *request, CallOptions(options));
   if (!plan.ok()) return Fail(options, plan.status());
   // Only the timeline was needed: the live session would play to no one.
-  (void)ControlSession(sessions, plan->session.id(),
-                       yoga::session::v1::CONTROL_ACTION_STOP,
-                       CallOptions(options));
+  StopUnplayedSession(options, sessions, *plan);
   auto voice = LoadSessionVoice(options.voice_dir, *plan, kVoiceRate);
   if (!voice.ok()) return Fail(options, voice.status());
   const bool show_progress = isatty(STDERR_FILENO) == 1;
